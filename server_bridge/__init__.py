@@ -1,0 +1,1 @@
+"""Billing Manager bridge: the only holder of the Stripe secret."""
