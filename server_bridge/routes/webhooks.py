@@ -1,0 +1,5 @@
+"""Placeholder so the app factory can import every router; filled in by the bridge's billing work."""
+
+from fastapi import APIRouter
+
+router = APIRouter()
