@@ -1,0 +1,306 @@
+"""The bridge's HTTP API (docs/bridge-api.md) as typed calls on one shared `httpx.Client`.
+
+Every failure becomes one of two kinds the UI can tell apart: `BridgeUnreachable` (no answer;
+retry later, work from the cache) or `BridgeRefused` (an answer with the bridge's stable code and
+message), with `NotSignedIn` for a token the bridge no longer accepts. Safe to use from several
+worker threads at once: httpx.Client is, and the token is a single attribute.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import socket
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from email.message import Message
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import httpx
+from httpx_sse import SSEError, connect_sse
+
+from .downloads import Progress, safe_filename, save_stream
+from .errors import BridgeRefused, BridgeUnreachable, NotSignedIn, UnexpectedResponse
+from .models import Invoice, InvoicePage, Plan, PlanChangePreview, SignIn, Summary
+
+#: Codes that mean "sign in again" rather than "this request was wrong".
+SIGNED_OUT_CODES = frozenset({"unauthorized", "token_expired", "account_disabled", "invalid_token"})
+#: The bridge sends a keep-alive comment every 15 s; a silent stream for longer than this is dead.
+EVENTS_READ_TIMEOUT = 45.0
+ALL_TOPICS = ["summary", "plans", "invoices"]
+
+
+def _version() -> str:
+    try:
+        return metadata.version("billing-manager")
+    except metadata.PackageNotFoundError:
+        return "0"
+
+
+USER_AGENT = f"BillingManager/{_version()}"
+
+
+def _reason(exc: Exception) -> str:
+    """A few words on why the bridge could not be reached, without a traceback's worth of detail."""
+    if isinstance(exc, httpx.ConnectTimeout):
+        return "timed out while connecting"
+    if isinstance(exc, httpx.TimeoutException):
+        return "timed out waiting for an answer"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return "the connection broke off"
+    if isinstance(exc, httpx.UnsupportedProtocol):
+        return "the address is not an http:// or https:// URL"
+    text = str(exc) or type(exc).__name__
+    if text.startswith("[Errno"):
+        text = text.split("]", 1)[-1].strip()
+    return text.splitlines()[0][:120]
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+def refusal(response: httpx.Response) -> BridgeRefused:
+    """The error for a non-2xx answer; the body must have been read."""
+    status = response.status_code
+    code, message = "unexpected_response", ""
+    try:
+        body = response.json()
+        error = body.get("error") if isinstance(body, dict) else None
+        if isinstance(error, dict) and isinstance(error.get("code"), str):
+            code = error["code"]
+            message = error.get("message") if isinstance(error.get("message"), str) else ""
+    except (ValueError, UnicodeDecodeError):
+        pass
+    if not message:
+        reason = response.reason_phrase or "error"
+        message = f"The billing server answered {status} {reason}."
+    retry_after = _retry_after(response)
+    if status == 401 and code != "invalid_credentials" or status == 403 and code in SIGNED_OUT_CODES:
+        return NotSignedIn(status, code, message, retry_after=retry_after)
+    if code == "unexpected_response":
+        err = UnexpectedResponse(message, status=status)
+        err.retry_after = retry_after
+        return err
+    return BridgeRefused(status, code, message, retry_after=retry_after)
+
+
+def filename_from(content_disposition: str | None, fallback: str) -> str:
+    """The attachment's file name, reduced to a plain name (no folders, no ".."), else `fallback`."""
+    if not content_disposition:
+        return fallback
+    msg = Message()
+    msg["content-disposition"] = content_disposition
+    try:
+        name = msg.get_filename()
+    except (ValueError, LookupError):
+        name = None
+    return safe_filename(name, fallback) if name else fallback
+
+
+class BridgeClient:
+    def __init__(self, base_url: str, *, token: str | None = None, timeout: float = 10.0,
+                 transport: httpx.BaseTransport | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self.timeout = timeout
+        self._host = urlsplit(self.base_url).netloc or self.base_url or "(no address)"
+        self._http = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport,
+                                  headers={"User-Agent": USER_AGENT, "Accept": "application/json"})
+
+    # ----- plumbing
+    def _headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+    def _unreachable(self, exc: Exception) -> BridgeUnreachable:
+        reason = _reason(exc)
+        return BridgeUnreachable(f"Could not reach the billing server at {self._host}: {reason}",
+                                 host=self._host, reason=reason)
+
+    def _send(self, method: str, path: str, *, json_body: Any = None, params: Mapping[str, Any] | None = None,
+              timeout: float | None = None) -> httpx.Response:
+        try:
+            response = self._http.request(method, path, json=json_body, params=params, headers=self._headers(),
+                                          timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT)
+        except (httpx.TransportError, httpx.InvalidURL) as exc:
+            raise self._unreachable(exc) from exc
+        if not response.is_success:
+            raise refusal(response)
+        return response
+
+    def _json(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self._send(method, path, **kwargs)
+        try:
+            return response.json()
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise UnexpectedResponse("The billing server's answer could not be read.",
+                                     status=response.status_code) from exc
+
+    # ----- auth
+    def login(self, email: str, password: str, device: str) -> SignIn:
+        """Sign in; a wrong password is a BridgeRefused with code "invalid_credentials"."""
+        previous, self.token = self.token, None
+        try:
+            sign_in = SignIn.from_json(self._json("POST", "/v1/auth/login",
+                                                  json_body={"email": email, "password": password, "device": device}))
+        except BaseException:
+            self.token = previous
+            raise
+        self.token = sign_in.token
+        return sign_in
+
+    def logout(self) -> None:
+        """Revoke the token at the bridge and forget it here, even if the bridge cannot be reached."""
+        if not self.token:
+            return
+        try:
+            self._send("POST", "/v1/auth/logout")
+        except NotSignedIn:
+            pass
+        finally:
+            self.token = None
+
+    def me(self) -> dict[str, Any]:
+        data = self._json("GET", "/v1/me")
+        if not isinstance(data, dict):
+            raise UnexpectedResponse("The billing server's answer about the signed-in owner could not be read.")
+        return data
+
+    # ----- billing
+    def summary(self) -> Summary:
+        return Summary.from_json(self._json("GET", "/v1/billing/summary"))
+
+    def plans(self) -> list[Plan]:
+        data = self._json("GET", "/v1/billing/plans")
+        plans = data.get("plans") if isinstance(data, dict) else None
+        if not isinstance(plans, list):
+            raise UnexpectedResponse("The billing server sent no list of plans.")
+        return [Plan.from_json(p) for p in plans]
+
+    def invoices(self, limit: int = 20, starting_after: str | None = None) -> InvoicePage:
+        params: dict[str, Any] = {"limit": limit}
+        if starting_after:
+            params["starting_after"] = starting_after
+        return InvoicePage.from_json(self._json("GET", "/v1/billing/invoices", params=params))
+
+    def download_invoice_pdf(self, invoice: Invoice, folder: Path, *, progress: Progress | None = None,
+                             cancelled: Callable[[], bool] | None = None) -> Path:
+        """Stream the PDF into `folder` (see downloads.save_stream); DownloadCancelled if `cancelled()` turns true."""
+        fallback = safe_filename(f"invoice-{invoice.number or invoice.id}.pdf", "invoice.pdf")
+        path = f"/v1/billing/invoices/{quote(invoice.id, safe='')}/pdf"
+        try:
+            with self._http.stream("GET", path, headers={**self._headers(), "Accept": "application/pdf"}) as response:
+                if not response.is_success:
+                    response.read()
+                    raise refusal(response)
+                filename = filename_from(response.headers.get("Content-Disposition"), fallback)
+                length = response.headers.get("Content-Length")
+                total = int(length) if length and length.isdigit() else None
+                return save_stream(response.iter_bytes(), Path(folder), filename, total=total,
+                                   progress=progress, cancelled=cancelled)
+        except (httpx.TransportError, httpx.InvalidURL) as exc:
+            raise self._unreachable(exc) from exc
+
+    def portal_url(self, flow: str | None = None) -> str:
+        """A fresh Customer Portal session; call it on the owner's click, the URL is short-lived."""
+        return self._url("/v1/billing/portal-session", {"flow": flow})
+
+    def checkout_url(self, plan: str) -> str:
+        return self._url("/v1/billing/checkout-session", {"plan": plan})
+
+    def _url(self, path: str, body: dict[str, Any]) -> str:
+        data = self._json("POST", path, json_body=body)
+        url = data.get("url") if isinstance(data, dict) else None
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise UnexpectedResponse("The billing server sent no usable link.")
+        return url
+
+    def preview_plan_change(self, plan: str) -> PlanChangePreview:
+        return PlanChangePreview.from_json(self._json("POST", "/v1/billing/plan-change/preview",
+                                                      json_body={"plan": plan}))
+
+    def change_plan(self, plan: str, proration_date: int) -> Summary:
+        return Summary.from_json(self._json("POST", "/v1/billing/plan-change",
+                                            json_body={"plan": plan, "proration_date": proration_date}))
+
+    # ----- events
+    def events(self, stop: threading.Event) -> Iterator[list[str]]:
+        """Yield the topics of each `refresh` event of one connection to GET /v1/events.
+
+        Returns when `stop` is set or the bridge ends the stream; raises BridgeUnreachable when the
+        connection fails or breaks, BridgeRefused/NotSignedIn when refused. Reconnecting (with
+        backoff) is the caller's choice. A blocking read cannot watch an Event, so a small watcher
+        thread shuts the socket down when `stop` is set: the read returns at once, and the
+        generator returns without an error.
+        """
+        if stop.is_set():
+            return
+        timeout = httpx.Timeout(self.timeout, read=EVENTS_READ_TIMEOUT)
+        try:
+            with connect_sse(self._http, "GET", "/v1/events", headers=self._headers(), timeout=timeout) as source:
+                response = source.response
+                if not response.is_success:
+                    response.read()
+                    raise refusal(response)
+                finished = threading.Event()
+                watcher = threading.Thread(target=_interrupt_on_stop, args=(stop, finished, response),
+                                           name="bridge-events-stop", daemon=True)
+                watcher.start()
+                try:
+                    for event in source.iter_sse():
+                        if stop.is_set():
+                            return
+                        if event.event == "refresh":
+                            yield _topics(event.data)
+                finally:
+                    finished.set()
+                    watcher.join()
+        except SSEError as exc:
+            raise UnexpectedResponse("The billing server's event stream is not an event stream.") from exc
+        except (httpx.TransportError, httpx.InvalidURL, httpx.StreamError) as exc:
+            if stop.is_set():
+                return
+            raise self._unreachable(exc) from exc
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> BridgeClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _topics(data: str) -> list[str]:
+    """The topics of a refresh event; anything unreadable means "refresh everything"."""
+    try:
+        topics = json.loads(data).get("topics")
+    except (ValueError, AttributeError):
+        return list(ALL_TOPICS)
+    if isinstance(topics, list) and all(isinstance(t, str) for t in topics):
+        return topics
+    return list(ALL_TOPICS)
+
+
+def _interrupt_on_stop(stop: threading.Event, finished: threading.Event, response: httpx.Response) -> None:
+    while not finished.is_set():
+        if stop.wait(0.05):
+            stream = response.extensions.get("network_stream")
+            sock = stream.get_extra_info("socket") if stream is not None else None
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+            else:
+                with contextlib.suppress(Exception):
+                    response.close()
+            return

@@ -1,0 +1,48 @@
+"""The two failures a desktop client must tell apart: could not reach the bridge, or was refused by it."""
+
+from __future__ import annotations
+
+
+class BridgeError(Exception):
+    """Anything that went wrong talking to the bridge; `message` is a sentence for the owner."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class BridgeUnreachable(BridgeError):
+    """No answer: DNS, connection refused, timeout, a stream that broke off. Retrying later may help."""
+
+    def __init__(self, message: str, *, host: str = "", reason: str = "") -> None:
+        super().__init__(message)
+        self.host = host
+        self.reason = reason
+
+
+class BridgeRefused(BridgeError):
+    """The bridge answered with an error: `code` is the stable code from docs/bridge-api.md."""
+
+    def __init__(self, status: int, code: str, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.retry_after = retry_after
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(status={self.status}, code={self.code!r}, message={self.message!r})"
+
+
+class NotSignedIn(BridgeRefused):
+    """The token is missing, unknown, revoked or expired, or the owner was disabled: sign in again."""
+
+
+class UnexpectedResponse(BridgeRefused):
+    """The bridge (or something pretending to be it) answered with a body this client cannot read."""
+
+    def __init__(self, message: str, *, status: int = 0, code: str = "unexpected_response") -> None:
+        super().__init__(status, code, message)
+
+
+class DownloadCancelled(Exception):
+    """The owner cancelled a download; nothing was left behind."""
