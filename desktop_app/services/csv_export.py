@@ -1,0 +1,53 @@
+"""The invoice list as CSV for the owner's bookkeeping: plain amounts (not locale-formatted) so a
+spreadsheet can sum them, ISO dates, UTF-8 with a BOM so Excel reads the file correctly."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+
+from babel.numbers import get_currency_precision
+
+from ._atomic import write_atomic
+from .models import Invoice
+
+HEADER = ["Number", "Date", "Period start", "Period end", "Status", "Total", "Amount due", "Amount paid",
+          "Currency", "Invoice page"]
+
+
+def _date(ts: int | None) -> str:
+    return dt.datetime.fromtimestamp(ts, dt.timezone.utc).date().isoformat() if ts else ""
+
+
+def _amount(amount: int, currency: str) -> str:
+    try:
+        digits = get_currency_precision(currency.upper())
+    except (KeyError, ValueError):
+        digits = 2
+    return f"{Decimal(amount).scaleb(-digits):.{digits}f}"
+
+
+def _cell(value: str) -> str:
+    """Keep spreadsheet programs from running a cell as a formula (CSV injection)."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def invoices_csv(invoices: Sequence[Invoice]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(HEADER)
+    for inv in invoices:
+        writer.writerow([
+            _cell(inv.number or inv.id), _date(inv.created), _date(inv.period_start), _date(inv.period_end),
+            _cell(inv.status), _amount(inv.total, inv.currency), _amount(inv.amount_due, inv.currency),
+            _amount(inv.amount_paid, inv.currency), inv.currency.upper(), _cell(inv.hosted_invoice_url or ""),
+        ])
+    return out.getvalue()
+
+
+def write_invoices_csv(invoices: Sequence[Invoice], path: Path) -> None:
+    write_atomic(Path(path), invoices_csv(invoices).encode("utf-8-sig"))

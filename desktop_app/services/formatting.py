@@ -1,0 +1,88 @@
+"""Amounts, dates and states in the owner's words and locale.
+
+The UI passes the locale it gets from Qt; without one, the process locale (LC_ALL, LANG) or en_US.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import babel
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, format_timedelta
+from babel.numbers import format_currency, get_currency_precision
+
+from .models import Summary
+
+FALLBACK_LOCALE = "en_US"
+
+
+def default_locale() -> str:
+    name = babel.default_locale(("LC_ALL", "LANG"))
+    if not name or name.endswith("_POSIX") or name in {"C", "POSIX"}:
+        return FALLBACK_LOCALE
+    return name
+
+
+def _locale(locale: str | None) -> Locale:
+    name = locale or default_locale()
+    try:
+        return Locale.parse(name.replace("-", "_"))
+    except (ValueError, TypeError, UnknownLocaleError):
+        return Locale.parse(FALLBACK_LOCALE)
+
+
+def money(amount: int, currency: str, locale: str | None = None) -> str:
+    """`amount` is in the currency's minor unit, as Stripe and the bridge send it (cents; yen for JPY)."""
+    code = (currency or "usd").upper()
+    try:
+        digits = get_currency_precision(code)
+    except (KeyError, ValueError):
+        digits = 2
+    value = Decimal(amount).scaleb(-digits)
+    return format_currency(value, code, locale=_locale(locale))
+
+
+def day(ts: int | float, locale: str | None = None) -> str:
+    """A date (in the owner's local time zone) the way the owner's locale writes it: "Jan 3, 2027"."""
+    date = dt.datetime.fromtimestamp(ts).date()
+    return format_date(date, "medium", locale=_locale(locale))
+
+
+def age(seconds: float, locale: str | None = None) -> str:
+    """How old something is: "just now", "5 minutes ago", "3 days ago"."""
+    if seconds < 60:
+        return "just now"
+    return format_timedelta(-dt.timedelta(seconds=seconds), add_direction=True, locale=_locale(locale))
+
+
+_STATUS = {
+    "active": "Active",
+    "trialing": "Trialing",
+    "past_due": "Past due",
+    "unpaid": "Unpaid",
+    "canceled": "Canceled",
+    "incomplete": "Waiting for the first payment",
+    "incomplete_expired": "First payment failed",
+    "paused": "Paused",
+    "none": "No plan yet",
+}
+
+
+def status_words(summary: Summary | None, locale: str | None = None) -> str:
+    """The subscription's state in one phrase: "Active", "Trialing until Jan 3, 2027", "Cancels on ...",
+    "Past due", "Canceled", "No plan yet". Payment trouble is named before a scheduled cancellation."""
+    if summary is None or summary.plan is None or summary.status == "none":
+        return _STATUS["none"]
+    status = summary.status
+    if status in ("canceled", "past_due", "unpaid", "incomplete", "incomplete_expired"):
+        return _STATUS[status]
+    ends = summary.cancel_at or (summary.current_period_end if summary.cancel_at_period_end else None)
+    if ends:
+        return f"Cancels on {day(ends, locale)}"
+    if summary.cancel_at_period_end:
+        return "Cancels at the end of this period"
+    if status == "trialing" and summary.trial_end:
+        return f"Trialing until {day(summary.trial_end, locale)}"
+    return _STATUS.get(status, status.replace("_", " ").capitalize())
