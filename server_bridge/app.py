@@ -1,0 +1,51 @@
+"""The bridge's app factory: everything a bridge needs hangs off app.state, nothing is global."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import import_module
+from typing import Any
+
+from fastapi import FastAPI
+
+from server_bridge import db, errors
+from server_bridge.events import EventBus
+from server_bridge.settings import Settings
+
+log = logging.getLogger(__name__)
+
+ROUTERS = ("auth", "billing", "webhooks", "events", "pages")
+
+
+def _default_gateway(settings: Settings) -> Any:
+    if settings.stripe_secret_key is None:
+        return None
+    from server_bridge.gateway import Gateway
+
+    return Gateway(settings)
+
+
+def create_app(settings: Settings, *, gateway: Any | None = None) -> FastAPI:
+    """A bridge for `settings`. Runs no migrations: `billing-bridge serve`/`db upgrade` do."""
+    engine = db.make_engine(settings.database_url)
+    bus = EventBus()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        bus.close()
+        engine.dispose()
+
+    app = FastAPI(title="Billing Manager bridge", version="1", lifespan=lifespan,
+                  docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = db.make_sessions(engine)
+    app.state.gateway = gateway if gateway is not None else _default_gateway(settings)
+    app.state.bus = bus
+    errors.install_handlers(app)
+    for name in ROUTERS:
+        app.include_router(import_module(f"server_bridge.routes.{name}").router)
+    return app

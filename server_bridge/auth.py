@@ -1,0 +1,158 @@
+"""Owners, passwords and device tokens.
+
+Passwords are argon2id hashes. A bearer token is "bmt_" + 256 random bits; the database keeps only
+its sha256, so a leaked database signs nobody in. Each (owner, device) has at most one live token.
+Failed sign-ins are counted per email; past the limit even the right password waits out the window.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from server_bridge import errors
+from server_bridge.models import LoginFailure, Owner, Token
+from server_bridge.settings import Settings
+
+TOKEN_PREFIX = "bmt_"
+_hasher = PasswordHasher()
+
+
+def now() -> int:
+    return int(time.time())
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def new_token() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+# Owners (the CLI and the sandbox stack use these) ---------------------------------------------
+
+def find_owner(session: Session, email: str) -> Owner | None:
+    return session.execute(select(Owner).where(Owner.email == normalize_email(email))).scalar_one_or_none()
+
+
+def add_owner(session: Session, email: str, password: str, *, customer_id: str | None = None,
+              password_hash: str | None = None) -> Owner:
+    owner = Owner(email=normalize_email(email), password_hash=password_hash or hash_password(password),
+                  stripe_customer_id=customer_id, disabled=False, created_at=now())
+    session.add(owner)
+    session.flush()
+    return owner
+
+
+def set_password(session: Session, owner: Owner, password: str) -> None:
+    """A new password also signs the owner out everywhere."""
+    owner.password_hash = hash_password(password)
+    revoke_all(session, owner)
+
+
+def disable_owner(session: Session, owner: Owner) -> None:
+    owner.disabled = True
+    revoke_all(session, owner)
+
+
+def revoke_all(session: Session, owner: Owner) -> None:
+    session.execute(update(Token).where(Token.owner_id == owner.id, Token.revoked_at.is_(None))
+                    .values(revoked_at=now()))
+
+
+# Sign-in ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SignIn:
+    token: str
+    expires_at: int
+    owner: Owner
+
+
+def sign_in(session: Session, settings: Settings, email: str, password: str, device: str) -> SignIn:
+    """Check the password (rate limited per email) and issue this device's one live token."""
+    email = normalize_email(email)
+    at = now()
+    window_start = at - settings.login_window_seconds
+    failures = session.execute(
+        select(LoginFailure.at).where(LoginFailure.email == email, LoginFailure.at > window_start)
+        .order_by(LoginFailure.at)
+    ).scalars().all()
+    if len(failures) >= settings.login_max_failures:
+        # Waiting until enough failures leave the window brings the count back under the limit.
+        frees_at = failures[len(failures) - settings.login_max_failures] + settings.login_window_seconds
+        raise errors.too_many_attempts(max(1, frees_at - at + 1))
+
+    owner = find_owner(session, email)
+    valid = verify_password(owner.password_hash if owner else _dummy_hash(), password)
+    if owner is None or not valid or owner.disabled:
+        session.add(LoginFailure(email=email, at=at))
+        session.execute(delete(LoginFailure).where(LoginFailure.at <= window_start - 86400))
+        session.commit()
+        raise errors.invalid_credentials()
+
+    session.execute(delete(LoginFailure).where(LoginFailure.email == email))
+    session.execute(update(Token).where(Token.owner_id == owner.id, Token.device == device,
+                                        Token.revoked_at.is_(None)).values(revoked_at=at))
+    raw = new_token()
+    expires_at = at + settings.token_ttl_days * 86400
+    session.add(Token(owner_id=owner.id, device=device, token_hash=hash_token(raw), created_at=at,
+                      expires_at=expires_at))
+    session.commit()
+    return SignIn(raw, expires_at, owner)
+
+
+def token_owner(session: Session, raw_token: str | None) -> tuple[Token, Owner]:
+    """The live token and its owner, or the ApiError docs/bridge-api.md prescribes."""
+    if not raw_token:
+        raise errors.unauthorized()
+    token = session.execute(select(Token).where(Token.token_hash == hash_token(raw_token))).scalar_one_or_none()
+    if token is None or token.revoked_at is not None:
+        raise errors.unauthorized("Your session has ended. Sign in again.")
+    if token.expires_at <= now():
+        raise errors.token_expired()
+    owner = session.get(Owner, token.owner_id)
+    if owner is None:
+        raise errors.unauthorized()
+    if owner.disabled:
+        raise errors.account_disabled()
+    return token, owner
+
+
+def sign_out(session: Session, token: Token) -> None:
+    token.revoked_at = now()
+    session.commit()
+
+
+def live_token_count(session: Session, owner: Owner) -> int:
+    return session.execute(select(func.count()).select_from(Token).where(
+        Token.owner_id == owner.id, Token.revoked_at.is_(None), Token.expires_at > now())).scalar_one()

@@ -1,0 +1,90 @@
+"""The bridge's tables. Times are Unix seconds (int), like Stripe's and the HTTP API's.
+
+The schema itself is created by the Alembic migrations in migrations/versions, not from these classes.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Owner(Base):
+    """A site owner who signs in to the desktop app; linked to one Stripe customer."""
+
+    __tablename__ = "owners"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    stripe_customer_id: Mapped[str | None] = mapped_column(String(255), unique=True, nullable=True)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[int] = mapped_column(Integer)
+
+
+class Token(Base):
+    """A device's sign-in; only the sha256 of the bearer token is kept."""
+
+    __tablename__ = "tokens"
+    __table_args__ = (Index("ix_tokens_owner_device", "owner_id", "device"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("owners.id", ondelete="CASCADE"))
+    device: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[int] = mapped_column(Integer)
+    revoked_at: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class LoginFailure(Base):
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_email_at", "email", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    email: Mapped[str] = mapped_column(String(320))
+    at: Mapped[int] = mapped_column(Integer)
+
+
+class StripeObject(Base):
+    """The bridge's copy of a Stripe object, as last seen; reads are served from here."""
+
+    __tablename__ = "stripe_objects"
+    __table_args__ = (Index("ix_stripe_objects_listing", "object_type", "customer_id", "created", "id"),)
+
+    object_type: Mapped[str] = mapped_column(String(64), primary_key=True)
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    customer_id: Mapped[str | None] = mapped_column(String(255), nullable=True, index=True)
+    created: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    seen_at: Mapped[int] = mapped_column(Integer)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    data: Mapped[str] = mapped_column(Text)
+
+
+class WebhookEvent(Base):
+    """Every Stripe event received, stored raw before it is applied."""
+
+    __tablename__ = "webhook_events"
+
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    type: Mapped[str] = mapped_column(String(128))
+    created: Mapped[int] = mapped_column(Integer)
+    livemode: Mapped[bool] = mapped_column(Boolean, default=False)
+    payload: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[int] = mapped_column(Integer)
+    processed_at: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class OwnerSync(Base):
+    """When an owner's objects were last backfilled from Stripe."""
+
+    __tablename__ = "owner_syncs"
+
+    owner_id: Mapped[int] = mapped_column(ForeignKey("owners.id", ondelete="CASCADE"), primary_key=True)
+    synced_at: Mapped[int] = mapped_column(Integer)

@@ -1,0 +1,45 @@
+"""Sign in, sign out, and who am I."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+from pydantic import BaseModel, Field
+
+from server_bridge import auth, store
+from server_bridge.deps import CurrentTokenDep, OwnerDep, SessionDep, SettingsDep
+
+router = APIRouter()
+
+LIVE_STATUSES_EXCLUDED = {"canceled", "incomplete_expired"}
+
+
+class LoginRequest(BaseModel):
+    email: str = Field(min_length=1, max_length=320)
+    password: str = Field(min_length=1, max_length=1024)
+    device: str = Field(min_length=1, max_length=100)
+
+
+@router.post("/v1/auth/login")
+def login(body: LoginRequest, session: SessionDep, settings: SettingsDep) -> dict:
+    signed_in = auth.sign_in(session, settings, body.email, body.password, body.device)
+    return {"token": signed_in.token, "expires_at": signed_in.expires_at,
+            "owner": {"email": signed_in.owner.email}}
+
+
+@router.post("/v1/auth/logout", status_code=204)
+def logout(token: CurrentTokenDep, session: SessionDep) -> Response:
+    auth.sign_out(session, token)
+    return Response(status_code=204)
+
+
+@router.get("/v1/me")
+def me(owner: OwnerDep, token: CurrentTokenDep, session: SessionDep) -> dict:
+    return {"email": owner.email, "device": token.device, "token_expires_at": token.expires_at,
+            "has_subscription": has_subscription(session, owner.stripe_customer_id)}
+
+
+def has_subscription(session: SessionDep, customer_id: str | None) -> bool:
+    if not customer_id:
+        return False
+    subscriptions = store.list_objects(session, "subscription", customer_id=customer_id)
+    return any(s.get("status") not in LIVE_STATUSES_EXCLUDED for s in subscriptions)

@@ -1,0 +1,82 @@
+"""The bridge's configuration, read from BRIDGE_* environment variables.
+
+Built once by the caller (cli, stack, tests) and handed to create_app: nothing reads the
+environment at import time, so two bridges with different settings can live in one process.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+from platformdirs import user_data_dir
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+REQUIRED = ("stripe_secret_key", "webhook_secrets", "plans")
+
+
+class ConfigError(Exception):
+    """The bridge cannot run with these settings; the message names what is missing."""
+
+
+def _default_data_dir() -> Path:
+    return Path(user_data_dir("billing-bridge", appauthor=False))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BRIDGE_", extra="ignore")
+
+    stripe_secret_key: SecretStr | None = None
+    webhook_secrets: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    database_url: str = ""
+    public_url: str = "http://127.0.0.1:8000"
+    plans: dict[str, str] = Field(default_factory=dict)
+    stripe_api_base: str | None = None
+    livemode: bool = False
+    token_ttl_days: int = Field(default=30, ge=1)
+    login_max_failures: int = Field(default=5, ge=1)
+    login_window_seconds: int = Field(default=900, ge=1)
+    downgrade_at_period_end: bool = True
+    stripe_timeout: float = Field(default=10.0, gt=0)
+    stripe_max_retries: int = Field(default=2, ge=0)
+    webhook_tolerance: int = Field(default=300, ge=1)
+
+    @field_validator("webhook_secrets", mode="before")
+    @classmethod
+    def _split_secrets(cls, value: Any) -> Any:
+        """The environment gives one comma-separated string; code may pass a list."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("stripe_secret_key", mode="before")
+    @classmethod
+    def _blank_is_missing(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("public_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _default_database(self) -> "Settings":
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / 'bridge.db'}"
+        return self
+
+    def require(self, *names: str) -> None:
+        """Raise ConfigError naming every missing setting (all of REQUIRED by default)."""
+        missing = [f"BRIDGE_{name.upper()} is not set" for name in (names or REQUIRED) if not getattr(self, name)]
+        if missing:
+            raise ConfigError("; ".join(missing))
+
+    def return_url(self, path: str) -> str:
+        """An absolute URL on this bridge, for hosted pages to come back to."""
+        return f"{self.public_url}/{path.lstrip('/')}"

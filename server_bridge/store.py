@@ -1,0 +1,126 @@
+"""The bridge's copy of Stripe objects: what every read is served from.
+
+Writes carry `seen_at`, the time Stripe vouched for that state (an event's `created`, or the time of
+the API answer); a write never replaces a copy seen later, so a late or replayed event cannot undo
+newer state. The guard is one statement (INSERT .. ON CONFLICT DO UPDATE .. WHERE), so two writers
+racing cannot break it either.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from server_bridge.models import OwnerSync, StripeObject
+
+
+def customer_of(obj: dict[str, Any]) -> str | None:
+    """The customer an object belongs to: its `customer` (expanded or not), or itself for a customer."""
+    if obj.get("object") == "customer":
+        return obj.get("id")
+    customer = obj.get("customer")
+    if isinstance(customer, dict):
+        return customer.get("id")
+    return customer if isinstance(customer, str) else None
+
+
+def _insert_for(session: Session) -> Any:
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert
+    if dialect == "sqlite":
+        return sqlite.insert
+    raise RuntimeError(f"unsupported database: {dialect}")
+
+
+def upsert_object(session: Session, obj: dict[str, Any], *, seen_at: int) -> bool:
+    """Store `obj` unless the stored copy was seen later; True if it was written.
+
+    Deleted objects (`"deleted": true`, as Stripe answers a delete) are kept as tombstones so an
+    older event cannot bring them back.
+    """
+    object_type, obj_id = obj.get("object"), obj.get("id")
+    if not object_type or not obj_id:
+        raise ValueError("a Stripe object needs 'object' and 'id'")
+    values = {
+        "object_type": object_type,
+        "id": obj_id,
+        "customer_id": customer_of(obj),
+        "created": obj.get("created") if isinstance(obj.get("created"), int) else None,
+        "seen_at": int(seen_at),
+        "deleted": bool(obj.get("deleted")),
+        "data": json.dumps(obj, separators=(",", ":"), sort_keys=True),
+    }
+    table = StripeObject.__table__
+    insert = _insert_for(session)(table).values(**values)
+    changing = {k: insert.excluded[k] for k in ("seen_at", "deleted", "data")}
+    # A tombstone or a partial answer may lack these; keep what we knew.
+    changing["customer_id"] = insert.excluded.customer_id if values["customer_id"] else table.c.customer_id
+    changing["created"] = insert.excluded.created if values["created"] is not None else table.c.created
+    statement = insert.on_conflict_do_update(
+        index_elements=[table.c.object_type, table.c.id],
+        set_=changing,
+        where=table.c.seen_at <= insert.excluded.seen_at,
+    )
+    result = session.execute(statement)
+    return bool(result.rowcount)
+
+
+def get_object(session: Session, object_type: str, obj_id: str) -> dict[str, Any] | None:
+    """The stored object, or None if it is unknown or deleted."""
+    row = session.get(StripeObject, (object_type, obj_id), populate_existing=True)
+    if row is None or row.deleted:
+        return None
+    return json.loads(row.data)
+
+
+def list_objects(
+    session: Session,
+    object_type: str,
+    *,
+    customer_id: str | None,
+    limit: int | None = None,
+    starting_after: str | None = None,
+) -> list[dict[str, Any]]:
+    """A customer's live objects of one type, newest first (by `created`, then id).
+
+    `customer_id=None` lists every customer's. A `starting_after` that is not one of these
+    objects raises KeyError, so the caller can answer 404 rather than a silently empty page.
+    """
+    table = StripeObject.__table__
+    conditions = [table.c.object_type == object_type, table.c.deleted.is_(False)]
+    if customer_id is not None:
+        conditions.append(table.c.customer_id == customer_id)
+    if starting_after is not None:
+        anchor = session.execute(
+            select(table.c.created, table.c.id).where(*conditions, table.c.id == starting_after)
+        ).first()
+        if anchor is None:
+            raise KeyError(starting_after)
+        created = anchor.created if anchor.created is not None else 0
+        conditions.append(or_(
+            table.c.created < created,
+            and_(table.c.created == created, table.c.id < anchor.id),
+            table.c.created.is_(None),
+        ))
+    query = select(table.c.data).where(*conditions).order_by(
+        table.c.created.desc().nulls_last(), table.c.id.desc()
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return [json.loads(data) for (data,) in session.execute(query)]
+
+
+def mark_synced(session: Session, owner_id: int, at: int) -> None:
+    table = OwnerSync.__table__
+    insert = _insert_for(session)(table).values(owner_id=owner_id, synced_at=int(at))
+    session.execute(insert.on_conflict_do_update(index_elements=[table.c.owner_id],
+                                                 set_={"synced_at": insert.excluded.synced_at}))
+
+
+def synced_at(session: Session, owner_id: int) -> int | None:
+    return session.execute(select(OwnerSync.synced_at).where(OwnerSync.owner_id == owner_id)).scalar_one_or_none()
