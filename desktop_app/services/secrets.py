@@ -77,7 +77,7 @@ class KeyringStore:
             return self._fallback.get(account)
         try:
             return self._backend.get_password(SERVICE, account)
-        except keyring.errors.KeyringError as exc:
+        except Exception as exc:  # noqa: BLE001  a keyring plug-in (D-Bus, secretstorage) may raise anything
             return self._fail(exc).get(account)
 
     def set(self, account: str, secret: str) -> None:
@@ -86,7 +86,7 @@ class KeyringStore:
             return
         try:
             self._backend.set_password(SERVICE, account, secret)
-        except keyring.errors.KeyringError as exc:
+        except Exception as exc:  # noqa: BLE001  a keyring plug-in (D-Bus, secretstorage) may raise anything
             self._fail(exc).set(account, secret)
 
     def delete(self, account: str) -> None:
@@ -96,7 +96,7 @@ class KeyringStore:
             self._backend.delete_password(SERVICE, account)
         except keyring.errors.PasswordDeleteError:
             pass
-        except keyring.errors.KeyringError as exc:
+        except Exception as exc:  # noqa: BLE001
             self._fail(exc).delete(account)
 
 

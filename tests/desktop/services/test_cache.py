@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from desktop_app.services import Cache, CachedView, Invoice, InvoicePage, Plan, Summary, account_key
+from tests.desktop.services import samples
+
+ACCOUNT = account_key("http://127.0.0.1:8000", "pro@demo.test")
+
+
+def view() -> CachedView:
+    page = InvoicePage.from_json({"data": [samples.invoice(n) for n in range(3)], "has_more": True})
+    return CachedView(summary=Summary.from_json(samples.summary()),
+                      plans=[Plan.from_json(samples.STARTER), Plan.from_json(samples.PRO)],
+                      invoices=page.invoices, has_more=True, saved_at=1764000000.5)
+
+
+def test_round_trip(tmp_path: Path) -> None:
+    cache = Cache(tmp_path)
+    cache.save(ACCOUNT, view())
+    assert cache.load(ACCOUNT) == view()
+    assert cache.load(account_key("http://127.0.0.1:8000", "starter@demo.test")) is None
+
+
+def test_file_name_does_not_reveal_the_email(tmp_path: Path) -> None:
+    Cache(tmp_path).save(ACCOUNT, view())
+    [path] = (tmp_path / "views").iterdir()
+    assert "demo.test" not in path.name and path.suffix == ".json"
+    assert json.loads(path.read_text())["version"] == 1
+
+
+def test_saved_at_is_set_when_missing(tmp_path: Path) -> None:
+    cache = Cache(tmp_path)
+    cache.save(ACCOUNT, CachedView(summary=None))
+    loaded = cache.load(ACCOUNT)
+    assert loaded is not None and loaded.saved_at > 0 and loaded.summary is None
+
+
+@pytest.mark.parametrize("content", [
+    b"{not json",
+    b"\xff\xfe\x00garbage",
+    b"[]",
+    json.dumps({"version": 0, "saved_at": 1, "summary": None, "plans": [], "invoices": [], "has_more": False}).encode(),
+    json.dumps({"version": 1, "saved_at": 1, "summary": {"status": 5}, "plans": [], "invoices": [],
+                "has_more": False}).encode(),
+    json.dumps({"version": 1, "saved_at": 1, "summary": None, "plans": {}, "invoices": [], "has_more": False}).encode(),
+    json.dumps({"version": 1, "saved_at": 1, "summary": None}).encode(),
+], ids=["corrupt", "binary", "list", "old-version", "bad-summary", "bad-plans", "missing-keys"])
+def test_unusable_file_is_ignored_and_removed(tmp_path: Path, content: bytes) -> None:
+    cache = Cache(tmp_path)
+    path = cache.path_for(ACCOUNT)
+    path.parent.mkdir(parents=True)
+    path.write_bytes(content)
+    assert cache.load(ACCOUNT) is None
+    assert not path.exists()
+    cache.save(ACCOUNT, view())
+    assert cache.load(ACCOUNT) == view()
+
+
+def test_truncated_file(tmp_path: Path) -> None:
+    cache = Cache(tmp_path)
+    cache.save(ACCOUNT, view())
+    path = cache.path_for(ACCOUNT)
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    assert cache.load(ACCOUNT) is None and not path.exists()
+
+
+def test_save_leaves_no_temporary_files(tmp_path: Path) -> None:
+    cache = Cache(tmp_path)
+    for _ in range(3):
+        cache.save(ACCOUNT, view())
+    assert len(list((tmp_path / "views").iterdir())) == 1
+
+
+def test_unwritable_cache_folder_does_not_crash(tmp_path: Path) -> None:
+    (tmp_path / "views").write_text("in the way")
+    cache = Cache(tmp_path)
+    cache.save(ACCOUNT, view())
+    assert cache.load(ACCOUNT) is None
+
+
+def test_invoice_type_survives(tmp_path: Path) -> None:
+    cache = Cache(tmp_path)
+    cache.save(ACCOUNT, view())
+    loaded = cache.load(ACCOUNT)
+    assert loaded is not None and all(isinstance(i, Invoice) for i in loaded.invoices)

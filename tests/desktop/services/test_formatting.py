@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from desktop_app.services import Summary, age, day, money, status_words
+from desktop_app.services.formatting import default_locale
+from tests.desktop.services import samples
+
+NBSP = "\xa0"
+
+
+@pytest.mark.parametrize("amount, currency, locale, expected", [
+    (2500, "usd", "en_US", "$25.00"),
+    (123450, "eur", "en_US", "€1,234.50"),
+    (2500, "jpy", "en_US", "¥2,500"),
+    (2500, "usd", "de_DE", f"25,00{NBSP}$"),
+    (123450, "eur", "de_DE", f"1.234,50{NBSP}€"),
+    (2500, "jpy", "de_DE", f"2.500{NBSP}¥"),
+    (2500, "usd", "ja_JP", "$25.00"),
+    (123450, "eur", "ja_JP", "€1,234.50"),
+    (2500, "jpy", "ja_JP", "￥2,500"),
+    (-1450, "usd", "en_US", "-$14.50"),
+])
+def test_money_in_the_owners_locale(amount: int, currency: str, locale: str, expected: str) -> None:
+    assert money(amount, currency, locale) == expected
+
+
+def test_money_with_a_bad_locale_falls_back() -> None:
+    assert money(2500, "usd", "xx_NOPE") == "$25.00"
+
+
+def test_default_locale_is_usable() -> None:
+    assert money(100, "usd", None) and default_locale()
+
+
+def ts(y: int, m: int, d: int) -> int:
+    return int(dt.datetime(y, m, d, 12).timestamp())
+
+
+def test_day() -> None:
+    assert day(ts(2027, 1, 3), "en_US") == "Jan 3, 2027"
+    assert day(ts(2027, 1, 3), "de_DE") == "03.01.2027"
+
+
+@pytest.mark.parametrize("changes, expected", [
+    ({}, "Active"),
+    ({"status": "trialing", "trial_end": ts(2027, 1, 3)}, "Trialing until Jan 3, 2027"),
+    ({"status": "past_due"}, "Past due"),
+    ({"status": "unpaid"}, "Unpaid"),
+    ({"cancel_at_period_end": True, "current_period_end": ts(2027, 1, 3)}, "Cancels on Jan 3, 2027"),
+    ({"cancel_at": ts(2027, 1, 3)}, "Cancels on Jan 3, 2027"),
+    ({"status": "canceled"}, "Canceled"),
+    ({"plan": None, "status": "none"}, "No plan yet"),
+    ({"status": "paused"}, "Paused"),
+    ({"status": "something_new"}, "Something new"),
+])
+def test_status_words(changes: dict, expected: str) -> None:
+    assert status_words(Summary.from_json(samples.summary(**changes)), "en_US") == expected
+
+
+def test_status_words_without_a_summary() -> None:
+    assert status_words(None) == "No plan yet"
+
+
+@pytest.mark.parametrize("seconds, expected", [
+    (0, "just now"), (30, "just now"), (5 * 60, "5 minutes ago"), (3 * 3600, "3 hours ago"),
+    (2 * 86400, "2 days ago"),
+])
+def test_age(seconds: float, expected: str) -> None:
+    assert age(seconds, "en_US") == expected
