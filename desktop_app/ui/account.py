@@ -1,0 +1,206 @@
+"""The signed-in owner's billing data as the window shows it: cached first, refreshed, offline-aware.
+
+Pages subscribe to its signals; they never talk to the bridge themselves.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Callable, Sequence
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from ..services import BridgeClient, BridgeUnreachable, Cache, CachedView, Invoice, NotSignedIn, Plan, Summary
+from .errors import describe, report
+from .worker import WorkerPool
+
+log = logging.getLogger(__name__)
+
+
+def summary_key(summary: Summary | None) -> object:
+    """A summary's content without its as_of stamp, to notice a real change."""
+    if summary is None:
+        return None
+    data = dict(summary.to_json())
+    data.pop("as_of", None)
+    return repr(sorted(data.items()))
+
+
+def save_quietly(cache: Cache, account: str, view: CachedView) -> None:
+    try:
+        cache.save(account, view)
+    except OSError:
+        log.warning("could not save the cache", exc_info=True)
+
+
+class Account(QObject):
+    changed = Signal()            # summary, plans or the first invoice page were replaced
+    status_changed = Signal()     # online / offline / waiting / refreshing
+    loaded = Signal()             # live data arrived from the bridge
+    signed_out = Signal(str)      # the bridge no longer accepts the token; the words say why
+
+    def __init__(self, cache: Cache, *, pool: WorkerPool,
+                 clock: Callable[[], float] = time.time, retry_delays: Sequence[int] = (2, 4, 8, 15, 30, 60),
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.client: BridgeClient | None = None
+        self.cache = cache
+        self.account = ""
+        self._generation = 0
+        self.pool = pool
+        self.clock = clock
+        self.summary: Summary | None = None
+        self.plans: list[Plan] = []
+        self.invoices: list[Invoice] = []
+        self.has_more = False
+        self.updated_at: float | None = None
+        self.offline = False
+        self.waiting = False
+        self.live = False
+        self.refreshing = False
+        self.last_error = ""
+        self._again = False
+        self._delays = list(retry_delays)
+        self._attempt = 0
+        self._closed = False
+        self.retry_timer = QTimer(self)
+        self.retry_timer.setSingleShot(True)
+        self.retry_timer.timeout.connect(self.refresh)
+
+    def bind(self, client: BridgeClient, account: str) -> None:
+        """Start showing one owner's data (after sign-in); results for an earlier owner are dropped."""
+        self.clear()
+        self.client = client
+        self.account = account
+        self._closed = False
+
+    def clear(self) -> None:
+        """Forget the owner's data (sign-out): nothing of theirs stays on screen."""
+        self._generation += 1
+        self.retry_timer.stop()
+        self.client = None
+        self.account = ""
+        self.summary = None
+        self.plans = []
+        self.invoices = []
+        self.has_more = False
+        self.updated_at = None
+        self.offline = self.waiting = self.live = self.refreshing = self._again = False
+        self.last_error = ""
+        self._attempt = 0
+        self.changed.emit()
+        self.status_changed.emit()
+
+    def _current(self, callback: Callable[[object], None]) -> Callable[[object], None]:
+        generation = self._generation
+
+        def guarded(value: object) -> None:
+            if generation == self._generation:
+                callback(value)
+        return guarded
+
+    def load_cached(self, on_done: Callable[[bool], None] | None = None) -> None:
+        """Show the last good data at once (read off the GUI thread); a corrupt cache is just absent."""
+        account = self.account
+
+        def load() -> CachedView | None:
+            try:
+                return self.cache.load(account)
+            except Exception:  # noqa: BLE001 - a cache must never stop the app
+                log.warning("cache unreadable", exc_info=True)
+                return None
+
+        def done(view: CachedView | None) -> None:
+            if view is not None and not self.live:
+                self._apply(view, live=False)
+            if on_done is not None:
+                on_done(view is not None)
+
+        self.pool.start(load, on_done=self._current(done))  # type: ignore[arg-type]
+
+    def refresh(self) -> None:
+        if self._closed or self.client is None:
+            return
+        if self.refreshing:
+            self._again = True
+            return
+        self.refreshing = True
+        self.retry_timer.stop()
+        self.status_changed.emit()
+        client, account, cache, clock = self.client, self.account, self.cache, self.clock
+
+        def fetch() -> CachedView:
+            summary = client.summary()
+            plans = client.plans()
+            page = client.invoices(limit=20)
+            view = CachedView(summary=summary, plans=list(plans), invoices=list(page.invoices),
+                              has_more=page.has_more, saved_at=clock())
+            save_quietly(cache, account, view)
+            return view
+
+        self.pool.start(fetch, on_done=self._current(self._fetched),  # type: ignore[arg-type]
+                        on_error=self._current(self._failed))  # type: ignore[arg-type]
+
+    def _fetched(self, view: CachedView) -> None:
+        self.refreshing = False
+        self._attempt = 0
+        self.offline = False
+        self.last_error = ""
+        self._apply(view, live=True)
+        self.loaded.emit()
+        self._maybe_again()
+
+    def _failed(self, exc: BaseException) -> None:
+        self.refreshing = False
+        self._again = False
+        if isinstance(exc, NotSignedIn):
+            self.signed_out.emit(describe(exc))
+            return
+        self.last_error = describe(exc)
+        if isinstance(exc, BridgeUnreachable):
+            self.offline = True
+        else:
+            report(exc)
+        self._schedule_retry()
+        self.status_changed.emit()
+
+    def _schedule_retry(self) -> None:
+        if self._closed:
+            return
+        delay = self._delays[min(self._attempt, len(self._delays) - 1)]
+        self._attempt += 1
+        self.retry_timer.start(int(delay * 1000))
+
+    def _maybe_again(self) -> None:
+        if self._again:
+            self._again = False
+            self.refresh()
+
+    def _apply(self, view: CachedView, *, live: bool) -> None:
+        self.summary = view.summary
+        self.plans = list(view.plans)
+        self.invoices = list(view.invoices)
+        self.has_more = view.has_more
+        self.updated_at = view.saved_at
+        self.live = self.live or live
+        self.changed.emit()
+        self.status_changed.emit()
+
+    def apply_summary(self, summary: Summary) -> None:
+        """A write answered with the new summary: show it before the full refresh lands."""
+        self.summary = summary
+        self.live = True
+        self.updated_at = self.clock()
+        self.changed.emit()
+        self.status_changed.emit()
+
+    def set_waiting(self, waiting: bool) -> None:
+        if waiting != self.waiting:
+            self.waiting = waiting
+            self.status_changed.emit()
+
+    def close(self) -> None:
+        """Stop retrying; results still in flight are dropped by the pool."""
+        self._closed = True
+        self.retry_timer.stop()

@@ -1,0 +1,93 @@
+"""The one place that turns a failure into words the owner reads, and shows them."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from types import TracebackType
+from typing import Callable
+
+from PySide6.QtCore import QObject, Signal
+
+from ..services import BridgeRefused, BridgeUnreachable, NotSignedIn
+
+log = logging.getLogger(__name__)
+
+_REFUSED_WORDS = {
+    "invalid_credentials": "Wrong email or password.",
+    "unauthorized": "You are signed out. Please sign in again.",
+    "token_expired": "Your sign-in has expired. Please sign in again.",
+    "account_disabled": "This account has been disabled. Please contact the platform.",
+    "no_subscription": "You have no active plan.",
+    "already_subscribed": "You already have a plan.",
+    "same_plan": "You are already on this plan.",
+    "stale_preview": "The price preview is out of date. Please look at it again.",
+    "payment_failed": "Your card was declined; nothing was changed.",
+    "stripe_unavailable": "The payment service is not answering right now. Please try again shortly.",
+}
+
+
+def wait_words(seconds: float) -> str:
+    seconds = max(1, round(seconds))
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = round(seconds / 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def describe(exc: BaseException) -> str:
+    """What the owner reads for exc: one sentence, never a traceback."""
+    if isinstance(exc, BridgeUnreachable):
+        return "Cannot reach the billing server. Check your connection; retrying…"
+    if isinstance(exc, NotSignedIn):
+        return _REFUSED_WORDS.get(exc.code, "Please sign in again.")
+    if isinstance(exc, BridgeRefused):
+        if exc.code == "too_many_attempts":
+            wait = f" Try again in {wait_words(exc.retry_after)}." if exc.retry_after else " Try again later."
+            return "Too many sign-in attempts." + wait
+        if exc.code in _REFUSED_WORDS:
+            return _REFUSED_WORDS[exc.code]
+        return exc.message or f"The billing server refused the request ({exc.code})."
+    if isinstance(exc, PermissionError):
+        return f"No permission to write there: {exc.filename or exc}"
+    if isinstance(exc, FileNotFoundError):
+        return f"Folder or file not found: {exc.filename or exc}"
+    if isinstance(exc, OSError):
+        return f"Could not save the file: {exc.strerror or exc}"
+    return "Something went wrong. Details were written to the log."
+
+
+class ErrorReporter(QObject):
+    """Carries owner-facing error text to whatever shows it (the window's banner)."""
+
+    message = Signal(str)
+
+
+_reporter = ErrorReporter()
+
+
+def reporter() -> ErrorReporter:
+    return _reporter
+
+
+def report(exc: BaseException) -> None:
+    """Show exc to the owner; unexpected ones are logged with their traceback."""
+    if not isinstance(exc, (BridgeUnreachable, BridgeRefused, OSError)):
+        log.error("unexpected error", exc_info=(type(exc), exc, exc.__traceback__))
+    _reporter.message.emit(describe(exc))
+
+
+def install_excepthook() -> Callable[..., None]:
+    """Route uncaught exceptions in Qt callbacks to report() instead of a silent abort."""
+    previous = sys.excepthook
+
+    def hook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            previous(kind, exc, tb)
+            return
+        log.error("uncaught: %s", "".join(traceback.format_exception(kind, exc, tb)))
+        _reporter.message.emit(describe(exc))
+
+    sys.excepthook = hook
+    return previous

@@ -1,0 +1,131 @@
+"""While a Stripe page (portal, checkout) is open in the browser: notice when the owner is done.
+
+Three signals of a change, whichever comes first: the bridge's event stream, the window being
+activated again, and a poll of the summary every 2 s for up to 10 minutes. The "Waiting for
+Stripe…" state ends when the summary actually changes.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Callable, Iterator
+
+from PySide6.QtCore import QObject, QTimer, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+
+from .account import Account, summary_key
+
+log = logging.getLogger(__name__)
+
+EventSource = Callable[[threading.Event], Iterator[list[str]]]
+
+
+class EventListener(QObject):
+    """Reads the bridge's SSE stream on its own thread (it blocks for long), reconnecting with backoff."""
+
+    topics = Signal(list)
+
+    def __init__(self, source: EventSource, parent: QObject | None = None, max_delay: float = 30.0) -> None:
+        super().__init__(parent)
+        self._source = source
+        self._max_delay = max_delay
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(self._stop,), name="bridge-events", daemon=True)
+        self._thread.start()
+
+    def _run(self, stop: threading.Event) -> None:
+        delay = 1.0
+        while not stop.is_set():
+            try:
+                for topics in self._source(stop):
+                    delay = 1.0
+                    if stop.is_set():
+                        return
+                    self.topics.emit(list(topics))
+            except Exception:  # noqa: BLE001 - a broken stream is retried, the poll covers the gap
+                log.debug("event stream broke", exc_info=True)
+            stop.wait(delay)
+            delay = min(delay * 2, self._max_delay)
+
+    def stop(self, wait: float = 0.0) -> bool:
+        self._stop.set()
+        thread = self._thread
+        if thread is not None and wait:
+            thread.join(wait)
+            return not thread.is_alive()
+        return thread is None or not thread.is_alive()
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+
+class HostedFlow(QObject):
+    opened = Signal(str)   # the URL handed to the browser
+
+    def __init__(self, account: Account, events: EventSource, *, poll_ms: int = 2000,
+                 give_up_after: float = 600.0, clock: Callable[[], float] = time.monotonic,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.account = account
+        self.clock = clock
+        self.give_up_after = give_up_after
+        self._baseline: object = None
+        self._deadline = 0.0
+        self.poll_timer = QTimer(self)
+        self.poll_timer.setInterval(poll_ms)
+        self.poll_timer.timeout.connect(self._poll)
+        self.listener = EventListener(events, self)
+        self.listener.topics.connect(self._on_topics)
+        account.changed.connect(self._on_changed)
+
+    def open(self, make_url: Callable[[], str]) -> None:
+        """Create the session now (off the GUI thread) and hand its URL to the browser."""
+        self.account.pool.start(make_url, on_done=self._open_url)
+
+    def _open_url(self, url: str) -> None:
+        self._begin()
+        QDesktopServices.openUrl(QUrl(url))
+        self.opened.emit(url)
+
+    def _begin(self) -> None:
+        self._baseline = summary_key(self.account.summary)
+        self._deadline = self.clock() + self.give_up_after
+        self.account.set_waiting(True)
+        self.poll_timer.start()
+        self.listener.start()
+
+    def _poll(self) -> None:
+        if self.clock() > self._deadline:
+            self.end()
+            return
+        self.account.refresh()
+
+    def _on_topics(self, topics: list[str]) -> None:
+        if self.account.waiting:
+            self.account.refresh()
+
+    def _on_changed(self) -> None:
+        if self.account.waiting and summary_key(self.account.summary) != self._baseline:
+            self.end()
+
+    def window_activated(self) -> None:
+        if self.account.waiting:
+            self.account.refresh()
+
+    def end(self) -> None:
+        self.poll_timer.stop()
+        self.listener.stop()
+        self.account.set_waiting(False)
+
+    def shutdown(self, wait: float = 5.0) -> bool:
+        self.end()
+        return self.listener.stop(wait)

@@ -1,0 +1,92 @@
+"""Who is signed in, to which bridge, and where the token lives (Qt-free; run its methods in workers).
+
+app.py builds it with the services; windows and dialogs only call it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Callable
+
+from ..services import BridgeClient, BridgeError, Cache, Config, Paths, SecretStore, SignIn, account_key
+
+log = logging.getLogger(__name__)
+
+ClientFactory = Callable[[str, "str | None"], BridgeClient]
+
+
+class Session:
+    def __init__(self, *, paths: Paths, config: Config, store: SecretStore, cache: Cache,
+                 make_client: ClientFactory) -> None:
+        self.paths = paths
+        self.config = config
+        self.store = store
+        self.cache = cache
+        self.make_client = make_client
+        self.client: BridgeClient | None = None
+
+    @property
+    def email(self) -> str:
+        return self.config.email
+
+    @property
+    def bridge_url(self) -> str:
+        return self.config.bridge_url
+
+    @property
+    def account(self) -> str:
+        return account_key(self.config.bridge_url, self.config.email)
+
+    def restore(self) -> bool:
+        """Pick up the token saved by an earlier sign-in; False when there is none."""
+        if not (self.config.bridge_url and self.config.email):
+            return False
+        token = self.store.get(self.account)
+        if not token:
+            return False
+        self._replace_client(self.make_client(self.config.bridge_url, token))
+        return True
+
+    def sign_in(self, bridge_url: str, email: str, password: str) -> SignIn:
+        client = self.make_client(bridge_url.strip().rstrip("/"), None)
+        try:
+            signed = client.login(email.strip(), password, self.config.device)
+        except BaseException:
+            client.close()
+            raise
+        self.config.bridge_url = bridge_url.strip().rstrip("/")
+        self.config.email = signed.email or email.strip()
+        self.store.set(self.account, signed.token)
+        try:
+            self.config.save(self.paths)
+        except OSError:
+            log.warning("could not save the settings", exc_info=True)
+        self._replace_client(client)
+        return signed
+
+    def sign_out(self) -> None:
+        """Revoke the token at the bridge (best effort) and forget it here."""
+        client, self.client = self.client, None
+        if client is not None:
+            try:
+                client.logout()
+            except BridgeError:
+                log.info("logout not confirmed by the bridge", exc_info=True)
+            client.close()
+        if self.config.email:
+            self.store.delete(self.account)
+
+    def forget_token(self) -> None:
+        """The bridge refused the token: drop it without calling the bridge."""
+        if self.config.email:
+            self.store.delete(self.account)
+
+    def _replace_client(self, client: BridgeClient) -> None:
+        if self.client is not None and self.client is not client:
+            self.client.close()
+        self.client = client
+
+    def close(self) -> None:
+        if self.client is not None:
+            self.client.close()
+            self.client = None

@@ -1,0 +1,131 @@
+"""Light or dark (following the system unless told), icons from resources/*.svg in the text colour."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QPoint, QRect, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QGuiApplication, QIcon, QIconEngine, QPainter, QPalette, QPixmap
+from PySide6.QtSvg import QSvgRenderer
+from PySide6.QtWidgets import QApplication, QWidget
+
+RESOURCES = Path(__file__).resolve().parents[2] / "resources"
+THEMES = ("system", "light", "dark")
+
+
+def resolve(mode: str, app: QGuiApplication) -> str:
+    """The theme to paint: an explicit choice wins, else the system's colour scheme (light when unknown)."""
+    if mode in ("light", "dark"):
+        return mode
+    scheme = app.styleHints().colorScheme()
+    return "dark" if scheme == Qt.ColorScheme.Dark else "light"
+
+
+def palette_for(theme: str) -> QPalette:
+    dark = theme == "dark"
+    colors = {
+        QPalette.ColorRole.Window: "#1f2126" if dark else "#f4f5f7",
+        QPalette.ColorRole.WindowText: "#e8e9ec" if dark else "#1c1e22",
+        QPalette.ColorRole.Base: "#17181c" if dark else "#ffffff",
+        QPalette.ColorRole.AlternateBase: "#26282e" if dark else "#eceef2",
+        QPalette.ColorRole.Text: "#e8e9ec" if dark else "#1c1e22",
+        QPalette.ColorRole.Button: "#2c2f36" if dark else "#ffffff",
+        QPalette.ColorRole.ButtonText: "#e8e9ec" if dark else "#1c1e22",
+        QPalette.ColorRole.Highlight: "#6366f1" if dark else "#4f46e5",
+        QPalette.ColorRole.HighlightedText: "#ffffff",
+        QPalette.ColorRole.ToolTipBase: "#2c2f36" if dark else "#ffffdc",
+        QPalette.ColorRole.ToolTipText: "#e8e9ec" if dark else "#1c1e22",
+        QPalette.ColorRole.PlaceholderText: "#9a9ea8" if dark else "#6b7080",
+        QPalette.ColorRole.Link: "#a5b4fc" if dark else "#4338ca",
+        QPalette.ColorRole.Mid: "#3a3d45" if dark else "#d3d6dd",
+        QPalette.ColorRole.Midlight: "#33363d" if dark else "#e3e5ea",
+        QPalette.ColorRole.Dark: "#111214" if dark else "#a0a4ad",
+        QPalette.ColorRole.Light: "#3f434b" if dark else "#ffffff",
+        QPalette.ColorRole.Shadow: "#000000" if dark else "#8a8e96",
+        QPalette.ColorRole.BrightText: "#ffffff",
+    }
+    palette = QPalette()
+    for role, value in colors.items():
+        palette.setColor(role, QColor(value))
+    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
+        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#6b6f78" if dark else "#a0a4ad"))
+    return palette
+
+
+def apply(app: QApplication, mode: str = "system") -> str:
+    """Paint the whole app in one theme; returns "light" or "dark"."""
+    theme = resolve(mode, app)
+    app.setStyle("Fusion")
+    app.setPalette(palette_for(theme))
+    app.setProperty("billingTheme", theme)
+    app.setStyleSheet(_style_sheet())
+    icon.cache_clear()
+    return theme
+
+
+@lru_cache(maxsize=1)
+def _style_sheet() -> str:
+    return (RESOURCES / "style.qss").read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=None)
+def _svg(name: str) -> str:
+    return (RESOURCES / f"{name}.svg").read_text(encoding="utf-8")
+
+
+class _SvgEngine(QIconEngine):
+    """Renders the SVG at whatever size and pixel ratio is asked: crisp at 200 %."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__()
+        self._data = data
+        self._renderer = QSvgRenderer(QByteArray(data))
+
+    def paint(self, painter: QPainter, rect: QRect, mode: QIcon.Mode, state: QIcon.State) -> None:
+        if mode == QIcon.Mode.Disabled:
+            painter.setOpacity(0.4)
+        self._renderer.render(painter, QRectF(rect))
+
+    def pixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QPixmap:
+        pixmap = QPixmap(size)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        self.paint(painter, QRect(QPoint(0, 0), size), mode, state)
+        painter.end()
+        return pixmap
+
+    def clone(self) -> QIconEngine:
+        return _SvgEngine(self._data)
+
+
+@lru_cache(maxsize=None)
+def icon(name: str, color: str | None = None) -> QIcon:
+    """resources/<name>.svg with currentColor painted in color (default: the palette's text colour)."""
+    if color is None:
+        color = QApplication.palette().color(QPalette.ColorRole.WindowText).name()
+    data = _svg(name).replace("currentColor", color).encode()
+    return QIcon(_SvgEngine(data))
+
+
+def brand_icon(brand: str) -> QIcon:
+    name = (brand or "").lower().replace(" ", "")
+    if name in ("visa", "mastercard", "amex"):
+        return icon(name, "#000000")
+    return icon("card")
+
+
+def font(widget: QWidget, scale: float = 1.0, *, bold: bool = False) -> QFont:
+    """The widget's font scaled relative to the system size: never a fixed pixel size."""
+    result = QFont(widget.font())
+    size = result.pointSizeF()
+    if size > 0:
+        result.setPointSizeF(size * scale)
+    if bold:
+        result.setWeight(QFont.Weight.DemiBold)
+    return result
+
+
+def em(widget: QWidget, count: float = 1.0) -> int:
+    """count times the font's line height, in device-independent pixels: spacing that scales with text."""
+    return round(widget.fontMetrics().height() * count)

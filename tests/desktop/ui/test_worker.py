@@ -1,0 +1,75 @@
+"""The worker helper: results and errors arrive on the GUI thread; errors without a handler are shown."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from PySide6.QtCore import QObject, QThread
+
+from desktop_app.services import BridgeRefused, BridgeUnreachable, NotSignedIn
+from desktop_app.ui import errors
+from desktop_app.ui.worker import WorkerPool, run_in_background
+
+
+def test_result_arrives_on_the_gui_thread(qtbot) -> None:
+    gui = QThread.currentThread()
+    seen: list[tuple[object, bool, bool]] = []
+    pool = WorkerPool()
+
+    def op() -> str:
+        return "worker" if threading.current_thread() is not threading.main_thread() else "gui"
+
+    run_in_background(op, on_done=lambda r: seen.append((r, QThread.currentThread() is gui, pool.busy)), parent=pool)
+    qtbot.waitUntil(lambda: bool(seen))
+    assert seen == [("worker", True, False)]
+
+
+def test_error_goes_to_on_error_or_to_the_reporter(qtbot) -> None:
+    failures: list[BaseException] = []
+    pool = WorkerPool()
+
+    def boom() -> None:
+        raise BridgeUnreachable("down")
+
+    run_in_background(boom, on_error=failures.append, parent=pool)
+    qtbot.waitUntil(lambda: bool(failures))
+    assert isinstance(failures[0], BridgeUnreachable)
+
+    with qtbot.waitSignal(errors.reporter().message) as shown:
+        run_in_background(boom, parent=pool)
+    assert "reach" in shown.args[0]
+
+
+def test_callbacks_are_dropped_when_the_parent_goes(qtbot) -> None:
+    gate = threading.Event()
+    seen: list[object] = []
+    owner = QObject()
+    run_in_background(lambda: gate.wait(5), on_done=seen.append, parent=owner)
+    owner.deleteLater()
+    qtbot.waitUntil(lambda: not _alive(owner))
+    gate.set()
+    assert WorkerPool().wait_for_done()
+    qtbot.wait(50)  # let any queued result be (not) delivered
+    assert seen == []
+
+
+def _alive(obj: QObject) -> bool:
+    try:
+        obj.objectName()
+    except RuntimeError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("exc, words", [
+    (BridgeUnreachable("x"), "Cannot reach"),
+    (NotSignedIn(401, "token_expired", "expired"), "expired"),
+    (BridgeRefused(401, "invalid_credentials", "bad"), "Wrong email or password"),
+    (BridgeRefused(429, "too_many_attempts", "slow down", retry_after=120), "Try again in 2 minutes"),
+    (BridgeRefused(502, "stripe_error", "Stripe said no."), "Stripe said no."),
+    (PermissionError(13, "denied", "/x"), "No permission"),
+    (KeyError("bug"), "Something went wrong"),
+])
+def test_errors_in_the_owners_words(exc: BaseException, words: str) -> None:
+    assert words in errors.describe(exc)
