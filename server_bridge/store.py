@@ -65,9 +65,8 @@ def upsert_object(session: Session, obj: dict[str, Any], *, seen_at: int) -> boo
         index_elements=[table.c.object_type, table.c.id],
         set_=changing,
         where=table.c.seen_at <= insert.excluded.seen_at,
-    )
-    result = session.execute(statement)
-    return bool(result.rowcount)
+    ).returning(table.c.id)
+    return session.execute(statement).first() is not None
 
 
 def get_object(session: Session, object_type: str, obj_id: str) -> dict[str, Any] | None:

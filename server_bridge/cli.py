@@ -1,0 +1,230 @@
+"""`billing-bridge`: serve the bridge, manage owners, set Stripe up, sync, migrate."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import signal
+import sys
+import tempfile
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from server_bridge import auth, db
+from server_bridge.models import Owner
+from server_bridge.settings import ConfigError, Settings
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="billing-bridge", description="The Billing Manager bridge.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the bridge (BRIDGE_* settings from the environment)")
+    serve.add_argument("--sandbox", action="store_true", help="run the Stripe sandbox beside it, with demo owners")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000, help="0 picks a free port")
+    serve.add_argument("--data-dir", type=Path, help="--sandbox: where its database lives (default: a temp dir)")
+    serve.add_argument("--ready-file", type=Path, help="--sandbox: write the URLs here as JSON once serving")
+
+    users = commands.add_parser("users", help="manage site owners").add_subparsers(
+        dest="users_command", required=True, metavar="ACTION")
+    add = users.add_parser("add", help="add an owner linked to a Stripe customer")
+    add.add_argument("email")
+    add.add_argument("--customer", required=True, help="the owner's Stripe customer id (cus_...)")
+    add.add_argument("--password", help="default: BRIDGE_NEW_PASSWORD, else asked for")
+    users.add_parser("list", help="list owners")
+    disable = users.add_parser("disable", help="disable an owner and sign them out everywhere")
+    disable.add_argument("email")
+    reset = users.add_parser("reset-password", help="set a new password and sign the owner out everywhere")
+    reset.add_argument("email")
+    reset.add_argument("--password", help="default: BRIDGE_NEW_PASSWORD, else asked for")
+
+    stripe = commands.add_parser("stripe", help="Stripe account set-up").add_subparsers(
+        dest="stripe_command", required=True, metavar="ACTION")
+    stripe.add_parser("setup", help="create products, prices, the portal configuration and the webhook endpoint")
+
+    commands.add_parser("sync", help="backfill every owner's Stripe objects into the store")
+    database = commands.add_parser("db", help="database").add_subparsers(
+        dest="db_command", required=True, metavar="ACTION")
+    database.add_parser("upgrade", help="apply the migrations")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "serve":
+            return serve_sandbox(args) if args.sandbox else serve(args)
+        if args.command == "users":
+            return users(args)
+        if args.command == "stripe":
+            return stripe_setup()
+        if args.command == "sync":
+            return sync()
+        if args.command == "db":
+            db.upgrade(Settings().database_url)
+            print("The database is up to date.")
+            return 0
+    except ConfigError as exc:
+        print(f"billing-bridge: {exc}", file=sys.stderr)
+        return 2
+    return 2
+
+
+def _fail(message: str) -> int:
+    print(f"billing-bridge: {message}", file=sys.stderr)
+    return 1
+
+
+# serve -----------------------------------------------------------------------------------------
+
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from server_bridge.app import create_app
+
+    settings = Settings()
+    settings.require()
+    db.upgrade(settings.database_url)
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def serve_sandbox(args: argparse.Namespace) -> int:
+    from server_bridge.stack import DEMO_OWNERS, DEMO_PASSWORD, start_sandbox_stack
+
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    with tempfile.TemporaryDirectory(prefix="billing-bridge-") as temp:
+        data_dir = args.data_dir or Path(temp)
+        stack = start_sandbox_stack(data_dir=data_dir, host=args.host, port=args.port)
+        try:
+            if args.ready_file:
+                write_json_atomic(args.ready_file, {"bridge_url": stack.bridge_url,
+                                                    "sandbox_url": stack.sandbox_url, "pid": os.getpid()})
+            print(f"Bridge:  {stack.bridge_url}", flush=True)
+            print(f"Sandbox: {stack.sandbox_url}", flush=True)
+            print(f"Demo owners (password {DEMO_PASSWORD!r}): {', '.join(DEMO_OWNERS)}", flush=True)
+            while not stop.wait(0.5):
+                pass
+        finally:
+            stack.stop()
+            if args.ready_file:
+                Path(args.ready_file).unlink(missing_ok=True)
+    return 0
+
+
+def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temp.write_text(json.dumps(data), encoding="utf-8")
+    os.replace(temp, path)
+
+
+# users -----------------------------------------------------------------------------------------
+
+def _new_password(given: str | None) -> str:
+    password = given or os.environ.get("BRIDGE_NEW_PASSWORD")
+    if password:
+        return password
+    password = getpass.getpass("New password: ")
+    if password != getpass.getpass("Repeat it: "):
+        raise ValueError("the passwords differ")
+    return password
+
+
+def users(args: argparse.Namespace) -> int:
+    settings = Settings()
+    db.upgrade(settings.database_url)
+    engine = db.make_engine(settings.database_url)
+    try:
+        with db.make_sessions(engine)() as session:
+            if args.users_command == "list":
+                for owner in session.execute(select(Owner).order_by(Owner.email)).scalars():
+                    state = "disabled" if owner.disabled else "active"
+                    print(f"{owner.email}\t{owner.stripe_customer_id or '-'}\t{state}")
+                return 0
+            if args.users_command == "add":
+                if not args.customer.startswith("cus_"):
+                    return _fail(f"{args.customer!r} is not a Stripe customer id (cus_...)")
+                if auth.find_owner(session, args.email):
+                    return _fail(f"{auth.normalize_email(args.email)} already exists")
+                try:
+                    password = _new_password(args.password)
+                except ValueError as exc:
+                    return _fail(str(exc))
+                auth.add_owner(session, args.email, password, customer_id=args.customer)
+                try:
+                    session.commit()
+                except IntegrityError:
+                    return _fail(f"customer {args.customer} already belongs to another owner")
+                print(f"Added {auth.normalize_email(args.email)} ({args.customer}).")
+                return 0
+            owner = auth.find_owner(session, args.email)
+            if owner is None:
+                return _fail(f"no owner {auth.normalize_email(args.email)}")
+            if args.users_command == "disable":
+                auth.disable_owner(session, owner)
+                session.commit()
+                print(f"Disabled {owner.email}; their devices are signed out.")
+                return 0
+            try:
+                password = _new_password(args.password)
+            except ValueError as exc:
+                return _fail(str(exc))
+            auth.set_password(session, owner, password)
+            session.commit()
+            print(f"New password set for {owner.email}; their devices are signed out.")
+            return 0
+    finally:
+        engine.dispose()
+
+
+# stripe setup, sync ----------------------------------------------------------------------------
+
+def stripe_setup() -> int:
+    from server_bridge.gateway import Gateway
+    from server_bridge.setup import setup_stripe
+
+    settings = Settings()
+    settings.require("stripe_secret_key")
+    gateway = Gateway(settings)
+    try:
+        result = setup_stripe(gateway, settings.public_url)
+    finally:
+        gateway.close()
+    print("# Stripe is set up. Export these for `billing-bridge serve`:")
+    print(f"BRIDGE_PLANS='{json.dumps(result.plans, separators=(',', ':'))}'")
+    print(f"BRIDGE_WEBHOOK_SECRETS={result.webhook_secret}")
+    return 0
+
+
+def sync() -> int:
+    from server_bridge.gateway import Gateway
+    from server_bridge.sync import sync_all
+
+    settings = Settings()
+    settings.require("stripe_secret_key")
+    db.upgrade(settings.database_url)
+    engine = db.make_engine(settings.database_url)
+    gateway = Gateway(settings)
+    try:
+        count = sync_all(db.make_sessions(engine), gateway)
+    finally:
+        gateway.close()
+        engine.dispose()
+    print(f"Synced {count} owners.")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

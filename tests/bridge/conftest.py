@@ -1,0 +1,160 @@
+"""Fixtures for the bridge's tests: databases on SQLite and PostgreSQL, bridges and whole stacks.
+
+- `db_url`: a fresh, migrated database, parametrized over SQLite and PostgreSQL.
+- `pg_url`: a fresh (empty) PostgreSQL database, dropped afterwards.
+- `make_bridge(database_url, **settings)`: a bridge alone (no Stripe) served on a free port.
+- `stack` / `stack_pg` / `any_stack`: the sandbox plus a bridge on it, demo owners signed up.
+- `client_for(stack, email)`: an httpx.Client on the bridge, signed in as that owner.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy.orm import Session, sessionmaker
+
+from server_bridge import db
+from server_bridge.app import create_app
+from server_bridge.serving import ThreadedServer
+from server_bridge.settings import Settings
+
+PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
+FAST_RETRIES = (0.05, 0.1, 0.2, 0.4, 0.8)
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """A new database bm_test_<hex> on the local PostgreSQL, dropped (forcibly) afterwards."""
+    import psycopg
+
+    name = f"bm_test_{uuid.uuid4().hex[:12]}"
+    try:
+        admin = psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres",
+                                autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        pytest.skip(f"PostgreSQL is not reachable on 127.0.0.1:5432 ({exc}); run ./dev test to start it")
+    try:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        yield f"{PG_SERVER}/{name}"
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    with postgres_database() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated database of each kind."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'bridge.db'}"
+        db.upgrade(url)
+        yield url
+        return
+    with postgres_database() as url:
+        db.upgrade(url)
+        yield url
+
+
+@pytest.fixture
+def sessions(db_url: str) -> Iterator[sessionmaker[Session]]:
+    engine = db.make_engine(db_url)
+    yield db.make_sessions(engine)
+    engine.dispose()
+
+
+@dataclass
+class Bridge:
+    url: str
+    app: FastAPI
+    settings: Settings
+
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        return self.app.state.sessions
+
+    def client(self, **kwargs: Any) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=10, **kwargs)
+
+
+@pytest.fixture
+def make_bridge(tmp_path: Path) -> Iterator[Callable[..., Bridge]]:
+    """Serve a bridge without Stripe on a free port; stopped at teardown."""
+    servers: list[tuple[ThreadedServer, FastAPI]] = []
+
+    def start(database_url: str, **overrides: Any) -> Bridge:
+        settings = Settings(**{"database_url": database_url, "data_dir": tmp_path, "stripe_secret_key": None,
+                               "webhook_secrets": [], "plans": {}, **overrides})
+        app = create_app(settings)
+        server = ThreadedServer(app)
+        url = server.start()
+        servers.append((server, app))
+        return Bridge(url, app, settings)
+
+    yield start
+    for server, app in servers:
+        app.state.bus.close()
+        server.stop()
+
+
+def _stack(data_dir: Path, database_url: str | None = None, **overrides: Any) -> Any:
+    from server_bridge.stack import start_sandbox_stack
+
+    return start_sandbox_stack(data_dir=data_dir, database_url=database_url,
+                               webhook_retry_delays=FAST_RETRIES, **overrides)
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> Iterator[Any]:
+    """A sandbox and a bridge on SQLite, for this test alone."""
+    with _stack(tmp_path) as started:
+        yield started
+
+
+@pytest.fixture
+def stack_pg(tmp_path: Path) -> Iterator[Any]:
+    """A sandbox and a bridge on a fresh PostgreSQL database, for this test alone."""
+    with postgres_database() as url, _stack(tmp_path, url) as started:
+        yield started
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_stack(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+    """`stack` and `stack_pg` in turn."""
+    if request.param == "sqlite":
+        with _stack(tmp_path) as started:
+            yield started
+        return
+    with postgres_database() as url, _stack(tmp_path, url) as started:
+        yield started
+
+
+@pytest.fixture
+def client_for() -> Iterator[Callable[..., httpx.Client]]:
+    """`client_for(stack, email, password="demo", device="tests")`: a signed-in client, closed at teardown."""
+    clients: list[httpx.Client] = []
+
+    def sign_in(stack: Any, email: str, password: str = "demo", device: str = "tests") -> httpx.Client:
+        url = getattr(stack, "bridge_url", None) or stack.url
+        client = httpx.Client(base_url=url, timeout=10)
+        clients.append(client)
+        answer = client.post("/v1/auth/login", json={"email": email, "password": password, "device": device})
+        assert answer.status_code == 200, answer.text
+        client.headers["Authorization"] = f"Bearer {answer.json()['token']}"
+        return client
+
+    yield sign_in
+    for client in clients:
+        client.close()
