@@ -66,8 +66,9 @@ class DemoBridge:
                 raise DemoBridgeError(f"The demo billing server stopped while starting (exit code {code}).\n"
                                       f"{self.log_tail()}")
             if time.monotonic() > deadline:
+                tail = self.log_tail()
                 self.stop()
-                raise DemoBridgeError(f"The demo billing server did not start within {timeout:g} s.\n{self.log_tail()}")
+                raise DemoBridgeError(f"The demo billing server did not start within {timeout:g} s.\n{tail}")
             time.sleep(0.05)  # waiting on another process's file: nothing to block on
 
     def _read_ready(self) -> dict | None:
