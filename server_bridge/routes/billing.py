@@ -1,5 +1,94 @@
-"""Placeholder so the app factory can import every router; filled in by the bridge's billing work."""
+"""GET/POST /v1/billing/...: the signed-in owner's plan, invoices, hosted pages and plan changes.
 
-from fastapi import APIRouter
+Routes are plain `def`s: the gateway and the store are blocking, so FastAPI runs them on its
+thread pool. Every lookup goes through the signed-in owner (billing.Billing).
+"""
 
-router = APIRouter()
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from server_bridge.billing import Billing, pdf_filename
+from server_bridge.deps import BusDep, GatewayDep, OwnerDep, SessionDep, SettingsDep
+from server_bridge.errors import not_found
+
+router = APIRouter(prefix="/v1/billing", tags=["billing"])
+
+
+def get_billing(session: SessionDep, gateway: GatewayDep, settings: SettingsDep, owner: OwnerDep,
+                bus: BusDep) -> Billing:
+    return Billing(session=session, gateway=gateway, settings=settings, owner=owner, bus=bus)
+
+
+BillingDep = Annotated[Billing, Depends(get_billing)]
+
+
+class PlanBody(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    plan: str = Field(min_length=1, max_length=64)
+
+
+class PortalBody(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    flow: str | None = Field(default=None, max_length=64)
+
+
+class PlanChangeBody(PlanBody):
+    proration_date: int = Field(ge=0)
+
+
+@router.get("/summary")
+def summary(billing: BillingDep) -> dict:
+    return billing.summary()
+
+
+@router.get("/plans")
+def plans(billing: BillingDep) -> dict:
+    return billing.plans()
+
+
+@router.get("/invoices")
+def invoices(billing: BillingDep, limit: Annotated[int, Query(ge=1, le=100)] = 20,
+             starting_after: Annotated[str | None, Query(max_length=255)] = None) -> dict:
+    try:
+        return billing.invoices(limit, starting_after or None)
+    except KeyError:
+        raise not_found("That invoice") from None
+
+
+@router.get("/invoices/{invoice_id}/pdf")
+def invoice_pdf(billing: BillingDep, invoice_id: str) -> StreamingResponse:
+    invoice = billing.own_invoice(invoice_id)
+    url = invoice.get("invoice_pdf")
+    if not url:
+        raise not_found("That invoice's PDF")
+    download = billing.gateway.open_pdf(url)
+    headers = {"Content-Disposition": f'attachment; filename="{pdf_filename(invoice)}"'}
+    if download.length is not None:
+        headers["Content-Length"] = str(download.length)
+    return StreamingResponse(download.chunks(), media_type="application/pdf", headers=headers)
+
+
+@router.post("/portal-session")
+def portal_session(billing: BillingDep, body: PortalBody | None = None) -> dict:
+    return billing.portal_session(body.flow if body else None)
+
+
+@router.post("/checkout-session")
+def checkout_session(billing: BillingDep, body: PlanBody) -> dict:
+    return billing.checkout_session(body.plan)
+
+
+@router.post("/plan-change/preview")
+def preview_plan_change(billing: BillingDep, body: PlanBody) -> dict:
+    return billing.preview_plan_change(body.plan)
+
+
+@router.post("/plan-change")
+def change_plan(billing: BillingDep, body: PlanChangeBody) -> dict:
+    return billing.change_plan(body.plan, body.proration_date)
+

@@ -1,0 +1,308 @@
+"""The bridge's only door to Stripe (or the sandbox, which speaks the same wire format).
+
+Every call goes through the official SDK's StripeClient with the API version pinned, network
+retries on and a timeout set, and every write carries an explicit idempotency key derived by the
+caller from the logical operation, so a retried user action never charges twice. Answers come
+back as plain dicts (the shape the store keeps); SDK errors become three bridge errors the app
+maps to 503 / 502 / 402.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Protocol
+
+import httpx
+import stripe
+from stripe._api_version import _ApiVersion
+
+if TYPE_CHECKING:
+    from pydantic import SecretStr
+
+STRIPE_VERSION = _ApiVersion.CURRENT
+
+
+class StripeUnavailable(Exception):
+    """Stripe could not be reached, timed out, or answered 5xx/429 after the retries."""
+
+    status = 503
+    code = "stripe_unavailable"
+
+    def __init__(self, message: str = "Stripe is not reachable right now; try again in a minute.") -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class StripeRefused(Exception):
+    """Stripe refused a request the bridge made; the message says what."""
+
+    status = 502
+    code = "stripe_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class CardDeclined(Exception):
+    """A charge was declined; nothing changed."""
+
+    status = 402
+    code = "payment_failed"
+
+    def __init__(self, message: str = "The card was declined.") -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class WebhookSignatureError(ValueError):
+    """A webhook whose signature is missing, wrong or too old."""
+
+
+class GatewaySettings(Protocol):
+    stripe_secret_key: SecretStr | None
+    stripe_api_base: str | None
+    stripe_timeout: float
+    stripe_max_retries: int
+
+
+def _plain(obj: Any) -> Any:
+    if isinstance(obj, stripe.StripeObject):
+        return obj.to_dict(recursive=True, for_json=True)
+    return obj
+
+
+@contextmanager
+def _mapped_errors() -> Iterator[None]:
+    try:
+        yield
+    except stripe.CardError as exc:
+        raise CardDeclined(exc.user_message or "The card was declined.") from exc
+    except (stripe.APIConnectionError, stripe.RateLimitError) as exc:
+        raise StripeUnavailable() from exc
+    except stripe.StripeError as exc:
+        if (exc.http_status or 0) >= 500 or exc.http_status == 429:
+            raise StripeUnavailable() from exc
+        raise StripeRefused(exc.user_message or str(exc) or "Stripe refused the request.") from exc
+
+
+class Gateway:
+    """Typed Stripe calls for the bridge; thread-safe (the SDK keeps one HTTP session per thread)."""
+
+    def __init__(self, settings: GatewaySettings) -> None:
+        if settings.stripe_secret_key is None:
+            raise ValueError("BRIDGE_STRIPE_SECRET_KEY is not set")
+        self.timeout = float(settings.stripe_timeout)
+        base = settings.stripe_api_base.rstrip("/") if settings.stripe_api_base else None
+        self.api_base = base
+        self._http = stripe.RequestsClient(timeout=self.timeout)
+        self.client = stripe.StripeClient(
+            settings.stripe_secret_key.get_secret_value(),
+            stripe_version=STRIPE_VERSION,
+            base_addresses={"api": base} if base else None,
+            max_network_retries=int(settings.stripe_max_retries),
+            http_client=self._http,
+        )
+        self._v1 = self.client.v1
+
+    def close(self) -> None:
+        self._http.close()
+
+    # -- generic helpers -------------------------------------------------------------------
+
+    def _call(self, fn: Any, params: Mapping[str, Any] | None = None, key: str | None = None) -> Any:
+        options: dict[str, Any] = {"idempotency_key": key} if key else {}
+        with _mapped_errors():
+            result = fn(dict(params or {}), options or None)
+        return _plain(result)
+
+    def _list_all(self, fn: Any, params: Mapping[str, Any], *, page: int = 100) -> list[dict]:
+        """Follow has_more/starting_after until the list is exhausted."""
+        items: list[dict] = []
+        query = {**params, "limit": page}
+        while True:
+            result = self._call(fn, query)
+            items.extend(result.get("data") or [])
+            if not result.get("has_more") or not result.get("data"):
+                return items
+            query = {**query, "starting_after": result["data"][-1]["id"]}
+
+    # -- catalogue -----------------------------------------------------------------------
+
+    def list_prices(self, lookup_keys: Sequence[str] | None = None, *, active: bool | None = True) -> list[dict]:
+        params: dict[str, Any] = {"expand": ["data.product"]}
+        if lookup_keys:
+            params["lookup_keys"] = list(lookup_keys)
+        if active is not None:
+            params["active"] = active
+        return self._list_all(self._v1.prices.list, params)
+
+    def get_price(self, price_id: str) -> dict:
+        return self._call(lambda p, o: self._v1.prices.retrieve(price_id, p, o), {"expand": ["product"]})
+
+    def create_product(self, params: Mapping[str, Any], *, key: str) -> dict:
+        return self._call(self._v1.products.create, params, key)
+
+    def update_product(self, product_id: str, params: Mapping[str, Any], *, key: str) -> dict:
+        return self._call(lambda p, o: self._v1.products.update(product_id, p, o), params, key)
+
+    def create_price(self, params: Mapping[str, Any], *, key: str) -> dict:
+        return self._call(self._v1.prices.create, {**params, "expand": ["product"]}, key)
+
+    # -- portal configuration and webhook endpoint (setup) ----------------------------------
+
+    def create_portal_configuration(self, params: Mapping[str, Any], *, key: str) -> dict:
+        return self._call(self._v1.billing_portal.configurations.create, params, key)
+
+    def list_portal_configurations(self) -> list[dict]:
+        return self._list_all(self._v1.billing_portal.configurations.list, {"active": True})
+
+    def update_portal_configuration(self, config_id: str, params: Mapping[str, Any], *, key: str) -> dict:
+        return self._call(
+            lambda p, o: self._v1.billing_portal.configurations.update(config_id, p, o), params, key
+        )
+
+    def list_webhook_endpoints(self) -> list[dict]:
+        return self._list_all(self._v1.webhook_endpoints.list, {})
+
+    def delete_webhook_endpoint(self, endpoint_id: str) -> None:
+        self._call(lambda p, o: self._v1.webhook_endpoints.delete(endpoint_id, p, o))
+
+    def create_webhook_endpoint(self, params: Mapping[str, Any], *, key: str) -> dict:
+        return self._call(self._v1.webhook_endpoints.create, params, key)
+
+    # -- an owner's objects (backfill) ----------------------------------------------------
+
+    def get_customer(self, customer_id: str) -> dict:
+        return self._call(
+            lambda p, o: self._v1.customers.retrieve(customer_id, p, o),
+            {"expand": ["invoice_settings.default_payment_method"]},
+        )
+
+    def create_customer(self, params: Mapping[str, Any], *, key: str) -> dict:
+        return self._call(self._v1.customers.create, params, key)
+
+    def get_payment_method(self, payment_method_id: str) -> dict:
+        return self._call(lambda p, o: self._v1.payment_methods.retrieve(payment_method_id, p, o))
+
+    def list_subscriptions(self, customer_id: str) -> list[dict]:
+        return self._list_all(self._v1.subscriptions.list, {"customer": customer_id, "status": "all"})
+
+    def get_subscription(self, subscription_id: str) -> dict:
+        return self._call(lambda p, o: self._v1.subscriptions.retrieve(subscription_id, p, o))
+
+    def list_invoices(self, customer_id: str) -> list[dict]:
+        return self._list_all(self._v1.invoices.list, {"customer": customer_id})
+
+    def list_subscription_schedules(self, customer_id: str) -> list[dict]:
+        return self._list_all(self._v1.subscription_schedules.list, {"customer": customer_id})
+
+    # -- writes on an owner's behalf -------------------------------------------------------
+
+    def update_subscription(self, subscription_id: str, params: Mapping[str, Any], *, key: str) -> dict:
+        return self._call(lambda p, o: self._v1.subscriptions.update(subscription_id, p, o), params, key)
+
+    def preview_invoice(self, params: Mapping[str, Any]) -> dict:
+        # A preview writes nothing: no idempotency key needed, but it is a POST, so give one anyway
+        # derived from the params so retries of the same preview are replayed.
+        key = "preview:" + hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:32]
+        return self._call(self._v1.invoices.create_preview, params, key)
+
+    def create_subscription_schedule(self, params: Mapping[str, Any], *, key: str) -> dict:
+        return self._call(self._v1.subscription_schedules.create, params, key)
+
+    def update_subscription_schedule(self, schedule_id: str, params: Mapping[str, Any], *, key: str) -> dict:
+        return self._call(
+            lambda p, o: self._v1.subscription_schedules.update(schedule_id, p, o), params, key
+        )
+
+    def release_subscription_schedule(self, schedule_id: str, *, key: str) -> dict:
+        return self._call(lambda p, o: self._v1.subscription_schedules.release(schedule_id, p, o), {}, key)
+
+    def create_portal_session(self, params: Mapping[str, Any], *, key: str) -> dict:
+        return self._call(self._v1.billing_portal.sessions.create, params, key)
+
+    def create_checkout_session(self, params: Mapping[str, Any], *, key: str) -> dict:
+        return self._call(self._v1.checkout.sessions.create, params, key)
+
+    # -- invoice PDFs ----------------------------------------------------------------------
+
+    def open_pdf(self, url: str) -> "PdfDownload":
+        """Start fetching an invoice's own invoice_pdf URL; fails before any byte is sent on."""
+        http = httpx.Client(timeout=self.timeout, follow_redirects=True)
+        try:
+            response = http.send(http.build_request("GET", url), stream=True)
+        except httpx.HTTPError as exc:
+            http.close()
+            raise StripeUnavailable() from exc
+        if response.status_code >= 400:
+            response.close()
+            http.close()
+            if response.status_code >= 500 or response.status_code == 429:
+                raise StripeUnavailable()
+            raise StripeRefused(f"The invoice PDF could not be fetched ({response.status_code}).")
+        return PdfDownload(http, response)
+
+
+class PdfDownload:
+    """A PDF being fetched: its length if known, and its bytes as they arrive (closed at the end)."""
+
+    def __init__(self, http: httpx.Client, response: httpx.Response) -> None:
+        self._http = http
+        self._response = response
+        length = response.headers.get("content-length")
+        self.length = int(length) if length and length.isdigit() else None
+
+    def chunks(self) -> Iterator[bytes]:
+        try:
+            yield from self._response.iter_bytes(64 * 1024)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self._response.close()
+        self._http.close()
+
+
+def verify_webhook(payload: bytes, sig_header: str, secrets: Iterable[str | SecretStr], tolerance: int) -> dict:
+    """Check a Stripe-Signature header against every configured secret and every v1 in it.
+
+    Raises WebhookSignatureError for a malformed, wrong or stale signature; returns the event.
+    """
+    timestamp: int | None = None
+    signatures: list[str] = []
+    for part in sig_header.split(","):
+        name, _, value = part.strip().partition("=")
+        if name == "t":
+            try:
+                timestamp = int(value)
+            except ValueError:
+                raise WebhookSignatureError("The signature's timestamp is not a number.") from None
+        elif name == "v1" and value:
+            signatures.append(value)
+    if timestamp is None or not signatures:
+        raise WebhookSignatureError("The signature header has no timestamp or no v1 signature.")
+    signed = str(timestamp).encode() + b"." + payload
+    matched = False
+    for secret in secrets:
+        raw = secret.get_secret_value() if hasattr(secret, "get_secret_value") else str(secret)
+        expected = hmac.new(raw.encode(), signed, hashlib.sha256).hexdigest()
+        if any(hmac.compare_digest(expected, sig) for sig in signatures):
+            matched = True
+            break
+    if not matched:
+        raise WebhookSignatureError("No signature matches the payload.")
+    if tolerance and timestamp < time.time() - tolerance:
+        raise WebhookSignatureError("The signature is too old.")
+    try:
+        event = json.loads(payload)
+    except ValueError:
+        raise WebhookSignatureError("The payload is not JSON.") from None
+    if not isinstance(event, dict):
+        raise WebhookSignatureError("The payload is not an event.")
+    return event

@@ -1,0 +1,186 @@
+"""Backfill: copy an owner's Stripe objects into the store, so reads never call Stripe.
+
+Runs on first sight of an owner (ensure_fresh), for everyone by `billing-bridge sync`, and keeps
+the answers of the bridge's own writes (save_fetched). A fetched object is at least as new as
+anything stored for it, so it is stored with seen_at = max(now, stored seen_at): an older event
+delivered later still loses to it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Protocol
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from server_bridge import store
+from server_bridge.gateway import Gateway
+from server_bridge.models import Owner, StripeObject
+
+log = logging.getLogger(__name__)
+
+ALL_TOPICS = ["summary", "invoices", "plans"]
+
+# Fields the bridge asks Stripe to expand; the store keeps each object once, under its own id.
+EXPANDED: dict[str, tuple[tuple[str, ...], ...]] = {
+    "customer": (("invoice_settings", "default_payment_method"),),
+    "subscription": (("latest_invoice",), ("default_payment_method",)),
+    "subscription_schedule": (("subscription",),),
+    "price": (("product",),),
+    "invoice": (("default_payment_method",),),
+}
+
+
+class Publisher(Protocol):
+    def publish(self, customer_id: str, topics: list[str]) -> None: ...
+
+
+def ref(value: Any) -> str | None:
+    """The id of an expandable field, expanded or not."""
+    if isinstance(value, dict):
+        return value.get("id")
+    return value
+
+
+def split_expanded(obj: dict) -> tuple[dict, list[dict]]:
+    """(obj with its expanded fields collapsed to ids, the expanded objects)."""
+    nested: list[dict] = []
+    copy = dict(obj)
+    for path in EXPANDED.get(obj.get("object", ""), ()):
+        parent: dict | None = copy
+        for part in path[:-1]:
+            child = parent.get(part) if isinstance(parent, dict) else None
+            if not isinstance(child, dict):
+                parent = None
+                break
+            child = dict(child)
+            parent[part] = child
+            parent = child
+        if parent is None:
+            continue
+        value = parent.get(path[-1])
+        if isinstance(value, dict) and value.get("id") and value.get("object"):
+            inner, more = split_expanded(value)
+            nested.append(inner)
+            nested.extend(more)
+            parent[path[-1]] = value["id"]
+    return copy, nested
+
+
+def stored_seen_at(session: Session, object_type: str, obj_id: str) -> int | None:
+    return session.execute(
+        select(StripeObject.seen_at).where(StripeObject.object_type == object_type, StripeObject.id == obj_id)
+    ).scalar_one_or_none()
+
+
+def save_snapshot(session: Session, obj: dict, *, seen_at: int) -> bool:
+    """Store an object (and what was expanded inside it) as seen at seen_at; False if older."""
+    main, nested = split_expanded(obj)
+    for inner in nested:
+        store.upsert_object(session, inner, seen_at=seen_at)
+    return store.upsert_object(session, main, seen_at=seen_at)
+
+
+def save_fetched(session: Session, obj: dict, *, now: int | None = None) -> None:
+    """Store an answer Stripe just gave: it is newer than anything stored for it."""
+    at = int(now if now is not None else time.time())
+    main, nested = split_expanded(obj)
+    for item in [*nested, main]:
+        previous = stored_seen_at(session, item["object"], item["id"])
+        store.upsert_object(session, item, seen_at=max(at, previous or 0))
+
+
+def latest_seen_at(session: Session, customer_id: str) -> int | None:
+    """When the bridge last heard from Stripe about this customer: the summary's as_of."""
+    return session.execute(
+        select(func.max(StripeObject.seen_at)).where(StripeObject.customer_id == customer_id)
+    ).scalar_one_or_none()
+
+
+def ensure_prices(session: Session, gateway: Gateway, price_ids: Iterable[str | None]) -> None:
+    """Fetch the prices (and their products) the store does not have yet."""
+    for price_id in dict.fromkeys(p for p in price_ids if p):
+        price = store.get_object(session, "price", price_id)
+        if price is None or store.get_object(session, "product", ref(price.get("product")) or "") is None:
+            save_fetched(session, gateway.get_price(price_id))
+
+
+def subscription_prices(subscriptions: Iterable[Mapping], schedules: Iterable[Mapping]) -> list[str]:
+    ids: list[str] = []
+    for sub in subscriptions:
+        for item in (sub.get("items") or {}).get("data") or []:
+            ids.append(ref(item.get("price")) or "")
+    for schedule in schedules:
+        for phase in schedule.get("phases") or []:
+            ids.extend(ref(item.get("price")) or "" for item in phase.get("items") or [])
+    return [i for i in ids if i]
+
+
+def backfill_owner(session: Session, gateway: Gateway, owner: Owner, *, plan_prices: Iterable[str] = (),
+                   bus: Publisher | None = None) -> None:
+    """Copy the owner's customer, card, subscriptions, schedules, invoices and plan prices into the store.
+
+    The caller commits. Fetches everything first so a Stripe failure leaves the store untouched.
+    """
+    now = int(time.time())
+    customer_id = owner.stripe_customer_id
+    if customer_id:
+        customer = gateway.get_customer(customer_id)
+        subscriptions = gateway.list_subscriptions(customer_id)
+        schedules = gateway.list_subscription_schedules(customer_id)
+        invoices = gateway.list_invoices(customer_id)
+        cards = [gateway.get_payment_method(pm) for pm in
+                 dict.fromkeys(ref(s.get("default_payment_method")) for s in subscriptions)
+                 if pm and not isinstance(pm, dict) and store.get_object(session, "payment_method", pm) is None]
+        for obj in [customer, *cards, *subscriptions, *schedules, *invoices]:
+            save_fetched(session, obj, now=now)
+        ensure_prices(session, gateway, [*plan_prices, *subscription_prices(subscriptions, schedules)])
+    else:
+        ensure_prices(session, gateway, plan_prices)
+    store.mark_synced(session, owner.id, now)
+    if bus is not None and customer_id:
+        bus.publish(customer_id, list(ALL_TOPICS))
+
+
+def ensure_fresh(session: Session, gateway: Gateway, owner: Owner, *, plan_prices: Iterable[str] = (),
+                 bus: Publisher | None = None) -> bool:
+    """Backfill an owner the store has never seen; True if it did. Commits what it wrote."""
+    plan_prices = list(plan_prices)
+    if store.synced_at(session, owner.id) is not None:
+        if any(store.get_object(session, "price", p) is None for p in plan_prices):
+            ensure_prices(session, gateway, plan_prices)
+            session.commit()
+        return False
+    try:
+        backfill_owner(session, gateway, owner, plan_prices=plan_prices, bus=None)
+        session.commit()
+    except IntegrityError:
+        # Another request backfilled the same owner at the same moment: its copy is as good.
+        session.rollback()
+        return False
+    if bus is not None and owner.stripe_customer_id:
+        bus.publish(owner.stripe_customer_id, list(ALL_TOPICS))
+    return True
+
+
+def sync_all(session_factory: Callable[[], Session], gateway: Gateway, *, plans: Mapping[str, str] | None = None,
+             bus: Publisher | None = None) -> int:
+    """Backfill every enabled owner, one transaction each; returns how many were synced."""
+    with session_factory() as session:
+        owner_ids = list(session.execute(select(Owner.id).where(Owner.disabled.is_(False))).scalars())
+    count = 0
+    for owner_id in owner_ids:
+        with session_factory() as session:
+            owner = session.get(Owner, owner_id)
+            if owner is None:
+                continue
+            backfill_owner(session, gateway, owner, plan_prices=(plans or {}).values(), bus=None)
+            session.commit()
+            if bus is not None and owner.stripe_customer_id:
+                bus.publish(owner.stripe_customer_id, list(ALL_TOPICS))
+            count += 1
+    return count

@@ -1,0 +1,167 @@
+"""The webhook pipeline: a verified Stripe event is stored raw and applied in one transaction.
+
+- The event row and its effects commit together; the answer is 2xx only after that commit.
+- A processed event id is never applied again (replays, and two deliveries at once: the row is
+  claimed with an UPDATE or a unique INSERT, so the second waits and then sees it processed).
+- Objects are stored with seen_at = event.created, so an older event never overwrites newer state.
+- If applying fails the transaction rolls back, the failure is recorded in a transaction of its
+  own (attempts, last_error) and the caller answers 5xx, so Stripe delivers it again.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from server_bridge.models import StripeObject, WebhookEvent
+from server_bridge.setup import WEBHOOK_EVENTS
+from server_bridge.store import customer_of
+from server_bridge.sync import save_snapshot
+
+log = logging.getLogger(__name__)
+
+
+class EventInFlight(Exception):
+    """Another delivery of this event is being applied and its outcome is unknown: retry later."""
+
+
+class EventFailed(Exception):
+    """Applying the event failed; recorded, to be retried by Stripe."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str                 # "applied" | "duplicate" | "ignored"
+    customer_id: str | None = None
+    topics: tuple[str, ...] = ()
+
+
+Applier = Callable[[Session, dict[str, Any], dict[str, Any]], tuple[str, ...]]
+
+
+def _snapshot(topics: tuple[str, ...], *, tombstone: bool = False) -> Applier:
+    def apply(session: Session, event: dict[str, Any], obj: dict[str, Any]) -> tuple[str, ...]:
+        if tombstone:
+            obj = {**obj, "deleted": True}
+        save_snapshot(session, obj, seen_at=int(event["created"]))
+        return topics
+
+    return apply
+
+
+SUMMARY = ("summary",)
+SUBSCRIPTION = ("summary", "plans")
+INVOICE = ("invoices", "summary")
+
+APPLIERS: dict[str, Applier] = {
+    "customer.created": _snapshot(SUMMARY),
+    "customer.updated": _snapshot(SUMMARY),
+    "customer.deleted": _snapshot(SUBSCRIPTION, tombstone=True),
+    "payment_method.attached": _snapshot(SUMMARY),
+    "payment_method.updated": _snapshot(SUMMARY),
+    "payment_method.detached": _snapshot(SUMMARY, tombstone=True),
+    "checkout.session.completed": _snapshot(SUBSCRIPTION),
+    **{name: _snapshot(SUBSCRIPTION) for name in WEBHOOK_EVENTS
+       if name.startswith(("customer.subscription.", "subscription_schedule."))},
+    **{name: _snapshot(INVOICE) for name in WEBHOOK_EVENTS if name.startswith("invoice.")},
+}
+
+
+def apply_event(session: Session, event: dict[str, Any]) -> Outcome:
+    obj = (event.get("data") or {}).get("object")
+    applier = APPLIERS.get(str(event.get("type")))
+    if applier is None or not isinstance(obj, dict):
+        return Outcome("ignored")
+    topics = applier(session, event, obj)
+    customer = customer_of(obj)
+    if customer is None and obj.get("object") and obj.get("id"):
+        # A detached card no longer names its customer; the stored copy still does.
+        customer = session.execute(select(StripeObject.customer_id).where(
+            StripeObject.object_type == obj["object"], StripeObject.id == obj["id"])).scalar_one_or_none()
+    return Outcome("applied", customer, topics)
+
+
+def _event_row(event: dict[str, Any], payload: str, now: int) -> WebhookEvent:
+    return WebhookEvent(id=event["id"], type=str(event.get("type")), created=int(event["created"]),
+                        livemode=bool(event.get("livemode")), payload=payload, received_at=now,
+                        processed_at=None, attempts=1, last_error=None)
+
+
+def _processed(session: Session, event_id: str) -> bool | None:
+    """True/False whether the stored event was applied; None if it is not stored."""
+    row = session.execute(select(WebhookEvent.processed_at).where(WebhookEvent.id == event_id)).first()
+    return None if row is None else row.processed_at is not None
+
+
+def _claim(session: Session, event: dict[str, Any], payload: str, now: int) -> bool:
+    """Take the event for this transaction; False if it was already processed."""
+    claimed = session.execute(
+        update(WebhookEvent)
+        .where(WebhookEvent.id == event["id"], WebhookEvent.processed_at.is_(None))
+        .values(attempts=WebhookEvent.attempts + 1)
+    ).rowcount
+    if claimed:
+        return True
+    if _processed(session, event["id"]):
+        return False
+    session.add(_event_row(event, payload, now))
+    session.flush()
+    return True
+
+
+def _record_failure(session_factory: Callable[[], Session], event: dict[str, Any], payload: str, now: int,
+                    error: str) -> None:
+    with session_factory() as session:
+        row = session.get(WebhookEvent, event["id"])
+        if row is None:
+            row = _event_row(event, payload, now)
+            row.attempts = 0
+            session.add(row)
+        if row.processed_at is not None:
+            return
+        row.attempts = (row.attempts or 0) + 1
+        row.last_error = error[:2000]
+        session.commit()
+
+
+def process_event(session_factory: Callable[[], Session], event: dict[str, Any], payload: str,
+                  *, now: int | None = None) -> Outcome:
+    """Store and apply one verified event exactly once. Raises EventFailed / EventInFlight (answer 5xx)."""
+    now = int(now if now is not None else time.time())
+    with session_factory() as session:
+        try:
+            if not _claim(session, event, payload, now):
+                return Outcome("duplicate")
+        except (IntegrityError, OperationalError):
+            # A concurrent delivery inserted or holds the row; after it commits, it is processed.
+            session.rollback()
+            if _processed(session, event["id"]):
+                return Outcome("duplicate")
+            raise EventInFlight(event["id"]) from None
+        try:
+            outcome = apply_event(session, event)
+            session.execute(update(WebhookEvent).where(WebhookEvent.id == event["id"])
+                            .values(processed_at=now, last_error=None))
+            session.commit()
+            return outcome
+        except Exception as exc:
+            session.rollback()
+            log.exception("applying %s (%s) failed", event.get("id"), event.get("type"))
+            error = f"{type(exc).__name__}: {exc}"
+    try:
+        _record_failure(session_factory, event, payload, now, error)
+    except Exception:
+        log.exception("recording the failure of %s failed", event.get("id"))
+    raise EventFailed(error)
+
+
+def is_event(value: Any) -> bool:
+    return (isinstance(value, dict) and isinstance(value.get("id"), str) and bool(value["id"])
+            and isinstance(value.get("created"), int) and isinstance(value.get("type"), str))
