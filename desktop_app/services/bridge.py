@@ -233,14 +233,14 @@ class BridgeClient:
                                             json_body={"plan": plan, "proration_date": proration_date}))
 
     # ----- events
-    def events(self, stop: threading.Event) -> Iterator[list[str]]:
+    def events(self, stop: threading.Event, *, on_connect: Callable[[], None] | None = None) -> Iterator[list[str]]:
         """Yield the topics of each `refresh` event of one connection to GET /v1/events.
 
         Returns when `stop` is set or the bridge ends the stream; raises BridgeUnreachable when the
         connection fails or breaks, BridgeRefused/NotSignedIn when refused. Reconnecting (with
         backoff) is the caller's choice. A blocking read cannot watch an Event, so a small watcher
         thread shuts the socket down when `stop` is set: the read returns at once, and the
-        generator returns without an error.
+        generator returns without an error. `on_connect` is called once the bridge has accepted the stream.
         """
         if stop.is_set():
             return
@@ -256,6 +256,8 @@ class BridgeClient:
                                            name="bridge-events-stop", daemon=True)
                 watcher.start()
                 try:
+                    if on_connect is not None:
+                        on_connect()
                     for event in source.iter_sse():
                         if stop.is_set():
                             return
