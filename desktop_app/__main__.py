@@ -1,0 +1,7 @@
+"""`python -m desktop_app` runs the app."""
+
+import sys
+
+from .app import main
+
+sys.exit(main())

@@ -1,0 +1,146 @@
+"""`billing-manager`: builds the services and the window; the only place that constructs services."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+from PySide6.QtCore import QThreadPool, QTimer
+from PySide6.QtWidgets import QApplication
+
+from .services import (BridgeClient, Cache, Config, DemoBridge, MemoryStore, Paths, SecretStore,
+                       open_secret_store)
+from .ui import errors, theme
+from .ui.account import Account
+from .ui.main_window import PAGES, MainWindow
+from .ui.session import Session
+from .ui.worker import WorkerPool
+
+log = logging.getLogger(__name__)
+DEMO_PASSWORD = "demo"
+DEMO_NOTE = "Demo mode: the sign-in is kept for this run only, on a sandboxed billing server."
+
+
+@dataclass
+class Parts:
+    session: Session
+    account: Account
+    pool: WorkerPool
+    window: MainWindow
+
+    def close(self) -> None:
+        self.window.shutdown()
+        self.session.close()
+
+
+def qt_app(argv: Sequence[str] | None = None) -> QApplication:
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication(list(argv or sys.argv[:1]))
+    app.setApplicationName("billing-manager")
+    app.setApplicationDisplayName("Billing Manager")
+    app.setDesktopFileName("billing-manager")
+    pool = QThreadPool.globalInstance()
+    pool.setMaxThreadCount(max(4, pool.maxThreadCount()))
+    return app
+
+
+def build(paths: Paths, store: SecretStore, *, bridge_url: str = "", config: Config | None = None) -> Parts:
+    """Everything one window needs, wired together; nothing here talks to the network yet."""
+    config = config or Config.load(paths)
+    if bridge_url:
+        config.bridge_url = bridge_url.rstrip("/")
+    session = Session(paths=paths, config=config, store=store, cache=Cache(paths.cache_dir),
+                      make_client=lambda url, token: BridgeClient(url, token=token))
+    pool = WorkerPool()
+    account = Account(session.cache, pool=pool)
+    window = MainWindow(session, account, pool)
+    return Parts(session, account, pool, window)
+
+
+def demo_sign_in(session: Session, demo: DemoBridge, email: str) -> Callable[[], bool]:
+    """The demo's start-up, run off the GUI thread: start the sandboxed bridge, then sign in."""
+    def start() -> bool:
+        url = demo.start()
+        session.sign_in(url, email, DEMO_PASSWORD)
+        return True
+    return start
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="billing-manager", description="Your site's plan, card and invoices.")
+    parser.add_argument("--demo", action="store_true", help="start a sandboxed billing server and sign in to it")
+    parser.add_argument("--demo-owner", default="pro@demo.test", metavar="EMAIL",
+                        help="the demo owner to sign in as (default: pro@demo.test)")
+    parser.add_argument("--bridge-url", default="", help="the billing server's address")
+    parser.add_argument("--screenshot", type=Path, metavar="PATH",
+                        help="save the window as PNG once its data has loaded, then exit")
+    parser.add_argument("--page", choices=PAGES, default="overview")
+    parser.add_argument("--theme", choices=theme.THEMES, default=None)
+    parser.add_argument("--paths-root", type=Path, metavar="DIR", help="keep settings and cache under DIR")
+    return parser.parse_args(argv)
+
+
+def take_screenshot(window: MainWindow, path: Path, app: QApplication, timeout_ms: int = 90_000) -> None:
+    """Save window.grab() once live data is on screen and exit 0; exit 1 if that never happens."""
+    def grab() -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        ok = window.grab().save(str(path))
+        app.exit(0 if ok else 1)
+
+    def failed(*_: object) -> None:
+        log.error("no data to take a screenshot of")
+        app.exit(1)
+
+    window.ready.connect(lambda: QTimer.singleShot(150, grab))
+    QTimer.singleShot(timeout_ms, window, failed)
+    window.account.signed_out.connect(failed)
+    window.sign_in_shown.connect(failed)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    app = qt_app()
+    errors.install_excepthook()
+    temp_root: Path | None = None
+    demo: DemoBridge | None = None
+    if args.demo:
+        temp_root = Path(tempfile.mkdtemp(prefix="billing-manager-demo-"))
+        paths, store = Paths.under(temp_root), MemoryStore(DEMO_NOTE)
+    elif args.paths_root:
+        paths, store = Paths.under(args.paths_root), open_secret_store()
+    else:
+        paths, store = Paths.default(), open_secret_store()
+    config = Config.load(paths)
+    theme.apply(app, args.theme or config.theme)
+    parts = build(paths, store, bridge_url=args.bridge_url, config=config)
+    start: Callable[[], bool] | None = None
+    if args.demo:
+        assert temp_root is not None
+        demo = DemoBridge(temp_root / "bridge")
+        start = demo_sign_in(parts.session, demo, args.demo_owner)
+    parts.window.show_page(args.page)
+    if args.screenshot:
+        take_screenshot(parts.window, args.screenshot, app)
+    parts.window.show()
+    parts.window.start(start)
+    try:
+        code = app.exec()
+    finally:
+        parts.close()
+        if demo is not None:
+            demo.stop()
+        if temp_root is not None:
+            shutil.rmtree(temp_root, ignore_errors=True)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

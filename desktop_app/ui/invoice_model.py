@@ -1,0 +1,144 @@
+"""The invoices as a lazily paged table: scrolling near the end asks the bridge for the next page."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+
+from ..services import Invoice, InvoicePage, day, money
+from .overview import locale_name
+from .worker import WorkerPool
+
+Index = QModelIndex | QPersistentModelIndex
+FetchPage = Callable[[str | None], InvoicePage]
+
+COLUMNS = ("Number", "Date", "Period", "Amount", "Status")
+STATUS_WORDS = {"paid": "Paid", "open": "Due", "draft": "Draft", "void": "Void", "uncollectible": "Unpaid"}
+INVOICE_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+class InvoiceModel(QAbstractTableModel):
+    loading_changed = Signal(bool)
+    failed = Signal(object)
+
+    def __init__(self, pool: WorkerPool, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.pool = pool
+        self._fetch: FetchPage | None = None
+        self._rows: list[Invoice] = []
+        self._has_more = False
+        self._loading = False
+        self._generation = 0
+
+    # ----- data in
+    def reset(self, invoices: list[Invoice], has_more: bool, fetch: FetchPage | None) -> None:
+        """Show a fresh first page; a page still loading for the old list is dropped."""
+        if fetch == self._fetch and self._rows[:len(invoices)] == invoices and len(self._rows) > len(invoices):
+            return  # same first page: keep what the owner already scrolled through
+        self._generation += 1
+        self.beginResetModel()
+        self._rows = list(invoices)
+        self._has_more = has_more
+        self._fetch = fetch
+        self._set_loading(False)
+        self.endResetModel()
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008 - Qt's signature
+        return not parent.isValid() and self._has_more and not self._loading and self._fetch is not None
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
+        if not self.canFetchMore(parent):
+            return
+        fetch, after, generation = self._fetch, (self._rows[-1].id if self._rows else None), self._generation
+        self._set_loading(True)
+        assert fetch is not None
+        self.pool.start(lambda: fetch(after),
+                        on_done=lambda page: self._append(page, generation),
+                        on_error=lambda exc: self._fetch_failed(exc, generation))
+
+    def _append(self, page: InvoicePage, generation: int) -> None:
+        if generation != self._generation:
+            return
+        known = {row.id for row in self._rows}
+        new = [invoice for invoice in page.invoices if invoice.id not in known]
+        if new:
+            self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows) + len(new) - 1)
+            self._rows.extend(new)
+            self.endInsertRows()
+        self._has_more = page.has_more and bool(new)
+        self._set_loading(False)
+
+    def _fetch_failed(self, exc: BaseException, generation: int) -> None:
+        if generation != self._generation:
+            return
+        self._set_loading(False)
+        self.failed.emit(exc)
+
+    def _set_loading(self, loading: bool) -> None:
+        if loading != self._loading:
+            self._loading = loading
+            self.loading_changed.emit(loading)
+
+    @property
+    def loading(self) -> bool:
+        return self._loading
+
+    @property
+    def has_more(self) -> bool:
+        return self._has_more
+
+    def invoice(self, row: int) -> Invoice:
+        return self._rows[row]
+
+    def invoices(self) -> list[Invoice]:
+        return list(self._rows)
+
+    # ----- Qt's model interface
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(COLUMNS):
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
+            return None
+        invoice = self._rows[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._text(invoice, column)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == 3:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole and column == 0 and not invoice.has_pdf:
+            return "No PDF yet (draft)"
+        if role == INVOICE_ROLE:
+            return invoice
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    @staticmethod
+    def _text(invoice: Invoice, column: int) -> str:
+        locale = locale_name()
+        if column == 0:
+            return invoice.number or "Draft"
+        if column == 1:
+            return day(invoice.created, locale)
+        if column == 2:
+            if invoice.period_start and invoice.period_end:
+                return f"{day(invoice.period_start, locale)} – {day(invoice.period_end, locale)}"
+            return ""
+        if column == 3:
+            return money(invoice.total, invoice.currency, locale)
+        if column == 4:
+            return STATUS_WORDS.get(invoice.status, invoice.status.replace("_", " ").capitalize())
+        return ""

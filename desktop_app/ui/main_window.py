@@ -1,0 +1,348 @@
+"""The main window: a sidebar of pages, banners, the status line, menus; the flows between them."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Callable
+
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow,
+                               QPushButton, QStackedWidget, QVBoxLayout, QWidget)
+
+from ..services import PlanChangePreview, Summary, age
+from . import errors, theme
+from .account import Account
+from .hosted import HostedFlow
+from .invoices import InvoicesPage
+from .overview import OverviewPage
+from .plans import PlanChangeDialog, PlansPage
+from .session import Session
+from .sign_in import SignInDialog
+from .tray import Tray
+from .worker import WorkerPool
+
+PAGES = ("overview", "plans", "invoices")
+
+
+class MainWindow(QMainWindow):
+    ready = Signal()   # signed in and showing live data
+    sign_in_shown = Signal()
+
+    def __init__(self, session: Session, account: Account, pool: WorkerPool, *,
+                 clock: Callable[[], float] = time.time, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session, self.account, self.pool, self.clock = session, account, pool, clock
+        self.setWindowTitle("Billing Manager")
+        self.setWindowIcon(theme.icon("app"))
+        self.hosted = HostedFlow(account, self._events, parent=self)
+        self.tray = Tray(account, self)
+        self.tray.show_window.connect(self._raise)
+        self.sign_in_dialog: SignInDialog | None = None
+        self.plan_dialog: PlanChangeDialog | None = None
+        self._store_note_shown = False
+
+        self.overview = OverviewPage(account)
+        self.plans = PlansPage(account)
+        self.invoices = InvoicesPage(account, default_folder=self._download_folder,
+                                     remember_folder=self._remember_folder)
+        self.overview.open_portal.connect(self.open_portal)
+        self.overview.choose_plan.connect(lambda: self.show_page("plans"))
+        self.plans.switch_requested.connect(self.preview_plan_change)
+        self.plans.subscribe_requested.connect(self.open_checkout)
+
+        self.sidebar = QListWidget()
+        self.sidebar.setObjectName("sidebar")
+        self.sidebar.setIconSize(QSize(theme.em(self, 1.1), theme.em(self, 1.1)))
+        self.stack = QStackedWidget()
+        for name, page in zip(PAGES, (self.overview, self.plans, self.invoices)):
+            QListWidgetItem(theme.icon(name), name.capitalize(), self.sidebar)
+            self.stack.addWidget(page)
+        self.sidebar.setFixedWidth(theme.em(self, 9))
+        self.sidebar.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.sidebar.setCurrentRow(0)
+
+        self.banner, self.banner_text = self._banner("banner", "warning", closable=True)
+        self.waiting_banner, self.waiting_text = self._banner("waiting", "clock", closable=False)
+        self.waiting_text.setText("Waiting for Stripe… Finish in your browser; this page updates by itself.")
+        errors.reporter().message.connect(self.show_error)
+
+        right = QWidget()
+        column = QVBoxLayout(right)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.banner)
+        column.addWidget(self.waiting_banner)
+        column.addWidget(self.stack, 1)
+        central = QWidget()
+        row = QHBoxLayout(central)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        row.addWidget(self.sidebar)
+        row.addWidget(right, 1)
+        self.setCentralWidget(central)
+
+        self.status_label = QLabel()
+        self.statusBar().addWidget(self.status_label, 1)
+        self.age_timer = QTimer(self)
+        self.age_timer.setInterval(30_000)
+        self.age_timer.timeout.connect(self.update_status)
+        self._menus()
+        account.status_changed.connect(self.update_status)
+        account.changed.connect(self.update_status)
+        account.loaded.connect(self.ready.emit)
+        account.signed_out.connect(self._token_refused)
+        self.resize(theme.em(self, 52), theme.em(self, 34))
+        self.update_status()
+
+    # ----- building
+    def _banner(self, name: str, icon: str, *, closable: bool) -> tuple[QFrame, QLabel]:
+        frame = QFrame()
+        frame.setObjectName(name)
+        layout = QHBoxLayout(frame)
+        pad = theme.em(frame, 0.4)
+        layout.setContentsMargins(pad * 2, pad, pad, pad)
+        icon_label = QLabel(frame)
+        size = theme.em(frame, 1.1)
+        icon_label.setPixmap(theme.icon(icon).pixmap(size, size))
+        text = QLabel(frame)
+        text.setWordWrap(True)
+        layout.addWidget(icon_label)
+        layout.addWidget(text, 1)
+        if closable:
+            close = QPushButton("Dismiss", frame)
+            close.clicked.connect(frame.hide)
+            layout.addWidget(close)
+        frame.hide()
+        return frame, text
+
+    def _menus(self) -> None:
+        bar = self.menuBar()
+        app_menu = bar.addMenu("&Billing")
+        self.refresh_action = QAction(theme.icon("refresh"), "&Refresh", self)
+        self.refresh_action.setShortcuts([QKeySequence("F5"), QKeySequence("Ctrl+R")])
+        self.refresh_action.triggered.connect(self.refresh)
+        app_menu.addAction(self.refresh_action)
+        app_menu.addSeparator()
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        quit_action.triggered.connect(self.close)
+        app_menu.addAction(quit_action)
+        view_menu = bar.addMenu("&View")
+        self.page_actions = []
+        for n, name in enumerate(PAGES, start=1):
+            action = QAction(theme.icon(name), name.capitalize(), self)
+            action.setShortcut(QKeySequence(f"Ctrl+{n}"))
+            action.triggered.connect(lambda _=False, name=name: self.show_page(name))
+            view_menu.addAction(action)
+            self.page_actions.append(action)
+        self.account_menu = bar.addMenu("&Account")
+        self.account_label = QAction("Not signed in", self)
+        self.account_label.setEnabled(False)
+        self.account_menu.addAction(self.account_label)
+        self.sign_out_action = QAction(theme.icon("sign-out"), "Sign &out", self)
+        self.sign_out_action.triggered.connect(self.sign_out)
+        self.account_menu.addAction(self.sign_out_action)
+        self.sign_in_action = QAction(theme.icon("account"), "Sign &in…", self)
+        self.sign_in_action.triggered.connect(lambda: self.show_sign_in())
+        self.account_menu.addAction(self.sign_in_action)
+        self._update_account_menu()
+
+    def _update_account_menu(self) -> None:
+        signed_in = self.account.client is not None
+        self.account_label.setText(f"Signed in as {self.session.email}" if signed_in else "Not signed in")
+        self.account_menu.setTitle(self.session.email if signed_in else "&Account")
+        self.sign_out_action.setVisible(signed_in)
+        self.sign_in_action.setVisible(not signed_in)
+        self.refresh_action.setEnabled(signed_in)
+
+    # ----- start, sign in, sign out
+    def start(self, sign_in: Callable[[], bool] | None = None) -> None:
+        """Restore the saved sign-in (or run sign_in, e.g. the demo's) off the GUI thread, then show data."""
+        self.age_timer.start()
+        self.pool.start(sign_in or self.session.restore, on_done=self._started, on_error=self._start_failed)
+
+    def _started(self, signed_in: bool) -> None:
+        if signed_in:
+            self._bind()
+        else:
+            self.show_sign_in()
+
+    def _start_failed(self, exc: BaseException) -> None:
+        errors.report(exc)
+        self.show_sign_in()
+
+    def _bind(self) -> None:
+        assert self.session.client is not None
+        self.account.bind(self.session.client, self.session.account)
+        self.tray.reset()
+        self._update_account_menu()
+        self.account.load_cached()
+        self.account.refresh()
+        store = self.session.store
+        if not store.persistent and not self._store_note_shown:
+            self._store_note_shown = True
+            self.statusBar().showMessage(store.description, 15_000)
+
+    def show_sign_in(self, message: str = "") -> SignInDialog:
+        if self.sign_in_dialog is not None and self.sign_in_dialog.isVisible():
+            return self.sign_in_dialog
+        store = self.session.store
+        note = "" if store.persistent else store.description
+        dialog = SignInDialog(self.session, self.pool, store_note=note, parent=self)
+        if message:
+            dialog.show_error(message)
+        dialog.signed_in.connect(lambda _: self._bind())
+        self.sign_in_dialog = dialog
+        dialog.open()
+        self.sign_in_shown.emit()
+        return dialog
+
+    def sign_out(self) -> None:
+        session, account = self.session, self.account.account
+
+        def sign_out() -> None:
+            session.sign_out()
+            session.cache.delete(account)
+
+        self.hosted.end()
+        self.account.clear()
+        self.banner.hide()
+        self._update_account_menu()
+        self.pool.start(sign_out, on_done=lambda _: self.show_sign_in())
+
+    def _token_refused(self, words: str) -> None:
+        self.hosted.end()
+        self.account.clear()
+        self._update_account_menu()
+        self.pool.start(self.session.forget_token)
+        self.show_sign_in(words)
+
+    # ----- actions
+    def refresh(self) -> None:
+        self.account.refresh()
+
+    def show_page(self, name: str) -> None:
+        self.sidebar.setCurrentRow(PAGES.index(name))
+
+    def current_page(self) -> str:
+        return PAGES[self.stack.currentIndex()]
+
+    def open_portal(self, flow: str | None = None) -> None:
+        client = self.account.client
+        if client is not None:
+            self.hosted.open(lambda: client.portal_url(flow))
+
+    def open_checkout(self, plan: str) -> None:
+        client = self.account.client
+        if client is not None:
+            self.hosted.open(lambda: client.checkout_url(plan))
+
+    def preview_plan_change(self, plan: str) -> None:
+        client = self.account.client
+        if client is None:
+            return
+        self.plans.set_busy(True)
+
+        def failed(exc: BaseException) -> None:
+            self.plans.set_busy(False)
+            errors.report(exc)
+
+        self.pool.start(lambda: client.preview_plan_change(plan), on_done=self._show_preview, on_error=failed)
+
+    def _show_preview(self, preview: PlanChangePreview) -> None:
+        self.plans.set_busy(False)
+        dialog = PlanChangeDialog(preview, self)
+        dialog.accepted.connect(lambda: self._change_plan(preview))
+        self.plan_dialog = dialog
+        dialog.open()
+
+    def _change_plan(self, preview: PlanChangePreview) -> None:
+        client = self.account.client
+        if client is None:
+            return
+        self.plans.set_busy(True)
+
+        def changed(summary: Summary) -> None:
+            self.plans.set_busy(False)
+            self.account.apply_summary(summary)
+            self.account.refresh()
+            self.statusBar().showMessage(
+                f"Your plan is now {preview.plan.name}." if preview.effective == "now"
+                else f"Your plan switches to {preview.plan.name} at the end of this period.", 10_000)
+
+        def failed(exc: BaseException) -> None:
+            self.plans.set_busy(False)
+            errors.report(exc)
+
+        self.pool.start(lambda: client.change_plan(preview.plan.key, preview.proration_date),
+                        on_done=changed, on_error=failed)
+
+    def show_error(self, text: str) -> None:
+        self.banner_text.setText(text)
+        self.banner.show()
+
+    # ----- status line
+    def status_text(self) -> str:
+        account = self.account
+        if account.client is None:
+            return "Not signed in"
+        if account.waiting:
+            return "Waiting for Stripe…"
+        if account.offline:
+            if account.updated_at:
+                shown = time.strftime("%H:%M", time.localtime(account.updated_at))
+                return f"Offline: showing data from {shown}, retrying…"
+            return "Offline: no saved data yet, retrying…"
+        if account.updated_at is None:
+            return "Loading…"
+        words = f"Updated {age(max(0.0, self.clock() - account.updated_at))}"
+        if not account.live:
+            return f"Saved data: {words.lower()}; refreshing…"
+        return words
+
+    def update_status(self) -> None:
+        self.status_label.setText(self.status_text())
+        self.waiting_banner.setVisible(self.account.waiting)
+        if not self.account.offline and self.banner_text.text().startswith("Cannot reach"):
+            self.banner.hide()
+
+    # ----- window events
+    def _events(self, stop):  # noqa: ANN001, ANN202 - the hosted flow's event source
+        client = self.account.client
+        if client is None:
+            return iter(())
+        return client.events(stop)
+
+    def _download_folder(self) -> Path:
+        configured = self.session.config.download_dir
+        return Path(configured) if configured else Path(self.session.paths.downloads_dir)
+
+    def _remember_folder(self, folder: Path) -> None:
+        self.session.config.download_dir = str(folder)
+        config, paths = self.session.config, self.session.paths
+        self.pool.start(lambda: config.save(paths), on_error=lambda exc: None)
+
+    def _raise(self) -> None:
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
+            self.hosted.window_activated()
+        super().changeEvent(event)
+
+    def shutdown(self) -> None:
+        """Stop timers, the event stream and pending work: nothing keeps running after the window."""
+        self.age_timer.stop()
+        self.hosted.shutdown()
+        self.account.close()
+        self.invoices.shutdown()
+        self.tray.hide()
+        self.pool.wait_for_done()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.shutdown()
+        super().closeEvent(event)

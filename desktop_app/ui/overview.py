@@ -1,0 +1,161 @@
+"""Overview: plan and price, status in words, next bill, card, and warnings with their one-click fix."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QLocale, Qt, Signal
+from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy,
+                               QVBoxLayout, QWidget)
+
+from ..services import Summary, day, money, status_words
+from . import theme
+from .account import Account
+from .warnings import warnings_for
+from .widgets import card, clear_layout, icon_label, muted, title
+
+PERIOD = {"month": "month", "year": "year", "week": "week", "day": "day"}
+
+
+def locale_name() -> str:
+    return QLocale().name()
+
+
+def plan_price(amount: int, currency: str, interval: str) -> str:
+    return f"{money(amount, currency, locale_name())} / {PERIOD.get(interval, interval)}"
+
+
+class OverviewPage(QScrollArea):
+    open_portal = Signal(object)   # the portal flow (None: the portal's home)
+    choose_plan = Signal()
+
+    def __init__(self, account: Account, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.account = account
+        self.setWidgetResizable(True)
+        self.setFrameShape(QScrollArea.Shape.NoFrame)
+        body = QWidget()
+        body.setObjectName("page")
+        self.setWidget(body)
+        outer = QVBoxLayout(body)
+        margin = theme.em(body, 1.5)
+        outer.setContentsMargins(margin, margin, margin, margin)
+        outer.setSpacing(theme.em(body, 0.8))
+
+        self.plan_label = title("Your plan", body)
+        self.price_label = QLabel(body)
+        self.price_label.setFont(theme.font(self.price_label, 1.2))
+        self.status_label = QLabel(body)
+        self.status_label.setFont(theme.font(self.status_label, 1.05, bold=True))
+        outer.addWidget(self.plan_label)
+        outer.addWidget(self.price_label)
+        outer.addWidget(self.status_label)
+
+        self.warnings_box = QVBoxLayout()
+        self.warnings_box.setSpacing(theme.em(body, 0.5))
+        outer.addLayout(self.warnings_box)
+
+        self.details, details_layout = card(body)
+        self.form = QFormLayout()
+        self.form.setHorizontalSpacing(theme.em(body, 1.5))
+        self.form.setVerticalSpacing(theme.em(body, 0.5))
+        self.next_bill = QLabel(body)
+        self.card_row = QWidget(body)
+        card_layout = QHBoxLayout(self.card_row)
+        card_layout.setContentsMargins(0, 0, 0, 0)
+        self.card_icon = QLabel(self.card_row)
+        self.card_text = QLabel(self.card_row)
+        card_layout.addWidget(self.card_icon)
+        card_layout.addWidget(self.card_text, 1)
+        self.pending = QLabel(body)
+        self.pending.setWordWrap(True)
+        self.form.addRow("Next bill", self.next_bill)
+        self.form.addRow("Card", self.card_row)
+        self.form.addRow("Scheduled", self.pending)
+        details_layout.addLayout(self.form)
+        outer.addWidget(self.details)
+
+        buttons = QHBoxLayout()
+        self.manage_button = QPushButton(theme.icon("external"), "Manage subscription", body)
+        self.manage_button.clicked.connect(lambda: self.open_portal.emit(None))
+        self.choose_button = QPushButton("Choose a plan", body)
+        self.choose_button.setObjectName("primary")
+        self.choose_button.clicked.connect(self.choose_plan.emit)
+        buttons.addWidget(self.manage_button)
+        buttons.addWidget(self.choose_button)
+        buttons.addStretch(1)
+        outer.addLayout(buttons)
+        self.empty_note = muted("", body)
+        outer.addWidget(self.empty_note)
+        outer.addStretch(1)
+
+        self.warning_buttons: dict[str, QPushButton] = {}
+        account.changed.connect(self.show_summary)
+        self.show_summary()
+
+    def show_summary(self) -> None:
+        summary = self.account.summary
+        locale = locale_name()
+        clear_layout(self.warnings_box)
+        self.warning_buttons = {}
+        has_data = summary is not None
+        subscribed = summary is not None and summary.plan is not None and summary.status != "none"
+        self.details.setVisible(subscribed)
+        self.manage_button.setVisible(subscribed)
+        self.choose_button.setVisible(has_data and not subscribed)
+        if summary is None:
+            self.plan_label.setText("Your plan")
+            self.price_label.setText("")
+            self.status_label.setText("")
+            self.empty_note.setText("Loading your plan…" if self.account.client is not None else "")
+            return
+        self.empty_note.setText("" if subscribed else "You have no plan yet. Pick Starter or Pro to get going.")
+        if summary.plan is not None:
+            self.plan_label.setText(f"{summary.plan.name} plan")
+            self.price_label.setText(plan_price(summary.plan.amount, summary.plan.currency, summary.plan.interval))
+        else:
+            self.plan_label.setText("No plan yet")
+            self.price_label.setText("")
+        self.status_label.setText(status_words(summary, locale))
+        for warning in warnings_for(summary, locale):
+            self._add_warning(warning.text, warning.action, warning.flow)
+        self._show_details(summary, locale)
+
+    def _add_warning(self, text: str, action: str, flow: str | None) -> None:
+        frame, layout = card(self, "warning")
+        row = QHBoxLayout()
+        layout.addLayout(row)
+        row.addWidget(icon_label("warning", 1.3, frame, "#d97706"))
+        label = QLabel(text, frame)
+        label.setWordWrap(True)
+        label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        row.addWidget(label, 1)
+        button = QPushButton(action, frame)
+        button.setObjectName("primary")
+        button.clicked.connect(lambda: self.open_portal.emit(flow))
+        row.addWidget(button, 0, Qt.AlignmentFlag.AlignVCenter)
+        self.warning_buttons[action] = button
+        self.warnings_box.addWidget(frame)
+
+    def _show_details(self, summary: Summary, locale: str) -> None:
+        if summary.cancel_at_period_end:
+            self.next_bill.setText("None: your plan is set to end")
+        elif summary.next_invoice is not None:
+            nxt = summary.next_invoice
+            self.next_bill.setText(f"{money(nxt.amount, nxt.currency, locale)} on {day(nxt.date, locale)}")
+        elif summary.current_period_end:
+            self.next_bill.setText(day(summary.current_period_end, locale))
+        else:
+            self.next_bill.setText("—")
+        card_info = summary.card
+        if card_info is None:
+            self.card_icon.clear()
+            self.card_text.setText("No card on file")
+        else:
+            height = theme.em(self, 1.2)
+            self.card_icon.setPixmap(theme.brand_icon(card_info.brand).pixmap(round(height * 1.5), height))
+            self.card_text.setText(f"{card_info.brand.title()} •••• {card_info.last4}   "
+                                   f"expires {card_info.exp_month:02d}/{card_info.exp_year}")
+        pending = summary.pending_change
+        self.pending.setText(f"Switches to {pending.plan.name} "
+                             f"({plan_price(pending.plan.amount, pending.plan.currency, pending.plan.interval)}) "
+                             f"on {day(pending.effective_at, locale)}" if pending else "Nothing")
+        self.form.setRowVisible(2, pending is not None)

@@ -1,0 +1,158 @@
+"""Plans: Starter and Pro side by side; switching shows the preview and asks before it commits."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QGridLayout, QHBoxLayout, QLabel, QPushButton,
+                               QScrollArea, QVBoxLayout, QWidget)
+
+from ..services import Plan, PlanChangePreview, day, money
+from . import theme
+from .account import Account
+from .overview import locale_name, plan_price
+from .widgets import card, clear_layout, icon_label, muted, title
+
+
+class PlansPage(QScrollArea):
+    switch_requested = Signal(str)      # plan key, for an owner with a subscription
+    subscribe_requested = Signal(str)   # plan key, for an owner without one (Checkout)
+
+    def __init__(self, account: Account, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.account = account
+        self.setWidgetResizable(True)
+        self.setFrameShape(QScrollArea.Shape.NoFrame)
+        body = QWidget()
+        body.setObjectName("page")
+        self.setWidget(body)
+        outer = QVBoxLayout(body)
+        margin = theme.em(body, 1.5)
+        outer.setContentsMargins(margin, margin, margin, margin)
+        outer.setSpacing(theme.em(body, 0.8))
+        outer.addWidget(title("Plans", body))
+        self.note = muted("", body)
+        outer.addWidget(self.note)
+        self.row = QHBoxLayout()
+        self.row.setSpacing(theme.em(body, 1))
+        outer.addLayout(self.row)
+        outer.addStretch(1)
+        self.buttons: dict[str, QPushButton] = {}
+        self.busy = False
+        account.changed.connect(self.show_plans)
+        self.show_plans()
+
+    def set_busy(self, busy: bool) -> None:
+        self.busy = busy
+        for button in self.buttons.values():
+            button.setEnabled(not busy)
+
+    def show_plans(self) -> None:
+        clear_layout(self.row)
+        self.buttons = {}
+        summary = self.account.summary
+        subscribed = summary is not None and summary.has_subscription
+        pending = summary.pending_change if summary is not None else None
+        if not self.account.plans:
+            self.note.setText("Loading plans…" if self.account.client is not None else "")
+            return
+        if pending is not None:
+            self.note.setText(f"Your plan switches to {pending.plan.name} on {day(pending.effective_at, locale_name())}.")
+        elif subscribed:
+            self.note.setText("Upgrades take effect at once, with the difference charged now. "
+                              "Downgrades take effect at the end of the period.")
+        else:
+            self.note.setText("Choose a plan: you pay securely on Stripe's page in your browser.")
+        for plan in self.account.plans:
+            self.row.addWidget(self._plan_card(plan, subscribed), 1)
+
+    def _plan_card(self, plan: Plan, subscribed: bool) -> QWidget:
+        frame, layout = card(self, "planCard")
+        frame.setProperty("current", "true" if plan.current else "false")
+        header = QHBoxLayout()
+        name = QLabel(plan.name, frame)
+        name.setFont(theme.font(name, 1.4, bold=True))
+        header.addWidget(name)
+        header.addStretch(1)
+        if plan.current:
+            badge = QLabel("Current plan", frame)
+            badge.setObjectName("badge")
+            header.addWidget(badge)
+        layout.addLayout(header)
+        price = QLabel(plan_price(plan.amount, plan.currency, plan.interval), frame)
+        price.setFont(theme.font(price, 1.2))
+        layout.addWidget(price)
+        features = QGridLayout()
+        features.setColumnStretch(1, 1)
+        for row, feature in enumerate(plan.features):
+            features.addWidget(icon_label("check", 1.0, frame, "#16a34a"), row, 0)
+            text = QLabel(feature, frame)
+            text.setWordWrap(True)
+            features.addWidget(text, row, 1)
+        layout.addLayout(features)
+        layout.addStretch(1)
+        if plan.current:
+            button = QPushButton("Your current plan", frame)
+            button.setEnabled(False)
+        elif subscribed:
+            button = QPushButton(f"Switch to {plan.name}", frame)
+            button.setObjectName("primary")
+            button.clicked.connect(lambda: self.switch_requested.emit(plan.key))
+        else:
+            button = QPushButton(theme.icon("external", "#ffffff"), f"Subscribe to {plan.name}", frame)
+            button.setObjectName("primary")
+            button.clicked.connect(lambda: self.subscribe_requested.emit(plan.key))
+        button.setEnabled(button.isEnabled() and not self.busy)
+        self.buttons[plan.key] = button
+        layout.addWidget(button)
+        return frame
+
+
+class PlanChangeDialog(QDialog):
+    """Shows what a plan change costs now and later; the owner confirms before anything changes."""
+
+    def __init__(self, preview: PlanChangePreview, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.preview = preview
+        locale = locale_name()
+        self.setWindowTitle(f"Switch to {preview.plan.name}")
+        layout = QVBoxLayout(self)
+        layout.setSpacing(theme.em(self, 0.6))
+        heading = QLabel(f"Switch to {preview.plan.name} "
+                         f"({plan_price(preview.plan.amount, preview.plan.currency, preview.plan.interval)})", self)
+        heading.setFont(theme.font(heading, 1.25, bold=True))
+        layout.addWidget(heading)
+        if preview.effective == "now":
+            self.now_label = QLabel(f"Charged now: {money(preview.amount_due_now, preview.currency, locale)}", self)
+        else:
+            when = day(preview.next_date, locale) if preview.next_date else "the end of this period"
+            self.now_label = QLabel(f"Nothing is charged now. The downgrade takes effect on {when}.", self)
+        self.now_label.setWordWrap(True)
+        self.now_label.setFont(theme.font(self.now_label, 1.05, bold=True))
+        layout.addWidget(self.now_label)
+        if preview.lines:
+            grid = QGridLayout()
+            grid.setColumnStretch(0, 1)
+            for row, line in enumerate(preview.lines):
+                text = QLabel(line.description, self)
+                text.setWordWrap(True)
+                grid.addWidget(text, row, 0)
+                amount = QLabel(money(line.amount, preview.currency, locale), self)
+                amount.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                grid.addWidget(amount, row, 1)
+            layout.addLayout(grid)
+        if preview.next_amount is not None and preview.next_date:
+            self.next_label = QLabel(f"Then {money(preview.next_amount, preview.currency, locale)} "
+                                     f"on {day(preview.next_date, locale)}.", self)
+        else:
+            self.next_label = QLabel("", self)
+        layout.addWidget(self.next_label)
+        buttons = QDialogButtonBox(self)
+        self.confirm_button = buttons.addButton(
+            "Upgrade now" if preview.effective == "now" else "Schedule downgrade",
+            QDialogButtonBox.ButtonRole.AcceptRole)
+        self.confirm_button.setObjectName("primary")
+        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(theme.em(self, 24))

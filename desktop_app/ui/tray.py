@@ -1,0 +1,50 @@
+"""A tray icon that tells the owner about each warning once, where the platform has a tray."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QMenu, QSystemTrayIcon
+
+from . import theme
+from .account import Account
+from .overview import locale_name
+from .warnings import warnings_for
+
+
+class Tray(QObject):
+    show_window = Signal()
+
+    def __init__(self, account: Account, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.account = account
+        self.notified: set[str] = set()
+        self.icon: QSystemTrayIcon | None = None
+        if QSystemTrayIcon.isSystemTrayAvailable():
+            self.icon = QSystemTrayIcon(theme.icon("app"), self)
+            self.icon.setToolTip("Billing Manager")
+            menu = QMenu()
+            menu.addAction("Show Billing Manager", self.show_window.emit)
+            self.icon.setContextMenu(menu)
+            self._menu = menu
+            self.icon.activated.connect(lambda *_: self.show_window.emit())
+            self.icon.show()
+        account.changed.connect(self.check)
+
+    def check(self) -> list[str]:
+        """Notify each new warning once; returns the texts shown now."""
+        shown = []
+        for warning in warnings_for(self.account.summary, locale_name()):
+            if warning.key in self.notified:
+                continue
+            self.notified.add(warning.key)
+            shown.append(warning.text)
+            if self.icon is not None:
+                self.icon.showMessage("Billing Manager", warning.text, QSystemTrayIcon.MessageIcon.Warning)
+        return shown
+
+    def reset(self) -> None:
+        self.notified.clear()
+
+    def hide(self) -> None:
+        if self.icon is not None:
+            self.icon.hide()
