@@ -44,8 +44,10 @@ def money(amount: int, currency: str, locale: str | None = None) -> str:
     return format_currency(value, code, locale=_locale(locale))
 
 
-def day(ts: int | float, locale: str | None = None) -> str:
-    """A date (in the owner's local time zone) the way the owner's locale writes it: "Jan 3, 2027"."""
+def day(ts: int | float | None, locale: str | None = None) -> str:
+    """A date (in the owner's local time zone) the way the owner's locale writes it: "Jan 3, 2027"; "" for None."""
+    if ts is None:
+        return ""
     date = dt.datetime.fromtimestamp(ts).date()
     return format_date(date, "medium", locale=_locale(locale))
 

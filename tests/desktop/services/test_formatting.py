@@ -42,6 +42,8 @@ def ts(y: int, m: int, d: int) -> int:
 def test_day() -> None:
     assert day(ts(2027, 1, 3), "en_US") == "Jan 3, 2027"
     assert day(ts(2027, 1, 3), "de_DE") == "03.01.2027"
+    assert day(ts(2027, 1, 3), "ja_JP") == "2027/01/03"
+    assert day(None) == ""
 
 
 @pytest.mark.parametrize("changes, expected", [
