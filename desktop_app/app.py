@@ -51,7 +51,8 @@ def qt_app(argv: Sequence[str] | None = None) -> QApplication:
     return app
 
 
-def build(paths: Paths, store: SecretStore, *, bridge_url: str = "", config: Config | None = None) -> Parts:
+def build(paths: Paths, store: SecretStore, *, bridge_url: str = "", config: Config | None = None,
+          page_size: int = 20, retry_delays: Sequence[float] = (2, 4, 8, 15, 30, 60)) -> Parts:
     """Everything one window needs, wired together; nothing here talks to the network yet."""
     config = config or Config.load(paths)
     if bridge_url:
@@ -59,7 +60,7 @@ def build(paths: Paths, store: SecretStore, *, bridge_url: str = "", config: Con
     session = Session(paths=paths, config=config, store=store, cache=Cache(paths.cache_dir),
                       make_client=lambda url, token: BridgeClient(url, token=token))
     pool = WorkerPool()
-    account = Account(session.cache, pool=pool)
+    account = Account(session.cache, pool=pool, page_size=page_size, retry_delays=retry_delays)
     window = MainWindow(session, account, pool)
     return Parts(session, account, pool, window)
 

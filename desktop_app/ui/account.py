@@ -41,7 +41,8 @@ class Account(QObject):
     signed_out = Signal(str)      # the bridge no longer accepts the token; the words say why
 
     def __init__(self, cache: Cache, *, pool: WorkerPool,
-                 clock: Callable[[], float] = time.time, retry_delays: Sequence[int] = (2, 4, 8, 15, 30, 60),
+                 clock: Callable[[], float] = time.time, retry_delays: Sequence[float] = (2, 4, 8, 15, 30, 60),
+                 page_size: int = 20,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.client: BridgeClient | None = None
@@ -50,6 +51,7 @@ class Account(QObject):
         self._generation = 0
         self.pool = pool
         self.clock = clock
+        self.page_size = page_size
         self.summary: Summary | None = None
         self.plans: list[Plan] = []
         self.invoices: list[Invoice] = []
@@ -128,12 +130,12 @@ class Account(QObject):
         self.refreshing = True
         self.retry_timer.stop()
         self.status_changed.emit()
-        client, account, cache, clock = self.client, self.account, self.cache, self.clock
+        client, account, cache, clock, size = self.client, self.account, self.cache, self.clock, self.page_size
 
         def fetch() -> CachedView:
             summary = client.summary()
             plans = client.plans()
-            page = client.invoices(limit=20)
+            page = client.invoices(limit=size)
             view = CachedView(summary=summary, plans=list(plans), invoices=list(page.invoices),
                               has_more=page.has_more, saved_at=clock())
             save_quietly(cache, account, view)

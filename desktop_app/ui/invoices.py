@@ -101,7 +101,7 @@ class InvoicesPage(QWidget):
         client = self.account.client
         if client is None:
             raise RuntimeError("signed out")
-        return client.invoices(limit=20, starting_after=starting_after)
+        return client.invoices(limit=self.account.page_size, starting_after=starting_after)
 
     def show_invoices(self) -> None:
         self.model.reset(self.account.invoices, self.account.has_more, self._fetch_page)

@@ -57,7 +57,8 @@ class MainWindow(QMainWindow):
         self.sidebar.setIconSize(QSize(theme.em(self, 1.1), theme.em(self, 1.1)))
         self.stack = QStackedWidget()
         for name, page in zip(PAGES, (self.overview, self.plans, self.invoices)):
-            QListWidgetItem(theme.icon(name), name.capitalize(), self.sidebar)
+            item = QListWidgetItem(theme.icon(name), name.capitalize(), self.sidebar)
+            item.setSizeHint(QSize(0, theme.em(self, 2.2)))
             self.stack.addWidget(page)
         self.sidebar.setFixedWidth(theme.em(self, 9))
         self.sidebar.currentRowChanged.connect(self.stack.setCurrentIndex)

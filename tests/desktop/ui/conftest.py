@@ -6,7 +6,7 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from PySide6.QtCore import QThreadPool, QTimer
+from PySide6.QtCore import QLocale, QThreadPool, QTimer
 from PySide6.QtWidgets import QApplication
 
 
@@ -17,6 +17,12 @@ def _active_timers(app: QApplication) -> list[str]:
             if timer.isActive():
                 found.append(f"{type(widget).__name__}/{timer.objectName() or timer.parent().__class__.__name__}")
     return found
+
+
+@pytest.fixture(autouse=True, scope="session")
+def english_locale() -> None:
+    """Amounts and dates as the assertions spell them."""
+    QLocale.setDefault(QLocale("en_US"))
 
 
 def _new_threads(before: set[int | None]) -> list[threading.Thread]:
