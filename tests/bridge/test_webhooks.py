@@ -1,0 +1,254 @@
+"""POST /v1/webhooks/stripe over real HTTP, on SQLite and PostgreSQL: signatures, replays, races, order."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from pydantic import SecretStr
+from sqlalchemy import func, select
+
+from server_bridge import store, webhooks
+from server_bridge.app import create_app
+from server_bridge.models import WebhookEvent
+from server_bridge.serving import ThreadedServer
+from server_bridge.settings import Settings
+
+SECRET = "whsec_tests_only"
+
+
+def signature(payload: bytes, secret: str = SECRET, at: int | None = None) -> str:
+    at = int(time.time()) if at is None else at
+    digest = hmac.new(secret.encode(), f"{at}.".encode() + payload, hashlib.sha256).hexdigest()
+    return f"t={at},v1={digest}"
+
+
+def event(kind: str, obj: dict[str, Any], *, created: int | None = None, event_id: str | None = None,
+          livemode: bool = False) -> dict[str, Any]:
+    return {"id": event_id or f"evt_{uuid.uuid4().hex[:24]}", "object": "event", "api_version": "2026-10-28.endive",
+            "created": int(time.time()) if created is None else created, "livemode": livemode,
+            "pending_webhooks": 1, "request": {"id": None, "idempotency_key": None}, "type": kind,
+            "data": {"object": obj, "previous_attributes": {}}}
+
+
+def subscription(sub_id: str = "sub_1", customer: str = "cus_1", **fields: Any) -> dict[str, Any]:
+    return {"id": sub_id, "object": "subscription", "customer": customer, "status": "active", "created": 1,
+            "cancel_at_period_end": False, "cancel_at": None,
+            "items": {"object": "list", "data": [{"id": "si_1", "price": {"id": "price_pro", "unit_amount": 2500,
+                                                                            "currency": "usd"},
+                                                  "quantity": 1, "current_period_end": 2000000000}]},
+            **fields}
+
+
+@dataclass
+class HookBridge:
+    url: str
+    app: FastAPI
+    client: httpx.Client
+
+    def post(self, evt: dict[str, Any], *, secret: str = SECRET, at: int | None = None,
+             header: str | None = None, body: bytes | None = None) -> httpx.Response:
+        payload = body if body is not None else json.dumps(evt).encode()
+        headers = {"Content-Type": "application/json"}
+        sig = header if header is not None else signature(json.dumps(evt).encode() if body is None else payload,
+                                                           secret, at)
+        if sig:
+            headers["Stripe-Signature"] = sig
+        return self.client.post("/v1/webhooks/stripe", content=payload, headers=headers)
+
+
+@contextmanager
+def hook_bridge(database_url: str, data_dir: Path, **overrides: Any) -> Iterator[HookBridge]:
+    """A bridge with a webhook secret and no Stripe behind it: webhooks need none."""
+    settings = Settings(database_url=database_url, data_dir=data_dir, stripe_secret_key=None,
+                        webhook_secrets=[SecretStr(SECRET)], plans={"pro": "price_pro"}, **overrides)
+    app = create_app(settings)
+    server = ThreadedServer(app)
+    url = server.start()
+    client = httpx.Client(base_url=url, timeout=15)
+    try:
+        yield HookBridge(url, app, client)
+    finally:
+        client.close()
+        app.state.bus.close()
+        server.stop()
+
+
+
+@pytest.fixture
+def bridge(db_url: str, tmp_path: Path) -> Iterator[HookBridge]:
+    with hook_bridge(db_url, tmp_path) as started:
+        yield started
+
+
+def stored(bridge: HookBridge, kind: str, obj_id: str) -> dict[str, Any] | None:
+    with bridge.app.state.sessions() as session:
+        return store.get_object(session, kind, obj_id)
+
+
+def event_row(bridge: HookBridge, event_id: str) -> WebhookEvent | None:
+    with bridge.app.state.sessions() as session:
+        return session.get(WebhookEvent, event_id)
+
+
+def event_count(bridge: HookBridge) -> int:
+    with bridge.app.state.sessions() as session:
+        return session.execute(select(func.count()).select_from(WebhookEvent)).scalar_one()
+
+
+def test_a_signed_event_is_stored_and_applied(bridge: HookBridge) -> None:
+    evt = event("customer.subscription.updated", subscription(status="past_due"))
+    answer = bridge.post(evt)
+    assert answer.status_code == 200 and answer.json()["status"] == "applied"
+    assert stored(bridge, "subscription", "sub_1")["status"] == "past_due"
+    row = event_row(bridge, evt["id"])
+    assert row.processed_at is not None and row.attempts == 1 and row.type == "customer.subscription.updated"
+
+
+@pytest.mark.parametrize("case", ["no header", "tampered", "wrong secret", "stale", "empty header"])
+def test_bad_signatures_answer_400_and_store_nothing(bridge: HookBridge, case: str) -> None:
+    evt = event("customer.subscription.updated", subscription())
+    if case == "no header":
+        answer = bridge.post(evt, header="")
+    elif case == "empty header":
+        answer = bridge.post(evt, header="t=,v1=")
+    elif case == "tampered":
+        header = signature(json.dumps(evt).encode())
+        changed = json.dumps({**evt, "type": "customer.subscription.deleted"}).encode()
+        answer = bridge.post(evt, header=header, body=changed)
+    elif case == "wrong secret":
+        answer = bridge.post(evt, secret="whsec_someone_else")
+    else:
+        answer = bridge.post(evt, at=int(time.time()) - 301)
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == "invalid_signature"
+    assert event_count(bridge) == 0 and stored(bridge, "subscription", "sub_1") is None
+
+
+def test_a_livemode_event_is_refused_by_a_test_mode_bridge(bridge: HookBridge) -> None:
+    answer = bridge.post(event("customer.subscription.updated", subscription(), livemode=True))
+    assert answer.status_code == 400 and answer.json()["error"]["code"] == "livemode_mismatch"
+    assert event_count(bridge) == 0 and stored(bridge, "subscription", "sub_1") is None
+
+
+def test_a_replayed_event_is_answered_but_not_applied_again(bridge: HookBridge) -> None:
+    first = event("customer.subscription.updated", subscription(status="active"), created=1000)
+    assert bridge.post(first).json()["status"] == "applied"
+    processed_at = event_row(bridge, first["id"]).processed_at
+    # A newer state arrives, then the first event is delivered again.
+    assert bridge.post(event("customer.subscription.updated", subscription(status="past_due"),
+                             created=2000)).status_code == 200
+    replay = bridge.post(first)
+    assert replay.status_code == 200 and replay.json()["status"] == "duplicate"
+    row = event_row(bridge, first["id"])
+    assert row.attempts == 1 and row.processed_at == processed_at
+    assert stored(bridge, "subscription", "sub_1")["status"] == "past_due"
+
+
+def test_an_older_event_never_overwrites_newer_state(bridge: HookBridge) -> None:
+    newer = event("customer.subscription.updated", subscription(cancel_at_period_end=True), created=2000)
+    older = event("customer.subscription.updated", subscription(cancel_at_period_end=False), created=1000)
+    assert bridge.post(newer).status_code == 200
+    assert bridge.post(older).status_code == 200
+    assert stored(bridge, "subscription", "sub_1")["cancel_at_period_end"] is True
+    assert event_row(bridge, older["id"]).processed_at is not None
+
+
+def test_concurrent_deliveries_of_one_event_apply_it_once(bridge: HookBridge, monkeypatch: pytest.MonkeyPatch) -> None:
+    applied: list[str] = []
+    original = webhooks.APPLIERS["invoice.paid"]
+
+    def counting(session: Any, evt: dict[str, Any], obj: dict[str, Any]) -> tuple[str, ...]:
+        applied.append(evt["id"])
+        return original(session, evt, obj)
+
+    monkeypatch.setitem(webhooks.APPLIERS, "invoice.paid", counting)
+    evt = event("invoice.paid", {"id": "in_1", "object": "invoice", "customer": "cus_1", "status": "paid",
+                                 "created": 5})
+    start = threading.Barrier(6)
+    answers: list[Any] = []
+
+    def deliver() -> None:
+        start.wait()
+        answers.append(bridge.post(evt))
+
+    threads = [threading.Thread(target=deliver) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    statuses = sorted(a.status_code for a in answers)
+    assert len(answers) == 6 and set(statuses) <= {200, 503}, [a.text for a in answers]
+    assert [a.json()["status"] for a in answers if a.status_code == 200].count("applied") == 1
+    assert applied.count(evt["id"]) >= 1
+    # a retry of the ones answered 503 finds it done
+    assert bridge.post(evt).json()["status"] == "duplicate"
+    row = event_row(bridge, evt["id"])
+    assert row.processed_at is not None
+    assert stored(bridge, "invoice", "in_1")["status"] == "paid"
+
+
+def test_a_failing_apply_is_rolled_back_answered_500_and_retried(bridge: HookBridge,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    original = webhooks.APPLIERS["customer.subscription.deleted"]
+    failures = [RuntimeError("database hiccup")]
+
+    def flaky(session: Any, evt: dict[str, Any], obj: dict[str, Any]) -> tuple[str, ...]:
+        topics = original(session, evt, obj)   # writes, then fails: the write must not survive
+        if failures:
+            raise failures.pop()
+        return topics
+
+    monkeypatch.setitem(webhooks.APPLIERS, "customer.subscription.deleted", flaky)
+    evt = event("customer.subscription.deleted", subscription(status="canceled"))
+    first = bridge.post(evt)
+    assert first.status_code == 500 and first.json()["error"]["code"] == "internal_error"
+    assert "hiccup" not in first.text
+    row = event_row(bridge, evt["id"])
+    assert row is not None and row.processed_at is None and row.attempts == 1 and "hiccup" in row.last_error
+    assert stored(bridge, "subscription", "sub_1") is None
+
+    second = bridge.post(evt)
+    assert second.status_code == 200 and second.json()["status"] == "applied"
+    row = event_row(bridge, evt["id"])
+    assert row.processed_at is not None and row.attempts == 2 and row.last_error is None
+    assert stored(bridge, "subscription", "sub_1")["status"] == "canceled"
+
+
+def test_an_event_type_the_bridge_does_not_use_is_kept_and_acknowledged(bridge: HookBridge) -> None:
+    evt = event("charge.refunded", {"id": "ch_1", "object": "charge", "customer": "cus_1"})
+    answer = bridge.post(evt)
+    assert answer.status_code == 200 and answer.json()["status"] == "ignored"
+    assert event_row(bridge, evt["id"]).processed_at is not None
+
+
+def test_a_signed_body_that_is_not_an_event_is_400(bridge: HookBridge) -> None:
+    answer = bridge.post({"hello": "world"})
+    assert answer.status_code == 400 and answer.json()["error"]["code"] == "invalid_request"
+
+
+def test_a_detached_card_disappears_from_the_store(bridge: HookBridge) -> None:
+    card = {"id": "pm_1", "object": "payment_method", "customer": "cus_1",
+            "card": {"brand": "visa", "last4": "4242", "exp_month": 1, "exp_year": 2030}}
+    assert bridge.post(event("payment_method.attached", card, created=100)).status_code == 200
+    assert stored(bridge, "payment_method", "pm_1")["card"]["last4"] == "4242"
+    assert bridge.post(event("payment_method.detached", {**card, "customer": None}, created=200)).status_code == 200
+    assert stored(bridge, "payment_method", "pm_1") is None
+
+
+def test_every_event_setup_subscribes_to_has_a_handler() -> None:
+    from server_bridge.setup import WEBHOOK_EVENTS
+
+    assert set(WEBHOOK_EVENTS) <= set(webhooks.APPLIERS)
