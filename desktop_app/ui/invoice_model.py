@@ -34,7 +34,7 @@ class InvoiceModel(QAbstractTableModel):
     # ----- data in
     def reset(self, invoices: list[Invoice], has_more: bool, fetch: FetchPage | None) -> None:
         """Show a fresh first page; a page still loading for the old list is dropped."""
-        if fetch == self._fetch and self._rows[:len(invoices)] == invoices and len(self._rows) > len(invoices):
+        if invoices and fetch == self._fetch and self._rows[:len(invoices)] == invoices and len(self._rows) > len(invoices):
             return  # same first page: keep what the owner already scrolled through
         self._generation += 1
         self.beginResetModel()

@@ -338,6 +338,7 @@ class MainWindow(QMainWindow):
     def shutdown(self) -> None:
         """Stop timers, the event stream and pending work: nothing keeps running after the window."""
         self.age_timer.stop()
+        self.statusBar().clearMessage()
         self.hosted.shutdown()
         self.account.close()
         self.invoices.shutdown()

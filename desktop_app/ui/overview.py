@@ -134,6 +134,7 @@ class OverviewPage(QScrollArea):
         row.addWidget(button, 0, Qt.AlignmentFlag.AlignVCenter)
         self.warning_buttons[action] = button
         self.warnings_box.addWidget(frame)
+        frame.show()
 
     def _show_details(self, summary: Summary, locale: str) -> None:
         if summary.cancel_at_period_end:

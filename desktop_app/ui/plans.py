@@ -63,7 +63,9 @@ class PlansPage(QScrollArea):
         else:
             self.note.setText("Choose a plan: you pay securely on Stripe's page in your browser.")
         for plan in self.account.plans:
-            self.row.addWidget(self._plan_card(plan, subscribed), 1)
+            frame = self._plan_card(plan, subscribed)
+            self.row.addWidget(frame, 1)
+            frame.show()
 
     def _plan_card(self, plan: Plan, subscribed: bool) -> QWidget:
         frame, layout = card(self, "planCard")

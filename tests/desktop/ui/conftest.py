@@ -45,3 +45,32 @@ def no_leftovers(qapp: QApplication, qtbot) -> Iterator[None]:  # noqa: ANN001 -
         widget.deleteLater()
     QApplication.processEvents()
     assert leftovers == [], f"timers still active after the test: {leftovers}"
+
+
+class FakeBackend:
+    """Development stand-in for the bridge: an in-memory world (see fake.py)."""
+
+    def __init__(self) -> None:
+        from .fake import FakeClient, World
+        self.world = World()
+        self.url = "http://fake.test"
+        self.make_client = lambda url, token: FakeClient(self.world, url, token)
+
+    def down(self) -> None:
+        self.world.up = False
+
+    def up(self) -> None:
+        self.world.up = True
+
+
+@pytest.fixture
+def backend() -> FakeBackend:
+    return FakeBackend()
+
+
+@pytest.fixture
+def open_window(qtbot, tmp_path, backend) -> Iterator[object]:  # noqa: ANN001
+    from .harness import Opener
+    opener = Opener(qtbot, tmp_path, backend.url, getattr(backend, "make_client", None))
+    yield opener
+    opener.close()

@@ -1,0 +1,60 @@
+"""Opening the real window, signed in as a demo owner, for the UI tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from PySide6.QtWidgets import QLabel, QPushButton, QWidget
+
+from desktop_app.app import Parts, build
+from desktop_app.services import MemoryStore, Paths, SecretStore
+
+DEMO_PASSWORD = "demo"
+
+
+@dataclass
+class Opener:
+    qtbot: object
+    root: Path
+    url: str
+    make_client: Callable[[str, str | None], object] | None = None
+    opened: list[Parts] = field(default_factory=list)
+
+    def build(self, name: str = "app", *, store: SecretStore | None = None, page_size: int = 5) -> Parts:
+        parts = build(Paths.under(self.root / name), store or MemoryStore(), bridge_url=self.url,
+                      page_size=page_size, retry_delays=(0.3, 0.6, 1.0))
+        if self.make_client is not None:
+            parts.session.make_client = self.make_client  # type: ignore[assignment]
+        self.opened.append(parts)
+        parts.window.show()
+        return parts
+
+    def signed_in(self, email: str, name: str | None = None, **kwargs: object) -> Parts:
+        parts = self.build(name or email, **kwargs)  # type: ignore[arg-type]
+        session = parts.session
+        with self.qtbot.waitSignal(parts.window.ready, timeout=30_000):  # type: ignore[attr-defined]
+            parts.window.start(lambda: bool(session.sign_in(self.url, email, DEMO_PASSWORD)))
+        return parts
+
+    def close(self) -> None:
+        for parts in self.opened:
+            parts.close()
+            parts.window.close()
+
+
+def texts(widget: QWidget) -> str:
+    """Every visible label and button text under widget, as the owner would read them."""
+    found = []
+    for child in widget.findChildren(QLabel) + widget.findChildren(QPushButton):
+        if child.isVisibleTo(widget) and child.text():
+            found.append(child.text())
+    return "\n".join(found)
+
+
+def button(widget: QWidget, text: str) -> QPushButton:
+    for candidate in widget.findChildren(QPushButton):
+        if candidate.text() == text and candidate.isVisibleTo(widget):
+            return candidate
+    raise AssertionError(f"no visible button {text!r} in {texts(widget)!r}")

@@ -1,0 +1,155 @@
+"""The real window, driven as the owner would, against the bridge."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from desktop_app.services import MemoryStore
+from .harness import button, texts
+
+
+def test_pro_owner_sees_plan_status_next_bill_and_card(open_window) -> None:
+    parts = open_window.signed_in("pro@demo.test")
+    page = parts.window.overview
+    shown = texts(page)
+    assert "Pro plan" in shown and "$25.00 / month" in shown
+    assert "Active" in shown
+    assert "•••• 4242" in shown and "Visa" in shown
+    assert "$25.00 on " in shown
+    assert page.warning_buttons == {}
+    assert button(page, "Manage subscription")
+    assert parts.window.status_label.text().startswith("Updated")
+
+
+@pytest.mark.parametrize("email, action, words", [
+    ("starter@demo.test", "Update card", "expires"),
+    ("pastdue@demo.test", "Fix payment", "last payment failed"),
+])
+def test_warnings_come_with_their_one_click_fix(open_window, email: str, action: str, words: str) -> None:
+    parts = open_window.signed_in(email)
+    page = parts.window.overview
+    assert action in page.warning_buttons
+    assert words in texts(page)
+    assert "Starter plan" in texts(page)
+
+
+def test_owner_without_a_plan_is_led_to_the_plans(open_window, qtbot) -> None:
+    parts = open_window.signed_in("new@demo.test")
+    window = parts.window
+    assert "No plan yet" in texts(window.overview)
+    qtbot.mouseClick(button(window.overview, "Choose a plan"), Qt.MouseButton.LeftButton)
+    assert window.current_page() == "plans"
+    assert button(window.plans, "Subscribe to Starter") and button(window.plans, "Subscribe to Pro")
+
+
+def test_sign_in_with_a_wrong_password_then_the_right_one(open_window, qtbot) -> None:
+    parts = open_window.build("signin", store=MemoryStore())
+    parts.window.start()
+    qtbot.waitUntil(lambda: parts.window.sign_in_dialog is not None and parts.window.sign_in_dialog.isVisible())
+    dialog = parts.window.sign_in_dialog
+    assert "No system keyring" in dialog.store_label.text() and dialog.store_label.isVisible()
+    dialog.email_edit.setText("pro@demo.test")
+    dialog.password_edit.setText("wrong")
+    qtbot.mouseClick(dialog.sign_in_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Wrong email or password" in dialog.error_label.text())
+    assert parts.session.client is None
+    dialog.password_edit.setText("demo")
+    with qtbot.waitSignal(parts.window.ready, timeout=20_000):
+        qtbot.mouseClick(dialog.sign_in_button, Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible()
+    assert "Pro plan" in texts(parts.window.overview)
+    assert parts.session.store.get(parts.session.account)
+
+
+def test_sign_out_clears_the_view_and_forgets_the_token(open_window, qtbot) -> None:
+    parts = open_window.signed_in("pro@demo.test")
+    account = parts.session.account
+    parts.window.sign_out_action.trigger()
+    assert "Pro plan" not in texts(parts.window.overview)
+    qtbot.waitUntil(lambda: parts.window.sign_in_dialog is not None and parts.window.sign_in_dialog.isVisible())
+    assert parts.session.store.get(account) is None
+    assert parts.window.invoices.model.rowCount() == 0
+
+
+def test_invoices_page_in_as_the_view_scrolls_and_pdfs_download(open_window, qtbot, tmp_path: Path) -> None:
+    parts = open_window.signed_in("pro@demo.test")
+    window = parts.window
+    window.show_page("invoices")
+    page = window.invoices
+    model = page.model
+    assert model.rowCount() == 5 and model.has_more
+    qtbot.waitUntil(lambda: not model.loading)
+    while model.has_more:
+        before = model.rowCount()
+        page.table.scrollToBottom()
+        qtbot.waitUntil(lambda: model.rowCount() > before or not model.has_more, timeout=10_000)
+    assert model.rowCount() >= 12
+    page.table.selectRow(0)
+    page.table.selectionModel().select(model.index(1, 0), page.table.selectionModel().SelectionFlag.Select
+                                       | page.table.selectionModel().SelectionFlag.Rows)
+    assert len(page.selected_invoices()) == 2
+    with qtbot.waitSignal(page.downloaded, timeout=20_000) as saved:
+        page.download_selected(tmp_path / "pdfs")
+    paths = saved.args[0]
+    assert len(paths) == 2 and all(p.read_bytes().startswith(b"%PDF") for p in paths)
+    assert sorted(p.name for p in (tmp_path / "pdfs").iterdir()) == sorted(p.name for p in paths)
+    assert "Saved 2 PDFs" in page.note.text()
+    csv_path = tmp_path / "invoices.csv"
+    with qtbot.waitSignal(page.exported, timeout=20_000):
+        page.export_csv(csv_path)
+    assert csv_path.read_text(encoding="utf-8").count("\n") >= model.rowCount() + 1
+
+
+def test_plan_change_shows_the_preview_and_asks_first(open_window, qtbot) -> None:
+    parts = open_window.signed_in("starter@demo.test")
+    window = parts.window
+    window.show_page("plans")
+    qtbot.mouseClick(button(window.plans, "Switch to Pro"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.plan_dialog is not None and window.plan_dialog.isVisible(), timeout=20_000)
+    dialog = window.plan_dialog
+    assert dialog.now_label.text().startswith("Charged now: $")
+    assert "Then $25.00 on" in dialog.next_label.text()
+    dialog.accept()
+    qtbot.waitUntil(lambda: "Pro plan" in texts(window.overview), timeout=20_000)
+    qtbot.waitUntil(lambda: "Current plan" in texts(window.plans) and bool(button(window.plans, "Switch to Starter")))
+
+
+def test_cached_data_stays_when_the_bridge_goes_down_and_recovers(open_window, backend, qtbot) -> None:
+    parts = open_window.signed_in("pro@demo.test")
+    window = parts.window
+    backend.down()
+    window.refresh_action.trigger()
+    qtbot.waitUntil(lambda: window.status_label.text().startswith("Offline: showing data from"), timeout=20_000)
+    assert "Pro plan" in texts(window.overview)
+    backend.up()
+    qtbot.waitUntil(lambda: window.status_label.text().startswith("Updated"), timeout=20_000)
+    assert not parts.account.offline
+
+
+def test_start_shows_the_cache_at_once_even_offline(open_window, backend, qtbot) -> None:
+    first = open_window.signed_in("pro@demo.test", name="same")
+    token = first.session.store.get(first.session.account)
+    store = first.session.store
+    first.close()
+    backend.down()
+    again = open_window.build("same", store=store)
+    assert token
+    again.window.start()
+    qtbot.waitUntil(lambda: "Pro plan" in texts(again.window.overview), timeout=10_000)
+    qtbot.waitUntil(lambda: again.window.status_label.text().startswith("Offline: showing data from"), timeout=10_000)
+
+
+def test_a_corrupt_cache_is_ignored(open_window, qtbot) -> None:
+    first = open_window.signed_in("pro@demo.test", name="corrupt")
+    store, cache_file = first.session.store, first.session.cache.path_for(first.session.account)
+    first.close()
+    assert cache_file.exists()
+    cache_file.write_bytes(b"\x00{not json")
+    again = open_window.build("corrupt", store=store)
+    with qtbot.waitSignal(again.window.ready, timeout=20_000):
+        again.window.start()
+    assert "Pro plan" in texts(again.window.overview)
