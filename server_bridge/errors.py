@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +86,8 @@ def validation_message(errors: Sequence[Mapping[str, Any]]) -> str:
             return "The request body is not valid JSON."
         field = _field_name(error.get("loc", ()))
         text = str(error.get("msg", "is not valid"))
+        if not field and error.get("type") in ("model_attributes_type", "dict_type", "model_type"):
+            return "The request body must be a JSON object."
         if field:
             messages.append(f"{field}: {text}")
         elif error.get("type") == "missing":
@@ -96,6 +99,38 @@ def validation_message(errors: Sequence[Mapping[str, Any]]) -> str:
 
 _HTTP_CODES = {400: "invalid_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                405: "method_not_allowed", 413: "too_large", 415: "unsupported_media_type"}
+
+
+class BugCatcher:
+    """Answer any unhandled exception with a logged 500 internal_error.
+
+    A middleware rather than an Exception handler: Starlette re-raises after such a handler, and the
+    server then drops the connection, which a client would take for an unreachable bridge.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watching_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watching_send)
+        except Exception:
+            log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
+            if started:
+                raise
+            response = error_response(500, "internal_error", "Something went wrong on the bridge. Try again later.")
+            await response(scope, receive, send)
 
 
 def install_handlers(app: FastAPI) -> None:
@@ -115,14 +150,10 @@ def install_handlers(app: FastAPI) -> None:
             message = str(exc.detail)
         return error_response(exc.status_code, code, message, getattr(exc, "headers", None))
 
-    async def on_bug(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return error_response(500, "internal_error", "Something went wrong on the bridge. Try again later.")
-
     app.add_exception_handler(ApiError, on_api_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, on_validation)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, on_http)  # type: ignore[arg-type]
-    app.add_exception_handler(Exception, on_bug)
+    app.add_middleware(BugCatcher)
     _install_gateway_handlers(app)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,17 @@ from server_bridge.settings import Settings
 
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 FAST_RETRIES = (0.05, 0.1, 0.2, 0.4, 0.8)
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Still argon2id, with the cost turned down: tests sign in hundreds of times."""
+    from argon2 import PasswordHasher
+
+    from server_bridge import auth
+
+    monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    auth._dummy_hash.cache_clear()
 
 
 @contextmanager
@@ -55,16 +66,30 @@ def pg_url() -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A migrated database of each kind."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'bridge.db'}"
+@contextmanager
+def migrated_database(kind: str, folder: Path) -> Iterator[str]:
+    """A fresh database of `kind` ("sqlite" or "postgresql") at the latest schema."""
+    if kind == "sqlite":
+        url = f"sqlite:///{folder / f'bridge-{uuid.uuid4().hex[:8]}.db'}"
         db.upgrade(url)
         yield url
         return
     with postgres_database() as url:
         db.upgrade(url)
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated database of each kind, for this test alone."""
+    with migrated_database(request.param, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def module_db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated database of each kind, shared by one test module."""
+    with migrated_database(request.param, tmp_path_factory.mktemp("db")) as url:
         yield url
 
 
@@ -89,24 +114,34 @@ class Bridge:
         return httpx.Client(base_url=self.url, timeout=10, **kwargs)
 
 
-@pytest.fixture
-def make_bridge(tmp_path: Path) -> Iterator[Callable[..., Bridge]]:
-    """Serve a bridge without Stripe on a free port; stopped at teardown."""
-    servers: list[tuple[ThreadedServer, FastAPI]] = []
-
-    def start(database_url: str, **overrides: Any) -> Bridge:
-        settings = Settings(**{"database_url": database_url, "data_dir": tmp_path, "stripe_secret_key": None,
-                               "webhook_secrets": [], "plans": {}, **overrides})
-        app = create_app(settings)
-        server = ThreadedServer(app)
-        url = server.start()
-        servers.append((server, app))
-        return Bridge(url, app, settings)
-
-    yield start
-    for server, app in servers:
+@contextmanager
+def serve_bridge(database_url: str, data_dir: Path, **overrides: Any) -> Iterator[Bridge]:
+    """A bridge without Stripe, served on a free port until the block ends."""
+    settings = Settings(**{"database_url": database_url, "data_dir": data_dir, "stripe_secret_key": None,
+                           "webhook_secrets": [], "plans": {}, **overrides})
+    app = create_app(settings)
+    server = ThreadedServer(app)
+    url = server.start()
+    try:
+        yield Bridge(url, app, settings)
+    finally:
         app.state.bus.close()
         server.stop()
+
+
+@pytest.fixture
+def make_bridge(tmp_path: Path) -> Iterator[Callable[..., Bridge]]:
+    """`make_bridge(database_url, **settings)`: a bridge for this test, stopped at teardown."""
+    with ExitStack() as running:
+        yield lambda database_url, **overrides: running.enter_context(
+            serve_bridge(database_url, tmp_path, **overrides))
+
+
+@pytest.fixture(scope="module")
+def shared_bridge(module_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bridge]:
+    """One bridge per module and database kind; tests keep apart by using their own owners."""
+    with serve_bridge(module_db_url, tmp_path_factory.mktemp("bridge"), login_max_failures=3) as bridge:
+        yield bridge
 
 
 def _stack(data_dir: Path, database_url: str | None = None, **overrides: Any) -> Any:

@@ -1,0 +1,216 @@
+"""Signing in and out over real HTTP: tokens, devices, expiry, disabled owners and the rate limit."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from sqlalchemy import select, text, update
+
+from server_bridge import auth, store
+from server_bridge.models import Owner, Token
+from tests.bridge.conftest import Bridge
+
+PASSWORD = "correct horse battery staple"
+
+
+@dataclass
+class Owners:
+    """Two owners of this test alone on the module's bridge (emails and customers unique per test)."""
+
+    bridge: Bridge
+    email: str
+    other: str
+    customer: str
+    other_customer: str
+
+
+@pytest.fixture
+def owners(shared_bridge: Bridge) -> Owners:
+    tag = uuid.uuid4().hex[:10]
+    found = Owners(shared_bridge, f"owner-{tag}@example.test", f"other-{tag}@example.test",
+                   f"cus_o{tag}", f"cus_x{tag}")
+    with shared_bridge.sessions() as session:
+        auth.add_owner(session, found.email.upper(), PASSWORD, customer_id=found.customer)
+        auth.add_owner(session, found.other, PASSWORD, customer_id=found.other_customer)
+        session.commit()
+    return found
+
+
+def login(client: httpx.Client, email: str, password: str = PASSWORD, device: str = "laptop") -> httpx.Response:
+    return client.post("/v1/auth/login", json={"email": email, "password": password, "device": device})
+
+
+def me(client: httpx.Client, token: str) -> httpx.Response:
+    return client.get("/v1/me", headers={"Authorization": f"Bearer {token}"})
+
+
+def error_code(response: httpx.Response) -> str:
+    return response.json()["error"]["code"]
+
+
+def test_sign_in_and_me(owners: Owners) -> None:
+    with owners.bridge.client() as client:
+        answer = login(client, email=f"  {owners.email.upper()} ")
+        assert answer.status_code == 200
+        body = answer.json()
+        assert body["token"].startswith("bmt_") and len(body["token"]) >= 4 + 43
+        assert body["owner"] == {"email": owners.email}
+        assert abs(body["expires_at"] - (time.time() + 30 * 86400)) < 60
+        who = me(client, body["token"])
+        assert who.status_code == 200
+        assert who.json() == {"email": owners.email, "device": "laptop",
+                              "token_expires_at": body["expires_at"], "has_subscription": False}
+
+
+@pytest.mark.parametrize("case", ["wrong password", "unknown email", "disabled owner"])
+def test_bad_sign_ins_all_look_alike(owners: Owners, case: str) -> None:
+    email, password = owners.email, PASSWORD
+    if case == "wrong password":
+        password = "wrong"
+    elif case == "unknown email":
+        email = f"nobody-{owners.customer}@example.test"
+    else:
+        with owners.bridge.sessions() as session:
+            owner = auth.find_owner(session, owners.email)
+            assert owner is not None
+            auth.disable_owner(session, owner)
+            session.commit()
+    with owners.bridge.client() as client:
+        answer = login(client, email=email, password=password)
+    assert answer.status_code == 401
+    assert answer.json() == {"error": {"code": "invalid_credentials",
+                                       "message": "The email or password is not right."}}
+
+
+def test_missing_or_unknown_tokens_are_unauthorized(owners: Owners) -> None:
+    with owners.bridge.client() as client:
+        assert error_code(client.get("/v1/me")) == "unauthorized"
+        assert error_code(me(client, "bmt_made_up")) == "unauthorized"
+        token = login(client, owners.email).json()["token"]
+        for header in (f"Token {token}", "Bearer", f"Basic {token}", token):
+            answer = client.get("/v1/me", headers={"Authorization": header})
+            assert answer.status_code == 401 and error_code(answer) == "unauthorized", header
+
+
+def test_an_expired_token_says_so(owners: Owners) -> None:
+    with owners.bridge.client() as client:
+        token = login(client, owners.email).json()["token"]
+        with owners.bridge.sessions() as session:
+            session.execute(update(Token).where(Token.token_hash == auth.hash_token(token))
+                            .values(expires_at=int(time.time()) - 1))
+            session.commit()
+        answer = me(client, token)
+        assert answer.status_code == 401 and error_code(answer) == "token_expired"
+
+
+def test_logout_revokes_the_token(owners: Owners) -> None:
+    with owners.bridge.client() as client:
+        token = login(client, owners.email).json()["token"]
+        answer = client.post("/v1/auth/logout", headers={"Authorization": f"Bearer {token}"})
+        assert answer.status_code == 204 and answer.content == b""
+        assert error_code(me(client, token)) == "unauthorized"
+        assert client.post("/v1/auth/logout", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def test_one_live_token_per_device(owners: Owners) -> None:
+    with owners.bridge.client() as client:
+        first = login(client, owners.email, device="laptop").json()["token"]
+        phone = login(client, owners.email, device="phone").json()["token"]
+        second = login(client, owners.email, device="laptop").json()["token"]
+        assert error_code(me(client, first)) == "unauthorized"
+        assert me(client, second).status_code == 200
+        assert me(client, phone).json()["device"] == "phone"
+        other = login(client, owners.other, device="laptop").json()["token"]
+        assert me(client, second).status_code == 200
+        assert me(client, other).json()["email"] == owners.other
+
+
+def test_a_disabled_owner_is_turned_away(owners: Owners) -> None:
+    with owners.bridge.client() as client:
+        token = login(client, owners.email).json()["token"]
+        other = login(client, owners.other).json()["token"]
+        with owners.bridge.sessions() as session:
+            session.execute(update(Owner).where(Owner.email == owners.email).values(disabled=True))
+            session.commit()
+        answer = me(client, token)
+        assert answer.status_code == 403 and error_code(answer) == "account_disabled"
+        assert me(client, other).status_code == 200
+
+
+def test_tokens_are_stored_only_hashed(owners: Owners) -> None:
+    with owners.bridge.client() as client:
+        token = login(client, owners.email).json()["token"]
+    with owners.bridge.sessions() as session:
+        owner = auth.find_owner(session, owners.email)
+        assert owner is not None
+        stored = session.execute(select(Token.token_hash).where(Token.owner_id == owner.id)).scalars().all()
+        assert stored == [hashlib.sha256(token.encode()).hexdigest()]
+        for table in ("tokens", "owners", "login_failures"):
+            rows = repr(session.execute(text(f"SELECT * FROM {table}")).all())
+            assert token not in rows and token[4:] not in rows
+        assert owner.password_hash.startswith("$argon2id$")
+
+
+def test_failed_sign_ins_are_rate_limited_then_recover(make_bridge: Callable[..., Bridge], db_url: str) -> None:
+    # Failures are kept to the second: a 2 s window holds them for at least one real second.
+    bridge = make_bridge(db_url, login_max_failures=3, login_window_seconds=2)
+    with bridge.sessions() as session:
+        auth.add_owner(session, "owner@example.test", PASSWORD)
+        session.commit()
+    with bridge.client() as client:
+        for _ in range(3):
+            assert error_code(login(client, "owner@example.test", password="wrong")) == "invalid_credentials"
+        locked = login(client, "owner@example.test")
+        assert locked.status_code == 429 and error_code(locked) == "too_many_attempts"
+        assert 1 <= int(locked.headers["Retry-After"]) <= 3
+        assert login(client, "other@example.test", password="wrong").status_code == 401
+        deadline = time.monotonic() + 10
+        answer = locked
+        while answer.status_code == 429 and time.monotonic() < deadline:
+            time.sleep(0.1)
+            answer = login(client, "owner@example.test")
+        assert answer.status_code == 200
+
+
+def test_success_clears_the_failures(owners: Owners) -> None:
+    with owners.bridge.client() as client:
+        for _ in range(2):
+            login(client, owners.email, password="wrong")
+        assert login(client, owners.email).status_code == 200
+        for _ in range(2):
+            login(client, owners.email, password="wrong")
+        assert login(client, owners.email).status_code == 200
+
+
+def test_the_limit_counts_unknown_emails_too(owners: Owners) -> None:
+    nobody = f"nobody-{owners.customer}@example.test"
+    with owners.bridge.client() as client:
+        for _ in range(3):
+            login(client, nobody)
+        answer = login(client, nobody)
+        assert answer.status_code == 429 and "Retry-After" in answer.headers
+        assert login(client, owners.email).status_code == 200
+
+
+def test_me_knows_about_a_live_subscription(owners: Owners) -> None:
+    with owners.bridge.client() as client:
+        token = login(client, owners.email).json()["token"]
+        with owners.bridge.sessions() as session:
+            store.upsert_object(session, {"id": f"sub_old_{owners.customer}", "object": "subscription",
+                                          "customer": owners.customer, "status": "canceled", "created": 1}, seen_at=1)
+            store.upsert_object(session, {"id": f"sub_theirs_{owners.customer}", "object": "subscription",
+                                          "customer": owners.other_customer, "status": "active", "created": 2},
+                                seen_at=1)
+            session.commit()
+        assert me(client, token).json()["has_subscription"] is False
+        with owners.bridge.sessions() as session:
+            store.upsert_object(session, {"id": f"sub_new_{owners.customer}", "object": "subscription",
+                                          "customer": owners.customer, "status": "past_due", "created": 3}, seen_at=1)
+            session.commit()
+        assert me(client, token).json()["has_subscription"] is True
