@@ -1,0 +1,60 @@
+"""Checkout for an owner without a plan: one session per click-minute, URLs from settings, a declined
+card leaves nothing behind, a paid one subscribes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from server_bridge.stack import start_sandbox_stack
+from tests.bridge.test_loop import settle, submit
+
+GOOD = {"email": "new@demo.test", "name": "New Owner", "number": "4242424242424242", "exp_month": 12,
+        "exp_year": 2034, "cvc": "123"}
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    with start_sandbox_stack(data_dir=tmp_path_factory.mktemp("checkout"),
+                             webhook_retry_delays=(0.05, 0.1, 0.2)) as started:
+        yield started
+
+
+def test_an_owner_with_a_plan_cannot_check_out(stack: Any, client_for: Callable[..., httpx.Client]) -> None:
+    pro = client_for(stack, "pro@demo.test")
+    before = stack.sandbox.request_count()
+    answer = pro.post("/v1/billing/checkout-session", json={"plan": "starter"})
+    assert answer.status_code == 409 and answer.json()["error"]["code"] == "already_subscribed"
+    assert stack.sandbox.request_count() == before
+
+
+def test_checkout_declined_then_paid(stack: Any, client_for: Callable[..., httpx.Client]) -> None:
+    new = client_for(stack, "new@demo.test")
+    customer = stack.demo_owners["new@demo.test"]
+    url = new.post("/v1/billing/checkout-session", json={"plan": "pro"}).json()["url"]
+    again = new.post("/v1/billing/checkout-session", json={"plan": "pro"}).json()["url"]
+    assert again == url   # a double click is one session
+    sessions = stack.sandbox.list("checkout.session", customer=customer)
+    assert len(sessions) == 1
+    assert sessions[0]["success_url"].startswith(f"{stack.bridge_url}/return/checkout/success")
+    assert sessions[0]["cancel_url"] == f"{stack.bridge_url}/return/checkout/cancel"
+
+    declined = submit(url, "pay", {**GOOD, "number": "4000000000000002"})
+    assert declined.status_code == 402
+    stack.sandbox.wait_for_deliveries(10)
+    assert new.get("/v1/billing/summary").json()["status"] == "none"
+    assert stack.sandbox.list("subscription", customer=customer) == []
+
+    paid = submit(url, "pay", GOOD)
+    assert paid.status_code == 303
+    landing = httpx.get(paid.headers["location"], timeout=10)
+    assert landing.status_code == 200 and "Billing Manager" in landing.text
+    summary = settle(stack, new, lambda s: s["status"] == "active")
+    assert summary["plan"]["key"] == "pro" and summary["next_invoice"]["amount"] == 2500
+    assert len(stack.sandbox.list("subscription", customer=customer)) == 1
+
+    answer = new.post("/v1/billing/checkout-session", json={"plan": "starter"})
+    assert answer.status_code == 409 and answer.json()["error"]["code"] == "already_subscribed"

@@ -1,0 +1,85 @@
+"""Stripe failing under the bridge (sandbox.inject_fault): a clear 503, never a duplicate write."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from server_bridge.stack import start_sandbox_stack
+
+TIMEOUT = 0.4
+RETRIES = 2
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """One stack for this module, with a short Stripe timeout so timeouts are quick to provoke."""
+    data_dir: Path = tmp_path_factory.mktemp("faults")
+    with start_sandbox_stack(data_dir=data_dir, webhook_retry_delays=(0.05, 0.1, 0.2),
+                             stripe_timeout=TIMEOUT, stripe_max_retries=RETRIES) as started:
+        yield started
+
+
+@pytest.fixture(autouse=True)
+def no_faults_left(stack: Any) -> Iterator[None]:
+    yield
+    stack.sandbox.clear_faults()
+
+
+@pytest.mark.parametrize("kind", ["500", "429"])
+def test_stripe_errors_past_the_retries_are_a_503(stack: Any, client_for: Callable[..., httpx.Client],
+                                                  kind: str) -> None:
+    client = client_for(stack, "pro@demo.test")
+    stack.sandbox.inject_fault(kind, count=RETRIES + 1)
+    answer = client.post("/v1/billing/portal-session", json={})
+    assert answer.status_code == 503
+    assert answer.json()["error"]["code"] == "stripe_unavailable"
+
+
+def test_one_stripe_error_is_retried_away(stack: Any, client_for: Callable[..., httpx.Client]) -> None:
+    client = client_for(stack, "pro@demo.test")
+    stack.sandbox.inject_fault("500", count=1)
+    answer = client.post("/v1/billing/portal-session", json={})
+    assert answer.status_code == 200 and answer.json()["url"].startswith(stack.sandbox_url)
+
+
+def test_a_stripe_that_never_answers_is_a_503(stack: Any, client_for: Callable[..., httpx.Client]) -> None:
+    client = client_for(stack, "pro@demo.test")
+    stack.sandbox.inject_fault("timeout", count=RETRIES + 1, delay=TIMEOUT * 3)
+    answer = client.post("/v1/billing/plan-change/preview", json={"plan": "starter"})
+    # a downgrade preview needs no Stripe call; an upgrade preview does
+    assert answer.status_code == 200
+    starter = client_for(stack, "starter@demo.test")
+    answer = starter.post("/v1/billing/plan-change/preview", json={"plan": "pro"})
+    assert answer.status_code == 503 and answer.json()["error"]["code"] == "stripe_unavailable"
+
+
+def test_reads_keep_working_while_stripe_is_down(stack: Any, client_for: Callable[..., httpx.Client]) -> None:
+    client = client_for(stack, "pro@demo.test")
+    client.get("/v1/billing/summary")
+    stack.sandbox.inject_fault("500", count=50)
+    for path in ("/v1/billing/summary", "/v1/billing/plans", "/v1/billing/invoices"):
+        assert client.get(path).status_code == 200
+
+
+def test_a_timed_out_upgrade_retried_charges_once(stack: Any, client_for: Callable[..., httpx.Client]) -> None:
+    """The first attempt times out at the bridge but completes at Stripe; the retry, with the same
+    idempotency key, gets that answer instead of a second charge."""
+    owner = "starter@demo.test"
+    client = client_for(stack, owner)
+    customer = stack.demo_owners[owner]
+    preview = client.post("/v1/billing/plan-change/preview", json={"plan": "pro"}).json()
+    invoices_before = len(stack.sandbox.list("invoice", customer=customer))
+    subscriptions_before = len(stack.sandbox.list("subscription", customer=customer))
+
+    stack.sandbox.inject_fault("timeout", count=1, delay=TIMEOUT * 2)
+    answer = client.post("/v1/billing/plan-change", json={"plan": "pro", "proration_date": preview["proration_date"]})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["plan"]["key"] == "pro"
+    stack.sandbox.wait_for_deliveries(10)
+    assert len(stack.sandbox.list("subscription", customer=customer)) == subscriptions_before
+    assert len(stack.sandbox.list("invoice", customer=customer)) == invoices_before + 1

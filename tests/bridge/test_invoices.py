@@ -1,0 +1,76 @@
+"""Invoices: paged newest first from the store, PDFs proxied from the invoice's own URL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from server_bridge import store
+from tests.bridge.test_loop import all_invoices
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    from server_bridge.stack import start_sandbox_stack
+
+    with start_sandbox_stack(data_dir=tmp_path_factory.mktemp("invoices"),
+                             webhook_retry_delays=(0.05, 0.1, 0.2)) as started:
+        yield started
+
+
+@pytest.fixture
+def pro(stack: Any, client_for: Callable[..., httpx.Client]) -> httpx.Client:
+    return client_for(stack, "pro@demo.test")
+
+
+def test_pages_of_every_size_list_the_same_invoices(stack: Any, pro: httpx.Client) -> None:
+    everything = all_invoices(pro, limit=100)
+    assert len(everything) == len(stack.sandbox.list("invoice", customer=stack.demo_owners["pro@demo.test"]))
+    for limit in (1, 3, 7):
+        assert all_invoices(pro, limit) == everything
+    first = pro.get("/v1/billing/invoices").json()
+    assert len(first["data"]) == min(20, len(everything)) and first["has_more"] == (len(everything) > 20)
+
+
+def test_an_invoice_has_the_fields_the_desktop_shows(pro: httpx.Client) -> None:
+    invoice = pro.get("/v1/billing/invoices", params={"limit": 1}).json()["data"][0]
+    assert set(invoice) == {"id", "number", "status", "total", "amount_due", "amount_paid", "currency", "created",
+                            "period_start", "period_end", "hosted_invoice_url", "has_pdf"}
+    assert invoice["period_start"] <= invoice["period_end"] and invoice["currency"] == "usd"
+    hosted = httpx.get(invoice["hosted_invoice_url"], timeout=10)
+    assert hosted.status_code == 200 and "text/html" in hosted.headers["content-type"]
+
+
+def test_the_pdf_streams_with_its_length_and_name(pro: httpx.Client) -> None:
+    invoice = next(i for i in all_invoices(pro, 100) if i["has_pdf"])
+    with pro.stream("GET", f"/v1/billing/invoices/{invoice['id']}/pdf") as answer:
+        body = answer.read()
+        assert answer.status_code == 200
+        if "content-length" in answer.headers:
+            assert int(answer.headers["content-length"]) == len(body)
+    assert body.startswith(b"%PDF") and body.rstrip().endswith(b"%%EOF")
+
+
+def test_a_draft_without_a_pdf_is_a_404(stack: Any, pro: httpx.Client) -> None:
+    customer = stack.demo_owners["pro@demo.test"]
+    draft = {"id": "in_test_draft", "object": "invoice", "customer": customer, "status": "draft", "number": None,
+             "created": 1, "total": 2500, "amount_due": 2500, "amount_paid": 0, "currency": "usd",
+             "period_start": 1, "period_end": 1, "hosted_invoice_url": None, "invoice_pdf": None,
+             "lines": {"data": []}}
+    with stack.app.state.sessions() as session:
+        store.upsert_object(session, draft, seen_at=1)
+        session.commit()
+    listed = {i["id"]: i for i in all_invoices(pro, 100)}
+    assert listed["in_test_draft"]["has_pdf"] is False
+    answer = pro.get("/v1/billing/invoices/in_test_draft/pdf")
+    assert answer.status_code == 404 and answer.json()["error"]["code"] == "not_found"
+
+
+def test_invoice_reads_make_no_stripe_calls(stack: Any, pro: httpx.Client) -> None:
+    pro.get("/v1/billing/invoices")
+    before = stack.sandbox.request_count()
+    all_invoices(pro, 2)
+    assert stack.sandbox.request_count() == before

@@ -1,0 +1,84 @@
+"""Customer Portal sessions: made on click, returning to the bridge, and what the portal changes
+reaching the summary through webhooks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from server_bridge.stack import start_sandbox_stack
+from tests.bridge.test_loop import settle, submit
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    with start_sandbox_stack(data_dir=tmp_path_factory.mktemp("portal"),
+                             webhook_retry_delays=(0.05, 0.1, 0.2)) as started:
+        yield started
+
+
+def portal(client: httpx.Client, flow: str | None = None) -> str:
+    answer = client.post("/v1/billing/portal-session", json={"flow": flow})
+    assert answer.status_code == 200, answer.text
+    return answer.json()["url"]
+
+
+def session_of(stack: Any, url: str) -> dict:
+    return stack.sandbox.get("billing_portal.session", url.rstrip("/").rsplit("/", 1)[-1])
+
+
+def test_a_portal_session_is_the_owners_and_returns_to_the_bridge(stack: Any,
+                                                                  client_for: Callable[..., httpx.Client]) -> None:
+    pro = client_for(stack, "pro@demo.test")
+    first, second = portal(pro), portal(pro)
+    assert first != second   # a new session per click
+    session = session_of(stack, first)
+    assert session["customer"] == stack.demo_owners["pro@demo.test"]
+    assert session["return_url"] == f"{stack.bridge_url}/return/portal"
+    page = httpx.get(first, timeout=10)
+    assert page.status_code == 200 and 'id="update-card"' in page.text and 'id="cancel"' in page.text
+
+
+def test_a_new_card_reaches_the_summary(stack: Any, client_for: Callable[..., httpx.Client]) -> None:
+    starter = client_for(stack, "starter@demo.test")
+    assert starter.get("/v1/billing/summary").json()["card"]["expires_before_next_bill"] is True
+    done = submit(portal(starter, "payment_method_update"), "update-card",
+                  {"number": "5555555555554444", "exp_month": 4, "exp_year": 2035, "cvc": "321"})
+    assert done.status_code == 303 and done.headers["location"] == f"{stack.bridge_url}/return/portal"
+    summary = settle(stack, starter, lambda s: s["card"] and s["card"]["last4"] == "4444")
+    assert summary["card"]["brand"] == "mastercard" and summary["card"]["expires_before_next_bill"] is False
+
+
+def test_a_declined_card_changes_nothing(stack: Any, client_for: Callable[..., httpx.Client]) -> None:
+    pro = client_for(stack, "pro@demo.test")
+    before = pro.get("/v1/billing/summary").json()["card"]
+    declined = submit(portal(pro, "payment_method_update"), "update-card",
+                      {"number": "4000000000000002", "exp_month": 4, "exp_year": 2035, "cvc": "321"})
+    assert declined.status_code == 402 and "declined" in declined.text.lower()
+    stack.sandbox.wait_for_deliveries(10)
+    assert pro.get("/v1/billing/summary").json()["card"] == before
+
+
+def test_cancel_then_renew(stack: Any, client_for: Callable[..., httpx.Client]) -> None:
+    pro = client_for(stack, "pro@demo.test")
+    done = submit(portal(pro, "subscription_cancel"), "cancel", {"reason": "unused", "comment": ""})
+    assert done.status_code == 303
+    canceling = settle(stack, pro, lambda s: s["cancel_at_period_end"])
+    assert canceling["next_invoice"] is None and canceling["status"] == "active"
+
+    renewed = submit(portal(pro), "renew", {})
+    assert renewed.status_code == 303
+    summary = settle(stack, pro, lambda s: not s["cancel_at_period_end"])
+    assert summary["next_invoice"]["amount"] == 2500
+
+
+@pytest.mark.parametrize("flow", ["subscription_cancel", "subscription_update"])
+def test_subscription_flows_need_a_subscription(stack: Any, client_for: Callable[..., httpx.Client],
+                                                flow: str) -> None:
+    new = client_for(stack, "new@demo.test")
+    answer = new.post("/v1/billing/portal-session", json={"flow": flow})
+    assert answer.status_code == 409 and answer.json()["error"]["code"] == "no_subscription"
+    assert new.post("/v1/billing/portal-session", json={"flow": "payment_method_update"}).status_code == 200
