@@ -162,8 +162,8 @@ def users(args: argparse.Namespace) -> int:
                     password = _new_password(args.password)
                 except ValueError as exc:
                     return _fail(str(exc))
-                auth.add_owner(session, args.email, password, customer_id=args.customer)
                 try:
+                    auth.add_owner(session, args.email, password, customer_id=args.customer)
                     session.commit()
                 except IntegrityError:
                     return _fail(f"customer {args.customer} already belongs to another owner")

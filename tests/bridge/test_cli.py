@@ -1,0 +1,107 @@
+"""`billing-bridge` as an operator uses it: owners, migrations, refusing to serve without secrets."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from server_bridge import auth, db
+from server_bridge.cli import main, write_json_atomic
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch, db_url: str) -> str:
+    for name in list(os.environ):
+        if name.startswith("BRIDGE_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("BRIDGE_DATABASE_URL", db_url)
+    return db_url
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def password_works(url: str, email: str, password: str) -> bool:
+    engine = db.make_engine(url)
+    try:
+        with db.make_sessions(engine)() as session:
+            owner = auth.find_owner(session, email)
+            return owner is not None and auth.verify_password(owner.password_hash, password)
+    finally:
+        engine.dispose()
+
+
+def test_users_add_list_disable_reset(env: str, capsys: pytest.CaptureFixture[str],
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    assert run(capsys, "users", "add", "Owner@Example.test", "--customer", "cus_123", "--password", "s3cret")[0] == 0
+    monkeypatch.setenv("BRIDGE_NEW_PASSWORD", "from-env")
+    assert run(capsys, "users", "add", "second@example.test", "--customer", "cus_456")[0] == 0
+    code, out, _ = run(capsys, "users", "list")
+    assert code == 0
+    assert out.splitlines() == ["owner@example.test\tcus_123\tactive", "second@example.test\tcus_456\tactive"]
+    assert password_works(env, "owner@example.test", "s3cret")
+    assert password_works(env, "second@example.test", "from-env")
+
+    assert run(capsys, "users", "disable", "owner@example.test")[0] == 0
+    assert "owner@example.test\tcus_123\tdisabled" in run(capsys, "users", "list")[1]
+
+    monkeypatch.delenv("BRIDGE_NEW_PASSWORD")
+    answers = iter(["n3w", "n3w"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
+    assert run(capsys, "users", "reset-password", "second@example.test")[0] == 0
+    assert password_works(env, "second@example.test", "n3w")
+    assert not password_works(env, "second@example.test", "from-env")
+
+
+def test_users_mistakes_are_refused_clearly(env: str, capsys: pytest.CaptureFixture[str],
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    assert run(capsys, "users", "add", "a@example.test", "--customer", "cus_1", "--password", "x")[0] == 0
+    code, _, err = run(capsys, "users", "add", "A@example.test", "--customer", "cus_2", "--password", "x")
+    assert code == 1 and "already exists" in err
+    code, _, err = run(capsys, "users", "add", "b@example.test", "--customer", "cus_1", "--password", "x")
+    assert code == 1 and "already belongs" in err
+    code, _, err = run(capsys, "users", "add", "b@example.test", "--customer", "price_1", "--password", "x")
+    assert code == 1 and "cus_" in err
+    code, _, err = run(capsys, "users", "disable", "nobody@example.test")
+    assert code == 1 and "no owner nobody@example.test" in err
+    answers = iter(["one", "two"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
+    code, _, err = run(capsys, "users", "reset-password", "a@example.test")
+    assert code == 1 and "differ" in err
+    assert password_works(env, "a@example.test", "x")
+
+
+def test_db_upgrade(env: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "db", "upgrade")
+    assert code == 0 and "up to date" in out
+    assert db.current_revision(env) == "0001"
+
+
+def test_serve_refuses_to_start_naming_missing_secrets(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BRIDGE_")}
+    env["BRIDGE_DATABASE_URL"] = f"sqlite:///{tmp_path / 'b.db'}"
+    env["BRIDGE_PLANS"] = '{"starter": "price_s", "pro": "price_p"}'
+    done = subprocess.run([sys.executable, "-m", "server_bridge.cli", "serve", "--port", "0"], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "BRIDGE_STRIPE_SECRET_KEY is not set" in done.stderr
+    assert "BRIDGE_WEBHOOK_SECRETS is not set" in done.stderr
+    assert "BRIDGE_PLANS" not in done.stderr
+    assert not (tmp_path / "b.db").exists()
+
+
+def test_ready_file_is_replaced_whole(tmp_path: Path) -> None:
+    target = tmp_path / "run" / "ready.json"
+    write_json_atomic(target, {"bridge_url": "http://127.0.0.1:1"})
+    write_json_atomic(target, {"bridge_url": "http://127.0.0.1:2"})
+    assert target.read_text() == '{"bridge_url": "http://127.0.0.1:2"}'
+    assert [p.name for p in target.parent.iterdir()] == ["ready.json"]
