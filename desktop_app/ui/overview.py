@@ -73,6 +73,8 @@ class OverviewPage(QScrollArea):
         details_layout.addLayout(self.form)
         outer.addWidget(self.details)
 
+        self.empty_note = muted("", body)
+        outer.addWidget(self.empty_note)
         buttons = QHBoxLayout()
         self.manage_button = QPushButton(theme.icon("external"), "Manage subscription", body)
         self.manage_button.clicked.connect(lambda: self.open_portal.emit(None))
@@ -83,8 +85,6 @@ class OverviewPage(QScrollArea):
         buttons.addWidget(self.choose_button)
         buttons.addStretch(1)
         outer.addLayout(buttons)
-        self.empty_note = muted("", body)
-        outer.addWidget(self.empty_note)
         outer.addStretch(1)
 
         self.warning_buttons: dict[str, QPushButton] = {}
@@ -92,6 +92,10 @@ class OverviewPage(QScrollArea):
         self.show_summary()
 
     def show_summary(self) -> None:
+        self._fill()
+        self._sync_visibility()
+
+    def _fill(self) -> None:
         summary = self.account.summary
         locale = locale_name()
         clear_layout(self.warnings_box)
@@ -107,17 +111,21 @@ class OverviewPage(QScrollArea):
             self.status_label.setText("")
             self.empty_note.setText("Loading your plan…" if self.account.client is not None else "")
             return
-        self.empty_note.setText("" if subscribed else "You have no plan yet. Pick Starter or Pro to get going.")
+        self.empty_note.setText("" if subscribed else "Pick Starter or Pro to get going; you pay on Stripe’s secure page in your browser.")
         if summary.plan is not None:
             self.plan_label.setText(f"{summary.plan.name} plan")
             self.price_label.setText(plan_price(summary.plan.amount, summary.plan.currency, summary.plan.interval))
         else:
             self.plan_label.setText("No plan yet")
             self.price_label.setText("")
-        self.status_label.setText(status_words(summary, locale))
+        self.status_label.setText(status_words(summary, locale) if subscribed else "")
         for warning in warnings_for(summary, locale):
             self._add_warning(warning.text, warning.action, warning.flow)
         self._show_details(summary, locale)
+
+    def _sync_visibility(self) -> None:
+        for label in (self.price_label, self.status_label, self.empty_note):
+            label.setVisible(bool(label.text()))
 
     def _add_warning(self, text: str, action: str, flow: str | None) -> None:
         frame, layout = card(self, "warning")
