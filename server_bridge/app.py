@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,7 +12,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from server_bridge import db, errors
-from server_bridge.events import EventBus
+from server_bridge.events import EventBus, PostgresRelay
 from server_bridge.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -34,8 +35,11 @@ def create_app(settings: Settings, *, gateway: Any | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if engine.dialect.name == "postgresql":
+            bus.relay = PostgresRelay.for_url(bus, engine.url)
+            await asyncio.to_thread(bus.relay.start)
         yield
-        bus.close()
+        await asyncio.to_thread(bus.close)
         engine.dispose()
 
     app = FastAPI(title="Billing Manager bridge", version="1", lifespan=lifespan,

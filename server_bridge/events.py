@@ -1,18 +1,28 @@
-"""In-process fan-out of "refresh" notices to the desktops listening on GET /v1/events.
+"""Fan-out of "refresh" notices to the desktops listening on GET /v1/events.
 
 Publishers are sync code on worker threads (webhook handling, writes, backfills), subscribers are
 SSE streams on the server's event loop: publish hands each topic list to the subscriber's own loop
 with call_soon_threadsafe, so no lock is held across the thread boundary.
+
+Several bridges on one PostgreSQL database hear each other through LISTEN/NOTIFY (PostgresRelay):
+a webhook applied by one instance refreshes desktops connected to another.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 import threading
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from typing import Any
+
+log = logging.getLogger(__name__)
 
 _CLOSED: list[str] = []
+CHANNEL = "billing_bridge_refresh"
 
 
 @dataclass(eq=False)
@@ -26,11 +36,18 @@ class EventBus:
         self._lock = threading.Lock()
         self._subscribers: dict[str, set[_Subscriber]] = {}
         self._closed = False
+        self.relay: PostgresRelay | None = None
 
     def publish(self, customer_id: str | None, topics: list[str]) -> None:
         """Tell every stream of this customer's owner to refresh `topics`. Safe from any thread."""
         if not customer_id or not topics:
             return
+        self.publish_here(customer_id, topics)
+        if self.relay is not None:
+            self.relay.send(customer_id, topics)
+
+    def publish_here(self, customer_id: str, topics: list[str]) -> None:
+        """Fan out to this process's streams only."""
         with self._lock:
             targets = list(self._subscribers.get(customer_id, ()))
         for subscriber in targets:
@@ -70,6 +87,8 @@ class EventBus:
             targets = [s for group in self._subscribers.values() for s in group]
         for subscriber in targets:
             self._deliver(subscriber, _CLOSED)
+        if self.relay is not None:
+            self.relay.stop()
 
     @staticmethod
     def _deliver(subscriber: _Subscriber, topics: list[str]) -> None:
@@ -77,3 +96,82 @@ class EventBus:
             subscriber.loop.call_soon_threadsafe(subscriber.queue.put_nowait, topics)
         except RuntimeError:
             pass  # that loop has closed: its stream is gone
+
+
+class PostgresRelay:
+    """Carries publishes between bridge processes sharing one PostgreSQL database.
+
+    One thread LISTENs and hands other instances' notices to the local bus; send() NOTIFYs on a
+    connection of its own. A notice carries this instance's id so it is not delivered twice here.
+    """
+
+    def __init__(self, bus: EventBus, conninfo: str) -> None:
+        self.bus = bus
+        self.conninfo = conninfo
+        self.origin = uuid.uuid4().hex
+        self._stop = threading.Event()
+        self._listening = threading.Event()
+        self._send_lock = threading.Lock()
+        self._sender: Any = None
+        self._thread: threading.Thread | None = None
+
+    @classmethod
+    def for_url(cls, bus: EventBus, sqlalchemy_url: Any) -> "PostgresRelay":
+        url = sqlalchemy_url.set(drivername="postgresql")
+        return cls(bus, url.render_as_string(hide_password=False))
+
+    def start(self, timeout: float = 10.0) -> None:
+        self._thread = threading.Thread(target=self._listen, name="bridge-events-listen", daemon=True)
+        self._thread.start()
+        if not self._listening.wait(timeout):
+            log.warning("event relay did not start listening within %s s", timeout)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(5)
+        with self._send_lock:
+            if self._sender is not None:
+                self._sender.close()
+                self._sender = None
+
+    def send(self, customer_id: str, topics: list[str]) -> None:
+        if self._stop.is_set():
+            return
+        import psycopg
+
+        payload = json.dumps({"o": self.origin, "c": customer_id, "t": topics})
+        with self._send_lock:
+            try:
+                if self._sender is None or self._sender.closed:
+                    self._sender = psycopg.connect(self.conninfo, autocommit=True, connect_timeout=5)
+                self._sender.execute("SELECT pg_notify(%s, %s)", (CHANNEL, payload))
+            except psycopg.Error:
+                log.exception("could not relay a refresh to other bridges")
+                if self._sender is not None:
+                    self._sender.close()
+                    self._sender = None
+
+    def _listen(self) -> None:
+        import psycopg
+
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(self.conninfo, autocommit=True, connect_timeout=5) as conn:
+                    conn.execute(f"LISTEN {CHANNEL}")
+                    self._listening.set()
+                    while not self._stop.is_set():
+                        for notice in conn.notifies(timeout=0.25):
+                            self._receive(notice.payload)
+            except psycopg.Error:
+                log.exception("event relay lost its connection; reconnecting")
+                self._stop.wait(1.0)
+
+    def _receive(self, payload: str) -> None:
+        try:
+            message = json.loads(payload)
+            if message.get("o") == self.origin:
+                return
+            self.bus.publish_here(str(message["c"]), [str(t) for t in message["t"]])
+        except (ValueError, KeyError, TypeError):
+            log.warning("ignored a malformed refresh notice: %r", payload[:200])

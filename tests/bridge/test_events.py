@@ -97,3 +97,22 @@ def test_publishing_without_listeners_is_harmless(topics: list[str]) -> None:
     bus.publish(None, topics)
     bus.close()
     assert bus.subscriber_count() == 0
+
+
+def test_bridges_sharing_postgresql_hear_each_other(make_bridge, pg_url: str) -> None:  # noqa: ANN001
+    from server_bridge import db
+
+    db.upgrade(pg_url)
+    first, second = make_bridge(pg_url), make_bridge(pg_url)
+    token = sign_up(second, "me@example.test", "cus_me")
+    with httpx.Client(base_url=second.url, timeout=5) as client, \
+            client.stream("GET", "/v1/events", headers={"Authorization": f"Bearer {token}"}) as stream:
+        wait_until(lambda: second.app.state.bus.subscriber_count("cus_me") == 1)
+        first.app.state.bus.publish("cus_other", ["summary"])
+        first.app.state.bus.publish("cus_me", ["invoices"])
+        events = refreshes(stream.iter_lines())
+        assert next(events) == ["invoices"]
+        second.app.state.bus.publish("cus_me", ["summary"])
+        first.app.state.bus.publish("cus_me", ["plans"])
+        assert next(events) == ["summary"]
+        assert next(events) == ["plans"]  # not a second copy of its own notice
