@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from importlib import resources
 from string import Template
 from typing import Annotated, Any, Protocol
@@ -335,14 +336,30 @@ def _cancel_section(sandbox: PagesSandbox, portal: _Portal, sid: str, values: Ma
             f'{_cancel_form(sid, values, period_end)}</section>')
 
 
+def _expires_before(card: Mapping[str, Any] | None, ts: int | None) -> bool:
+    """True when the card stops working before `ts` (a card is valid through the end of its expiry month)."""
+    if not card or not ts or not card.get("exp_year") or not card.get("exp_month"):
+        return False
+    year, month = int(card["exp_year"]), int(card["exp_month"])
+    first_invalid = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=timezone.utc)
+    return first_invalid.timestamp() <= ts
+
+
 def _card_section(portal: _Portal, sid: str, values: Mapping[str, str], *, open_form: bool) -> str:
     label, expiry = _card_words(portal.card)
+    sub = portal.subscription
+    warning = ""
+    if sub and sub.get("status") in LIVE_STATUSES and not sub.get("cancel_at_period_end"):
+        next_bill = _get(sub, "items", "data", 0, "current_period_end")
+        if _expires_before(portal.card, next_bill):
+            warning = _notice("warn", f"This card expires before your next bill on {day(next_bill)}. "
+                              "Update it to keep your plan.", element_id="card-warning")
     form = (f'<form id="update-card" method="post" action="/p/session/{sid}/card">{_card_fields(values)}'
             '<p class="hint">Test cards: 4242 4242 4242 4242 works, 4000 0000 0000 0002 is declined.</p>'
             '<button type="submit">Update card</button></form>')
     if not open_form:
         form = f"<details><summary>Update card</summary>{form}</details>"
-    return (f'<section class="card" id="card"><h2>Payment method</h2>'
+    return (f'<section class="card" id="card"><h2>Payment method</h2>{warning}'
             f'<div class="row"><span id="card-label">{e(label)}</span><span class="muted" id="card-expiry">'
             f'{e(expiry)}</span></div>{form}</section>')
 
