@@ -5,7 +5,6 @@ Used by `billing-bridge serve --sandbox`, the desktop's demo mode (through the C
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,8 +18,6 @@ from server_bridge import auth, db
 from server_bridge.app import create_app
 from server_bridge.serving import ThreadedServer
 from server_bridge.settings import Settings
-
-log = logging.getLogger(__name__)
 
 DEMO_PASSWORD = "demo"
 DEMO_OWNERS = ("pro@demo.test", "starter@demo.test", "new@demo.test", "pastdue@demo.test")
@@ -135,9 +132,6 @@ def _sign_up_demo_owners(app: FastAPI, customers: dict[str, str]) -> None:
             if owner is None:
                 auth.add_owner(session, email, DEMO_PASSWORD, customer_id=customer_id, password_hash=password_hash)
                 continue
-            if owner.stripe_customer_id != customer_id:
-                owner.stripe_customer_id = None
-                session.flush()
             owner.stripe_customer_id = customer_id
             owner.password_hash = password_hash
             owner.disabled = False

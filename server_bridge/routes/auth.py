@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
 from server_bridge import auth, store
 from server_bridge.deps import CurrentTokenDep, OwnerDep, SessionDep, SettingsDep
@@ -38,7 +39,8 @@ def me(owner: OwnerDep, token: CurrentTokenDep, session: SessionDep) -> dict:
             "has_subscription": has_subscription(session, owner.stripe_customer_id)}
 
 
-def has_subscription(session: SessionDep, customer_id: str | None) -> bool:
+def has_subscription(session: Session, customer_id: str | None) -> bool:
+    """A subscription that still bills or can recover (anything but canceled/incomplete_expired)."""
     if not customer_id:
         return False
     subscriptions = store.list_objects(session, "subscription", customer_id=customer_id)
