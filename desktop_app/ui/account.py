@@ -9,9 +9,10 @@ import logging
 import time
 from typing import Callable, Sequence
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QLocale, QObject, QTimer, Signal
 
-from ..services import BridgeClient, BridgeUnreachable, Cache, CachedView, Invoice, NotSignedIn, Plan, Summary
+from ..services import (BridgeClient, BridgeUnreachable, Cache, CachedView, Invoice, NotSignedIn, Plan, Summary, day,
+                       money)
 from .errors import describe, report
 from .worker import WorkerPool
 
@@ -25,6 +26,12 @@ def summary_key(summary: Summary | None) -> object:
     data = dict(summary.to_json())
     data.pop("as_of", None)
     return repr(sorted(data.items()))
+
+
+def warm_formatting(locale: str) -> None:
+    """Load the locale's number and date data here, off the GUI thread, before the pages format with it."""
+    money(0, "usd", locale)
+    day(0, locale)
 
 
 def save_quietly(cache: Cache, account: str, view: CachedView) -> None:
@@ -70,12 +77,20 @@ class Account(QObject):
         self.retry_timer.setSingleShot(True)
         self.retry_timer.timeout.connect(self.refresh)
 
-    def bind(self, client: BridgeClient, account: str) -> None:
-        """Start showing one owner's data (after sign-in); results for an earlier owner are dropped."""
+    def bind(self, client: BridgeClient | None, account: str) -> None:
+        """Start showing one owner's data; results for an earlier owner are dropped.
+
+        Without a client yet (start-up, before the keyring has been asked) only the cache is shown.
+        """
         self.clear()
         self.client = client
         self.account = account
         self._closed = False
+
+    def attach(self, client: BridgeClient) -> None:
+        """The saved sign-in was restored: same owner, now with a way to reach the bridge."""
+        self.client = client
+        self.status_changed.emit()
 
     def clear(self) -> None:
         """Forget the owner's data (sign-out): nothing of theirs stays on screen."""
@@ -104,14 +119,17 @@ class Account(QObject):
 
     def load_cached(self, on_done: Callable[[bool], None] | None = None) -> None:
         """Show the last good data at once (read off the GUI thread); a corrupt cache is just absent."""
-        account = self.account
+        account, locale = self.account, QLocale().name()
 
         def load() -> CachedView | None:
             try:
-                return self.cache.load(account)
+                view = self.cache.load(account)
             except Exception:  # noqa: BLE001 - a cache must never stop the app
                 log.warning("cache unreadable", exc_info=True)
                 return None
+            if view is not None and view.summary is not None:
+                warm_formatting(locale)
+            return view
 
         def done(view: CachedView | None) -> None:
             if view is not None and not self.live:

@@ -162,24 +162,32 @@ class MainWindow(QMainWindow):
     def start(self, sign_in: Callable[[], bool] | None = None) -> None:
         """Restore the saved sign-in (or run sign_in, e.g. the demo's) off the GUI thread, then show data."""
         self.age_timer.start()
+        if sign_in is None and self.session.email and self.session.bridge_url:
+            self.account.bind(None, self.session.account)   # the last good data first, then the keyring
+            self.account.load_cached()
         self.pool.start(sign_in or self.session.restore, on_done=self._started, on_error=self._start_failed)
 
     def _started(self, signed_in: bool) -> None:
         if signed_in:
             self._bind()
         else:
+            self.account.clear()
             self.show_sign_in()
 
     def _start_failed(self, exc: BaseException) -> None:
+        self.account.clear()
         errors.report(exc)
         self.show_sign_in()
 
     def _bind(self) -> None:
         assert self.session.client is not None
-        self.account.bind(self.session.client, self.session.account)
-        self.tray.reset()
+        if self.account.account == self.session.account and self.account.client is None:
+            self.account.attach(self.session.client)
+        else:
+            self.account.bind(self.session.client, self.session.account)
+            self.tray.reset()
+            self.account.load_cached()
         self._update_account_menu()
-        self.account.load_cached()
         self.account.refresh()
         store = self.session.store
         if not store.persistent and not self._store_note_shown:
@@ -287,7 +295,7 @@ class MainWindow(QMainWindow):
     # ----- status line
     def status_text(self) -> str:
         account = self.account
-        if account.client is None:
+        if not account.account:
             return "Not signed in"
         if account.waiting:
             return "Waiting for Stripe…"
