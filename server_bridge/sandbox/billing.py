@@ -1,9 +1,642 @@
-"""Subscriptions, invoices, proration, renewals and schedules."""
+"""Subscriptions and their invoices: creation, changes with proration, renewals, failed payments.
+
+Periods are calendar months counted from the subscription's anchor day (the 31st bills on the last
+day of shorter months). Proration is by the second, as Stripe does: an item changed at time t
+within [start, end) is credited `amount * (end - t) / (end - start)` for the old price and charged
+the same share of the new one.
+"""
 
 from __future__ import annotations
 
-from server_bridge.sandbox.core import SandboxState
+import calendar
+import copy
+import datetime as dt
+from typing import Any
+
+from server_bridge.sandbox import errors
+from server_bridge.sandbox.catalog import CatalogMixin
+from server_bridge.sandbox.core import diff, new_id, public
+from server_bridge.sandbox.errors import CardError
+from server_bridge.sandbox.params import as_bool, as_int, as_list, choice, merge_metadata, require
+
+DAY = 86_400
+RETRY_AFTER = 3 * DAY          # smart retries: a failed renewal is tried again every 3 days...
+MAX_RETRIES = 3                # ...three times, then the invoice is uncollectible and the plan ends
+INCOMPLETE_EXPIRES = 23 * 3600
+LIVE = ("active", "trialing", "past_due")
+PRORATION = ("create_prorations", "none", "always_invoice")
+PAYMENT_BEHAVIORS = ("allow_incomplete", "default_incomplete", "error_if_incomplete", "pending_if_incomplete")
 
 
-class BillingMixin(SandboxState):
-    pass
+def add_months(ts: int, months: int, anchor_day: int) -> int:
+    """`ts` moved by whole months, on the anchor day (clamped to the month's last day)."""
+    moment = dt.datetime.fromtimestamp(ts, dt.timezone.utc)
+    index = moment.month - 1 + months
+    year, month = moment.year + index // 12, index % 12 + 1
+    day = min(anchor_day, calendar.monthrange(year, month)[1])
+    return int(moment.replace(year=year, month=month, day=day).timestamp())
+
+
+def next_period_end(start: int, price: dict[str, Any], anchor_day: int) -> int:
+    recurring = price.get("recurring") or {"interval": "month", "interval_count": 1}
+    count = recurring.get("interval_count") or 1
+    interval = recurring["interval"]
+    if interval == "month":
+        return add_months(start, count, anchor_day)
+    if interval == "year":
+        return add_months(start, 12 * count, anchor_day)
+    return start + count * (7 * DAY if interval == "week" else DAY)
+
+
+def money(amount: int, currency: str) -> str:
+    symbol = {"usd": "$", "eur": "€", "gbp": "£"}.get(currency)
+    figure = f"{abs(amount) / 100:,.2f}"
+    text = f"{symbol}{figure}" if symbol else f"{figure} {currency.upper()}"
+    return f"-{text}" if amount < 0 else text
+
+
+def day_text(ts: int) -> str:
+    moment = dt.datetime.fromtimestamp(ts, dt.timezone.utc)
+    return f"{moment.day} {moment.strftime('%b %Y')}"
+
+
+def prorate(amount: int, start: int, end: int, at: int) -> int:
+    if end <= start:
+        return 0
+    return round(amount * (end - at) / (end - start))
+
+
+class BillingMixin(CatalogMixin):
+    # lookups -------------------------------------------------------------------------------
+    def _price(self, price_id: Any, param: str) -> dict[str, Any]:
+        price = self._find("price", price_id, param)
+        if not price["active"]:
+            raise errors.invalid(param, f"The price specified is inactive: {price['id']}")
+        if price["type"] != "recurring":
+            raise errors.invalid(param, f"The price specified is set to `type=one_time` but this field only "
+                                 f"accepts prices with `type=recurring`: {price['id']}")
+        return price
+
+    def _product_name(self, price: dict[str, Any]) -> str:
+        product = self._objects.get("product", {}).get(price["product"])
+        return (product or {}).get("name") or price.get("nickname") or price["id"]
+
+    def _plan(self, price: dict[str, Any]) -> dict[str, Any]:
+        recurring = price.get("recurring") or {}
+        return {"id": price["id"], "object": "plan", "active": price["active"], "amount": price["unit_amount"],
+                "amount_decimal": str(price["unit_amount"]), "billing_scheme": "per_unit",
+                "created": price["created"], "currency": price["currency"],
+                "interval": recurring.get("interval", "month"), "interval_count": recurring.get("interval_count", 1),
+                "livemode": False, "metadata": dict(price["metadata"]), "meter": None,
+                "nickname": price.get("nickname"), "product": price["product"], "tiers_mode": None,
+                "transform_usage": None, "trial_period_days": None, "usage_type": "licensed"}
+
+    def _new_item(self, sub: dict[str, Any], price: dict[str, Any], quantity: int, start: int, end: int,
+                  metadata: Any = None) -> dict[str, Any]:
+        return {"id": new_id("si_", 14), "object": "subscription_item", "created": self.now(),
+                "price": public(price), "plan": self._plan(price), "quantity": quantity,
+                "current_period_start": start, "current_period_end": end, "subscription": sub["id"],
+                "metadata": merge_metadata({}, metadata), "discounts": [], "tax_rates": [],
+                "billing_thresholds": None, "billed_until": None, "current_trial": None}
+
+    def _card_for(self, sub: dict[str, Any] | None, customer: dict[str, Any]) -> dict[str, Any] | None:
+        """The card a charge goes to: the customer's default, else the subscription's."""
+        for pm_id in (customer["invoice_settings"].get("default_payment_method"),
+                      (sub or {}).get("default_payment_method")):
+            if pm_id and pm_id in self._objects.get("payment_method", {}):
+                return self._objects["payment_method"][pm_id]
+        return None
+
+    def _period(self, sub: dict[str, Any]) -> tuple[int, int]:
+        item = sub["items"]["data"][0]
+        return item["current_period_start"], item["current_period_end"]
+
+    def _set_status(self, sub: dict[str, Any], status: str) -> None:
+        sub["status"] = status
+
+    def _sub_changed(self, sub: dict[str, Any], before: dict[str, Any]) -> None:
+        previous = diff(before, sub)
+        if previous:
+            self._emit("customer.subscription.updated", sub, previous)
+
+    # invoices ------------------------------------------------------------------------------
+    def _line(self, invoice_id: str, sub: dict[str, Any], item: dict[str, Any], price: dict[str, Any], amount: int,
+              start: int, end: int, description: str, proration: bool) -> dict[str, Any]:
+        return {"id": new_id("il_", 14), "object": "line_item", "amount": amount, "subtotal": amount,
+                "currency": price["currency"], "description": description, "discount_amounts": [],
+                "discountable": True, "discounts": [], "invoice": invoice_id, "livemode": False,
+                "metadata": {}, "period": {"start": start, "end": end},
+                "parent": {"type": "subscription_item_details", "invoice_item_details": None,
+                           "subscription_item_details": {"invoice_item": None, "proration": proration,
+                                                         "proration_details": {"credited_items": None},
+                                                         "subscription": sub["id"],
+                                                         "subscription_item": item["id"]}},
+                "pricing": {"type": "price_details", "unit_amount_decimal": str(price["unit_amount"]),
+                            "price_details": {"price": price["id"], "product": price["product"]}},
+                "quantity": item.get("quantity") or 1, "subscription": sub["id"], "taxes": [],
+                "pretax_credit_amounts": []}
+
+    def _cycle_line(self, invoice_id: str, sub: dict[str, Any], item: dict[str, Any], start: int,
+                    end: int) -> dict[str, Any]:
+        price = self._objects["price"].get(item["price"]["id"], item["price"])
+        quantity = item.get("quantity") or 1
+        description = (f"{quantity} × {self._product_name(price)} "
+                       f"(at {money(price['unit_amount'], price['currency'])} / {price['recurring']['interval']})")
+        return self._line(invoice_id, sub, item, price, price["unit_amount"] * quantity, start, end, description,
+                          False)
+
+    def _proration_lines(self, invoice_id: str, sub: dict[str, Any], changes: list[tuple[dict[str, Any],
+                         dict[str, Any], int]], at: int) -> list[dict[str, Any]]:
+        """Credit for unused time on each old price, charge for the remaining time on each new one."""
+        lines = []
+        for item, new_price, quantity in changes:
+            start, end = item["current_period_start"], item["current_period_end"]
+            old_price = item["price"]
+            old_qty = item.get("quantity") or 1
+            credit = -prorate(old_price["unit_amount"] * old_qty, start, end, at)
+            charge = prorate(new_price["unit_amount"] * quantity, start, end, at)
+            if credit:
+                lines.append(self._line(invoice_id, sub, item, old_price, credit, at, end,
+                                        f"Unused time on {self._product_name(old_price)} after {day_text(at)}",
+                                        True))
+            if charge:
+                new_item = {**item, "quantity": quantity}
+                lines.append(self._line(invoice_id, sub, new_item, new_price, charge, at, end,
+                                        f"Remaining time on {quantity} × {self._product_name(new_price)} "
+                                        f"after {day_text(at)}", True))
+        return lines
+
+    def _invoice(self, customer: dict[str, Any], sub: dict[str, Any] | None, reason: str, period: tuple[int, int],
+                 build_lines: Any, *, created: int | None = None, emit: bool = True,
+                 proration_date: int | None = None) -> dict[str, Any]:
+        invoice_id = new_id("in_", 24)
+        lines = build_lines(invoice_id)
+        total = sum(line["amount"] for line in lines)
+        currency = lines[0]["currency"] if lines else (sub or {}).get("currency") or "usd"
+        invoice = self._new("invoice", {
+            "customer": customer["id"], "customer_email": customer.get("email"),
+            "customer_name": customer.get("name"), "customer_phone": customer.get("phone"),
+            "customer_address": None, "customer_shipping": None, "customer_tax_exempt": "none",
+            "customer_tax_ids": [], "account_country": "US", "account_name": "Billing Manager sandbox",
+            "status": "draft", "number": None, "currency": currency, "billing_reason": reason,
+            "collection_method": "charge_automatically", "auto_advance": True,
+            "lines": {"object": "list", "data": lines, "has_more": False, "total_count": len(lines),
+                      "url": f"/v1/invoices/{invoice_id}/lines"},
+            "subtotal": total, "subtotal_excluding_tax": total, "total": total, "total_excluding_tax": total,
+            "amount_due": max(total, 0), "amount_paid": 0, "amount_remaining": max(total, 0),
+            "amount_overpaid": 0, "amount_shipping": 0, "starting_balance": 0, "ending_balance": None,
+            "attempt_count": 0, "attempted": False, "next_payment_attempt": None,
+            "period_start": period[0], "period_end": period[1],
+            "parent": None if sub is None else {
+                "type": "subscription_details", "quote_details": None,
+                "subscription_details": {"subscription": sub["id"], "metadata": dict(sub["metadata"]),
+                                         "subscription_proration_date": proration_date}},
+            "status_transitions": {"finalized_at": None, "paid_at": None, "voided_at": None,
+                                   "marked_uncollectible_at": None},
+            "hosted_invoice_url": None, "invoice_pdf": None, "metadata": {}, "default_payment_method": None,
+            "description": None, "due_date": None, "effective_at": None, "webhooks_delivered_at": None,
+            "issuer": {"type": "self", "account": None}, "last_finalization_error": None,
+            "total_taxes": [], "total_discount_amounts": [], "total_pretax_credit_amounts": [],
+            "discounts": [], "default_tax_rates": [], "post_payment_credit_notes_amount": 0,
+            "pre_payment_credit_notes_amount": 0,
+            "payment_settings": {"default_mandate": None, "payment_method_options": None,
+                                 "payment_method_types": None},
+            "automatic_tax": {"enabled": False, "status": None, "disabled_reason": None, "liability": None,
+                              "provider": None},
+        }, created=created, obj_id=invoice_id)
+        if emit:
+            self._emit("invoice.created", invoice)
+        return invoice
+
+    def _finalize(self, invoice: dict[str, Any], *, emit: bool = True, at: int | None = None) -> None:
+        customer = self._objects["customer"][invoice["customer"]]
+        before = copy.deepcopy(invoice)
+        at = self.now() if at is None else at
+        invoice["number"] = f"{customer['invoice_prefix']}-{customer['next_invoice_sequence']:04d}"
+        customer["next_invoice_sequence"] += 1
+        invoice["status"] = "open"
+        invoice["effective_at"] = at
+        invoice["status_transitions"]["finalized_at"] = at
+        invoice["hosted_invoice_url"] = f"{self.base_url}/i/{invoice['id']}"
+        invoice["invoice_pdf"] = f"{self.base_url}/i/{invoice['id']}/pdf"
+        if invoice["amount_due"] == 0:
+            invoice["status"] = "paid"
+            invoice["status_transitions"]["paid_at"] = at
+        if emit:
+            self._emit("invoice.finalized", invoice, diff(before, invoice))
+            if invoice["status"] == "paid":
+                self._emit("invoice.paid", invoice)
+
+    def _attempt(self, invoice: dict[str, Any], pm: dict[str, Any] | None, *, emit: bool = True,
+                 at: int | None = None) -> CardError | None:
+        """Charge the invoice to a card: paid, or open with the next retry planned. Returns the decline."""
+        if invoice["status"] == "paid":
+            return None
+        at = self.now() if at is None else at
+        before = copy.deepcopy(invoice)
+        problem = self._charge_problem(pm)
+        invoice["attempt_count"] += 1
+        invoice["attempted"] = True
+        if problem is None:
+            invoice.update(status="paid", amount_paid=invoice["amount_due"], amount_remaining=0,
+                           next_payment_attempt=None)
+            invoice["default_payment_method"] = pm["id"] if pm else None
+            invoice["status_transitions"]["paid_at"] = at
+            if emit:
+                self._emit("invoice.paid", invoice, diff(before, invoice))
+                self._emit("invoice.payment_succeeded", invoice)
+            return None
+        retries_left = invoice["billing_reason"] == "subscription_cycle" and invoice["attempt_count"] <= MAX_RETRIES
+        invoice["next_payment_attempt"] = at + RETRY_AFTER if retries_left else None
+        if emit:
+            self._emit("invoice.payment_failed", invoice, diff(before, invoice))
+            self._emit("invoice.updated", invoice, diff(before, invoice))
+        return problem
+
+    def _mark_uncollectible(self, invoice: dict[str, Any], at: int) -> None:
+        before = copy.deepcopy(invoice)
+        invoice.update(status="uncollectible", next_payment_attempt=None)
+        invoice["status_transitions"]["marked_uncollectible_at"] = at
+        self._emit("invoice.marked_uncollectible", invoice, diff(before, invoice))
+        self._emit("invoice.updated", invoice, diff(before, invoice))
+
+    def pay_invoice(self, invoice_id: str, params: dict[str, Any]) -> dict[str, Any]:
+        with self.lock:
+            invoice = self._find("invoice", invoice_id)
+            if invoice["status"] == "draft":
+                self._finalize(invoice)
+            if invoice["status"] != "open":
+                raise errors.StripeError(f"Invoice is already {invoice['status']}", code="invoice_unexpected_state")
+            customer = self._objects["customer"][invoice["customer"]]
+            sub = self._invoice_subscription(invoice)
+            if as_bool(params, "paid_out_of_band", False):
+                problem = None
+                self._attempt(invoice, {"id": None})
+            else:
+                pm = (self._payment_method(params["payment_method"], "payment_method")
+                      if params.get("payment_method") else self._card_for(sub, customer))
+                problem = self._attempt(invoice, pm)
+            if problem is not None:
+                raise problem
+            if sub is not None:
+                self._after_payment(sub, invoice)
+            return invoice
+
+    def _invoice_subscription(self, invoice: dict[str, Any]) -> dict[str, Any] | None:
+        details = (invoice.get("parent") or {}).get("subscription_details") or {}
+        return self._objects.get("subscription", {}).get(details.get("subscription") or "")
+
+    def _after_payment(self, sub: dict[str, Any], invoice: dict[str, Any]) -> None:
+        """A paid invoice revives its subscription and applies a change that was waiting for it."""
+        before = copy.deepcopy(sub)
+        pending = sub.get("_pending")
+        if pending and pending["invoice"] == invoice["id"]:
+            self._apply_item_changes(sub, pending["changes"])
+            sub["pending_update"] = None
+            sub["_pending"] = None
+        if sub["status"] in ("incomplete", "past_due", "unpaid") and not any(
+                i["status"] == "open" for i in self._all("invoice")
+                if (i.get("parent") or {}).get("subscription_details", {}).get("subscription") == sub["id"]):
+            sub["status"] = "active"
+        self._sub_changed(sub, before)
+
+    def finalize_invoice(self, invoice_id: str) -> dict[str, Any]:
+        with self.lock:
+            invoice = self._find("invoice", invoice_id)
+            if invoice["status"] != "draft":
+                raise errors.StripeError("This invoice is already finalized.", code="invoice_unexpected_state")
+            self._finalize(invoice)
+            return invoice
+
+    def void_invoice(self, invoice_id: str) -> dict[str, Any]:
+        with self.lock:
+            invoice = self._find("invoice", invoice_id)
+            if invoice["status"] != "open":
+                raise errors.StripeError(f"You can only void open invoices (this one is {invoice['status']}).",
+                                         code="invoice_unexpected_state")
+            self._void(invoice)
+            return invoice
+
+    def _void(self, invoice: dict[str, Any]) -> None:
+        before = copy.deepcopy(invoice)
+        invoice.update(status="void", next_payment_attempt=None, amount_remaining=0)
+        invoice["status_transitions"]["voided_at"] = self.now()
+        self._emit("invoice.voided", invoice, diff(before, invoice))
+
+    def mark_uncollectible(self, invoice_id: str) -> dict[str, Any]:
+        with self.lock:
+            invoice = self._find("invoice", invoice_id)
+            if invoice["status"] != "open":
+                raise errors.StripeError("Only open invoices can be marked uncollectible.",
+                                         code="invoice_unexpected_state")
+            self._mark_uncollectible(invoice, self.now())
+            return invoice
+
+    # subscriptions -------------------------------------------------------------------------
+    def create_subscription(self, params: dict[str, Any]) -> dict[str, Any]:
+        with self.lock:
+            customer = self._find("customer", require(params, "customer"), "customer")
+            wanted = as_list(params, "items")
+            if not wanted:
+                raise errors.missing("items")
+            prices = []
+            for i, entry in enumerate(wanted):
+                if not isinstance(entry, dict):
+                    raise errors.invalid(f"items[{i}]", "Invalid object")
+                prices.append((self._price(require_item(entry, i, "price"), f"items[{i}][price]"),
+                               as_int(entry, "quantity", 1, minimum=1) or 1, entry.get("metadata")))
+            behavior = choice(params, "payment_behavior", PAYMENT_BEHAVIORS, "allow_incomplete")
+            pm = None
+            if params.get("default_payment_method"):
+                pm = self._payment_method(params["default_payment_method"], "default_payment_method")
+                if pm.get("customer") != customer["id"]:
+                    raise errors.invalid("default_payment_method", "The payment method must be attached to the "
+                                         "customer before it can be the subscription's default.")
+            trial_days = as_int(params, "trial_period_days", minimum=0) or 0
+            now = self.now()
+            charge_to = pm or self._card_for(None, customer)
+            if behavior == "error_if_incomplete" and not trial_days:
+                problem = self._charge_problem(charge_to)
+                if problem is not None:
+                    raise problem
+            return self._start_subscription(customer, prices, pm, now, trial_days=trial_days,
+                                            metadata=params.get("metadata"), charge_to=charge_to)
+
+    def _start_subscription(self, customer: dict[str, Any], prices: list[tuple[dict[str, Any], int, Any]],
+                            pm: dict[str, Any] | None, start: int, *, trial_days: int = 0, metadata: Any = None,
+                            charge_to: dict[str, Any] | None = None, emit: bool = True) -> dict[str, Any]:
+        anchor_day = dt.datetime.fromtimestamp(start, dt.timezone.utc).day
+        trial_end = start + trial_days * DAY if trial_days else None
+        sub = self._new("subscription", {
+            "customer": customer["id"], "status": "incomplete", "currency": prices[0][0]["currency"],
+            "default_payment_method": pm["id"] if pm else None, "latest_invoice": None,
+            "cancel_at_period_end": False, "cancel_at": None, "canceled_at": None, "ended_at": None,
+            "cancellation_details": {"comment": None, "feedback": None, "reason": None},
+            "billing_cycle_anchor": trial_end or start, "start_date": start,
+            "trial_start": start if trial_end else None, "trial_end": trial_end, "pending_update": None,
+            "schedule": None, "metadata": merge_metadata({}, metadata), "collection_method": "charge_automatically",
+            "description": None, "days_until_due": None, "discounts": [], "default_tax_rates": [],
+            "billing_mode": {"type": "classic", "flexible": None, "updated_at": None},
+            "automatic_tax": {"enabled": False, "disabled_reason": None, "liability": None},
+            "invoice_settings": {"account_tax_ids": None, "issuer": {"type": "self", "account": None}},
+            "payment_settings": {"payment_method_options": None, "payment_method_types": None,
+                                 "save_default_payment_method": "off"},
+            "_anchor_day": dt.datetime.fromtimestamp(trial_end, dt.timezone.utc).day if trial_end else anchor_day,
+            "_prorations": [],
+        }, created=start)
+        items = []
+        for price, quantity, item_metadata in prices:
+            end = trial_end or next_period_end(start, price, anchor_day)
+            items.append(self._new_item(sub, price, quantity, start, end, item_metadata))
+            items[-1]["created"] = start
+        sub["items"] = {"object": "list", "data": items, "has_more": False, "total_count": len(items),
+                        "url": f"/v1/subscription_items?subscription={sub['id']}"}
+
+        def lines(invoice_id: str) -> list[dict[str, Any]]:
+            if trial_end:
+                return [self._line(invoice_id, sub, item, item["price"], 0, start, trial_end,
+                                   f"Trial period for {self._product_name(item['price'])}", False)
+                        for item in items]
+            return [self._cycle_line(invoice_id, sub, item, start, item["current_period_end"]) for item in items]
+
+        invoice = self._invoice(customer, sub, "subscription_create", (start, start), lines, created=start, emit=False)
+        sub["latest_invoice"] = invoice["id"]
+        self._finalize(invoice, emit=False, at=start)
+        problem = None if invoice["status"] == "paid" else self._attempt(invoice, charge_to, emit=False, at=start)
+        sub["status"] = ("trialing" if trial_end else "active") if problem is None else "incomplete"
+        if emit:
+            self._emit("customer.subscription.created", sub)
+            self._emit("invoice.created", invoice)
+            self._emit("invoice.finalized", invoice)
+            if problem is None:
+                self._emit("invoice.paid", invoice)
+                self._emit("invoice.payment_succeeded", invoice)
+            else:
+                self._emit("invoice.payment_failed", invoice)
+        return sub
+
+    def update_subscription(self, sub_id: str, params: dict[str, Any]) -> dict[str, Any]:
+        with self.lock:
+            sub = self._find("subscription", sub_id)
+            if sub["status"] in ("canceled", "incomplete_expired"):
+                raise errors.StripeError("A canceled subscription can only update its cancellation_details and "
+                                         "metadata.")
+            before = copy.deepcopy(sub)
+            behavior = choice(params, "proration_behavior", PRORATION, "create_prorations")
+            payment_behavior = choice(params, "payment_behavior", PAYMENT_BEHAVIORS, "allow_incomplete")
+            at = as_int(params, "proration_date") or self.now()
+            start, end = self._period(sub)
+            if not start <= at <= end:
+                raise errors.invalid("proration_date", "proration_date must be within the current period.")
+            if params.get("default_payment_method"):
+                pm = self._payment_method(params["default_payment_method"], "default_payment_method")
+                if pm.get("customer") != sub["customer"]:
+                    raise errors.invalid("default_payment_method", "The payment method must be attached to the "
+                                         "customer before it can be the subscription's default.")
+                sub["default_payment_method"] = pm["id"]
+            if "metadata" in params:
+                sub["metadata"] = merge_metadata(sub["metadata"], params["metadata"])
+            details = params.get("cancellation_details")
+            if isinstance(details, dict):
+                for name in ("comment", "feedback"):
+                    if name in details:
+                        sub["cancellation_details"][name] = details[name] or None
+            if "cancel_at_period_end" in params:
+                self._set_cancel_at_period_end(sub, bool(as_bool(params, "cancel_at_period_end")))
+            changes = self._item_changes(sub, as_list(params, "items"))
+            if changes:
+                self._change_items(sub, changes, behavior, payment_behavior, at)
+            self._sub_changed(sub, before)
+            return sub
+
+    def _set_cancel_at_period_end(self, sub: dict[str, Any], value: bool) -> None:
+        sub["cancel_at_period_end"] = value
+        sub["cancel_at"] = self._period(sub)[1] if value else None
+        sub["canceled_at"] = self.now() if value else None
+        sub["cancellation_details"]["reason"] = "cancellation_requested" if value else None
+        if not value:
+            sub["cancellation_details"].update(comment=None, feedback=None)
+
+    def _item_changes(self, sub: dict[str, Any], wanted: list[Any]) -> list[dict[str, Any]]:
+        """Validated item changes: {"item": existing or None, "price", "quantity", "deleted"}."""
+        changes = []
+        by_id = {item["id"]: item for item in sub["items"]["data"]}
+        for i, entry in enumerate(wanted):
+            if not isinstance(entry, dict):
+                raise errors.invalid(f"items[{i}]", "Invalid object")
+            item = None
+            if entry.get("id"):
+                item = by_id.get(entry["id"])
+                if item is None:
+                    raise errors.invalid(f"items[{i}][id]", f"Invalid subscription_item: {entry['id']}")
+            if as_bool(entry, "deleted", False):
+                if item is None:
+                    raise errors.missing(f"items[{i}][id]")
+                changes.append({"item": item, "price": item["price"], "quantity": 0, "deleted": True})
+                continue
+            price_id = entry.get("price") or (item["price"]["id"] if item else None)
+            if not price_id:
+                raise errors.missing(f"items[{i}][price]")
+            price = self._price(price_id, f"items[{i}][price]")
+            quantity = as_int(entry, "quantity", (item or {}).get("quantity") or 1, minimum=1) or 1
+            changes.append({"item": item, "price": public(price), "quantity": quantity, "deleted": False})
+        return changes
+
+    def _change_items(self, sub: dict[str, Any], changes: list[dict[str, Any]], behavior: str,
+                      payment_behavior: str, at: int) -> None:
+        customer = self._objects["customer"][sub["customer"]]
+        prorated = [(c["item"], c["price"], 0 if c["deleted"] else c["quantity"]) for c in changes
+                    if c["item"] is not None and (c["deleted"] or c["price"]["id"] != c["item"]["price"]["id"]
+                                                  or c["quantity"] != c["item"].get("quantity"))]
+        if behavior == "none" or sub["status"] == "trialing":
+            self._apply_item_changes(sub, changes)
+            return
+        if behavior == "create_prorations":
+            lines = self._proration_lines("", sub, prorated, at)
+            sub["_prorations"].extend(lines)
+            self._apply_item_changes(sub, changes)
+            return
+        start, end = self._period(sub)
+        invoice = self._invoice(customer, sub, "subscription_update", (at, at),
+                                lambda invoice_id: self._proration_lines(invoice_id, sub, prorated, at),
+                                proration_date=at)
+        card = self._card_for(sub, customer)
+        if payment_behavior in ("error_if_incomplete", "pending_if_incomplete"):
+            problem = self._charge_problem(card) if invoice["amount_due"] > 0 else None
+            if problem is not None and payment_behavior == "error_if_incomplete":
+                self._void(invoice)
+                raise problem
+        self._finalize(invoice)
+        sub["latest_invoice"] = invoice["id"]
+        problem = self._attempt(invoice, card) if invoice["status"] == "open" else None
+        if problem is None:
+            self._apply_item_changes(sub, changes)
+            return
+        if payment_behavior == "pending_if_incomplete":
+            sub["_pending"] = {"invoice": invoice["id"], "changes": changes}
+            sub["pending_update"] = {
+                "billing_cycle_anchor": None, "expires_at": at + INCOMPLETE_EXPIRES, "trial_end": None,
+                "trial_from_plan": None, "discounts": None, "cancel_at_period_end": None, "metadata": None,
+                "subscription_items": [self._preview_item(sub, c) for c in changes]}
+            raise problem
+        self._apply_item_changes(sub, changes)
+        sub["status"] = "past_due"
+
+    def _preview_item(self, sub: dict[str, Any], change: dict[str, Any]) -> dict[str, Any]:
+        item = change["item"]
+        start, end = self._period(sub)
+        preview = self._new_item(sub, change["price"], change["quantity"], start, end)
+        if item is not None:
+            preview["id"] = item["id"]
+        return preview
+
+    def _apply_item_changes(self, sub: dict[str, Any], changes: list[dict[str, Any]]) -> None:
+        start, end = self._period(sub)
+        for change in changes:
+            item = change["item"]
+            if change["deleted"]:
+                sub["items"]["data"] = [i for i in sub["items"]["data"] if i["id"] != item["id"]]
+            elif item is None:
+                sub["items"]["data"].append(self._new_item(sub, change["price"], change["quantity"], start, end))
+            else:
+                item["price"] = change["price"]
+                item["plan"] = self._plan(change["price"])
+                item["quantity"] = change["quantity"]
+        sub["items"]["total_count"] = len(sub["items"]["data"])
+
+    def cancel_subscription(self, sub_id: str, params: dict[str, Any]) -> dict[str, Any]:
+        with self.lock:
+            sub = self._find("subscription", sub_id)
+            if sub["status"] == "canceled":
+                raise errors.StripeError(f"No such subscription: '{sub_id}' (it is already canceled).",
+                                         code="resource_missing", param="id", status=404)
+            details = params.get("cancellation_details") or {}
+            self._end_subscription(sub, self.now(), reason="cancellation_requested",
+                                   feedback=details.get("feedback") or None, comment=details.get("comment") or None)
+            return sub
+
+    def _end_subscription(self, sub: dict[str, Any], at: int, *, reason: str, feedback: str | None = None,
+                          comment: str | None = None) -> None:
+        before = copy.deepcopy(sub)
+        sub.update(status="canceled", ended_at=at, canceled_at=sub.get("canceled_at") or at, cancel_at=None,
+                   cancel_at_period_end=False, pending_update=None, _pending=None)
+        sub["cancellation_details"]["reason"] = reason
+        if feedback:
+            sub["cancellation_details"]["feedback"] = feedback
+        if comment:
+            sub["cancellation_details"]["comment"] = comment
+        schedule = self._objects.get("subscription_schedule", {}).get(sub.get("schedule") or "")
+        if schedule is not None and schedule["status"] in ("active", "not_started"):
+            schedule_before = copy.deepcopy(schedule)
+            schedule.update(status="canceled", canceled_at=at)
+            self._emit("subscription_schedule.canceled", schedule, diff(schedule_before, schedule))
+        self._emit("customer.subscription.deleted", sub, diff(before, sub))
+
+    # preview -------------------------------------------------------------------------------
+    def preview_invoice(self, params: dict[str, Any]) -> dict[str, Any]:
+        """What the next invoice would be (with an optional change), without storing anything."""
+        with self.lock:
+            customer = self._find("customer", require(params, "customer"), "customer") if params.get("customer") \
+                else None
+            sub = self._find("subscription", params["subscription"], "subscription") \
+                if params.get("subscription") else None
+            if sub is None:
+                raise errors.missing("subscription")
+            if customer is not None and sub["customer"] != customer["id"]:
+                raise errors.invalid("subscription", "The subscription does not belong to that customer.")
+            customer = customer or self._objects["customer"][sub["customer"]]
+            details = params.get("subscription_details") or {}
+            if not isinstance(details, dict):
+                raise errors.invalid("subscription_details", "Invalid object")
+            behavior = choice(details, "proration_behavior", PRORATION, "create_prorations")
+            at = as_int(details, "proration_date") or self.now()
+            start, end = self._period(sub)
+            if not start <= at <= end:
+                raise errors.invalid("subscription_details[proration_date]",
+                                     "proration_date must be within the current period.")
+            scratch = copy.deepcopy(sub)
+            changes = self._item_changes(scratch, [
+                {**entry} for entry in (details.get("items") or [])])
+            prorated = [(c["item"], c["price"], 0 if c["deleted"] else c["quantity"]) for c in changes
+                        if c["item"] is not None and (c["deleted"] or c["price"]["id"] != c["item"]["price"]["id"]
+                                                      or c["quantity"] != c["item"].get("quantity"))]
+            preview_id = new_id("upcoming_in_", 14)
+            proration_lines = [] if behavior == "none" else self._proration_lines(preview_id, scratch, prorated, at)
+            self._apply_item_changes(scratch, changes)
+            if behavior == "always_invoice":
+                lines, period, reason = proration_lines, (at, at), "subscription_update"
+            else:
+                pending = [{**line, "invoice": preview_id} for line in sub["_prorations"]]
+                cycle = [self._cycle_line(preview_id, scratch, item, end, next_period_end(end, item["price"],
+                                                                                           sub["_anchor_day"]))
+                         for item in scratch["items"]["data"]]
+                lines, period, reason = pending + proration_lines + cycle, (start, end), "subscription_cycle"
+            total = sum(line["amount"] for line in lines)
+            due = max(total, 0)
+            return {
+                "id": preview_id, "object": "invoice", "created": self.now(), "livemode": False,
+                "customer": customer["id"], "customer_email": customer.get("email"),
+                "customer_name": customer.get("name"), "status": "draft", "number": None,
+                "currency": sub["currency"], "billing_reason": reason, "collection_method": "charge_automatically",
+                "lines": {"object": "list", "data": lines, "has_more": False, "total_count": len(lines),
+                          "url": f"/v1/invoices/{preview_id}/lines"},
+                "subtotal": total, "subtotal_excluding_tax": total, "total": total, "total_excluding_tax": total,
+                "amount_due": due, "amount_paid": 0, "amount_remaining": due, "amount_overpaid": 0,
+                "amount_shipping": 0, "starting_balance": 0, "attempt_count": 0, "attempted": False,
+                "next_payment_attempt": None if behavior == "always_invoice" else end,
+                "period_start": period[0], "period_end": period[1], "auto_advance": False,
+                "parent": {"type": "subscription_details", "quote_details": None,
+                           "subscription_details": {"subscription": sub["id"], "metadata": dict(sub["metadata"]),
+                                                    "subscription_proration_date": at}},
+                "status_transitions": {"finalized_at": None, "paid_at": None, "voided_at": None,
+                                       "marked_uncollectible_at": None},
+                "issuer": {"type": "self", "account": None}, "discounts": [], "default_tax_rates": [],
+                "total_taxes": [], "metadata": {},
+            }
+
+
+def require_item(entry: dict[str, Any], index: int, name: str) -> Any:
+    value = entry.get(name)
+    if not value:
+        raise errors.missing(f"items[{index}][{name}]")
+    return value

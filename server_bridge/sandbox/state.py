@@ -9,11 +9,9 @@ from dataclasses import dataclass
 from typing import Any, Literal, Mapping, Sequence
 
 from server_bridge.sandbox import errors
-from server_bridge.sandbox.billing import BillingMixin
-from server_bridge.sandbox.catalog import CatalogMixin
+from server_bridge.sandbox.clock import ClockMixin
 from server_bridge.sandbox.core import SandboxState
 from server_bridge.sandbox.events import EventsMixin
-from server_bridge.sandbox.sessions import SessionsMixin
 
 FaultKind = Literal["500", "429", "timeout"]
 
@@ -30,7 +28,7 @@ class Fault:
         return errors.ApiFault("An unknown error occurred (injected by the sandbox).", status=500)
 
 
-class Sandbox(BillingMixin, SessionsMixin, CatalogMixin, EventsMixin, SandboxState):
+class Sandbox(ClockMixin, EventsMixin):
     """All state in memory, guarded by self.lock (a re-entrant lock). Thread-safe."""
 
     def __init__(self, *, api_key: str = "sk_test_sandbox", start_time: int | None = None,

@@ -1,0 +1,116 @@
+"""Events and webhooks: what fires, signatures Stripe's SDK accepts, ordered delivery with retries."""
+
+from __future__ import annotations
+
+import threading
+from typing import Iterator
+
+import pytest
+import stripe
+from fastapi import FastAPI, Request, Response
+
+from server_bridge.sandbox import Sandbox
+from server_bridge.serving import ThreadedServer
+from tests.sandbox.helpers import customer_with_card, plan_prices
+
+
+class Receiver:
+    """A tiny webhook receiver that fails the first `failures` deliveries."""
+
+    def __init__(self, failures: int = 0) -> None:
+        self.failures = failures
+        self.bodies: list[tuple[bytes, str]] = []
+        self.attempts = 0
+        self.lock = threading.Lock()
+        app = FastAPI()
+
+        @app.post("/hook")
+        async def hook(request: Request) -> Response:
+            body = await request.body()
+            with self.lock:
+                self.attempts += 1
+                if self.attempts <= self.failures:
+                    return Response(status_code=500)
+                self.bodies.append((body, request.headers.get("stripe-signature", "")))
+            return Response(status_code=200)
+
+        self.server = ThreadedServer(app)
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    made = Receiver(failures=2)
+    made.server.start()
+    yield made
+    made.server.stop()
+
+
+def test_events_fire_with_previous_attributes(client: stripe.StripeClient) -> None:
+    customer = client.v1.customers.create({"email": "e@example.test", "name": "Old name"})
+    client.v1.customers.update(customer.id, {"name": "New name"})
+    updated = client.v1.events.list({"type": "customer.updated"}).data
+    assert len(updated) == 1
+    event = client.v1.events.retrieve(updated[0].id)
+    assert event.data.object.name == "New name"
+    assert event.data.previous_attributes.to_dict() == {"name": "Old name"}
+    assert event.api_version == stripe.api_version and event.request.id.startswith("req_")
+
+
+def test_subscription_lifecycle_events(client: stripe.StripeClient) -> None:
+    prices = plan_prices(client)
+    customer, _ = customer_with_card(client)
+    client.v1.subscriptions.create({"customer": customer.id, "items": [{"price": prices["pro"]}]})
+    types = [e.type for e in client.v1.events.list({"limit": 100}).data][::-1]
+    tail = types[types.index("customer.subscription.created"):]
+    assert tail == ["customer.subscription.created", "invoice.created", "invoice.finalized", "invoice.paid",
+                    "invoice.payment_succeeded"]
+    assert "payment_method.attached" in types and "customer.created" in types
+
+
+def test_delivery_is_signed_and_retried(sandbox: Sandbox, client: stripe.StripeClient, receiver: Receiver) -> None:
+    endpoint = client.v1.webhook_endpoints.create({"url": f"{receiver.server.url}/hook",
+                                                   "enabled_events": ["customer.created", "customer.updated"]})
+    assert endpoint.secret.startswith("whsec_")
+    assert client.v1.webhook_endpoints.retrieve(endpoint.id).secret is None
+    first = client.v1.customers.create({"email": "w@example.test"})
+    client.v1.customers.update(first.id, {"name": "Second"})
+    client.v1.products.create({"name": "not subscribed to"})
+    assert sandbox.wait_for_deliveries(timeout=10)
+    assert receiver.attempts == 4
+    events = [stripe.Webhook.construct_event(body, signature, endpoint.secret) for body, signature in receiver.bodies]
+    assert [e.type for e in events] == ["customer.created", "customer.updated"]
+    assert events[0].data.object.id == first.id
+    body, signature = receiver.bodies[0]
+    with pytest.raises(stripe.SignatureVerificationError):
+        stripe.Webhook.construct_event(body.replace(b"w@example", b"x@example"), signature, endpoint.secret)
+    assert client.v1.events.retrieve(events[0].id).pending_webhooks == 0
+
+
+def test_delivery_gives_up_after_the_last_retry(sandbox: Sandbox, client: stripe.StripeClient) -> None:
+    endpoint = client.v1.webhook_endpoints.create({"url": "http://127.0.0.1:9/unreachable", "enabled_events": ["*"]})
+    client.v1.customers.create({"email": "lost@example.test"})
+    assert sandbox.wait_for_deliveries(timeout=10)
+    attempts = [d for d in sandbox.delivery_log if d["endpoint"] == endpoint.id]
+    assert len(attempts) == len(sandbox.webhook_retry_delays) + 1 and not any(d["ok"] for d in attempts)
+
+
+def test_webhook_endpoints_list_update_delete(client: stripe.StripeClient) -> None:
+    endpoint = client.v1.webhook_endpoints.create({"url": "http://127.0.0.1:9/a", "enabled_events": ["*"]})
+    client.v1.webhook_endpoints.update(endpoint.id, {"url": "http://127.0.0.1:9/b"})
+    assert [e.url for e in client.v1.webhook_endpoints.list().data] == ["http://127.0.0.1:9/b"]
+    assert client.v1.webhook_endpoints.delete(endpoint.id).deleted is True
+    assert client.v1.webhook_endpoints.list().data == []
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        client.v1.webhook_endpoints.create({"url": "ftp://x", "enabled_events": ["*"]})
+    assert caught.value.param == "url"
+
+
+def test_events_filter_by_created(sandbox: Sandbox, client: stripe.StripeClient) -> None:
+    client.v1.customers.create({"email": "old@example.test"})
+    sandbox.advance_clock(100)
+    cutoff = sandbox.now()
+    client.v1.customers.create({"email": "new@example.test"})
+    recent = client.v1.events.list({"created": {"gte": cutoff}}).data
+    assert [e.data.object.email for e in recent] == ["new@example.test"]
+
+
