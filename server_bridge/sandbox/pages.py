@@ -406,8 +406,10 @@ def _load_checkout(sandbox: PagesSandbox, session_id: str) -> dict:
 
 def _checkout_items(sandbox: PagesSandbox, session: Mapping[str, Any]) -> list[tuple[str, str, int | None]]:
     """(name, price words, amount) per line item."""
+    reader = getattr(sandbox, "checkout_line_items", None)
+    entries = reader(session["id"]) if reader else (_get(session, "line_items", "data") or [])
     items = []
-    for item in _get(session, "line_items", "data") or []:
+    for item in entries:
         price = _read(sandbox, "price", item.get("price"))
         name = _plan_name(sandbox, price, fallback=item.get("description") or "Plan")
         amount = item.get("amount_total")
@@ -556,6 +558,9 @@ def make_router(sandbox: PagesSandbox) -> APIRouter:
                                 error_form=form, values=values)
         except ValueError as exc:
             return _portal_page(sandbox, portal, status=400, error=str(exc), error_form=form, values=values)
+        except KeyError:
+            return _portal_page(sandbox, _load_portal(sandbox, session_id), status=409,
+                                error="You have no active plan to change.", error_form=form, values=values)
         if portal.flow and _get(portal.session, "flow", "after_completion", "type") == "redirect" and portal.return_url:
             return RedirectResponse(portal.return_url, status_code=303)
         return RedirectResponse(f"/p/session/{quote(session_id, safe='')}?done={form}", status_code=303)
@@ -616,6 +621,8 @@ def make_router(sandbox: PagesSandbox) -> APIRouter:
             return _checkout_page(sandbox, session, status=400, error=exc.message, values=values)
         except ValueError as exc:
             return _checkout_page(sandbox, session, status=400, error=str(exc), values=values)
+        except KeyError:
+            return _error_page(_not_found())
         return RedirectResponse(url, status_code=303)
 
     @router.get("/i/{invoice_id}", response_class=HTMLResponse)
