@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QLocale, QThreadPool, QTimer
@@ -48,12 +50,13 @@ def no_leftovers(qapp: QApplication, qtbot) -> Iterator[None]:  # noqa: ANN001 -
 
 
 class FakeBackend:
-    """Development stand-in for the bridge: an in-memory world (see fake.py)."""
+    """Development stand-in for the bridge (BILLING_UI_FAKE=1): an in-memory world, see fake.py."""
 
     def __init__(self) -> None:
         from .fake import FakeClient, World
         self.world = World()
         self.url = "http://fake.test"
+        self.sandbox_url = ""
         self.make_client = lambda url, token: FakeClient(self.world, url, token)
 
     def down(self) -> None:
@@ -63,14 +66,61 @@ class FakeBackend:
         self.world.up = True
 
 
-@pytest.fixture
-def backend() -> FakeBackend:
-    return FakeBackend()
+class RealBackend:
+    """The real bridge (billing-bridge serve --sandbox, a separate process) behind a relay the test can cut."""
+
+    make_client = None
+
+    def __init__(self, bridge) -> None:  # noqa: ANN001 - tests.desktop.conftest.RunningBridge
+        from .proxy import Relay
+        self.bridge = bridge
+        self.sandbox_url = bridge.sandbox_url
+        self.relay = Relay(bridge.url).start()
+        self.url = self.relay.url
+
+    def down(self) -> None:
+        self.relay.stop()
+
+    def up(self) -> None:
+        self.relay.start()
+
+    def close(self) -> None:
+        self.relay.stop()
+
+
+def _backend(request: pytest.FixtureRequest, bridge_fixture: str) -> Iterator[object]:
+    if os.environ.get("BILLING_UI_FAKE") == "1":
+        yield FakeBackend()
+        return
+    backend = RealBackend(request.getfixturevalue(bridge_fixture))
+    yield backend
+    backend.close()
 
 
 @pytest.fixture
-def open_window(qtbot, tmp_path, backend) -> Iterator[object]:  # noqa: ANN001
+def backend(request: pytest.FixtureRequest) -> Iterator[object]:
+    """The module's shared bridge: for tests that read, or change only what no other test looks at."""
+    yield from _backend(request, "demo_bridge")
+
+
+@pytest.fixture
+def fresh_backend(request: pytest.FixtureRequest) -> Iterator[object]:
+    """A bridge of the test's own, for tests that change an owner's plan."""
+    yield from _backend(request, "fresh_bridge")
+
+
+def _opener(qtbot, root: Path, backend) -> Iterator[object]:  # noqa: ANN001
     from .harness import Opener
-    opener = Opener(qtbot, tmp_path, backend.url, getattr(backend, "make_client", None))
+    opener = Opener(qtbot, root, backend.url, getattr(backend, "make_client", None))
     yield opener
     opener.close()
+
+
+@pytest.fixture
+def open_window(qtbot, tmp_path: Path, backend) -> Iterator[object]:  # noqa: ANN001
+    yield from _opener(qtbot, tmp_path, backend)
+
+
+@pytest.fixture
+def fresh_window(qtbot, tmp_path: Path, fresh_backend) -> Iterator[object]:  # noqa: ANN001
+    yield from _opener(qtbot, tmp_path, fresh_backend)

@@ -104,8 +104,8 @@ def test_invoices_page_in_as_the_view_scrolls_and_pdfs_download(open_window, qtb
     assert csv_path.read_text(encoding="utf-8").count("\n") >= model.rowCount() + 1
 
 
-def test_plan_change_shows_the_preview_and_asks_first(open_window, qtbot) -> None:
-    parts = open_window.signed_in("starter@demo.test")
+def test_plan_change_shows_the_preview_and_asks_first(fresh_window, qtbot) -> None:
+    parts = fresh_window.signed_in("starter@demo.test")
     window = parts.window
     window.show_page("plans")
     qtbot.mouseClick(button(window.plans, "Switch to Pro"), Qt.MouseButton.LeftButton)

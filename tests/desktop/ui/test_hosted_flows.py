@@ -1,0 +1,61 @@
+"""Hosted Stripe pages (portal, checkout) opened from the app and completed in a test 'browser'."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import Qt
+
+from .browser import Browser
+from .harness import button, texts
+
+CARD = {"number": "4242424242424242", "exp_month": "12", "exp_year": "2034", "cvc": "123"}
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    installed = Browser().install()
+    yield installed
+    installed.uninstall()
+
+
+def test_portal_cancel_shows_cancels_on_and_keep_my_plan(fresh_window, browser: Browser, qtbot) -> None:
+    parts = fresh_window.signed_in("pro@demo.test")
+    window = parts.window
+    waiting_seen: list[str] = []
+    window.hosted.opened.connect(lambda _: waiting_seen.append(window.status_label.text()))
+    browser.plan.append(("cancel", {"reason": "too_expensive", "comment": "from the test"}))
+    qtbot.mouseClick(button(window.overview, "Manage subscription"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(browser.results), timeout=20_000)
+    assert "/p/session/" in browser.visited[0]
+    assert browser.results[0].status_code == 200
+    assert waiting_seen == ["Waiting for Stripe…"]
+    qtbot.waitUntil(lambda: "Cancels on" in texts(window.overview), timeout=20_000)
+    assert "Keep my plan" in window.overview.warning_buttons
+    qtbot.waitUntil(lambda: not parts.account.waiting, timeout=5_000)
+    assert not window.hosted.poll_timer.isActive() and not window.waiting_banner.isVisible()
+
+
+def test_update_card_opens_the_payment_method_flow(fresh_window, browser: Browser, qtbot) -> None:
+    parts = fresh_window.signed_in("starter@demo.test")
+    overview = parts.window.overview
+    browser.plan.append(("update-card", CARD))
+    qtbot.mouseClick(overview.warning_buttons["Update card"], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(browser.results), timeout=20_000)
+    qtbot.waitUntil(lambda: "Update card" not in overview.warning_buttons, timeout=20_000)
+    assert "•••• 4242" in texts(overview)
+
+
+def test_checkout_for_a_new_owner_ends_with_an_active_plan(fresh_window, browser: Browser, qtbot) -> None:
+    parts = fresh_window.signed_in("new@demo.test")
+    window = parts.window
+    qtbot.mouseClick(button(window.overview, "Choose a plan"), Qt.MouseButton.LeftButton)
+    browser.plan.append(("pay", {**CARD, "name": "New Owner"}))
+    qtbot.mouseClick(button(window.plans, "Subscribe to Pro"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(browser.results), timeout=20_000)
+    assert "/c/pay/" in browser.visited[0]
+    assert browser.results[0].status_code == 200
+    qtbot.waitUntil(lambda: "Pro plan" in texts(window.overview), timeout=20_000)
+    assert "Active" in texts(window.overview)
+    qtbot.waitUntil(lambda: not parts.account.waiting, timeout=5_000)
