@@ -403,3 +403,34 @@ def test_names_are_escaped(world: World) -> None:
     response = world.http.get(world.portal(customer.id))
     assert "<script>" not in response.text
     assert "&lt;script&gt;alert(&quot;owned&quot;)&lt;/script&gt;" in response.text
+
+
+def test_a_failed_renewal_shows_past_due_and_an_open_invoice(world: World) -> None:
+    customer = world.owner("pro")
+    failing = world.stripe.v1.payment_methods.create({"type": "card", "card": {
+        "number": "4000000000000341", "exp_month": 12, "exp_year": 2031, "cvc": "123"}})
+    world.stripe.v1.payment_methods.attach(failing.id, {"customer": customer})
+    world.stripe.v1.customers.update(customer, {"invoice_settings": {"default_payment_method": failing.id}})
+    world.sandbox.advance_clock(32 * 86_400)
+    assert world.live_subscription(customer).status == "past_due"
+
+    page = world.page(world.portal(customer))
+
+    assert "Past due" in page.text and "last payment failed" in page.text
+    assert "\u2022\u2022\u2022\u2022 0341" in page.text and "Open" in page.text
+    unpaid = world.stripe.v1.invoices.list({"customer": customer, "status": "open"}).data[0]
+    invoice_page = world.page(unpaid.hosted_invoice_url)
+    assert f"{unpaid.number}" in invoice_page.text and "$25.00 due" in invoice_page.text
+
+
+def test_an_expired_checkout_answers_410(world: World) -> None:
+    customer = world.owner(None)
+    session_id, url = world.checkout(customer)
+    world.stripe.v1.checkout.sessions.expire(session_id)
+    assert world.http.get(url).status_code == 410
+
+    _, url = world.checkout(customer)
+    world.sandbox.advance_clock(25 * 3600)
+    response = world.http.post(urlsplit(url).path, data={"email": "ada@example.com", **GOOD})
+    assert response.status_code == 410 and "expired" in Page(response.text).text
+    assert world.live_subscription(customer) is None
