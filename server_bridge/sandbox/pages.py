@@ -109,8 +109,9 @@ def _plan_name(sandbox: PagesSandbox, price: Mapping[str, Any] | None, fallback:
 
 
 def _card_of(sandbox: PagesSandbox, customer: Mapping[str, Any], subscription: Mapping[str, Any] | None) -> dict | None:
-    for ref in (_get(customer, "invoice_settings", "default_payment_method"),
-                (subscription or {}).get("default_payment_method")):
+    """The card the next bill is charged to: the subscription's own, else the customer's default."""
+    for ref in ((subscription or {}).get("default_payment_method"),
+                _get(customer, "invoice_settings", "default_payment_method")):
         method = _read(sandbox, "payment_method", ref)
         if method and method.get("card"):
             return method["card"]
@@ -167,9 +168,10 @@ def _subscription_for(sandbox: PagesSandbox, session: Mapping[str, Any], custome
     return (live or subscriptions or [None])[0]
 
 
-def _business(sandbox: PagesSandbox, session: Mapping[str, Any]) -> str:
+def _headline(sandbox: PagesSandbox, session: Mapping[str, Any]) -> str:
+    """The portal configuration's message to customers, shown under the title."""
     configuration = _read(sandbox, "billing_portal.configuration", session.get("configuration"))
-    return _get(configuration, "business_profile", "headline") or BUSINESS
+    return _get(configuration, "business_profile", "headline") or ""
 
 
 # ---------------------------------------------------------------------------------------------- HTML pieces
@@ -232,7 +234,7 @@ _DONE_WORDS = {
 def _portal_page(sandbox: PagesSandbox, portal: _Portal, *, status: int = 200, done: str | None = None,
                  error: str | None = None, error_form: str = "", values: Mapping[str, str] | None = None) -> HTMLResponse:
     values = values or {}
-    business = _business(sandbox, portal.session)
+    business = BUSINESS
     nav = (f'<a id="return" href="{e(portal.return_url)}">&larr; Return to {e(business)}</a>'
            if portal.return_url else "")
     sid = e(portal.session["id"])
@@ -251,7 +253,7 @@ def _portal_page(sandbox: PagesSandbox, portal: _Portal, *, status: int = 200, d
         parts.append(_card_section(portal, sid, values, open_form=True))
         title = "Update your card"
     elif flow == "subscription_cancel":
-        parts.append(_cancel_section(sandbox, portal, sid, values, only=True))
+        parts.append(_cancel_section(sandbox, portal, sid, values))
         title = "Cancel your plan"
     elif flow:
         parts.append(_plan_section(sandbox, portal, sid, values, forms=False))
@@ -264,7 +266,9 @@ def _portal_page(sandbox: PagesSandbox, portal: _Portal, *, status: int = 200, d
         parts.append(_customer_section(portal))
         parts.append(_invoices_section(portal))
         title = "Billing"
-    body = f"<h1>{e(title)}</h1>" + "\n".join(parts)
+    headline = _headline(sandbox, portal.session) if not flow else ""
+    lead = f'<p class="muted lead">{e(headline)}</p>' if headline else ""
+    body = f"<h1>{e(title)}</h1>{lead}" + "\n".join(parts)
     return _page(f"{title} \u00b7 {business}", body, status=status, business=business, nav=nav)
 
 
@@ -322,7 +326,7 @@ def _cancel_form(sid: str, values: Mapping[str, str], period_end: int | None) ->
 <button type="submit" class="danger">Cancel plan</button></form>"""
 
 
-def _cancel_section(sandbox: PagesSandbox, portal: _Portal, sid: str, values: Mapping[str, str], *, only: bool) -> str:
+def _cancel_section(sandbox: PagesSandbox, portal: _Portal, sid: str, values: Mapping[str, str]) -> str:
     sub = portal.subscription
     if not sub or sub.get("status") not in LIVE_STATUSES:
         return '<section class="card"><p class="muted">You have no active plan to cancel.</p></section>'
