@@ -97,11 +97,8 @@ async def _handle(sandbox: Sandbox, request: Request, path: str) -> Response:
     method = request.method.upper()
     fault = sandbox._record_request(method, request.url.path)
     try:
-        if fault is not None:
-            if fault.kind == "timeout":
-                await asyncio.sleep(fault.delay)
-            else:
-                raise fault.error()
+        if fault is not None and fault.kind != "timeout":
+            raise fault.error()
         if _api_key(request) != sandbox.api_key:
             given = _api_key(request) or ""
             raise errors.AuthenticationError(
@@ -118,6 +115,9 @@ async def _handle(sandbox: Sandbox, request: Request, path: str) -> Response:
                 headers["Idempotent-Replayed"] = "true"
                 return Response(body, status_code=status, media_type="application/json", headers=headers)
         try:
+            if fault is not None:
+                # a slow answer: the work still happens (as at Stripe), so a retry with the same key replays it
+                await asyncio.sleep(fault.delay)
             status, body = await run_in_threadpool(_dispatch, sandbox, method, path, params, request_id, key)
         except BaseException:
             if key:
