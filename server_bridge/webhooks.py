@@ -10,13 +10,15 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -88,46 +90,49 @@ def apply_event(session: Session, event: dict[str, Any]) -> Outcome:
     return Outcome("applied", customer, topics)
 
 
-def _event_row(event: dict[str, Any], payload: str, now: int) -> WebhookEvent:
-    return WebhookEvent(id=event["id"], type=str(event.get("type")), created=int(event["created"]),
-                        livemode=bool(event.get("livemode")), payload=payload, received_at=now,
-                        processed_at=None, attempts=1, last_error=None)
+def _event_row(event: dict[str, Any], payload: str, now: int, *, processed: bool) -> dict[str, Any]:
+    return {"id": event["id"], "type": str(event.get("type")), "created": int(event["created"]),
+            "livemode": bool(event.get("livemode")), "payload": payload, "received_at": now,
+            "processed_at": now if processed else None, "attempts": 1 if processed else 0, "last_error": None}
 
 
-def _processed(session: Session, event_id: str) -> bool | None:
-    """True/False whether the stored event was applied; None if it is not stored."""
-    row = session.execute(select(WebhookEvent.processed_at).where(WebhookEvent.id == event_id)).first()
-    return None if row is None else row.processed_at is not None
+@functools.cache
+def _statements(dialect: str) -> tuple[Any, Any]:
+    """(insert-if-new, claim-a-failed-one), built once: values go in as parameters, so SQLAlchemy
+    compiles each statement a single time instead of once per event."""
+    table = WebhookEvent.__table__
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    insert_new = insert.on_conflict_do_nothing(index_elements=[table.c.id]).returning(table.c.id)
+    claim_failed = (
+        update(table).where(table.c.id == bindparam("event_id"), table.c.processed_at.is_(None))
+        .values(attempts=table.c.attempts + 1, processed_at=bindparam("now"), last_error=None)
+        .returning(table.c.id)
+    )
+    return insert_new, claim_failed
 
 
 def _claim(session: Session, event: dict[str, Any], payload: str, now: int) -> bool:
-    """Take the event for this transaction; False if it was already processed."""
-    claimed = session.execute(
-        update(WebhookEvent)
-        .where(WebhookEvent.id == event["id"], WebhookEvent.processed_at.is_(None))
-        .values(attempts=WebhookEvent.attempts + 1)
-    ).rowcount
-    if claimed:
+    """Take the event for this transaction, marked processed (it only commits if applying does);
+    False if it was processed already.
+
+    A new event is one INSERT .. ON CONFLICT DO NOTHING: a concurrent delivery's insert waits for
+    ours to commit and then does nothing. A stored, failed event is claimed by an UPDATE that only
+    matches while it is unprocessed.
+    """
+    insert_new, claim_failed = _statements(session.get_bind().dialect.name)
+    if session.execute(insert_new, _event_row(event, payload, now, processed=True)).first() is not None:
         return True
-    if _processed(session, event["id"]):
-        return False
-    session.add(_event_row(event, payload, now))
-    session.flush()
-    return True
+    return session.execute(claim_failed, {"event_id": event["id"], "now": now}).first() is not None
 
 
 def _record_failure(session_factory: Callable[[], Session], event: dict[str, Any], payload: str, now: int,
                     error: str) -> None:
+    table = WebhookEvent.__table__
     with session_factory() as session:
-        row = session.get(WebhookEvent, event["id"])
-        if row is None:
-            row = _event_row(event, payload, now)
-            row.attempts = 0
-            session.add(row)
-        if row.processed_at is not None:
-            return
-        row.attempts = (row.attempts or 0) + 1
-        row.last_error = error[:2000]
+        insert_new, _ = _statements(session.get_bind().dialect.name)
+        session.execute(insert_new, _event_row(event, payload, now, processed=False))
+        session.execute(update(table).where(table.c.id == event["id"], table.c.processed_at.is_(None))
+                        .values(attempts=table.c.attempts + 1, last_error=error[:2000]))
         session.commit()
 
 
@@ -140,15 +145,11 @@ def process_event(session_factory: Callable[[], Session], event: dict[str, Any],
             if not _claim(session, event, payload, now):
                 return Outcome("duplicate")
         except (IntegrityError, OperationalError):
-            # A concurrent delivery inserted or holds the row; after it commits, it is processed.
+            # The database could not tell (lock timeout): let Stripe try again shortly.
             session.rollback()
-            if _processed(session, event["id"]):
-                return Outcome("duplicate")
             raise EventInFlight(event["id"]) from None
         try:
             outcome = apply_event(session, event)
-            session.execute(update(WebhookEvent).where(WebhookEvent.id == event["id"])
-                            .values(processed_at=now, last_error=None))
             session.commit()
             return outcome
         except Exception as exc:

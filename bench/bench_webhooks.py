@@ -1,0 +1,245 @@
+"""Signed webhook events applied per second, on SQLite and on PostgreSQL, on one worker.
+
+Each event goes the whole way: signature checked, raw event stored, applied to the store, committed.
+Measured two ways: the pipeline called directly (what one worker thread does per event), and over
+HTTP through the bridge's uvicorn server with one client. Baselines from the same run: the same
+number of bare HMAC verifications, and a bare loop inserting the raw event rows, one transaction
+each (the floor any durable pipeline pays). Goal: 1,000 events/s.
+
+    .venv/bin/python bench/bench_webhooks.py [--events 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import hmac
+import json
+import socket
+import sys
+import tempfile
+import time
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import httpx  # noqa: E402
+from fastapi import FastAPI, Request  # noqa: E402
+from pydantic import SecretStr  # noqa: E402
+
+from server_bridge import db  # noqa: E402
+from server_bridge.app import create_app  # noqa: E402
+from server_bridge.gateway import verify_webhook  # noqa: E402
+from server_bridge.models import WebhookEvent  # noqa: E402
+from server_bridge.serving import ThreadedServer  # noqa: E402
+from server_bridge.settings import Settings  # noqa: E402
+from server_bridge.webhooks import process_event  # noqa: E402
+
+SECRET = "whsec_bench"
+GOAL = 1000
+
+
+def sign(payload: bytes, at: int) -> str:
+    return f"t={at},v1={hmac.new(SECRET.encode(), f'{at}.'.encode() + payload, hashlib.sha256).hexdigest()}"
+
+
+def make_events(count: int) -> list[tuple[bytes, str]]:
+    """A realistic mix: subscription updates, invoices, cards, for 50 customers."""
+    now = int(time.time())
+    events = []
+    for n in range(count):
+        customer = f"cus_bench{n % 50:03d}"
+        kind = n % 3
+        if kind == 0:
+            obj = {"id": f"sub_{customer}", "object": "subscription", "customer": customer, "status": "active",
+                   "created": now - 1000, "cancel_at_period_end": n % 2 == 0,
+                   "items": {"object": "list", "data": [{"id": f"si_{n}", "price": {"id": "price_pro"},
+                                                         "current_period_end": now + 86400}]}}
+            kind_name = "customer.subscription.updated"
+        elif kind == 1:
+            obj = {"id": f"in_{n:06d}", "object": "invoice", "customer": customer, "status": "paid",
+                   "created": now - n, "total": 2500, "amount_due": 2500, "amount_paid": 2500, "currency": "usd",
+                   "lines": {"object": "list", "data": [{"id": f"il_{n}", "amount": 2500,
+                                                         "period": {"start": now, "end": now + 86400}}]}}
+            kind_name = "invoice.paid"
+        else:
+            obj = {"id": f"pm_{customer}", "object": "payment_method", "customer": customer,
+                   "card": {"brand": "visa", "last4": "4242", "exp_month": 12, "exp_year": 2030}}
+            kind_name = "payment_method.updated"
+        event = {"id": f"evt_{uuid.uuid4().hex[:24]}", "object": "event", "api_version": "2026-10-28.endive",
+                 "created": now - count + n, "livemode": False, "type": kind_name,
+                 "data": {"object": obj, "previous_attributes": {}}, "pending_webhooks": 1,
+                 "request": {"id": None, "idempotency_key": None}}
+        payload = json.dumps(event).encode()
+        events.append((payload, sign(payload, now)))
+    return events
+
+
+@contextmanager
+def database(kind: str, folder: Path) -> Iterator[str]:
+    if kind == "sqlite":
+        url = f"sqlite:///{folder / f'bench-{uuid.uuid4().hex[:6]}.db'}"
+        db.upgrade(url)
+        yield url
+        return
+    import psycopg
+
+    name = f"bm_bench_{uuid.uuid4().hex[:10]}"
+    admin = psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True,
+                            connect_timeout=3)
+    try:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+        db.upgrade(url)
+        yield url
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+def rate(count: int, run: Callable[[], None]) -> float:
+    start = time.perf_counter()
+    run()
+    return count / (time.perf_counter() - start)
+
+
+def bench_pipeline(url: str, events: list[tuple[bytes, str]]) -> float:
+    engine = db.make_engine(url)
+    sessions = db.make_sessions(engine)
+
+    def run() -> None:
+        for payload, header in events:
+            event = verify_webhook(payload, header, [SECRET], 300)
+            assert process_event(sessions, event, payload.decode()).status == "applied"
+
+    try:
+        return rate(len(events), run)
+    finally:
+        engine.dispose()
+
+
+def bench_insert_floor(url: str, events: list[tuple[bytes, str]]) -> float:
+    engine = db.make_engine(url)
+    sessions = db.make_sessions(engine)
+    rows = [json.loads(payload) for payload, _ in events]
+
+    def run() -> None:
+        for event, (payload, _) in zip(rows, events):
+            with sessions() as session:
+                session.add(WebhookEvent(id="floor_" + event["id"], type=event["type"], created=event["created"],
+                                         livemode=False, payload=payload.decode(), received_at=0, attempts=1))
+                session.commit()
+
+    try:
+        return rate(len(events), run)
+    finally:
+        engine.dispose()
+
+
+def no_delay(server: ThreadedServer) -> None:
+    """Send small answers at once (sockets accepted from this listener inherit it), as a production
+    server would; without it every answer waits ~40 ms for Nagle + delayed ACK."""
+    server._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # type: ignore[union-attr]
+
+
+def post_all(base: str, events: list[tuple[bytes, str]], path: str, clients: int) -> float:
+    """Deliver the events over HTTP from `clients` threads (Stripe delivers concurrently)."""
+    chunks = [events[n::clients] for n in range(clients)]
+    errors: list[str] = []
+
+    def deliver(chunk: list[tuple[bytes, str]]) -> None:
+        with httpx.Client(base_url=base, timeout=30) as client:
+            for payload, header in chunk:
+                answer = client.post(path, content=payload,
+                                     headers={"Stripe-Signature": header, "Content-Type": "application/json"})
+                if answer.status_code != 200:
+                    errors.append(answer.text)
+
+    def run() -> None:
+        threads = [threading.Thread(target=deliver, args=(chunk,)) for chunk in chunks]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    result = rate(len(events), run)
+    assert not errors, errors[:3]
+    return result
+
+
+@contextmanager
+def serving(app: FastAPI) -> Iterator[str]:
+    server = ThreadedServer(app)
+    server.bind()
+    no_delay(server)
+    base = server.start()
+    try:
+        yield base
+    finally:
+        server.stop()
+
+
+def bench_http(url: str, folder: Path, events: list[tuple[bytes, str]], clients: int) -> float:
+    settings = Settings(database_url=url, data_dir=folder, webhook_secrets=[SecretStr(SECRET)], plans={})
+    app = create_app(settings)
+    try:
+        with serving(app) as base:
+            return post_all(base, events, "/v1/webhooks/stripe", clients)
+    finally:
+        app.state.bus.close()
+
+
+def bench_bare_http(events: list[tuple[bytes, str]], clients: int) -> float:
+    """The same POSTs to a bare FastAPI endpoint that answers a constant: the server's own ceiling."""
+    app = FastAPI()
+
+    @app.post("/hook")
+    async def hook(request: Request) -> dict:
+        await request.body()
+        return {"received": True}
+
+    with serving(app) as base:
+        return post_all(base, events, "/hook", clients)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=2000)
+    parser.add_argument("--only", choices=["sqlite", "postgresql"])
+    parser.add_argument("--clients", type=int, default=4, help="concurrent deliveries over HTTP")
+    args = parser.parse_args()
+
+    events = make_events(args.events)
+    hmac_rate = rate(len(events), lambda: [verify_webhook(p, h, [SECRET], 300) for p, h in events])
+    print(f"baseline: bare HMAC verifications        {hmac_rate:10.0f} /s  ({args.events} events)")
+    bare = bench_bare_http(make_events(args.events), args.clients)
+    print(f"baseline: bare FastAPI POST over HTTP    {bare:10.0f} /s  ({args.clients} clients)")
+    failed = False
+    with tempfile.TemporaryDirectory(prefix="bench-webhooks-") as tmp:
+        folder = Path(tmp)
+        for kind in (args.only,) if args.only else ("sqlite", "postgresql"):
+            try:
+                with database(kind, folder) as url:
+                    floor = bench_insert_floor(url, events)
+                    direct = bench_pipeline(url, events)
+                with database(kind, folder) as url:
+                    over_http = bench_http(url, folder, make_events(args.events), args.clients)
+            except Exception as exc:  # PostgreSQL down: say so, keep the SQLite figures
+                print(f"{kind:10s} skipped: {exc}")
+                failed = True
+                continue
+            print(f"{kind:10s} baseline: bare insert per commit  {floor:10.0f} /s")
+            print(f"{kind:10s} events applied, one worker      {direct:10.0f} /s  "
+                  f"({direct / floor:.2f}x the insert floor, goal {GOAL}/s: {'met' if direct >= GOAL else 'MISSED'})")
+            print(f"{kind:10s} events applied over HTTP       {over_http:10.0f} /s  "
+                  f"({over_http / bare:.2f}x the bare endpoint, {args.clients} clients, goal {GOAL}/s: "
+                  f"{'met' if over_http >= GOAL else 'MISSED'})")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
