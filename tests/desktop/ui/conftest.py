@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,6 +9,11 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QLocale, QThreadPool, QTimer
 from PySide6.QtWidgets import QApplication
+
+from tests.desktop.conftest import RunningBridge
+
+from .harness import Opener
+from .proxy import Relay
 
 
 def _active_timers(app: QApplication) -> list[str]:
@@ -49,30 +53,10 @@ def no_leftovers(qapp: QApplication, qtbot) -> Iterator[None]:  # noqa: ANN001 -
     assert leftovers == [], f"timers still active after the test: {leftovers}"
 
 
-class FakeBackend:
-    """Development stand-in for the bridge (BILLING_UI_FAKE=1): an in-memory world, see fake.py."""
-
-    def __init__(self) -> None:
-        from .fake import FakeClient, World
-        self.world = World()
-        self.url = "http://fake.test"
-        self.sandbox_url = ""
-        self.make_client = lambda url, token: FakeClient(self.world, url, token)
-
-    def down(self) -> None:
-        self.world.up = False
-
-    def up(self) -> None:
-        self.world.up = True
-
-
-class RealBackend:
+class Backend:
     """The real bridge (billing-bridge serve --sandbox, a separate process) behind a relay the test can cut."""
 
-    make_client = None
-
-    def __init__(self, bridge) -> None:  # noqa: ANN001 - tests.desktop.conftest.RunningBridge
-        from .proxy import Relay
+    def __init__(self, bridge: RunningBridge) -> None:
         self.bridge = bridge
         self.sandbox_url = bridge.sandbox_url
         self.relay = Relay(bridge.url).start()
@@ -88,39 +72,35 @@ class RealBackend:
         self.relay.stop()
 
 
-def _backend(request: pytest.FixtureRequest, bridge_fixture: str) -> Iterator[object]:
-    if os.environ.get("BILLING_UI_FAKE") == "1":
-        yield FakeBackend()
-        return
-    backend = RealBackend(request.getfixturevalue(bridge_fixture))
+def _backend(request: pytest.FixtureRequest, bridge_fixture: str) -> Iterator[Backend]:
+    backend = Backend(request.getfixturevalue(bridge_fixture))
     yield backend
     backend.close()
 
 
 @pytest.fixture
-def backend(request: pytest.FixtureRequest) -> Iterator[object]:
+def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
     """The module's shared bridge: for tests that read, or change only what no other test looks at."""
     yield from _backend(request, "demo_bridge")
 
 
 @pytest.fixture
-def fresh_backend(request: pytest.FixtureRequest) -> Iterator[object]:
+def fresh_backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
     """A bridge of the test's own, for tests that change an owner's plan."""
     yield from _backend(request, "fresh_bridge")
 
 
-def _opener(qtbot, root: Path, backend) -> Iterator[object]:  # noqa: ANN001
-    from .harness import Opener
-    opener = Opener(qtbot, root, backend.url, getattr(backend, "make_client", None))
+def _opener(qtbot, root: Path, backend: Backend) -> Iterator[Opener]:  # noqa: ANN001
+    opener = Opener(qtbot, root, backend.url)
     yield opener
     opener.close()
 
 
 @pytest.fixture
-def open_window(qtbot, tmp_path: Path, backend) -> Iterator[object]:  # noqa: ANN001
+def open_window(qtbot, tmp_path: Path, backend: Backend) -> Iterator[Opener]:  # noqa: ANN001
     yield from _opener(qtbot, tmp_path, backend)
 
 
 @pytest.fixture
-def fresh_window(qtbot, tmp_path: Path, fresh_backend) -> Iterator[object]:  # noqa: ANN001
+def fresh_window(qtbot, tmp_path: Path, fresh_backend: Backend) -> Iterator[Opener]:  # noqa: ANN001
     yield from _opener(qtbot, tmp_path, fresh_backend)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
-
 from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 
 from desktop_app.app import Parts, build
@@ -19,14 +17,11 @@ class Opener:
     qtbot: object
     root: Path
     url: str
-    make_client: Callable[[str, str | None], object] | None = None
     opened: list[Parts] = field(default_factory=list)
 
     def build(self, name: str = "app", *, store: SecretStore | None = None, page_size: int = 5) -> Parts:
         parts = build(Paths.under(self.root / name), store or MemoryStore(), bridge_url=self.url,
                       page_size=page_size, retry_delays=(0.3, 0.6, 1.0))
-        if self.make_client is not None:
-            parts.session.make_client = self.make_client  # type: ignore[assignment]
         self.opened.append(parts)
         parts.window.show()
         return parts

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
+import socket
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from desktop_app.services import MemoryStore
+from desktop_app.services import BridgeClient, MemoryStore, NotSignedIn
 from .harness import button, texts
 
 
@@ -48,9 +50,7 @@ def test_owner_without_a_plan_is_led_to_the_plans(open_window, qtbot) -> None:
 
 def test_sign_in_with_a_wrong_password_then_the_right_one(open_window, qtbot) -> None:
     parts = open_window.build("signin", store=MemoryStore())
-    parts.window.start()
-    qtbot.waitUntil(lambda: parts.window.sign_in_dialog is not None and parts.window.sign_in_dialog.isVisible())
-    dialog = parts.window.sign_in_dialog
+    dialog = sign_in_dialog(parts, qtbot)
     assert "No system keyring" in dialog.store_label.text() and dialog.store_label.isVisible()
     dialog.email_edit.setText("pro@demo.test")
     dialog.password_edit.setText("wrong")
@@ -65,14 +65,61 @@ def test_sign_in_with_a_wrong_password_then_the_right_one(open_window, qtbot) ->
     assert parts.session.store.get(parts.session.account)
 
 
-def test_sign_out_clears_the_view_and_forgets_the_token(open_window, qtbot) -> None:
+def sign_in_dialog(parts, qtbot):  # noqa: ANN001, ANN201
+    parts.window.start()
+    qtbot.waitUntil(lambda: parts.window.sign_in_dialog is not None and parts.window.sign_in_dialog.isVisible())
+    return parts.window.sign_in_dialog
+
+
+def test_sign_in_to_an_address_where_nothing_answers(open_window, qtbot) -> None:
+    parts = open_window.build("nowhere")
+    dialog = sign_in_dialog(parts, qtbot)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    dialog.url_edit.setText(closed)
+    dialog.email_edit.setText("pro@demo.test")
+    dialog.password_edit.setText("demo")
+    dialog.submit()
+    qtbot.waitUntil(lambda: "Could not reach the billing server" in dialog.error_label.text(), timeout=15_000)
+    assert dialog.isVisible() and dialog.sign_in_button.isEnabled()
+    dialog.url_edit.setText("billing.example.com")
+    dialog.submit()
+    assert "http://" in dialog.error_label.text()
+
+
+def test_too_many_wrong_passwords_say_how_long_to_wait(open_window, qtbot) -> None:
+    parts = open_window.build("locked")
+    dialog = sign_in_dialog(parts, qtbot)
+    dialog.email_edit.setText("nobody@demo.test")
+    for attempt in range(8):
+        dialog.password_edit.setText(f"guess-{attempt}")
+        dialog.submit()
+        qtbot.waitUntil(lambda: dialog.sign_in_button.isEnabled(), timeout=15_000)
+        if "Too many" in dialog.error_label.text():
+            break
+    assert re.search(r"Too many sign-in attempts\. Try again in \d+ (minute|second)s?\.", dialog.error_label.text())
+
+
+def test_sign_out_clears_the_view_and_revokes_the_token(open_window, backend, qtbot) -> None:
     parts = open_window.signed_in("pro@demo.test")
     account = parts.session.account
+    token = parts.session.store.get(account)
     parts.window.sign_out_action.trigger()
     assert "Pro plan" not in texts(parts.window.overview)
+    assert parts.window.invoices.model.rowCount() == 0
     qtbot.waitUntil(lambda: parts.window.sign_in_dialog is not None and parts.window.sign_in_dialog.isVisible())
     assert parts.session.store.get(account) is None
-    assert parts.window.invoices.model.rowCount() == 0
+    assert not parts.session.cache.path_for(account).exists()
+    with BridgeClient(backend.bridge.url, token=token) as old, pytest.raises(NotSignedIn):
+        old.summary()
+
+
+def test_the_tray_tells_about_each_warning_once(open_window) -> None:
+    parts = open_window.signed_in("starter@demo.test")
+    tray = parts.window.tray
+    assert any(key.startswith("card_expires") for key in tray.notified)
+    assert tray.check() == []
 
 
 def test_invoices_page_in_as_the_view_scrolls_and_pdfs_download(open_window, qtbot, tmp_path: Path) -> None:
