@@ -120,7 +120,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         paths, store = Paths.default(), open_secret_store()
     config = Config.load(paths)
-    theme.apply(app, args.theme or config.theme)
+    look = args.theme or config.theme
+    theme.apply(app, look)
+    if look not in ("light", "dark"):
+        app.styleHints().colorSchemeChanged.connect(lambda _scheme: theme.apply(app, "system"))
     parts = build(paths, store, bridge_url=args.bridge_url, config=config)
     start: Callable[[], bool] | None = None
     if args.demo:

@@ -8,7 +8,7 @@ from typing import Callable
 
 from PySide6.QtCore import QModelIndex, QObject, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QProgressBar,
+from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView, QProgressBar,
                                QPushButton, QTableView, QVBoxLayout, QWidget)
 
 from ..services import BridgeClient, DownloadCancelled, Invoice, write_invoices_csv

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
 
 from desktop_app.services import BridgeClient, MemoryStore, NotSignedIn
 from .harness import button, texts
