@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from server_bridge import auth, db
@@ -105,3 +109,34 @@ def test_ready_file_is_replaced_whole(tmp_path: Path) -> None:
     write_json_atomic(target, {"bridge_url": "http://127.0.0.1:2"})
     assert target.read_text() == '{"bridge_url": "http://127.0.0.1:2"}'
     assert [p.name for p in target.parent.iterdir()] == ["ready.json"]
+
+
+def test_serve_sandbox_writes_the_ready_file_serves_and_stops_on_sigterm(tmp_path: Path) -> None:
+    ready = tmp_path / "ready.json"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BRIDGE_")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "server_bridge.cli", "serve", "--sandbox", "--port", "0",
+         "--ready-file", str(ready), "--data-dir", str(tmp_path / "data")],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not ready.exists() and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert ready.exists(), process.stderr.read() if process.poll() is not None else "no ready file in time"
+        info = json.loads(ready.read_text())
+        assert info["pid"] == process.pid
+        with httpx.Client(base_url=info["bridge_url"], timeout=10) as client:
+            answer = client.post("/v1/auth/login", json={"email": "pro@demo.test", "password": "demo",
+                                                         "device": "cli-test"})
+            assert answer.status_code == 200, answer.text
+            assert client.get(f"{info['sandbox_url']}/_sandbox/clock").status_code == 200
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=30)
+        assert process.returncode == 0, err
+        assert info["bridge_url"] in out and "pro@demo.test" in out
+        assert not ready.exists()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
