@@ -135,6 +135,11 @@ class SandboxState:
         if not path or not isinstance(value, dict):
             return value
         head, rest = path[0], path[1:]
+        if head == "line_items" and value.get("object") == "checkout.session":
+            stored = self._objects["checkout.session"].get(value["id"], {})
+            items = public(stored.get("_line_items", []))
+            return {**value, "line_items": {"object": "list", "data": items, "has_more": False,
+                                            "url": f"/v1/checkout/sessions/{value['id']}/line_items"}}
         if head == "data" and isinstance(value.get("data"), list):
             return {**value, "data": [self._expand(v, rest) for v in value["data"]]}
         if head not in value:

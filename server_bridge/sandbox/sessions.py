@@ -254,6 +254,14 @@ class SessionsMixin(BillingMixin):
             session["url"] = f"{self.base_url}/c/pay/{session['id']}"
             return session
 
+    def checkout_line_items(self, session_id: str) -> list[dict[str, Any]]:
+        """What a Checkout session sells (KeyError for an unknown session)."""
+        with self.lock:
+            session = self._objects.get("checkout.session", {}).get(session_id)
+            if session is None:
+                raise KeyError(session_id)
+            return [self.render(item) for item in session["_line_items"]]
+
     def expire_checkout_session(self, session_id: str) -> dict[str, Any]:
         with self.lock:
             session = self._find("checkout.session", session_id)

@@ -85,7 +85,8 @@ def world() -> Iterator[tuple[Sandbox, dict[str, tuple[str, str]]]]:
             "subscription_schedule": ("GET", f"subscription_schedules/{schedule.id}"),
             "billing_portal.configuration": ("GET", f"billing_portal/configurations/{config.id}"),
             "billing_portal.session": ("POST", f"billing_portal/sessions?{portal}"),
-            "checkout.session": ("GET", f"checkout/sessions/{checkout.id}"),
+            "checkout.session": ("GET", f"checkout/sessions/{checkout.id}?expand[]=line_items"),
+            "checkout_line_items": ("GET", f"checkout/sessions/{checkout.id}/line_items"),
             "webhook_endpoint": ("GET", f"webhook_endpoints/{endpoint.id}"),
             "event": ("GET", f"events/{event.id}"),
             "payment_method_list": ("GET", f"customers/{customer.id}/payment_methods"),
@@ -100,7 +101,7 @@ def world() -> Iterator[tuple[Sandbox, dict[str, tuple[str, str]]]]:
 
 KINDS = ["customer", "payment_method", "price", "product", "subscription", "invoice", "invoice_lines",
          "invoice_preview", "subscription_schedule", "billing_portal.configuration", "billing_portal.session",
-         "checkout.session", "webhook_endpoint", "event", "payment_method_list", "subscription_list",
+         "checkout.session", "checkout_line_items", "webhook_endpoint", "event", "payment_method_list", "subscription_list",
          "invoice_list", "event_list"]
 
 
