@@ -39,7 +39,7 @@ def wait_words(seconds: float) -> str:
 def describe(exc: BaseException) -> str:
     """What the owner reads for exc: one sentence, never a traceback."""
     if isinstance(exc, BridgeUnreachable):
-        return "Cannot reach the billing server. Check your connection; retrying…"
+        return "Cannot reach the billing server. Check your connection and try again."
     if isinstance(exc, NotSignedIn):
         return _REFUSED_WORDS.get(exc.code, "Please sign in again.")
     if isinstance(exc, BridgeRefused):

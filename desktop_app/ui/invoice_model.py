@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Callable
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
@@ -27,6 +28,7 @@ class InvoiceModel(QAbstractTableModel):
         self.pool = pool
         self._fetch: FetchPage | None = None
         self._rows: list[Invoice] = []
+        self._texts: list[tuple[str, ...]] = []   # formatted once per row: views ask for them many times
         self._has_more = False
         self._loading = False
         self._generation = 0
@@ -39,6 +41,7 @@ class InvoiceModel(QAbstractTableModel):
         self._generation += 1
         self.beginResetModel()
         self._rows = list(invoices)
+        self._texts = [row_texts(invoice) for invoice in self._rows]
         self._has_more = has_more
         self._fetch = fetch
         self._set_loading(False)
@@ -51,20 +54,26 @@ class InvoiceModel(QAbstractTableModel):
         if not self.canFetchMore(parent):
             return
         fetch, after, generation = self._fetch, (self._rows[-1].id if self._rows else None), self._generation
+        locale = locale_name()
         self._set_loading(True)
         assert fetch is not None
-        self.pool.start(lambda: fetch(after),
-                        on_done=lambda page: self._append(page, generation),
+
+        def load() -> tuple[InvoicePage, list[tuple[str, ...]]]:
+            page = fetch(after)
+            return page, [row_texts(invoice, locale) for invoice in page.invoices]
+
+        self.pool.start(load, on_done=lambda loaded: self._append(*loaded, generation),
                         on_error=lambda exc: self._fetch_failed(exc, generation))
 
-    def _append(self, page: InvoicePage, generation: int) -> None:
+    def _append(self, page: InvoicePage, texts: list[tuple[str, ...]], generation: int) -> None:
         if generation != self._generation:
             return
         known = {row.id for row in self._rows}
-        new = [invoice for invoice in page.invoices if invoice.id not in known]
+        new = [(invoice, text) for invoice, text in zip(page.invoices, texts) if invoice.id not in known]
         if new:
             self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows) + len(new) - 1)
-            self._rows.extend(new)
+            self._rows.extend(invoice for invoice, _ in new)
+            self._texts.extend(text for _, text in new)
             self.endInsertRows()
         self._has_more = page.has_more and bool(new)
         self._set_loading(False)
@@ -112,7 +121,7 @@ class InvoiceModel(QAbstractTableModel):
         invoice = self._rows[index.row()]
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            return self._text(invoice, column)
+            return self._texts[index.row()][column]
         if role == Qt.ItemDataRole.TextAlignmentRole and column == 3:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole and column == 0 and not invoice.has_pdf:
@@ -126,19 +135,23 @@ class InvoiceModel(QAbstractTableModel):
             return Qt.ItemFlag.NoItemFlags
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
-    @staticmethod
-    def _text(invoice: Invoice, column: int) -> str:
-        locale = locale_name()
-        if column == 0:
-            return invoice.number or "Draft"
-        if column == 1:
-            return day(invoice.created, locale)
-        if column == 2:
-            if invoice.period_start and invoice.period_end:
-                return f"{day(invoice.period_start, locale)} – {day(invoice.period_end, locale)}"
-            return ""
-        if column == 3:
-            return money(invoice.total, invoice.currency, locale)
-        if column == 4:
-            return STATUS_WORDS.get(invoice.status, invoice.status.replace("_", " ").capitalize())
-        return ""
+
+@lru_cache(maxsize=4096)
+def _day(ts: int, locale: str) -> str:
+    return day(ts, locale)
+
+
+@lru_cache(maxsize=1024)
+def _money(amount: int, currency: str, locale: str) -> str:
+    return money(amount, currency, locale)
+
+
+def row_texts(invoice: Invoice, locale: str | None = None) -> tuple[str, ...]:
+    """The cells of one invoice in the owner's locale, in COLUMNS order (periods share their dates: cached)."""
+    locale = locale or locale_name()
+    period = ""
+    if invoice.period_start and invoice.period_end:
+        period = f"{_day(invoice.period_start, locale)} – {_day(invoice.period_end, locale)}"
+    return (invoice.number or "Draft", _day(invoice.created, locale), period,
+            _money(invoice.total, invoice.currency, locale),
+            STATUS_WORDS.get(invoice.status, invoice.status.replace("_", " ").capitalize()))

@@ -199,3 +199,16 @@ def test_a_corrupt_cache_is_ignored(open_window, qtbot) -> None:
     with qtbot.waitSignal(again.window.ready, timeout=20_000):
         again.window.start()
     assert "Pro plan" in texts(again.window.overview)
+
+
+def test_a_token_revoked_elsewhere_leads_back_to_sign_in(open_window, backend, qtbot) -> None:
+    parts = open_window.signed_in("starter@demo.test")
+    token = parts.session.store.get(parts.session.account)
+    with BridgeClient(backend.url, token=token) as elsewhere:
+        elsewhere.logout()
+    parts.window.refresh_action.trigger()
+    qtbot.waitUntil(lambda: parts.window.sign_in_dialog is not None and parts.window.sign_in_dialog.isVisible(),
+                    timeout=15_000)
+    assert "sign in again" in parts.window.sign_in_dialog.error_label.text().lower()
+    assert "Starter plan" not in texts(parts.window.overview)
+    qtbot.waitUntil(lambda: parts.session.store.get(parts.session.account) is None)
