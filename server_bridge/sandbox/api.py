@@ -99,6 +99,9 @@ async def _handle(sandbox: Sandbox, request: Request, path: str) -> Response:
     try:
         if fault is not None and fault.kind != "timeout":
             raise fault.error()
+        # a slow answer is slow whatever it says; its work still happens (as at Stripe), with its
+        # idempotency key held meanwhile so that a retry gets 409 and later the replay
+        delay = fault.delay if fault is not None else 0.0
         if _api_key(request) != sandbox.api_key:
             given = _api_key(request) or ""
             raise errors.AuthenticationError(
@@ -109,15 +112,18 @@ async def _handle(sandbox: Sandbox, request: Request, path: str) -> Response:
         key = request.headers.get("idempotency-key") if method == "POST" else None
         if key:
             headers["Idempotency-Key"] = key
-            replay = sandbox._idempotency_begin(key, method, path, raw)
+            try:
+                replay = sandbox._idempotency_begin(key, method, path, raw)
+            except errors.StripeError:
+                await asyncio.sleep(delay)
+                raise
             if replay is not None:
+                await asyncio.sleep(delay)
                 status, body = replay
                 headers["Idempotent-Replayed"] = "true"
                 return Response(body, status_code=status, media_type="application/json", headers=headers)
         try:
-            if fault is not None:
-                # a slow answer: the work still happens (as at Stripe), so a retry with the same key replays it
-                await asyncio.sleep(fault.delay)
+            await asyncio.sleep(delay)
             status, body = await run_in_threadpool(_dispatch, sandbox, method, path, params, request_id, key)
         except BaseException:
             if key:
