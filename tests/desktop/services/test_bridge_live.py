@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -15,10 +15,27 @@ from desktop_app.services import (BridgeClient, BridgeRefused, BridgeUnreachable
 from tests.desktop.conftest import START_TIMEOUT, RunningBridge
 
 ClientFor = Callable[..., BridgeClient]
+Owner = Callable[[str], BridgeClient]
 
 
-def test_sign_in_and_me(demo_bridge: RunningBridge, client_for: ClientFor) -> None:
-    client = client_for(demo_bridge, "pro@demo.test")
+@pytest.fixture(scope="module")
+def owner(demo_bridge: RunningBridge) -> Iterator[Owner]:
+    """`owner("pro@demo.test")`: one signed-in client per demo owner for the module (sign-in is deliberately slow)."""
+    clients: dict[str, BridgeClient] = {}
+
+    def get(email: str) -> BridgeClient:
+        if email not in clients:
+            clients[email] = BridgeClient(demo_bridge.url)
+            clients[email].login(email, "demo", "pytest")
+        return clients[email]
+
+    yield get
+    for client in clients.values():
+        client.close()
+
+
+def test_sign_in_and_me(owner: Owner) -> None:
+    client = owner("pro@demo.test")
     assert client.token
     me = client.me()
     assert me["email"] == "pro@demo.test" and me["device"] == "pytest" and me["has_subscription"] is True
@@ -34,33 +51,33 @@ def test_wrong_password(demo_bridge: RunningBridge) -> None:
             client.summary()
 
 
-def test_summary_for_each_demo_owner(demo_bridge: RunningBridge, client_for: ClientFor) -> None:
-    pro = client_for(demo_bridge, "pro@demo.test").summary()
+def test_summary_for_each_demo_owner(owner: Owner) -> None:
+    pro = owner("pro@demo.test").summary()
     assert pro.plan is not None and pro.plan.key == "pro" and pro.status == "active"
     assert pro.card is not None and len(pro.card.last4) == 4 and not pro.card.expires_before_next_bill
     assert pro.next_invoice is not None and pro.next_invoice.amount > 0
 
-    starter = client_for(demo_bridge, "starter@demo.test").summary()
+    starter = owner("starter@demo.test").summary()
     assert starter.plan is not None and starter.plan.key == "starter"
     assert starter.card is not None and starter.card.expires_before_next_bill
 
-    new = client_for(demo_bridge, "new@demo.test").summary()
+    new = owner("new@demo.test").summary()
     assert new.plan is None and new.status == "none" and not new.has_subscription
 
-    pastdue = client_for(demo_bridge, "pastdue@demo.test").summary()
+    pastdue = owner("pastdue@demo.test").summary()
     assert pastdue.last_payment_failed or pastdue.status == "past_due"
 
 
-def test_plans(demo_bridge: RunningBridge, client_for: ClientFor) -> None:
-    plans = client_for(demo_bridge, "pro@demo.test").plans()
+def test_plans(owner: Owner) -> None:
+    plans = owner("pro@demo.test").plans()
     assert [p.key for p in plans] == ["starter", "pro"]
     assert [p.current for p in plans] == [False, True]
     assert plans[0].amount < plans[1].amount
-    assert not any(p.current for p in client_for(demo_bridge, "new@demo.test").plans())
+    assert not any(p.current for p in owner("new@demo.test").plans())
 
 
-def test_invoice_paging(demo_bridge: RunningBridge, client_for: ClientFor) -> None:
-    client = client_for(demo_bridge, "pro@demo.test")
+def test_invoice_paging(owner: Owner) -> None:
+    client = owner("pro@demo.test")
     everything = client.invoices(limit=100)
     assert len(everything.invoices) >= 12 and not everything.has_more
 
@@ -77,9 +94,9 @@ def test_invoice_paging(demo_bridge: RunningBridge, client_for: ClientFor) -> No
     assert created == sorted(created, reverse=True)
 
 
-def test_invoices_after_an_unknown_or_foreign_invoice(demo_bridge: RunningBridge, client_for: ClientFor) -> None:
-    pro = client_for(demo_bridge, "pro@demo.test")
-    starter = client_for(demo_bridge, "starter@demo.test")
+def test_invoices_after_an_unknown_or_foreign_invoice(owner: Owner) -> None:
+    pro = owner("pro@demo.test")
+    starter = owner("starter@demo.test")
     foreign = pro.invoices(limit=1).invoices[0].id
     for after in ("in_does_not_exist", foreign):
         with pytest.raises(BridgeRefused) as err:
@@ -87,8 +104,8 @@ def test_invoices_after_an_unknown_or_foreign_invoice(demo_bridge: RunningBridge
         assert err.value.code == "not_found"
 
 
-def test_invoice_pdf(demo_bridge: RunningBridge, client_for: ClientFor, tmp_path: Path) -> None:
-    client = client_for(demo_bridge, "pro@demo.test")
+def test_invoice_pdf(owner: Owner, tmp_path: Path) -> None:
+    client = owner("pro@demo.test")
     invoice = next(i for i in client.invoices(limit=20).invoices if i.has_pdf)
     seen: list[tuple[int, int | None]] = []
     path = client.download_invoice_pdf(invoice, tmp_path, progress=lambda d, t: seen.append((d, t)))
@@ -98,15 +115,15 @@ def test_invoice_pdf(demo_bridge: RunningBridge, client_for: ClientFor, tmp_path
     assert again == path and len(list(tmp_path.iterdir())) == 1
 
 
-def test_another_owners_pdf_is_not_found(demo_bridge: RunningBridge, client_for: ClientFor, tmp_path: Path) -> None:
-    invoice = client_for(demo_bridge, "pro@demo.test").invoices(limit=1).invoices[0]
+def test_another_owners_pdf_is_not_found(owner: Owner, tmp_path: Path) -> None:
+    invoice = owner("pro@demo.test").invoices(limit=1).invoices[0]
     with pytest.raises(BridgeRefused) as err:
-        client_for(demo_bridge, "starter@demo.test").download_invoice_pdf(invoice, tmp_path)
+        owner("starter@demo.test").download_invoice_pdf(invoice, tmp_path)
     assert err.value.status == 404 and list(tmp_path.iterdir()) == []
 
 
-def test_portal_url_opens_the_hosted_portal(demo_bridge: RunningBridge, client_for: ClientFor) -> None:
-    client = client_for(demo_bridge, "pro@demo.test")
+def test_portal_url_opens_the_hosted_portal(demo_bridge: RunningBridge, owner: Owner) -> None:
+    client = owner("pro@demo.test")
     url = client.portal_url()
     assert url.startswith(demo_bridge.sandbox_url)
     page = httpx.get(url)
@@ -117,28 +134,28 @@ def test_portal_url_opens_the_hosted_portal(demo_bridge: RunningBridge, client_f
     assert err.value.code == "invalid_flow"
 
 
-def test_checkout_url(demo_bridge: RunningBridge, client_for: ClientFor) -> None:
-    url = client_for(demo_bridge, "new@demo.test").checkout_url("starter")
+def test_checkout_url(demo_bridge: RunningBridge, owner: Owner) -> None:
+    url = owner("new@demo.test").checkout_url("starter")
     assert url.startswith(demo_bridge.sandbox_url) and httpx.get(url).status_code == 200
     with pytest.raises(BridgeRefused) as err:
-        client_for(demo_bridge, "pro@demo.test").checkout_url("starter")
+        owner("pro@demo.test").checkout_url("starter")
     assert err.value.code == "already_subscribed"
     with pytest.raises(BridgeRefused) as err:
-        client_for(demo_bridge, "new@demo.test").checkout_url("platinum")
+        owner("new@demo.test").checkout_url("platinum")
     assert err.value.code in ("unknown_plan", "invalid_request")
 
 
-def test_preview(demo_bridge: RunningBridge, client_for: ClientFor) -> None:
-    down = client_for(demo_bridge, "pro@demo.test").preview_plan_change("starter")
+def test_preview(owner: Owner) -> None:
+    down = owner("pro@demo.test").preview_plan_change("starter")
     assert (down.direction, down.effective, down.amount_due_now) == ("downgrade", "period_end", 0)
     assert down.plan.key == "starter"
-    up = client_for(demo_bridge, "starter@demo.test").preview_plan_change("pro")
+    up = owner("starter@demo.test").preview_plan_change("pro")
     assert (up.direction, up.effective) == ("upgrade", "now") and up.amount_due_now > 0 and up.lines
     with pytest.raises(BridgeRefused) as err:
-        client_for(demo_bridge, "pro@demo.test").preview_plan_change("pro")
+        owner("pro@demo.test").preview_plan_change("pro")
     assert err.value.code == "same_plan"
     with pytest.raises(BridgeRefused) as err:
-        client_for(demo_bridge, "new@demo.test").preview_plan_change("pro")
+        owner("new@demo.test").preview_plan_change("pro")
     assert err.value.code == "no_subscription"
 
 
