@@ -11,13 +11,14 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow,
                                QPushButton, QStackedWidget, QVBoxLayout, QWidget)
 
-from ..services import PlanChangePreview, Summary, age
+from ..services import age
 from . import errors, theme
 from .account import Account
 from .hosted import HostedFlow
 from .invoices import InvoicesPage
 from .overview import OverviewPage
-from .plans import PlanChangeDialog, PlansPage
+from .plan_change import PlanChangeFlow
+from .plans import PlansPage
 from .session import Session
 from .sign_in import SignInDialog
 from .tray import Tray
@@ -40,7 +41,6 @@ class MainWindow(QMainWindow):
         self.tray = Tray(account, self)
         self.tray.show_window.connect(self._raise)
         self.sign_in_dialog: SignInDialog | None = None
-        self.plan_dialog: PlanChangeDialog | None = None
         self._store_note_shown = False
 
         self.overview = OverviewPage(account)
@@ -49,7 +49,10 @@ class MainWindow(QMainWindow):
                                      remember_folder=self._remember_folder)
         self.overview.open_portal.connect(self.open_portal)
         self.overview.choose_plan.connect(lambda: self.show_page("plans"))
-        self.plans.switch_requested.connect(self.preview_plan_change)
+        self.plan_change = PlanChangeFlow(account, self)
+        self.plan_change.busy.connect(self.plans.set_busy)
+        self.plan_change.changed.connect(lambda words: self.statusBar().showMessage(words, 10_000))
+        self.plans.switch_requested.connect(self.plan_change.start)
         self.plans.subscribe_requested.connect(self.open_checkout)
 
         self.sidebar = QListWidget()
@@ -247,46 +250,6 @@ class MainWindow(QMainWindow):
         client = self.account.client
         if client is not None:
             self.hosted.open(lambda: client.checkout_url(plan))
-
-    def preview_plan_change(self, plan: str) -> None:
-        client = self.account.client
-        if client is None:
-            return
-        self.plans.set_busy(True)
-
-        def failed(exc: BaseException) -> None:
-            self.plans.set_busy(False)
-            errors.report(exc)
-
-        self.pool.start(lambda: client.preview_plan_change(plan), on_done=self._show_preview, on_error=failed)
-
-    def _show_preview(self, preview: PlanChangePreview) -> None:
-        self.plans.set_busy(False)
-        dialog = PlanChangeDialog(preview, self)
-        dialog.accepted.connect(lambda: self._change_plan(preview))
-        self.plan_dialog = dialog
-        dialog.open()
-
-    def _change_plan(self, preview: PlanChangePreview) -> None:
-        client = self.account.client
-        if client is None:
-            return
-        self.plans.set_busy(True)
-
-        def changed(summary: Summary) -> None:
-            self.plans.set_busy(False)
-            self.account.apply_summary(summary)
-            self.account.refresh()
-            self.statusBar().showMessage(
-                f"Your plan is now {preview.plan.name}." if preview.effective == "now"
-                else f"Your plan switches to {preview.plan.name} at the end of this period.", 10_000)
-
-        def failed(exc: BaseException) -> None:
-            self.plans.set_busy(False)
-            errors.report(exc)
-
-        self.pool.start(lambda: client.change_plan(preview.plan.key, preview.proration_date),
-                        on_done=changed, on_error=failed)
 
     def show_error(self, text: str) -> None:
         self.banner_text.setText(text)

@@ -155,8 +155,9 @@ def test_plan_change_shows_the_preview_and_asks_first(fresh_window, qtbot) -> No
     window = parts.window
     window.show_page("plans")
     qtbot.mouseClick(button(window.plans, "Switch to Pro"), Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window.plan_dialog is not None and window.plan_dialog.isVisible(), timeout=20_000)
-    dialog = window.plan_dialog
+    qtbot.waitUntil(lambda: window.plan_change.dialog is not None and window.plan_change.dialog.isVisible(),
+                    timeout=20_000)
+    dialog = window.plan_change.dialog
     assert dialog.now_label.text().startswith("Charged now: $")
     assert "Then $25.00 on" in dialog.next_label.text()
     dialog.accept()
@@ -212,3 +213,19 @@ def test_a_token_revoked_elsewhere_leads_back_to_sign_in(open_window, backend, q
     assert "sign in again" in parts.window.sign_in_dialog.error_label.text().lower()
     assert "Starter plan" not in texts(parts.window.overview)
     qtbot.waitUntil(lambda: parts.session.store.get(parts.session.account) is None)
+
+
+def test_a_downgrade_is_scheduled_for_the_end_of_the_period(fresh_window, qtbot) -> None:
+    parts = fresh_window.signed_in("pro@demo.test")
+    window = parts.window
+    window.show_page("plans")
+    qtbot.mouseClick(button(window.plans, "Switch to Starter"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.plan_change.dialog is not None and window.plan_change.dialog.isVisible(),
+                    timeout=20_000)
+    dialog = window.plan_change.dialog
+    assert dialog.now_label.text().startswith("Nothing is charged now. The downgrade takes effect on ")
+    assert dialog.confirm_button.text() == "Schedule downgrade"
+    dialog.accept()
+    qtbot.waitUntil(lambda: "Switches to Starter" in texts(window.overview), timeout=20_000)
+    assert "Pro plan" in texts(window.overview)
+    assert "Your plan switches to Starter on" in window.plans.note.text()
