@@ -109,7 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     app = qt_app()
-    errors.install_excepthook()
+    previous_hook = errors.install_excepthook()
     temp_root: Path | None = None
     demo: DemoBridge | None = None
     if args.demo:
@@ -143,6 +143,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             demo.stop()
         if temp_root is not None:
             shutil.rmtree(temp_root, ignore_errors=True)
+        sys.excepthook = previous_hook
     return code
 
 

@@ -1,0 +1,37 @@
+"""`python -m desktop_app` as a user runs it: the demo with --screenshot, and a screenshot that cannot be taken."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from PySide6.QtGui import QImage
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def run_app(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    return subprocess.run([sys.executable, "-m", "desktop_app", *args], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def test_demo_screenshot_of_the_invoices_page(tmp_path: Path) -> None:
+    shot = tmp_path / "shots" / "demo.png"
+    done = run_app("--demo", "--demo-owner", "starter@demo.test", "--page", "invoices", "--theme", "dark",
+                   "--screenshot", str(shot))
+    assert done.returncode == 0, done.stderr[-2000:]
+    image = QImage(str(shot))
+    assert not image.isNull() and image.width() > 300 and image.height() > 200
+    dark = image.pixelColor(image.width() // 2, image.height() // 2)
+    assert dark.lightness() < 100
+
+
+def test_screenshot_without_a_sign_in_fails_with_exit_1(tmp_path: Path) -> None:
+    shot = tmp_path / "never.png"
+    done = run_app("--paths-root", str(tmp_path / "home"), "--bridge-url", "http://127.0.0.1:9",
+                   "--screenshot", str(shot), timeout=60)
+    assert done.returncode == 1
+    assert not shot.exists()
