@@ -8,6 +8,7 @@ the next summary shows them before the webhook arrives.
 from __future__ import annotations
 
 import calendar
+import json
 import time
 import uuid
 from collections.abc import Mapping, Sequence
@@ -67,7 +68,16 @@ def plan_view(price: Mapping[str, Any], product: Mapping[str, Any] | None, plans
 
 
 def features_of(product: Mapping[str, Any] | None) -> list[str]:
-    return [f["name"] for f in (product or {}).get("marketing_features") or [] if f.get("name")]
+    """The product's marketing features, else the list setup also keeps in its metadata."""
+    product = product or {}
+    names = [f["name"] for f in product.get("marketing_features") or [] if f.get("name")]
+    if names:
+        return names
+    try:
+        stored = json.loads((product.get("metadata") or {}).get("features") or "[]")
+    except ValueError:
+        return []
+    return [str(name) for name in stored] if isinstance(stored, list) else []
 
 
 def current_subscription(subscriptions: Sequence[Mapping[str, Any]]) -> dict | None:
@@ -271,6 +281,19 @@ def load_owner(session: Session, customer_id: str | None, plans: Mapping[str, st
     return view
 
 
+def overlay(view: OwnerBilling, objects: Sequence[Mapping[str, Any]]) -> OwnerBilling:
+    """The view with these fresher subscriptions and schedules in place of the stored copies."""
+    for obj in objects:
+        target = {"subscription": view.subscriptions, "subscription_schedule": view.schedules}.get(obj.get("object"))
+        if target is None:
+            continue
+        fresh = dict(obj)
+        target[:] = [fresh if o.get("id") == fresh.get("id") else o for o in target]
+        if not any(o.get("id") == fresh.get("id") for o in target):
+            target.append(fresh)
+    return view
+
+
 @dataclass
 class Billing:
     """One request's billing work for the signed-in owner."""
@@ -280,6 +303,7 @@ class Billing:
     settings: Settings
     owner: Owner
     bus: Publisher | None = None
+    written: list[dict] = field(default_factory=list)
 
     @property
     def customer_id(self) -> str | None:
@@ -445,6 +469,7 @@ class Billing:
 
     def change_plan(self, plan_key: str, proration_date: int) -> dict:
         now = self.now()
+        self.price_for(plan_key)
         if proration_date > now or now - proration_date > STALE_AFTER:
             raise conflict("stale_preview", "The price preview is out of date; preview the change again.")
         sub, item, current, new = self._change_context(plan_key)
@@ -454,8 +479,14 @@ class Billing:
             self._change_now(sub, item, new, proration_date)
         self.session.commit()
         self.publish(["summary", "invoices", "plans"])
-        return shape_summary(load_owner(self.session, self.customer_id, self.settings.plans),
-                             self.settings.plans, self.now())
+        view = overlay(load_owner(self.session, self.customer_id, self.settings.plans), self.written)
+        return shape_summary(view, self.settings.plans, self.now())
+
+    def _keep(self, obj: dict) -> None:
+        """Store a write's answer, and remember it: within the same second a webhook for an earlier
+        step may tie with it in the store, but this request's answer is built from what Stripe said."""
+        save_fetched(self.session, obj)
+        self.written.append(obj)
 
     def _release_schedule(self, sub: Mapping[str, Any], proration_date: int) -> None:
         schedule_id = ref(sub.get("schedule"))
@@ -466,7 +497,7 @@ class Billing:
         if schedule_id:
             released = self.gateway.release_subscription_schedule(
                 schedule_id, key=f"release:{schedule_id}:{proration_date}")
-            save_fetched(self.session, released)
+            self._keep(released)
 
     def _change_now(self, sub: dict, item: dict, new: dict, proration_date: int) -> None:
         self._release_schedule(sub, proration_date)
@@ -483,7 +514,7 @@ class Billing:
                 save_fetched(self.session, invoice)
                 self.session.commit()
             raise CardDeclined("The card was declined, so the plan was not changed.")
-        save_fetched(self.session, updated)
+        self._keep(updated)
 
     def _schedule_downgrade(self, sub: dict, item: dict, current: dict, new: dict, proration_date: int) -> None:
         key = f"downgrade:{sub['id']}:{new['id']}:{proration_date}"
@@ -511,4 +542,4 @@ class Billing:
              ]},
             key=key + ":phases",
         )
-        save_fetched(self.session, schedule)
+        self._keep(schedule)

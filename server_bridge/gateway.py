@@ -86,7 +86,8 @@ def _mapped_errors() -> Iterator[None]:
     except (stripe.APIConnectionError, stripe.RateLimitError) as exc:
         raise StripeUnavailable() from exc
     except stripe.StripeError as exc:
-        if (exc.http_status or 0) >= 500 or exc.http_status == 429:
+        if (exc.http_status or 0) >= 500 or exc.http_status in (409, 429):
+            # 409: the same idempotency key is still being worked on (or a lock timed out): transient.
             raise StripeUnavailable() from exc
         raise StripeRefused(exc.user_message or str(exc) or "Stripe refused the request.") from exc
 

@@ -8,6 +8,7 @@ again: only the webhook endpoint is replaced, since Stripe shows its secret only
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 
@@ -74,7 +75,7 @@ def ensure_prices(gateway: Gateway, run: str) -> dict[str, str]:
         if price is None:
             product = gateway.create_product(
                 {"name": spec.name, "marketing_features": [{"name": f} for f in spec.features],
-                 "metadata": {"app": APP_TAG, "plan": spec.key}},
+                 "metadata": {"app": APP_TAG, "plan": spec.key, "features": json.dumps(list(spec.features))}},
                 key=f"setup:{run}:product:{spec.key}",
             )
             price = gateway.create_price(

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from server_bridge import auth
 from server_bridge.stack import start_sandbox_stack
 
 TIMEOUT = 0.4
@@ -48,14 +49,19 @@ def test_one_stripe_error_is_retried_away(stack: Any, client_for: Callable[..., 
 
 
 def test_a_stripe_that_never_answers_is_a_503(stack: Any, client_for: Callable[..., httpx.Client]) -> None:
-    client = client_for(stack, "pro@demo.test")
+    """A first read for an owner the bridge has never synced needs Stripe; if Stripe hangs, a clear 503,
+    and nothing half-synced: the next read, with Stripe back, backfills."""
+    customer = stack._gateway.create_customer({"email": "late@demo.test"}, key="tests:late-owner")
+    with stack.app.state.sessions() as session:
+        auth.add_owner(session, "late@demo.test", "demo", customer_id=customer["id"])
+        session.commit()
+    client = client_for(stack, "late@demo.test")
     stack.sandbox.inject_fault("timeout", count=RETRIES + 1, delay=TIMEOUT * 3)
-    answer = client.post("/v1/billing/plan-change/preview", json={"plan": "starter"})
-    # a downgrade preview needs no Stripe call; an upgrade preview does
-    assert answer.status_code == 200
-    starter = client_for(stack, "starter@demo.test")
-    answer = starter.post("/v1/billing/plan-change/preview", json={"plan": "pro"})
+    answer = client.get("/v1/billing/summary")
     assert answer.status_code == 503 and answer.json()["error"]["code"] == "stripe_unavailable"
+    stack.sandbox.clear_faults()
+    summary = client.get("/v1/billing/summary")
+    assert summary.status_code == 200 and summary.json()["status"] == "none"
 
 
 def test_reads_keep_working_while_stripe_is_down(stack: Any, client_for: Callable[..., httpx.Client]) -> None:
