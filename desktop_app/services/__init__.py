@@ -1,25 +1,57 @@
-"""Qt-free services of the desktop app: bridge client, models, secrets, cache, downloads, formatting."""
+"""Qt-free services of the desktop app: bridge client, models, secrets, cache, downloads, formatting.
+
+Names are imported from their modules on first use (PEP 562), so showing the cached window does not
+pay for httpx or keyring before the first paint.
+"""
 
 from __future__ import annotations
 
-from .bridge import BridgeClient
-from .cache import Cache, CachedView, account_key
-from .config import Config
-from .csv_export import write_invoices_csv
-from .demo import DemoBridge, DemoBridgeError
-from .downloads import save_stream
-from .errors import (BridgeError, BridgeRefused, BridgeUnreachable, DownloadCancelled, NotSignedIn,
-                     UnexpectedResponse)
-from .formatting import age, day, money, status_words
-from .models import (Card, Invoice, InvoicePage, NextInvoice, PendingChange, Plan, PlanChangePreview, PreviewLine,
-                     SignIn, Summary)
-from .paths import Paths
-from .secrets import KeyringStore, MemoryStore, SecretStore, open_secret_store
+import importlib
+from typing import TYPE_CHECKING, Any
 
-__all__ = [
-    "BridgeClient", "BridgeError", "BridgeRefused", "BridgeUnreachable", "Cache", "CachedView", "Card", "Config",
-    "DemoBridge", "DemoBridgeError", "DownloadCancelled", "Invoice", "InvoicePage", "KeyringStore", "MemoryStore",
-    "NextInvoice", "NotSignedIn", "Paths", "PendingChange", "Plan", "PlanChangePreview", "PreviewLine",
-    "SecretStore", "SignIn", "Summary", "UnexpectedResponse", "account_key", "age", "day", "money",
-    "open_secret_store", "save_stream", "status_words", "write_invoices_csv",
-]
+_EXPORTS = {
+    "bridge": ["BridgeClient"],
+    "cache": ["Cache", "CachedView", "account_key"],
+    "config": ["Config"],
+    "csv_export": ["write_invoices_csv"],
+    "demo": ["DemoBridge", "DemoBridgeError"],
+    "downloads": ["save_stream"],
+    "errors": ["BridgeError", "BridgeRefused", "BridgeUnreachable", "DownloadCancelled", "NotSignedIn",
+               "UnexpectedResponse"],
+    "formatting": ["age", "day", "money", "status_words"],
+    "models": ["Card", "Invoice", "InvoicePage", "NextInvoice", "PendingChange", "Plan", "PlanChangePreview",
+               "PreviewLine", "SignIn", "Summary"],
+    "paths": ["Paths"],
+    "secrets": ["KeyringStore", "MemoryStore", "SecretStore", "open_secret_store"],
+}
+_WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+if TYPE_CHECKING:
+    from .bridge import BridgeClient
+    from .cache import Cache, CachedView, account_key
+    from .config import Config
+    from .csv_export import write_invoices_csv
+    from .demo import DemoBridge, DemoBridgeError
+    from .downloads import save_stream
+    from .errors import (BridgeError, BridgeRefused, BridgeUnreachable, DownloadCancelled, NotSignedIn,
+                         UnexpectedResponse)
+    from .formatting import age, day, money, status_words
+    from .models import (Card, Invoice, InvoicePage, NextInvoice, PendingChange, Plan, PlanChangePreview,
+                         PreviewLine, SignIn, Summary)
+    from .paths import Paths
+    from .secrets import KeyringStore, MemoryStore, SecretStore, open_secret_store

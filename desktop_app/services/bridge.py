@@ -9,6 +9,7 @@ worker threads at once: httpx.Client is, and the token is a single attribute.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import socket
 import threading
@@ -33,14 +34,14 @@ EVENTS_READ_TIMEOUT = 45.0
 ALL_TOPICS = ["summary", "plans", "invoices"]
 
 
-def _version() -> str:
+@functools.lru_cache(maxsize=1)
+def user_agent() -> str:
+    """"BillingManager/<version>", looked up on first use: reading package metadata is slow at start-up."""
     try:
-        return metadata.version("billing-manager")
+        version = metadata.version("billing-manager")
     except metadata.PackageNotFoundError:
-        return "0"
-
-
-USER_AGENT = f"BillingManager/{_version()}"
+        version = "0"
+    return f"BillingManager/{version}"
 
 
 def _reason(exc: Exception) -> str:
@@ -115,7 +116,7 @@ class BridgeClient:
         self.timeout = timeout
         self._host = urlsplit(self.base_url).netloc or self.base_url or "(no address)"
         self._http = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport,
-                                  headers={"User-Agent": USER_AGENT, "Accept": "application/json"})
+                                  headers={"User-Agent": user_agent(), "Accept": "application/json"})
 
     # ----- plumbing
     def _headers(self) -> dict[str, str]:

@@ -6,6 +6,7 @@ The UI passes the locale it gets from Qt; without one, the process locale (LC_AL
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from decimal import Decimal
 
 import babel
@@ -18,6 +19,7 @@ from .models import Summary
 FALLBACK_LOCALE = "en_US"
 
 
+@functools.lru_cache(maxsize=1)
 def default_locale() -> str:
     name = babel.default_locale(("LC_ALL", "LANG"))
     if not name or name.endswith("_POSIX") or name in {"C", "POSIX"}:
@@ -25,7 +27,9 @@ def default_locale() -> str:
     return name
 
 
+@functools.lru_cache(maxsize=64)
 def _locale(locale: str | None) -> Locale:
+    """Parsing a locale scans every locale name babel knows; a page of amounts would pay that per cell."""
     name = locale or default_locale()
     try:
         return Locale.parse(name.replace("-", "_"))

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import keyring
-import keyring.errors
-from keyring.backend import KeyringBackend
-from keyring.backends import chainer, fail
+if TYPE_CHECKING:  # keyring is imported on first use: it costs start-up time the cached window does not need
+    from keyring.backend import KeyringBackend
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +55,8 @@ class KeyringStore:
     back to memory for the rest of the run and says so through `persistent` and `description`."""
 
     def __init__(self, backend: KeyringBackend | None = None) -> None:
+        import keyring
+
         self._backend = backend or keyring.get_keyring()
         self._fallback: MemoryStore | None = None
         self.persistent = True
@@ -90,6 +90,8 @@ class KeyringStore:
             self._fail(exc).set(account, secret)
 
     def delete(self, account: str) -> None:
+        import keyring.errors
+
         if self._fallback is not None:
             self._fallback.delete(account)
         try:
@@ -110,6 +112,8 @@ def _backend_name(backend: KeyringBackend) -> str:
 def is_real_keyring(backend: KeyringBackend) -> bool:
     """False for keyring's "fail" backend, an empty chainer and anything below priority 1
     (which is where keyring ranks insecure backends such as plaintext files)."""
+    from keyring.backends import chainer, fail
+
     if isinstance(backend, fail.Keyring):
         return False
     if isinstance(backend, chainer.ChainerBackend) and not backend.backends:
@@ -122,6 +126,8 @@ def is_real_keyring(backend: KeyringBackend) -> bool:
 
 def open_secret_store() -> SecretStore:
     try:
+        import keyring
+
         backend = keyring.get_keyring()
     except Exception as exc:
         log.warning("no keyring: %s", exc)

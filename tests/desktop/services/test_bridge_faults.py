@@ -13,7 +13,7 @@ import pytest
 
 from desktop_app.services import (BridgeClient, BridgeRefused, BridgeUnreachable, DownloadCancelled, Invoice,
                                   NotSignedIn, UnexpectedResponse)
-from desktop_app.services.bridge import USER_AGENT, filename_from
+from desktop_app.services.bridge import filename_from, user_agent
 from tests.desktop.services import samples
 from tests.desktop.services.fake_server import FakeServer, answer, fake_server, send
 
@@ -57,8 +57,8 @@ def test_requests_carry_token_and_user_agent(server: FakeServer, client: BridgeC
     server.routes["/v1/billing/summary"] = answer(200, samples.summary())
     assert client.summary().status == "active"
     _, _, headers, _ = server.requests[-1]
-    assert headers["Authorization"] == "Bearer tok" and headers["User-Agent"] == USER_AGENT
-    assert USER_AGENT.startswith("BillingManager/")
+    assert headers["Authorization"] == "Bearer tok" and headers["User-Agent"] == user_agent()
+    assert user_agent().startswith("BillingManager/")
 
 
 def test_html_instead_of_json_is_unexpected_response(server: FakeServer, client: BridgeClient) -> None:
