@@ -36,6 +36,28 @@ def test_portal_cancel_shows_cancels_on_and_keep_my_plan(fresh_window, browser: 
     qtbot.waitUntil(lambda: not parts.account.waiting, timeout=5_000)
     assert not window.hosted.poll_timer.isActive() and not window.waiting_banner.isVisible()
 
+    browser.plan.append(("renew", {}))
+    qtbot.mouseClick(window.overview.warning_buttons["Keep my plan"], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(browser.results) == 2, timeout=20_000)
+    assert browser.results[1].status_code == 200
+    qtbot.waitUntil(lambda: "Keep my plan" not in window.overview.warning_buttons, timeout=20_000)
+    assert "Active" in texts(window.overview)
+
+
+def test_waiting_for_stripe_gives_up_after_the_time_limit(open_window, browser: Browser, qtbot) -> None:
+    parts = open_window.signed_in("pro@demo.test")
+    window = parts.window
+    qtbot.mouseClick(button(window.overview, "Manage subscription"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(browser.visited), timeout=20_000)
+    assert parts.account.waiting and window.waiting_banner.isVisible()
+    assert window.status_label.text() == "Waiting for Stripe…"
+    assert window.hosted.poll_timer.isActive() and window.hosted.listener.running
+    window.hosted.clock = lambda: float("inf")     # ten minutes later, the owner never finished
+    qtbot.waitUntil(lambda: not parts.account.waiting, timeout=10_000)
+    assert not window.hosted.poll_timer.isActive() and not window.waiting_banner.isVisible()
+    qtbot.waitUntil(lambda: not window.hosted.listener.running, timeout=5_000)
+    assert window.status_label.text().startswith("Updated")
+
 
 def test_update_card_opens_the_payment_method_flow(fresh_window, browser: Browser, qtbot) -> None:
     parts = fresh_window.signed_in("starter@demo.test")
