@@ -140,3 +140,48 @@ def test_serve_sandbox_writes_the_ready_file_serves_and_stops_on_sigterm(tmp_pat
         if process.poll() is None:
             process.kill()
             process.communicate()
+
+
+def test_stripe_setup_then_sync_against_the_sandbox(env: str, capsys: pytest.CaptureFixture[str],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from server_bridge import store
+    from server_bridge.sandbox import Sandbox, create_sandbox_app
+    from server_bridge.serving import ThreadedServer
+
+    sandbox = Sandbox()
+    with ThreadedServer(create_sandbox_app(sandbox)) as server:
+        sandbox.base_url = server.url
+        try:
+            monkeypatch.setenv("BRIDGE_STRIPE_SECRET_KEY", sandbox.api_key)
+            monkeypatch.setenv("BRIDGE_STRIPE_API_BASE", server.url)
+            monkeypatch.setenv("BRIDGE_PUBLIC_URL", "https://billing.example.com")
+            code, out, _ = run(capsys, "stripe", "setup")
+            assert code == 0
+            lines = dict(line.split("=", 1) for line in out.splitlines() if line.startswith("BRIDGE_"))
+            plans = json.loads(lines["BRIDGE_PLANS"].strip("'"))
+            assert set(plans) == {"starter", "pro"}
+            assert lines["BRIDGE_WEBHOOK_SECRETS"].startswith("whsec_")
+            endpoints = sandbox.list("webhook_endpoint")
+            assert [e["url"] for e in endpoints if not e.get("deleted")] == [
+                "https://billing.example.com/v1/webhooks/stripe"]
+
+            customers = sandbox.seed_demo_owners(plans)
+            assert run(capsys, "users", "add", "pro@demo.test", "--customer", customers["pro@demo.test"],
+                       "--password", "x")[0] == 0
+            code, out, _ = run(capsys, "sync")
+            assert code == 0 and "Synced 1" in out
+            engine = db.make_engine(env)
+            try:
+                with db.make_sessions(engine)() as session:
+                    invoices = store.list_objects(session, "invoice", customer_id=customers["pro@demo.test"])
+                    assert len(invoices) >= 12
+                    assert store.list_objects(session, "invoice", customer_id=customers["new@demo.test"]) == []
+            finally:
+                engine.dispose()
+        finally:
+            sandbox.close()
+
+
+def test_stripe_setup_needs_the_secret_key(env: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "stripe", "setup")
+    assert code == 2 and "BRIDGE_STRIPE_SECRET_KEY is not set" in err
