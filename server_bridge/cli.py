@@ -218,7 +218,7 @@ def sync() -> int:
     engine = db.make_engine(settings.database_url)
     gateway = Gateway(settings)
     try:
-        count = sync_all(db.make_sessions(engine), gateway)
+        count = sync_all(db.make_sessions(engine), gateway, plans=settings.plans)
     finally:
         gateway.close()
         engine.dispose()

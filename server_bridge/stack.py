@@ -104,7 +104,7 @@ def start_sandbox_stack(
         app = create_app(settings, gateway=gateway)
         customers = sandbox.seed_demo_owners(settings.plans)
         _sign_up_demo_owners(app, customers)
-        sync.sync_all(app.state.sessions, gateway)
+        sync.sync_all(app.state.sessions, gateway, plans=settings.plans)
 
         bridge_server.app = app
         bridge_server.start()
