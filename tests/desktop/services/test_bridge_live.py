@@ -41,6 +41,24 @@ def test_sign_in_and_me(owner: Owner) -> None:
     assert me["email"] == "pro@demo.test" and me["device"] == "pytest" and me["has_subscription"] is True
 
 
+def test_one_client_shared_by_worker_threads(owner: Owner) -> None:
+    client = owner("pro@demo.test")
+    results: list[object] = []
+
+    def work() -> None:
+        try:
+            results.append((client.summary().plan.key, len(client.invoices(limit=3).invoices)))  # type: ignore[union-attr]
+        except BaseException as exc:  # noqa: BLE001
+            results.append(exc)
+
+    workers = [threading.Thread(target=work) for _ in range(8)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(30)
+    assert results == [("pro", 3)] * 8
+
+
 def test_wrong_password(demo_bridge: RunningBridge) -> None:
     with BridgeClient(demo_bridge.url) as client:
         with pytest.raises(BridgeRefused) as err:
