@@ -161,8 +161,9 @@ class BillingMixin(CatalogMixin):
                                         True))
             if charge:
                 new_item = {**item, "quantity": quantity}
+                times = f"{quantity} × " if quantity > 1 else ""
                 lines.append(self._line(invoice_id, sub, new_item, new_price, charge, at, end,
-                                        f"Remaining time on {quantity} × {self._product_name(new_price)} "
+                                        f"Remaining time on {times}{self._product_name(new_price)} "
                                         f"after {day_text(at)}", True))
         return lines
 

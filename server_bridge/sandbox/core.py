@@ -126,10 +126,22 @@ class SandboxState:
     def render(self, obj: dict[str, Any], expand: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
         """The object as the API answers it: every SDK field present, expansions applied."""
         with self.lock:
-            out = public(obj)
+            out = self._links(public(obj))
             for path in expand:
                 out = self._expand(out, path.split("."))
             return complete(out)
+
+    def _links(self, out: dict[str, Any]) -> dict[str, Any]:
+        """Hosted page links built from the current base URL (it may be set after objects exist)."""
+        kind, obj_id = out.get("object"), out.get("id")
+        if kind == "invoice" and out.get("hosted_invoice_url"):
+            out["hosted_invoice_url"] = f"{self.base_url}/i/{obj_id}"
+            out["invoice_pdf"] = f"{self.base_url}/i/{obj_id}/pdf"
+        elif kind == "billing_portal.session":
+            out["url"] = f"{self.base_url}/p/session/{obj_id}"
+        elif kind == "checkout.session" and out.get("url"):
+            out["url"] = f"{self.base_url}/c/pay/{obj_id}"
+        return out
 
     def _expand(self, value: Any, path: list[str]) -> Any:
         if not path or not isinstance(value, dict):
@@ -149,7 +161,7 @@ class SandboxState:
             kind = kind_of_id(target)
             stored = self._objects.get(kind or "", {}).get(target)
             if stored is not None:
-                target = public(stored)
+                target = self._links(public(stored))
         elif isinstance(target, list):
             return {**value, head: [self._expand_id(t, rest) for t in target]}
         return {**value, head: self._expand(target, rest)}
@@ -157,7 +169,7 @@ class SandboxState:
     def _expand_id(self, target: Any, rest: list[str]) -> Any:
         if isinstance(target, str):
             stored = self._objects.get(kind_of_id(target) or "", {}).get(target)
-            target = public(stored) if stored is not None else target
+            target = self._links(public(stored)) if stored is not None else target
         return self._expand(target, rest)
 
     # pages-facing reads --------------------------------------------------------------------
