@@ -51,6 +51,7 @@ class PagesSandbox(Protocol):
     def checkout_complete(self, session_id: str, *, email: str, number: str, exp_month: int, exp_year: int,
                           cvc: str, name: str = "") -> str: ...
     def invoice_pdf(self, invoice_id: str) -> bytes: ...
+    def checkout_line_items(self, session_id: str) -> list[dict]: ...
 
 
 def e(value: object) -> str:
@@ -410,10 +411,8 @@ def _load_checkout(sandbox: PagesSandbox, session_id: str) -> dict:
 
 def _checkout_items(sandbox: PagesSandbox, session: Mapping[str, Any]) -> list[tuple[str, str, int | None]]:
     """(name, price words, amount) per line item."""
-    reader = getattr(sandbox, "checkout_line_items", None)
-    entries = reader(session["id"]) if reader else (_get(session, "line_items", "data") or [])
     items = []
-    for item in entries:
+    for item in sandbox.checkout_line_items(session["id"]):
         price = _read(sandbox, "price", item.get("price"))
         name = _plan_name(sandbox, price, fallback=item.get("description") or "Plan")
         amount = item.get("amount_total")
