@@ -18,11 +18,11 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from pydantic import SecretStr
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
-from server_bridge import store, webhooks
+from server_bridge import db, store, webhooks
 from server_bridge.app import create_app
-from server_bridge.models import WebhookEvent
+from server_bridge.models import StripeObject, WebhookEvent
 from server_bridge.serving import ThreadedServer
 from server_bridge.settings import Settings
 
@@ -87,10 +87,31 @@ def hook_bridge(database_url: str, data_dir: Path, **overrides: Any) -> Iterator
 
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[HookBridge]:
+    """One bridge per database for this module; `bridge` empties its tables for each test."""
+    from tests.bridge.conftest import postgres_database
+
+    folder = tmp_path_factory.mktemp(f"webhooks-{request.param}")
+    if request.param == "sqlite":
+        url = f"sqlite:///{folder / 'bridge.db'}"
+        db.upgrade(url)
+        with hook_bridge(url, folder) as started:
+            yield started
+        return
+    with postgres_database() as url:
+        db.upgrade(url)
+        with hook_bridge(url, folder) as started:
+            yield started
+
+
 @pytest.fixture
-def bridge(db_url: str, tmp_path: Path) -> Iterator[HookBridge]:
-    with hook_bridge(db_url, tmp_path) as started:
-        yield started
+def bridge(served: HookBridge) -> HookBridge:
+    with served.app.state.sessions() as session:
+        session.execute(delete(StripeObject))
+        session.execute(delete(WebhookEvent))
+        session.commit()
+    return served
 
 
 def stored(bridge: HookBridge, kind: str, obj_id: str) -> dict[str, Any] | None:
