@@ -1,4 +1,7 @@
-"""Hosted Stripe pages (portal, checkout) opened from the app and completed in a test 'browser'."""
+"""Hosted Stripe pages (portal, checkout) opened from the app and completed in a test 'browser'.
+
+One bridge for the module: each test changes a different demo owner (pro cancels and renews, starter
+updates the card, new subscribes)."""
 
 from __future__ import annotations
 
@@ -20,8 +23,8 @@ def browser() -> Iterator[Browser]:
     installed.uninstall()
 
 
-def test_portal_cancel_shows_cancels_on_and_keep_my_plan(fresh_window, browser: Browser, qtbot) -> None:
-    parts = fresh_window.signed_in("pro@demo.test")
+def test_portal_cancel_shows_cancels_on_and_keep_my_plan(open_window, browser: Browser, qtbot) -> None:
+    parts = open_window.signed_in("pro@demo.test")
     window = parts.window
     waiting_seen: list[str] = []
     window.hosted.opened.connect(lambda _: waiting_seen.append(window.status_label.text()))
@@ -59,8 +62,8 @@ def test_waiting_for_stripe_gives_up_after_the_time_limit(open_window, browser: 
     assert window.status_label.text().startswith("Updated")
 
 
-def test_update_card_opens_the_payment_method_flow(fresh_window, browser: Browser, qtbot) -> None:
-    parts = fresh_window.signed_in("starter@demo.test")
+def test_update_card_opens_the_payment_method_flow(open_window, browser: Browser, qtbot) -> None:
+    parts = open_window.signed_in("starter@demo.test")
     overview = parts.window.overview
     browser.plan.append(("update-card", CARD))
     qtbot.mouseClick(overview.warning_buttons["Update card"], Qt.MouseButton.LeftButton)
@@ -69,8 +72,8 @@ def test_update_card_opens_the_payment_method_flow(fresh_window, browser: Browse
     assert "•••• 4242" in texts(overview)
 
 
-def test_checkout_for_a_new_owner_ends_with_an_active_plan(fresh_window, browser: Browser, qtbot) -> None:
-    parts = fresh_window.signed_in("new@demo.test")
+def test_checkout_for_a_new_owner_ends_with_an_active_plan(open_window, browser: Browser, qtbot) -> None:
+    parts = open_window.signed_in("new@demo.test")
     window = parts.window
     qtbot.mouseClick(button(window.overview, "Choose a plan"), Qt.MouseButton.LeftButton)
     browser.plan.append(("pay", {**CARD, "name": "New Owner"}))
