@@ -92,9 +92,12 @@ class CatalogMixin(SandboxState):
             if emit:
                 self._emit("customer.created", customer)
             pm_id = params.get("payment_method")
-            if pm_id:
-                self._attach(self._payment_method(pm_id, "payment_method"), customer, emit=emit)
             default = (params.get("invoice_settings") or {}).get("default_payment_method")
+            if pm_id:
+                pm = self._payment_method(pm_id, "payment_method")
+                self._attach(pm, customer, emit=emit)
+                if default == pm_id:
+                    default = pm["id"]
             if default:
                 self.update_customer(customer["id"], {"invoice_settings": {"default_payment_method": default}},
                                      emit=emit)
@@ -366,9 +369,9 @@ class CatalogMixin(SandboxState):
             return pm
 
     def list_payment_methods(self, params: dict[str, Any], customer_id: str | None = None) -> list[dict[str, Any]]:
-        customer_id = customer_id or params.get("customer")
-        if customer_id:
-            self._find("customer", customer_id, "customer" if not params.get("_in_path") else None)
+        """Cards, optionally of one customer (from the path, or the `customer` param)."""
+        if customer_id is None and params.get("customer"):
+            customer_id = self._find("customer", params["customer"], "customer")["id"]
         kind = params.get("type")
         return [pm for pm in self._all("payment_method")
                 if (not customer_id or pm.get("customer") == customer_id) and (not kind or pm["type"] == kind)]

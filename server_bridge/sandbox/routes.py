@@ -97,7 +97,7 @@ def _products(sb: Sandbox, p: dict[str, Any]) -> Page:
 
 def _customer_payment_methods(sb: Sandbox, p: dict[str, Any], customer_id: str) -> Page:
     sb._find("customer", customer_id)
-    return Page("payment_method", sb.list_payment_methods({**p, "_in_path": True}, customer_id),
+    return Page("payment_method", sb.list_payment_methods(p, customer_id),
                 f"/v1/customers/{customer_id}/payment_methods")
 
 

@@ -184,6 +184,17 @@ class SessionsMixin(BillingMixin):
                     before = copy.deepcopy(sub)
                     sub["default_payment_method"] = pm["id"]
                     self._sub_changed(sub, before)
+            self._retry_with(customer, pm)
+
+    def _retry_with(self, customer: dict[str, Any], pm: dict[str, Any]) -> None:
+        """A new card pays the bills that failed (as the portal does): a past-due plan comes back."""
+        for invoice in list(self._all("invoice")):
+            if invoice["customer"] == customer["id"] and invoice["status"] == "open":
+                sub = self._invoice_subscription(invoice)
+                if sub is None or sub["status"] not in ("past_due", "unpaid", "incomplete"):
+                    continue
+                if self._attempt(invoice, pm) is None:
+                    self._after_payment(sub, invoice)
 
     def portal_cancel(self, session_id: str, *, reason: str, comment: str = "") -> None:
         """Cancel at the end of the period, with the owner's reason."""

@@ -105,3 +105,15 @@ def test_checkout_expire_and_bad_params(client: stripe.StripeClient) -> None:
     with pytest.raises(stripe.InvalidRequestError) as caught:
         client.v1.checkout.sessions.create({"mode": "subscription", "success_url": "http://127.0.0.1:1/ok"})
     assert caught.value.param == "line_items"
+
+
+def test_new_card_in_the_portal_pays_the_failed_bill(sandbox: Sandbox, client: stripe.StripeClient) -> None:
+    prices = plan_prices(client)
+    owners = sandbox.seed_demo_owners(prices)
+    customer_id = owners["pastdue@demo.test"]
+    session = client.v1.billing_portal.sessions.create({"customer": customer_id})
+    sandbox.portal_update_card(session.id, number="4242424242424242", exp_month=3, exp_year=2040, cvc="123")
+    sub = client.v1.subscriptions.list({"customer": customer_id}).data[0]
+    assert sub.status == "active"
+    latest = client.v1.invoices.retrieve(sub.latest_invoice)
+    assert (latest.status, latest.attempt_count) == ("paid", 2)
