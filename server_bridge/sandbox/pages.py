@@ -291,7 +291,13 @@ def _plan_section(sandbox: PagesSandbox, portal: _Portal, sid: str, values: Mapp
         when = f'<p id="renewal">Renews on {e(day(period_end))}</p>'
     warning = ""
     if sub.get("status") in ("past_due", "unpaid"):
-        warning = _notice("bad", "Your last payment failed. Update your card so the next attempt succeeds.")
+        unpaid = _read(sandbox, "invoice", sub.get("latest_invoice")) or {}
+        retry = unpaid.get("next_payment_attempt") if unpaid.get("status") == "open" else None
+        owed = f" of {money(unpaid.get('amount_remaining', unpaid.get('amount_due')), unpaid.get('currency'))}" \
+            if unpaid.get("status") == "open" else ""
+        then = f" We will try again on {day(retry)}." if retry else ""
+        warning = _notice("bad", f"Your last payment{owed} failed.{then} Update your card so it goes through.",
+                          element_id="payment-failed")
     html_parts = [f'<section class="card" id="plan"><h2>Current plan</h2>{warning}',
                   f'<div class="row"><div><span class="big" id="plan-name">{e(name)}</span> {_status_badge(sub)}</div>',
                   f'<div class="big" id="price">{e(_price_words(price))}</div></div>', f'<div class="muted">{when}</div>']

@@ -416,7 +416,7 @@ def test_a_failed_renewal_shows_past_due_and_an_open_invoice(world: World) -> No
 
     page = world.page(world.portal(customer))
 
-    assert "Past due" in page.text and "last payment failed" in page.text
+    assert "Past due" in page.text and "last payment of $25.00 failed" in page.text
     assert "\u2022\u2022\u2022\u2022 0341" in page.text and "Open" in page.text
     unpaid = world.stripe.v1.invoices.list({"customer": customer, "status": "open"}).data[0]
     invoice_page = world.page(unpaid.hosted_invoice_url)
@@ -434,3 +434,15 @@ def test_an_expired_checkout_answers_410(world: World) -> None:
     response = world.http.post(urlsplit(url).path, data={"email": "ada@example.com", **GOOD})
     assert response.status_code == 410 and "expired" in Page(response.text).text
     assert world.live_subscription(customer) is None
+
+
+def test_each_demo_owner_sees_their_own_situation(world: World) -> None:
+    owners = world.sandbox.seed_demo_owners(world.prices)
+    pages = {email.split("@")[0]: world.page(world.portal(customer)) for email, customer in owners.items()}
+
+    assert "Pro" in pages["pro"].text and "Renews on" in pages["pro"].text
+    assert sum(1 for href in pages["pro"].hrefs if href.endswith("/pdf")) >= 12
+    assert "expires before your next bill" in pages["starter"].text and "card-warning" in pages["starter"].ids
+    assert "Past due" in pages["pastdue"].text and "payment-failed" in pages["pastdue"].ids
+    assert "You have no active plan" in pages["new"].text and "No invoices yet" in pages["new"].text
+    assert "cancel" not in pages["new"].forms
