@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -17,12 +18,22 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
+SOURCE_ROOT = Path(__file__).resolve().parents[2]
 READY_FILE = "bridge-ready.json"
 LOG_FILE = "bridge.log"
 
 
 class DemoBridgeError(RuntimeError):
     """The demo bridge did not start; the message carries the end of its log."""
+
+
+def demo_environment() -> dict[str, str]:
+    """This process's environment without BRIDGE_* settings (a demo must never reach a real database or
+    Stripe account configured for a real bridge), with the source tree importable when run from a checkout."""
+    env = {k: v for k, v in os.environ.items() if not k.upper().startswith("BRIDGE_")}
+    if (SOURCE_ROOT / "server_bridge").is_dir():
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SOURCE_ROOT), env.get("PYTHONPATH", "")]))
+    return env
 
 
 class DemoBridge:
@@ -33,7 +44,7 @@ class DemoBridge:
         self.ready_file = self.data_dir / READY_FILE
         self.log_path = self.data_dir / LOG_FILE
         self.python = python
-        self.env = dict(env) if env is not None else None
+        self.env = dict(env) if env is not None else demo_environment()
         self.bridge_url = ""
         self.sandbox_url = ""
         self.process: subprocess.Popen[bytes] | None = None

@@ -71,3 +71,18 @@ def test_own_temporary_folder_is_removed(tmp_path: Path) -> None:
         bridge.start(timeout=20)
     bridge.stop()
     assert not bridge.data_dir.exists()
+
+
+def test_the_demo_never_sees_a_real_bridges_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BRIDGE_DATABASE_URL", "postgresql://production/billing")
+    monkeypatch.setenv("BRIDGE_STRIPE_SECRET_KEY", "sk_live_real")
+    python = stand_in(tmp_path, (
+        "leaked = sorted(k for k in os.environ if k.startswith('BRIDGE_'))\n"
+        "open(ready, 'w').write(json.dumps({'bridge_url': 'http://x', 'sandbox_url': repr(leaked), 'pid': 1}))\n"
+        "time.sleep(60)\n"))
+    bridge = DemoBridge(tmp_path / "data", python=python)
+    try:
+        bridge.start(timeout=20)
+        assert bridge.sandbox_url == "[]"
+    finally:
+        bridge.stop()
