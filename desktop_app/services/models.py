@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from .errors import UnexpectedResponse
 
-T = TypeVar("T")
 _MISSING = object()
 
 

@@ -15,7 +15,7 @@ from desktop_app.services import (BridgeClient, BridgeRefused, BridgeUnreachable
                                   NotSignedIn, UnexpectedResponse)
 from desktop_app.services.bridge import filename_from, user_agent
 from tests.desktop.services import samples
-from tests.desktop.services.fake_server import FakeServer, answer, fake_server, send
+from tests.desktop.services.fake_server import FakeServer, answer, fake_server
 
 PDF = b"%PDF-1.4\n" + b"x" * 50_000
 
