@@ -11,7 +11,8 @@ from __future__ import annotations
 import copy
 from typing import Any, Callable
 
-from server_bridge.sandbox.billing import INCOMPLETE_EXPIRES, MAX_RETRIES, next_period_end
+from server_bridge.sandbox.billing import INCOMPLETE_EXPIRES
+from server_bridge.sandbox.invoices import MAX_RETRIES, next_period_end
 from server_bridge.sandbox.schedules import SchedulesMixin
 
 

@@ -6,7 +6,8 @@ import copy
 from typing import Any
 
 from server_bridge.sandbox import errors
-from server_bridge.sandbox.billing import LIVE, PRORATION, next_period_end
+from server_bridge.sandbox.billing import LIVE, PRORATION
+from server_bridge.sandbox.invoices import next_period_end
 from server_bridge.sandbox.core import diff, public
 from server_bridge.sandbox.params import as_int, as_list, choice, merge_metadata
 from server_bridge.sandbox.sessions import SessionsMixin

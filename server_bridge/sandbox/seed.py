@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any, Mapping
 
-from server_bridge.sandbox.billing import DAY, RETRY_AFTER, add_months
+from server_bridge.sandbox.invoices import DAY, RETRY_AFTER, add_months
 
 if TYPE_CHECKING:
     from server_bridge.sandbox.state import Sandbox
