@@ -9,18 +9,20 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from PySide6.QtCore import QThreadPool, QTimer
 from PySide6.QtWidgets import QApplication
 
-from .services import (BridgeClient, Cache, Config, DemoBridge, MemoryStore, Paths, SecretStore,
-                       open_secret_store)
+from .services import Cache, Config, DemoBridge, MemoryStore, Paths, SecretStore, open_secret_store
 from .ui import errors, theme
 from .ui.account import Account
 from .ui.main_window import PAGES, MainWindow
 from .ui.session import Session
 from .ui.worker import WorkerPool
+
+if TYPE_CHECKING:
+    from .services import BridgeClient
 
 log = logging.getLogger(__name__)
 DEMO_PASSWORD = "demo"
@@ -58,11 +60,17 @@ def build(paths: Paths, store: SecretStore, *, bridge_url: str = "", config: Con
     if bridge_url:
         config.bridge_url = bridge_url.rstrip("/")
     session = Session(paths=paths, config=config, store=store, cache=Cache(paths.cache_dir),
-                      make_client=lambda url, token: BridgeClient(url, token=token))
+                      make_client=make_client)
     pool = WorkerPool()
     account = Account(session.cache, pool=pool, page_size=page_size, retry_delays=retry_delays)
     window = MainWindow(session, account, pool)
     return Parts(session, account, pool, window)
+
+
+def make_client(url: str, token: str | None) -> BridgeClient:
+    """Called on a worker thread, so httpx loads there, after the cached view is on screen."""
+    from .services import BridgeClient
+    return BridgeClient(url, token=token)
 
 
 def demo_sign_in(session: Session, demo: DemoBridge, email: str) -> Callable[[], bool]:

@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from PySide6.QtCore import QLocale, QObject, QTimer, Signal
 
-from ..services import (BridgeClient, BridgeUnreachable, Cache, CachedView, Invoice, NotSignedIn, Plan, Summary, day,
-                       money)
+from ..services import BridgeUnreachable, Cache, CachedView, Invoice, NotSignedIn, Plan, Summary, day, money
 from .errors import describe, report
 from .worker import WorkerPool
+
+if TYPE_CHECKING:  # the client (and httpx) load off the GUI thread, after the cache is on screen
+    from ..services import BridgeClient
 
 log = logging.getLogger(__name__)
 

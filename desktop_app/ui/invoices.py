@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from PySide6.QtCore import QModelIndex, QObject, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView, QProgressBar,
                                QPushButton, QTableView, QVBoxLayout, QWidget)
 
-from ..services import BridgeClient, DownloadCancelled, Invoice, write_invoices_csv
+from ..services import DownloadCancelled, Invoice, write_invoices_csv
 from . import theme
 from .account import Account
 from .errors import report
 from .invoice_model import InvoiceModel
 from .widgets import muted, title
+
+if TYPE_CHECKING:
+    from ..services import BridgeClient
 
 STEPS = 1000  # progress steps per invoice
 

@@ -6,13 +6,16 @@ app.py builds it with the services; windows and dialogs only call it.
 from __future__ import annotations
 
 import logging
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from ..services import BridgeClient, BridgeError, Cache, Config, Paths, SecretStore, SignIn, account_key
+from ..services import BridgeError, Cache, Config, Paths, SecretStore, SignIn, account_key
+
+if TYPE_CHECKING:
+    from ..services import BridgeClient
 
 log = logging.getLogger(__name__)
 
-ClientFactory = Callable[[str, "str | None"], BridgeClient]
+ClientFactory = Callable[[str, "str | None"], "BridgeClient"]
 
 
 class Session:
