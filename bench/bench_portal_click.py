@@ -105,8 +105,10 @@ def main() -> int:
     print(f"GET /v1/me round trip          {ms(me)}")
     print(f"portal_url() alone             {ms(direct)}")
     print(f"click -> browser gets the URL  {ms(click)}")
+    overhead = (statistics.median(click) - statistics.median(direct)) * 1000
     print(f"ratio click / round trip       {ratio:.2f}x  (portal_url alone: "
           f"{statistics.median(direct) / statistics.median(me):.2f}x; {args.rounds} rounds)")
+    print(f"the UI's share of the click    {overhead:.2f} ms (worker pool, GUI-thread callback, openUrl)")
     return 0
 
 
