@@ -1,5 +1,6 @@
 """The invoice list as CSV for the owner's bookkeeping: plain amounts (not locale-formatted) so a
-spreadsheet can sum them, ISO dates, UTF-8 with a BOM so Excel reads the file correctly."""
+spreadsheet can sum them, ISO dates in the owner's time zone (as the invoice table shows them), UTF-8 with
+a BOM so Excel reads the file correctly."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ HEADER = ["Number", "Date", "Period start", "Period end", "Status", "Total", "Am
 
 
 def _date(ts: int | None) -> str:
-    return dt.datetime.fromtimestamp(ts, dt.timezone.utc).date().isoformat() if ts else ""
+    return dt.datetime.fromtimestamp(ts).date().isoformat() if ts else ""
 
 
 def _amount(amount: int, currency: str) -> str:

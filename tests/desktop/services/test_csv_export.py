@@ -1,11 +1,16 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from pathlib import Path
 
 from desktop_app.services import Invoice, write_invoices_csv
 from desktop_app.services.csv_export import HEADER
 from tests.desktop.services import samples
+
+
+def local(y: int, m: int, d: int) -> int:
+    return int(dt.datetime(y, m, d, 12).timestamp())
 
 
 def read(path: Path) -> list[list[str]]:
@@ -14,8 +19,8 @@ def read(path: Path) -> list[list[str]]:
 
 
 def test_header_and_rows(tmp_path: Path) -> None:
-    invoices = [Invoice.from_json(samples.invoice(1, created=1767225600, period_start=1767225600,
-                                                  period_end=1769904000)),
+    jan, feb = local(2026, 1, 1), local(2026, 2, 1)
+    invoices = [Invoice.from_json(samples.invoice(1, created=jan, period_start=jan, period_end=feb)),
                 Invoice.from_json(samples.invoice(2, currency="jpy", total=2500, amount_due=2500, amount_paid=0,
                                                   status="open"))]
     path = tmp_path / "invoices.csv"
