@@ -625,8 +625,10 @@ def make_router(sandbox: PagesSandbox) -> APIRouter:
         except CardError as exc:
             return _checkout_page(sandbox, session, status=402, error=exc.message, values=values)
         except StripeError as exc:
-            if exc.status == 404:
-                return _error_page(_not_found())
+            try:
+                session = _load_checkout(sandbox, session_id)  # paid or expired meanwhile: say so
+            except _PageError as error:
+                return _error_page(error)
             return _checkout_page(sandbox, session, status=400, error=exc.message, values=values)
         except ValueError as exc:
             return _checkout_page(sandbox, session, status=400, error=str(exc), values=values)

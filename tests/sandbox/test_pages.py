@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
@@ -446,3 +447,20 @@ def test_each_demo_owner_sees_their_own_situation(world: World) -> None:
     assert "Past due" in pages["pastdue"].text and "payment-failed" in pages["pastdue"].ids
     assert "You have no active plan" in pages["new"].text and "No invoices yet" in pages["new"].text
     assert "cancel" not in pages["new"].forms
+
+
+def test_paying_twice_at_once_starts_one_subscription(world: World) -> None:
+    customer = world.owner(None)
+    _, url = world.checkout(customer)
+    path = urlsplit(url).path
+    form = {"email": "ada@example.com", **GOOD}
+
+    def pay() -> int:
+        with httpx.Client(base_url=world.url, follow_redirects=False, timeout=10) as http:
+            return http.post(path, data=form).status_code
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        statuses = sorted(pool.map(lambda _: pay(), range(2)))
+
+    assert statuses == [303, 410]
+    assert len(world.stripe.v1.subscriptions.list({"customer": customer, "status": "all"}).data) == 1
