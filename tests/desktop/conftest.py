@@ -3,6 +3,7 @@ separate process (`billing-bridge serve --sandbox`) on free ports, in a temporar
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,13 +51,15 @@ def fresh_bridge(tmp_path: Path) -> Iterator[RunningBridge]:
 
 @pytest.fixture
 def client_for() -> Iterator[Callable[[RunningBridge, str], BridgeClient]]:
-    """`client_for(bridge, "pro@demo.test")` -> a BridgeClient signed in as that demo owner (closed afterwards)."""
+    """`client_for(bridge, "pro@demo.test")` -> a BridgeClient signed in as that demo owner (closed afterwards).
+
+    Each gets a device name of its own: signing in again on the same device revokes that device's token."""
     clients: list[BridgeClient] = []
 
-    def make(bridge: RunningBridge, email: str, device: str = "pytest") -> BridgeClient:
+    def make(bridge: RunningBridge, email: str, device: str | None = None) -> BridgeClient:
         client = BridgeClient(bridge.url)
         clients.append(client)
-        client.login(email, DEMO_PASSWORD, device)
+        client.login(email, DEMO_PASSWORD, device or f"pytest-{uuid.uuid4().hex[:8]}")
         return client
 
     yield make
