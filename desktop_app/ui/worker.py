@@ -11,6 +11,8 @@ from typing import Any, Callable, Generic, TypeVar
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
+from .errors import report
+
 T = TypeVar("T")
 
 
@@ -69,7 +71,6 @@ class Task(QRunnable, Generic[T]):
         elif self._on_error is not None:
             self._on_error(exc)
         else:
-            from .errors import report
             report(exc)
 
 

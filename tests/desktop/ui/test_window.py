@@ -26,6 +26,18 @@ def test_pro_owner_sees_plan_status_next_bill_and_card(open_window) -> None:
     assert parts.window.status_label.text().startswith("Updated")
 
 
+def test_keyboard_reaches_every_page_and_refreshes(open_window, qtbot) -> None:
+    parts = open_window.signed_in("pro@demo.test")
+    window = parts.window
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    for key, page in ((Qt.Key.Key_3, "invoices"), (Qt.Key.Key_2, "plans"), (Qt.Key.Key_1, "overview")):
+        qtbot.keyClick(window, key, Qt.KeyboardModifier.ControlModifier)
+        assert window.current_page() == page
+    with qtbot.waitSignal(parts.account.loaded, timeout=15_000):
+        qtbot.keyClick(window, Qt.Key.Key_F5)
+
+
 @pytest.mark.parametrize("email, action, words", [
     ("starter@demo.test", "Update card", "expires"),
     ("pastdue@demo.test", "Fix payment", "last payment failed"),
