@@ -135,14 +135,14 @@ def token_owner(session: Session, raw_token: str | None) -> tuple[Token, Owner]:
     """The live token and its owner, or the ApiError docs/bridge-api.md prescribes."""
     if not raw_token:
         raise errors.unauthorized()
-    token = session.execute(select(Token).where(Token.token_hash == hash_token(raw_token))).scalar_one_or_none()
-    if token is None or token.revoked_at is not None:
+    found = session.execute(
+        select(Token, Owner).join(Owner, Owner.id == Token.owner_id).where(Token.token_hash == hash_token(raw_token))
+    ).first()
+    if found is None or found.Token.revoked_at is not None:
         raise errors.unauthorized("Your session has ended. Sign in again.")
+    token, owner = found.Token, found.Owner
     if token.expires_at <= now():
         raise errors.token_expired()
-    owner = session.get(Owner, token.owner_id)
-    if owner is None:
-        raise errors.unauthorized()
     if owner.disabled:
         raise errors.account_disabled()
     return token, owner
