@@ -30,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--sandbox", action="store_true", help="run the Stripe sandbox beside it, with demo owners")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000, help="0 picks a free port")
-    serve.add_argument("--data-dir", type=Path, help="--sandbox: where its database lives (default: a temp dir)")
+    serve.add_argument("--data-dir", type=Path, help="where the default SQLite database lives (--sandbox: a temp dir)")
     serve.add_argument("--ready-file", type=Path, help="--sandbox: write the URLs here as JSON once serving")
 
     users = commands.add_parser("users", help="manage site owners").add_subparsers(
@@ -90,7 +90,7 @@ def serve(args: argparse.Namespace) -> int:
 
     from server_bridge.app import create_app
 
-    settings = Settings()
+    settings = Settings(data_dir=args.data_dir) if args.data_dir else Settings()
     settings.require()
     db.upgrade(settings.database_url)
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")

@@ -22,6 +22,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         options: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": 5}}
         if in_memory:
             options["poolclass"] = StaticPool
+        else:
+            # Connections are cheap; enough for the server's worker threads not to queue for one.
+            options.update(pool_size=20, max_overflow=20)
         engine = create_engine(url, **{**options, **kwargs})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
