@@ -34,9 +34,10 @@ CANCEL_REASONS: dict[str, str] = {
     "other": "Other reason",
 }
 LIVE_STATUSES = ("active", "trialing", "past_due", "unpaid", "incomplete")
-_TEMPLATES = resources.files(__package__) / "templates"
-_LAYOUT = Template((_TEMPLATES / "page.html").read_text(encoding="utf-8"))
-_CSS = (_TEMPLATES / "pages.css").read_text(encoding="utf-8")
+_TEMPLATE_DIR = resources.files(__package__) / "templates"
+_TEMPLATES = {f.name: Template(f.read_text(encoding="utf-8"))
+              for f in _TEMPLATE_DIR.iterdir() if f.name.endswith(".html")}
+_CSS = (_TEMPLATE_DIR / "pages.css").read_text(encoding="utf-8")
 
 
 class PagesSandbox(Protocol):
@@ -56,6 +57,11 @@ class PagesSandbox(Protocol):
 
 def e(value: object) -> str:
     return html.escape("" if value is None else str(value), quote=True)
+
+
+def _fill(template: str, fragments: Mapping[str, str] | None = None, /, **text: object) -> str:
+    """A template from templates/: `text` values escaped, `fragments` (HTML built here) inserted as they are."""
+    return _TEMPLATES[template].substitute({**{k: e(v) for k, v in text.items()}, **(fragments or {})})
 
 
 class _PageError(Exception):
@@ -178,7 +184,7 @@ def _headline(sandbox: PagesSandbox, session: Mapping[str, Any]) -> str:
 # ---------------------------------------------------------------------------------------------- HTML pieces
 
 def _page(title: str, body: str, *, status: int = 200, business: str = BUSINESS, nav: str = "") -> HTMLResponse:
-    text = _LAYOUT.substitute(title=e(title), css=_CSS, business=e(business), nav=nav, body=body)
+    text = _fill("page.html", {"css": _CSS, "nav": nav, "body": body}, title=title, business=business)
     return HTMLResponse(text, status_code=status, headers={"Cache-Control": "no-store"})
 
 
@@ -211,16 +217,8 @@ def _invoice_badge(status: str | None) -> str:
 
 
 def _card_fields(values: Mapping[str, str]) -> str:
-    return f"""<div class="fields">
-<div class="wide"><label for="number">Card number</label>
-<input id="number" name="number" inputmode="numeric" autocomplete="cc-number" placeholder="4242 4242 4242 4242" required></div>
-<div><label for="exp_month">Expiry month</label>
-<input id="exp_month" name="exp_month" inputmode="numeric" autocomplete="cc-exp-month" placeholder="MM" value="{e(values.get('exp_month', ''))}" required></div>
-<div><label for="exp_year">Expiry year</label>
-<input id="exp_year" name="exp_year" inputmode="numeric" autocomplete="cc-exp-year" placeholder="YYYY" value="{e(values.get('exp_year', ''))}" required></div>
-<div><label for="cvc">CVC</label>
-<input id="cvc" name="cvc" inputmode="numeric" autocomplete="cc-csc" placeholder="123" required></div>
-</div>"""
+    """The card inputs; a number or CVC typed before an error is never sent back."""
+    return _fill("card_fields.html", exp_month=values.get("exp_month", ""), exp_year=values.get("exp_year", ""))
 
 
 # ---------------------------------------------------------------------------------------------- portal views
@@ -238,7 +236,7 @@ def _portal_page(sandbox: PagesSandbox, portal: _Portal, *, status: int = 200, d
     business = BUSINESS
     nav = (f'<a id="return" href="{e(portal.return_url)}">&larr; Return to {e(business)}</a>'
            if portal.return_url else "")
-    sid = e(portal.session["id"])
+    sid = portal.session["id"]
     parts: list[str] = []
     if done in _DONE_WORDS:
         custom = _get(portal.session, "flow", "after_completion", "hosted_confirmation", "custom_message")
@@ -311,7 +309,7 @@ def _plan_section(sandbox: PagesSandbox, portal: _Portal, sid: str, values: Mapp
 
 
 def _renew_form(sid: str) -> str:
-    return (f'<form id="renew" method="post" action="/p/session/{sid}/renew">'
+    return (f'<form id="renew" method="post" action="/p/session/{e(sid)}/renew">'
             '<p class="hint">Changed your mind? Renew to keep your plan after this period.</p>'
             '<button type="submit">Renew plan</button></form>')
 
@@ -321,16 +319,9 @@ def _cancel_form(sid: str, values: Mapping[str, str], period_end: int | None) ->
     options = ['<option value="">Choose a reason</option>'] + [
         f'<option value="{e(key)}"{" selected" if key == chosen else ""}>{e(words)}</option>'
         for key, words in CANCEL_REASONS.items()]
-    until = f" You keep it until {e(day(period_end))}." if period_end else ""
-    return f"""<form id="cancel" method="post" action="/p/session/{sid}/cancel">
-<p class="hint">Your plan will be canceled at the end of the billing period.{until}</p>
-<div class="fields">
-<div class="wide"><label for="reason">Why are you canceling?</label>
-<select id="reason" name="reason" required>{"".join(options)}</select></div>
-<div class="wide"><label for="comment">Anything we could do better? (optional)</label>
-<textarea id="comment" name="comment" maxlength="500">{e(values.get('comment', ''))}</textarea></div>
-</div>
-<button type="submit" class="danger">Cancel plan</button></form>"""
+    until = f" You keep it until {day(period_end)}." if period_end else ""
+    return _fill("cancel_form.html", {"options": "".join(options)}, sid=sid, until=until,
+                 comment=values.get("comment", ""))
 
 
 def _cancel_section(sandbox: PagesSandbox, portal: _Portal, sid: str, values: Mapping[str, str]) -> str:
@@ -365,8 +356,7 @@ def _card_section(portal: _Portal, sid: str, values: Mapping[str, str], *, open_
         if _expires_before(portal.card, next_bill):
             warning = _notice("warn", f"This card expires before your next bill on {day(next_bill)}. "
                               "Update it to keep your plan.", element_id="card-warning")
-    form = (f'<form id="update-card" method="post" action="/p/session/{sid}/card">{_card_fields(values)}'
-            '<p class="hint">Test cards: 4242 4242 4242 4242 works, 4000 0000 0000 0002 is declined.</p>'
+    form = (f'<form id="update-card" method="post" action="/p/session/{e(sid)}/card">{_card_fields(values)}'
             '<button type="submit">Update card</button></form>')
     if not open_form:
         form = f"<details><summary>Update card</summary>{form}</details>"
@@ -438,32 +428,18 @@ def _checkout_page(sandbox: PagesSandbox, session: dict, *, status: int = 200, e
     currency = session.get("currency") or "usd"
     headline_name = items[0][0] if items else "your plan"
     headline_price = items[0][1] if items else money(session.get("amount_total"), currency)
-    rows = "".join(f'<tr><td>{e(n)}<div class="muted">{e(p)}</div></td><td class="num">{e(money(a, currency))}</td></tr>'
-                   for n, p, a in items)
+    rows = "".join(f'<tr><td>{e(n)}<div class="muted">{e(p)}</div></td><td class="num">{e(money(a, currency))}</td>'
+                   '</tr>' for n, p, a in items)
     total = session.get("amount_total")
     if total is None:
         total = sum(a or 0 for _, _, a in items)
     cancel_url = session.get("cancel_url")
     nav = f'<a id="cancel" href="{e(cancel_url)}">&larr; Back</a>' if cancel_url else ""
-    sid = e(session["id"])
-    summary = (f'<section class="card" id="summary"><h2>Subscribe to {e(headline_name)}</h2>'
-               f'<div class="big" id="price">{e(headline_price)}</div>'
-               f'<table class="totals" style="margin-top:14px"><tbody>{rows}'
-               f'<tr class="strong"><td>Total due today</td><td class="num" id="total">{e(money(total, currency))}</td></tr>'
-               '</tbody></table></section>')
-    form = f"""<section class="card"><h2>Pay with card</h2>{_notice("bad", error, element_id="error") if error else ""}
-<form id="pay" method="post" action="/c/pay/{sid}">
-<div class="fields">
-<div class="wide"><label for="email">Email</label>
-<input id="email" name="email" type="email" autocomplete="email" value="{e(email)}" required></div>
-<div class="wide"><label for="name">Name on card</label>
-<input id="name" name="name" autocomplete="cc-name" value="{e(name)}"></div>
-</div>
-{_card_fields(values)}
-<button type="submit" class="full">Subscribe</button>
-<p class="hint">Test cards: 4242 4242 4242 4242 works, 4000 0000 0000 0002 is declined.</p>
-</form></section>"""
-    body = f'<div class="split">{summary}{form}</div>'
+    body = _fill("checkout.html", {
+        "rows": rows, "card_fields": _card_fields(values),
+        "error": _notice("bad", error, element_id="error") if error else "",
+    }, plan=headline_name, price=headline_price, total=money(total, currency), sid=session["id"], email=email,
+        name=name)
     return _page(f"Subscribe to {headline_name}", body, status=status, nav=nav)
 
 
@@ -501,22 +477,16 @@ def _invoice_page(sandbox: PagesSandbox, invoice: dict) -> HTMLResponse:
         f'<td class="num">{e(money(line.get("amount"), line.get("currency") or currency))}</td></tr>'
         for line in _get(invoice, "lines", "data") or [])
     totals = "".join(
-        f'<tr{" class=strong" if strong else ""}><td>{e(label)}</td><td class="num">{e(money(invoice.get(key), currency))}</td></tr>'
+        f'<tr{" class=strong" if strong else ""}><td>{e(label)}</td>'
+        f'<td class="num">{e(money(invoice.get(key), currency))}</td></tr>'
         for label, key, strong in (("Subtotal", "subtotal", False), ("Total", "total", False),
                                    ("Amount paid", "amount_paid", False), ("Amount due", "amount_due", True)))
-    pdf = f'<a id="download" href="/i/{e(invoice["id"])}/pdf">Download invoice (PDF)</a>'
     bill_to = "".join(f"<div>{e(v)}</div>" for v in (invoice.get("customer_name") or customer.get("name"),
                                                       invoice.get("customer_email") or customer.get("email")) if v)
-    body = f"""<section class="card" id="invoice">
-<div class="row"><div><h2>Invoice</h2><div class="big" id="headline">{e(headline)}</div></div>
-<div>{_invoice_badge(status)}</div></div>
-<table class="totals" style="margin-top:12px;width:auto"><tbody>{fact_rows}</tbody></table>
-<p>{pdf}</p></section>
-<section class="card"><div class="split"><div><h2>From</h2><div>{e(BUSINESS)}</div></div>
-<div><h2>Bill to</h2>{bill_to or "<div>-</div>"}</div></div></section>
-<section class="card" id="lines"><h2>Items</h2><table><thead><tr><th>Description</th><th class="num">Amount</th></tr></thead>
-<tbody>{lines}</tbody></table>
-<table class="totals" style="margin-top:10px"><tbody>{totals}</tbody></table></section>"""
+    body = _fill("invoice.html", {
+        "badge": _invoice_badge(status), "facts": fact_rows, "lines": lines, "totals": totals,
+        "bill_to": bill_to or "<div>-</div>",
+    }, headline=headline, invoice_id=invoice["id"], business=BUSINESS)
     return _page(f"Invoice {number}", body)
 
 

@@ -398,12 +398,17 @@ def test_unknown_ids_answer_a_404_page(world: World, method: str, path: str) -> 
     assert "Page not found" in Page(response.text).text
 
 
-def test_names_are_escaped(world: World) -> None:
-    customer = world.stripe.v1.customers.create({"email": "x@example.com",
-                                                 "name": '<script>alert("owned")</script>'})
-    response = world.http.get(world.portal(customer.id))
-    assert "<script>" not in response.text
-    assert "&lt;script&gt;alert(&quot;owned&quot;)&lt;/script&gt;" in response.text
+def test_names_are_escaped_on_every_page(world: World) -> None:
+    evil = '<script>alert("owned")</script>'
+    customer = world.owner("pro", name=evil, email="x@example.com")
+    newcomer = world.owner(None, name=evil, email="y@example.com")
+    invoice = world.stripe.v1.invoices.list({"customer": customer}).data[0]
+    for url in (world.portal(customer), world.checkout(newcomer)[1], invoice.hosted_invoice_url):
+        response = world.http.get(url)
+        assert response.status_code == 200
+        assert "<script>" not in response.text
+        assert "&lt;script&gt;alert(&quot;owned&quot;)&lt;/script&gt;" in response.text
+    assert Page(world.http.get(world.checkout(newcomer)[1]).text).forms["pay"].fields["name"] == evil
 
 
 def test_a_failed_renewal_shows_past_due_and_an_open_invoice(world: World) -> None:
