@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import threading
+from contextlib import ExitStack
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from server_bridge.stack import DEMO_OWNERS, start_sandbox_stack
-from tests.bridge.conftest import FAST_RETRIES
+from tests.bridge.conftest import FAST_RETRIES, postgres_database
 
 
 def test_every_demo_owner_signs_in_and_sees_their_subscription(any_stack: Any,
@@ -31,10 +33,18 @@ def test_wrong_demo_password_is_refused(stack: Any) -> None:
     assert answer.status_code == 401
 
 
-def test_stop_leaves_nothing_running_and_a_data_dir_can_be_reused(tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_stop_leaves_nothing_running_and_a_data_dir_can_be_reused(tmp_path: Path, kind: str) -> None:
+    with ExitStack() as cleanup:
+        database_url = cleanup.enter_context(postgres_database()) if kind == "postgresql" else None
+        reuse_data_dir_twice(tmp_path, database_url)
+
+
+def reuse_data_dir_twice(tmp_path: Path, database_url: str | None) -> None:
     before = set(threading.enumerate())
     for _ in range(2):
-        with start_sandbox_stack(data_dir=tmp_path, webhook_retry_delays=FAST_RETRIES) as started:
+        with start_sandbox_stack(data_dir=tmp_path, database_url=database_url,
+                                 webhook_retry_delays=FAST_RETRIES) as started:
             with httpx.Client(base_url=started.bridge_url) as client:
                 answer = client.post("/v1/auth/login",
                                      json={"email": "new@demo.test", "password": "demo", "device": "d"})
