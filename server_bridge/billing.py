@@ -16,14 +16,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server_bridge import store
 from server_bridge.errors import ApiError, conflict, not_found
 from server_bridge.gateway import CardDeclined, Gateway
-from server_bridge.models import Owner
+from server_bridge.models import Owner, StripeObject
 from server_bridge.settings import Settings
-from server_bridge.sync import Publisher, ensure_fresh, latest_seen_at, ref, save_fetched
+from server_bridge.sync import Publisher, ensure_fresh, ensure_prices, latest_seen_at, ref, save_fetched
 
 LIVE_STATUSES = ("active", "trialing", "past_due", "unpaid", "paused", "incomplete")
 PORTAL_FLOWS = ("payment_method_update", "subscription_cancel", "subscription_update")
@@ -248,36 +249,46 @@ def add_interval(ts: int, interval: str, count: int = 1) -> int:
 # -- reading an owner from the store ----------------------------------------------------------
 
 
+OWNER_KINDS = ("customer", "subscription", "subscription_schedule", "payment_method")
+
+
+OBJECTS = StripeObject.__table__.c
+
+
+def _rows(session: Session, *conditions: Any) -> list[dict]:
+    query = select(OBJECTS.data).where(OBJECTS.deleted.is_(False), *conditions)
+    return [json.loads(data) for (data,) in session.execute(query)]
+
+
 def load_owner(session: Session, customer_id: str | None, plans: Mapping[str, str]) -> OwnerBilling:
+    """Everything the summary and plans need, in a handful of queries (this is every dashboard read)."""
     view = OwnerBilling()
     price_ids: list[str] = list(plans.values())
     if customer_id:
-        view.customer = store.get_object(session, "customer", customer_id)
-        view.subscriptions = store.list_objects(session, "subscription", customer_id=customer_id)
-        view.schedules = store.list_objects(session, "subscription_schedule", customer_id=customer_id)
+        for obj in _rows(session, OBJECTS.customer_id == customer_id, OBJECTS.object_type.in_(OWNER_KINDS)):
+            kind = obj.get("object")
+            if kind == "customer":
+                view.customer = obj
+            elif kind == "subscription":
+                view.subscriptions.append(obj)
+            elif kind == "subscription_schedule":
+                view.schedules.append(obj)
+            else:
+                view.payment_methods[obj["id"]] = obj
         latest = store.list_objects(session, "invoice", customer_id=customer_id, limit=1)
         view.latest_invoice = latest[0] if latest else None
         view.as_of = latest_seen_at(session, customer_id)
-        pm_ids = [ref(((view.customer or {}).get("invoice_settings") or {}).get("default_payment_method"))]
-        pm_ids += [ref(s.get("default_payment_method")) for s in view.subscriptions]
-        for pm_id in dict.fromkeys(p for p in pm_ids if p):
-            pm = store.get_object(session, "payment_method", pm_id)
-            if pm is not None:
-                view.payment_methods[pm_id] = pm
         for sub in view.subscriptions:
             price_ids.append(ref(first_item(sub).get("price")) or "")
         for schedule in view.schedules:
             price_ids.extend(phase_price(p) or "" for p in schedule.get("phases") or [])
-    for price_id in dict.fromkeys(p for p in price_ids if p):
-        price = store.get_object(session, "price", price_id)
-        if price is None:
-            continue
-        view.prices[price_id] = price
-        product_id = ref(price.get("product"))
-        if product_id and product_id not in view.products:
-            product = store.get_object(session, "product", product_id)
-            if product is not None:
-                view.products[product_id] = product
+    wanted = [p for p in dict.fromkeys(price_ids) if p]
+    if wanted:
+        view.prices = {p["id"]: p for p in _rows(session, OBJECTS.object_type == "price", OBJECTS.id.in_(wanted))}
+    product_ids = [i for i in dict.fromkeys(ref(p.get("product")) for p in view.prices.values()) if i]
+    if product_ids:
+        view.products = {p["id"]: p for p in _rows(session, OBJECTS.object_type == "product",
+                                                   OBJECTS.id.in_(product_ids))}
     return view
 
 
@@ -313,8 +324,15 @@ class Billing:
         return int(time.time())
 
     def fresh(self) -> OwnerBilling:
-        ensure_fresh(self.session, self.gateway, self.owner, plan_prices=self.settings.plans.values(), bus=self.bus)
-        return load_owner(self.session, self.customer_id, self.settings.plans)
+        """The owner's view from the store, backfilled first if the bridge has never seen the owner."""
+        ensure_fresh(self.session, self.gateway, self.owner, bus=self.bus)
+        view = load_owner(self.session, self.customer_id, self.settings.plans)
+        missing = [p for p in self.settings.plans.values() if p not in view.prices]
+        if missing:
+            ensure_prices(self.session, self.gateway, missing)
+            self.session.commit()
+            view = load_owner(self.session, self.customer_id, self.settings.plans)
+        return view
 
     def publish(self, topics: list[str]) -> None:
         if self.bus is not None and self.customer_id:

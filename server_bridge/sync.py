@@ -72,9 +72,9 @@ def split_expanded(obj: dict) -> tuple[dict, list[dict]]:
 
 
 def stored_seen_at(session: Session, object_type: str, obj_id: str) -> int | None:
+    table = StripeObject.__table__.c
     return session.execute(
-        select(StripeObject.seen_at).where(StripeObject.object_type == object_type, StripeObject.id == obj_id)
-    ).scalar_one_or_none()
+        select(table.seen_at).where(table.object_type == object_type, table.id == obj_id)).scalar()
 
 
 def save_snapshot(session: Session, obj: dict, *, seen_at: int) -> bool:
@@ -96,9 +96,8 @@ def save_fetched(session: Session, obj: dict, *, now: int | None = None) -> None
 
 def latest_seen_at(session: Session, customer_id: str) -> int | None:
     """When the bridge last heard from Stripe about this customer: the summary's as_of."""
-    return session.execute(
-        select(func.max(StripeObject.seen_at)).where(StripeObject.customer_id == customer_id)
-    ).scalar_one_or_none()
+    table = StripeObject.__table__.c
+    return session.execute(select(func.max(table.seen_at)).where(table.customer_id == customer_id)).scalar()
 
 
 def ensure_prices(session: Session, gateway: Gateway, price_ids: Iterable[str | None]) -> None:

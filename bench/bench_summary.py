@@ -1,0 +1,137 @@
+"""Summary reads per second through the bridge, against a bare FastAPI endpoint, and Stripe calls per read.
+
+The bridge runs on the sandbox stack (sign-in, token check, store reads, shaping); the baseline is a
+bare FastAPI app on the same ThreadedServer setup whose one endpoint returns a constant summary-sized
+JSON. Both are read by the same client threads in the same run. Goals: at least 0.5x the bare
+endpoint, and 0 Stripe calls per warm read (counted by the sandbox).
+
+    .venv/bin/python bench/bench_summary.py [--reads 2000] [--clients 4] [--database sqlite|postgresql]
+"""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import httpx  # noqa: E402
+from fastapi import FastAPI  # noqa: E402
+
+from server_bridge.serving import ThreadedServer  # noqa: E402
+from server_bridge.stack import start_sandbox_stack  # noqa: E402
+
+
+def no_delay(server: ThreadedServer) -> None:
+    """Send small answers at once (accepted sockets inherit it), as a production server would;
+    without it every answer waits ~40 ms for Nagle + delayed ACK and both sides measure the same wait."""
+    server._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # type: ignore[union-attr]
+
+
+def read_rate(base: str, path: str, reads: int, clients: int, headers: dict[str, str]) -> float:
+    per_client = max(1, reads // clients)
+    failures: list[int] = []
+
+    def read() -> None:
+        with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
+            for _ in range(per_client):
+                status = client.get(path).status_code
+                if status != 200:
+                    failures.append(status)
+
+    threads = [threading.Thread(target=read) for _ in range(clients)]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - start
+    assert not failures, failures[:5]
+    return per_client * clients / elapsed
+
+
+@contextmanager
+def bare_server(body: dict[str, Any]) -> Iterator[str]:
+    app = FastAPI()
+
+    @app.get("/summary")
+    def summary() -> dict[str, Any]:
+        return body
+
+    server = ThreadedServer(app)
+    server.bind()
+    no_delay(server)
+    server.start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+@contextmanager
+def database(kind: str) -> Iterator[str | None]:
+    if kind == "sqlite":
+        yield None
+        return
+    import psycopg
+
+    name = f"bm_bench_{uuid.uuid4().hex[:10]}"
+    admin = psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True,
+                            connect_timeout=3)
+    try:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reads", type=int, default=2000)
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--email", default="pro@demo.test")
+    args = parser.parse_args()
+
+    with ExitStack() as cleanup:
+        tmp = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="bench-summary-")))
+        url = cleanup.enter_context(database(args.database))
+        stack = cleanup.enter_context(start_sandbox_stack(data_dir=tmp, database_url=url))
+        for server in stack._servers:
+            no_delay(server)
+        with httpx.Client(base_url=stack.bridge_url, timeout=30) as client:
+            token = client.post("/v1/auth/login", json={"email": args.email, "password": "demo",
+                                                       "device": "bench"}).json()["token"]
+            auth = {"Authorization": f"Bearer {token}"}
+            body = client.get("/v1/billing/summary", headers=auth).json()   # warm: the owner is synced
+        bare_url = cleanup.enter_context(bare_server(body))
+
+        read_rate(bare_url, "/summary", 200, args.clients, {})              # warm up both
+        read_rate(stack.bridge_url, "/v1/billing/summary", 200, args.clients, auth)
+
+        bare = read_rate(bare_url, "/summary", args.reads, args.clients, {})
+        calls_before = stack.sandbox.request_count()
+        bridge = read_rate(stack.bridge_url, "/v1/billing/summary", args.reads, args.clients, auth)
+        calls = stack.sandbox.request_count() - calls_before
+
+    ratio = bridge / bare
+    per_read = calls / args.reads
+    print(f"baseline: bare FastAPI endpoint        {bare:8.0f} reads/s  ({args.clients} clients, {args.reads} reads)")
+    print(f"bridge GET /v1/billing/summary ({args.database:10s}) {bridge:8.0f} reads/s")
+    print(f"ratio bridge / bare                    {ratio:8.2f}x  (goal >= 0.5x: {'met' if ratio >= 0.5 else 'MISSED'})")
+    print(f"Stripe calls per warm summary read     {per_read:8.3f}   (goal 0: {'met' if calls == 0 else 'MISSED'})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
