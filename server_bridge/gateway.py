@@ -85,6 +85,8 @@ def _mapped_errors() -> Iterator[None]:
         raise CardDeclined(exc.user_message or "The card was declined.") from exc
     except (stripe.APIConnectionError, stripe.RateLimitError) as exc:
         raise StripeUnavailable() from exc
+    except (stripe.AuthenticationError, stripe.PermissionError) as exc:
+        raise StripeRefused("Stripe refused the bridge's secret key; the operator must check it.") from exc
     except stripe.StripeError as exc:
         if (exc.http_status or 0) >= 500 or exc.http_status in (409, 429):
             # 409: the same idempotency key is still being worked on (or a lock timed out): transient.

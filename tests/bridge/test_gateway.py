@@ -7,7 +7,9 @@ import hmac
 import json
 import socket
 import time
+from collections.abc import Iterator
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 import stripe
@@ -16,10 +18,13 @@ from pydantic import SecretStr
 from server_bridge.gateway import (
     STRIPE_VERSION,
     Gateway,
+    StripeRefused,
     StripeUnavailable,
     WebhookSignatureError,
     verify_webhook,
 )
+from server_bridge.serving import ThreadedServer
+from server_bridge.setup import WEBHOOK_EVENTS, setup_stripe
 
 SECRET = "whsec_test_one"
 EVENT = {"id": "evt_1", "object": "event", "type": "invoice.paid", "created": 1, "livemode": False,
@@ -95,6 +100,72 @@ def test_an_unreachable_stripe_is_unavailable_not_a_crash() -> None:
         gateway.close()
 
 
+def test_a_refused_key_is_reported_without_the_key(sandbox_gateway: tuple[Any, Gateway]) -> None:
+    sandbox, _ = sandbox_gateway
+    wrong = Gateway(settings(stripe_api_base=sandbox.base_url, stripe_secret_key=SecretStr("sk_test_wrong_secret")))
+    try:
+        with pytest.raises(StripeRefused) as refused:
+            wrong.get_customer("cus_1")
+        assert "wrong_secret" not in refused.value.message and "sk_test" not in refused.value.message
+    finally:
+        wrong.close()
+
+
 def test_a_gateway_needs_a_key() -> None:
     with pytest.raises(ValueError, match="BRIDGE_STRIPE_SECRET_KEY"):
         Gateway(settings(stripe_secret_key=None))
+
+
+@pytest.fixture
+def sandbox_gateway() -> Iterator[tuple[Any, Gateway]]:
+    """A bare sandbox (no bridge) and a gateway on it."""
+    from server_bridge.sandbox import Sandbox, create_sandbox_app
+
+    sandbox = Sandbox()
+    server = ThreadedServer(create_sandbox_app(sandbox))
+    sandbox.base_url = server.bind()
+    server.start()
+    gateway = Gateway(settings(stripe_api_base=sandbox.base_url, stripe_timeout=5,
+                               stripe_secret_key=SecretStr(sandbox.api_key)))
+    try:
+        yield sandbox, gateway
+    finally:
+        gateway.close()
+        server.stop()
+
+
+def test_setup_is_idempotent_and_replaces_only_the_webhook_endpoint(sandbox_gateway: tuple[Any, Gateway]) -> None:
+    sandbox, gateway = sandbox_gateway
+    first = setup_stripe(gateway, "https://billing.example.com")
+    second = setup_stripe(gateway, "https://billing.example.com/")
+    assert first.plans == second.plans and set(first.plans) == {"starter", "pro"}
+    assert first.portal_configuration_id == second.portal_configuration_id
+    assert first.webhook_secret != second.webhook_secret and second.webhook_secret.startswith("whsec_")
+
+    endpoints = [e for e in sandbox.list("webhook_endpoint") if not e.get("deleted")]
+    assert [e["url"] for e in endpoints] == ["https://billing.example.com/v1/webhooks/stripe"]
+    assert set(endpoints[0]["enabled_events"]) == set(WEBHOOK_EVENTS)
+
+    prices = {key: sandbox.get("price", price_id) for key, price_id in second.plans.items()}
+    assert {k: (p["unit_amount"], p["currency"], p["recurring"]["interval"], p["lookup_key"])
+            for k, p in prices.items()} == {"starter": (1000, "usd", "month", "billing-manager-starter"),
+                                            "pro": (2500, "usd", "month", "billing-manager-pro")}
+    assert len(sandbox.list("price")) == 2 and len(sandbox.list("product")) == 2
+
+    portal = sandbox.get("billing_portal.configuration", second.portal_configuration_id)
+    features = portal["features"]
+    assert features["payment_method_update"]["enabled"] is True
+    assert features["invoice_history"]["enabled"] is True
+    assert features["subscription_update"]["enabled"] is False
+    cancel = features["subscription_cancel"]
+    assert cancel["enabled"] is True and cancel["mode"] == "at_period_end"
+    assert cancel["cancellation_reason"]["enabled"] is True and "too_expensive" in cancel["cancellation_reason"]["options"]
+    assert portal["default_return_url"] == "https://billing.example.com/return/portal"
+
+
+def test_every_write_carries_an_idempotency_key(sandbox_gateway: tuple[Any, Gateway]) -> None:
+    """The same key twice is one customer at Stripe: a retried user action never doubles."""
+    sandbox, gateway = sandbox_gateway
+    one = gateway.create_customer({"email": "a@example.com"}, key="customer:owner:1")
+    two = gateway.create_customer({"email": "a@example.com"}, key="customer:owner:1")
+    assert one["id"] == two["id"] and len(sandbox.list("customer")) == 1

@@ -62,12 +62,21 @@ def test_a_declined_card_changes_nothing(stack: Any, client_for: Callable[..., h
     assert pro.get("/v1/billing/summary").json()["card"] == before
 
 
-def test_cancel_then_renew(stack: Any, client_for: Callable[..., httpx.Client]) -> None:
+def test_cancel_then_renew(stack: Any, client_for: Callable[..., httpx.Client],
+                           monkeypatch: pytest.MonkeyPatch) -> None:
+    published: list[tuple[str, list[str]]] = []
+    bus = stack.app.state.bus
+    original = bus.publish
+    monkeypatch.setattr(bus, "publish", lambda customer, topics: (published.append((customer, topics)),
+                                                                   original(customer, topics))[-1])
     pro = client_for(stack, "pro@demo.test")
     done = submit(portal(pro, "subscription_cancel"), "cancel", {"reason": "unused", "comment": ""})
     assert done.status_code == 303
     canceling = settle(stack, pro, lambda s: s["cancel_at_period_end"])
     assert canceling["next_invoice"] is None and canceling["status"] == "active"
+    # the desktops listening on /v1/events were told to refresh the summary
+    assert any(customer == stack.demo_owners["pro@demo.test"] and "summary" in topics
+               for customer, topics in published)
 
     renewed = submit(portal(pro), "renew", {})
     assert renewed.status_code == 303
