@@ -52,6 +52,9 @@ class PagesSandbox(Protocol):
     def checkout_complete(self, session_id: str, *, email: str, number: str, exp_month: int, exp_year: int,
                           cvc: str, name: str = "") -> str: ...
     def invoice_pdf(self, invoice_id: str) -> bytes: ...
+    # Stripe API calls the hosted invoice page makes, as the Sandbox's /v1 routes do
+    def create_payment_method(self, params: dict[str, Any]) -> dict: ...
+    def pay_invoice(self, invoice_id: str, params: dict[str, Any]) -> dict: ...
     def checkout_line_items(self, session_id: str) -> list[dict]: ...
 
 
@@ -378,7 +381,8 @@ def _invoices_section(portal: _Portal) -> str:
     for invoice in portal.invoices:
         links = []
         if invoice.get("hosted_invoice_url"):
-            links.append(f'<a href="{e(invoice["hosted_invoice_url"])}">View</a>')
+            words = "Pay" if invoice.get("status") == "open" else "View"
+            links.append(f'<a href="{e(invoice["hosted_invoice_url"])}">{words}</a>')
         if invoice.get("invoice_pdf"):
             links.append(f'<a href="{e(invoice["invoice_pdf"])}">PDF</a>')
         rows.append(f'<tr id="invoice-{e(invoice.get("id"))}"><td>{e(day(invoice.get("created")))}</td>'
@@ -452,7 +456,8 @@ def _load_invoice(sandbox: PagesSandbox, invoice_id: str) -> dict:
     return invoice
 
 
-def _invoice_page(sandbox: PagesSandbox, invoice: dict) -> HTMLResponse:
+def _invoice_page(sandbox: PagesSandbox, invoice: dict, *, status_code: int = 200, done: str | None = None,
+                  error: str | None = None, values: Mapping[str, str] | None = None) -> HTMLResponse:
     currency = invoice.get("currency") or "usd"
     customer = _read(sandbox, "customer", invoice.get("customer")) or {}
     status = invoice.get("status") or ""
@@ -483,11 +488,20 @@ def _invoice_page(sandbox: PagesSandbox, invoice: dict) -> HTMLResponse:
                                    ("Amount paid", "amount_paid", False), ("Amount due", "amount_due", True)))
     bill_to = "".join(f"<div>{e(v)}</div>" for v in (invoice.get("customer_name") or customer.get("name"),
                                                       invoice.get("customer_email") or customer.get("email")) if v)
+    notice = _notice("bad", error, element_id="error") if error else ""
+    if done == "paid" and status == "paid":
+        notice = _notice("ok", "Payment received. Thank you!", element_id="done")
+    pay = ""
+    if status == "open":
+        owed = money(invoice.get("amount_remaining", invoice.get("amount_due")), currency)
+        pay = (f'<section class="card" id="payment"><h2>Pay this invoice</h2>'
+               f'<form id="pay-invoice" method="post" action="/i/{e(invoice["id"])}/pay">{_card_fields(values or {})}'
+               f'<button type="submit" class="full">Pay {e(owed)}</button></form></section>')
     body = _fill("invoice.html", {
-        "badge": _invoice_badge(status), "facts": fact_rows, "lines": lines, "totals": totals,
+        "notice": notice, "pay": pay, "badge": _invoice_badge(status), "facts": fact_rows, "lines": lines, "totals": totals,
         "bill_to": bill_to or "<div>-</div>",
     }, headline=headline, invoice_id=invoice["id"], business=BUSINESS)
-    return _page(f"Invoice {number}", body)
+    return _page(f"Invoice {number}", body, status=status_code)
 
 
 # ---------------------------------------------------------------------------------------------- form input
@@ -607,11 +621,37 @@ def make_router(sandbox: PagesSandbox) -> APIRouter:
         return RedirectResponse(url, status_code=303)
 
     @router.get("/i/{invoice_id}", response_class=HTMLResponse)
-    def invoice_page(invoice_id: str) -> Response:
+    def invoice_page(invoice_id: str, done: str | None = None) -> Response:
         try:
-            return _invoice_page(sandbox, _load_invoice(sandbox, invoice_id))
+            return _invoice_page(sandbox, _load_invoice(sandbox, invoice_id), done=done)
         except _PageError as error:
             return _error_page(error)
+
+    @router.post("/i/{invoice_id}/pay")
+    def invoice_pay(invoice_id: str, number: FormText = "", exp_month: FormText = "", exp_year: FormText = "",
+                    cvc: FormText = "") -> Response:
+        """Pay an open invoice with a card, as Stripe's hosted invoice page does (the card is not saved)."""
+        try:
+            _load_invoice(sandbox, invoice_id)
+        except _PageError as error:
+            return _error_page(error)
+        values = {"exp_month": exp_month, "exp_year": exp_year}
+        try:
+            card = _card_input(number, exp_month, exp_year, cvc)
+            method = sandbox.create_payment_method({"type": "card", "card": card})
+            sandbox.pay_invoice(invoice_id, {"payment_method": method["id"]})
+        except ValueError as exc:
+            status, message = 400, str(exc)
+        except CardError as exc:
+            status, message = 402, exc.message
+        except StripeError as exc:
+            status, message = (409, exc.message) if exc.status != 404 else (404, "")
+        else:
+            return RedirectResponse(f"/i/{quote(invoice_id, safe='')}?done=paid", status_code=303)
+        if status == 404:
+            return _error_page(_not_found())
+        return _invoice_page(sandbox, _load_invoice(sandbox, invoice_id), status_code=status, error=message,
+                             values=values)
 
     @router.get("/i/{invoice_id}/pdf")
     def invoice_pdf(invoice_id: str) -> Response:

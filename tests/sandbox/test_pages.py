@@ -128,6 +128,15 @@ class World:
         assert form.method == "post"
         return self.http.post(form.action, data={**form.fields, **values})
 
+    def fail_renewal(self, customer: str) -> None:
+        """Switch to a card whose charges fail and let the next renewal fail: the plan is then past due."""
+        failing = self.stripe.v1.payment_methods.create({"type": "card", "card": {
+            "number": "4000000000000341", "exp_month": 12, "exp_year": 2031, "cvc": "123"}})
+        self.stripe.v1.payment_methods.attach(failing.id, {"customer": customer})
+        self.stripe.v1.customers.update(customer, {"invoice_settings": {"default_payment_method": failing.id}})
+        self.sandbox.advance_clock(32 * 86_400)
+        assert self.live_subscription(customer).status == "past_due"
+
     def portal(self, customer: str, **params: Any) -> str:
         session = self.stripe.v1.billing_portal.sessions.create({"customer": customer, "return_url": RETURN_URL,
                                                                   **params})
@@ -413,12 +422,7 @@ def test_names_are_escaped_on_every_page(world: World) -> None:
 
 def test_a_failed_renewal_shows_past_due_and_an_open_invoice(world: World) -> None:
     customer = world.owner("pro")
-    failing = world.stripe.v1.payment_methods.create({"type": "card", "card": {
-        "number": "4000000000000341", "exp_month": 12, "exp_year": 2031, "cvc": "123"}})
-    world.stripe.v1.payment_methods.attach(failing.id, {"customer": customer})
-    world.stripe.v1.customers.update(customer, {"invoice_settings": {"default_payment_method": failing.id}})
-    world.sandbox.advance_clock(32 * 86_400)
-    assert world.live_subscription(customer).status == "past_due"
+    world.fail_renewal(customer)
 
     page = world.page(world.portal(customer))
 
@@ -469,3 +473,28 @@ def test_paying_twice_at_once_starts_one_subscription(world: World) -> None:
 
     assert statuses == [303, 410]
     assert len(world.stripe.v1.subscriptions.list({"customer": customer, "status": "all"}).data) == 1
+
+
+def test_an_open_invoice_is_paid_from_its_hosted_page(world: World) -> None:
+    customer = world.owner("pro")
+    world.fail_renewal(customer)
+    unpaid = world.stripe.v1.invoices.list({"customer": customer, "status": "open"}).data[0]
+    paid_events = len(world.events("invoice.paid"))
+    portal = world.page(world.portal(customer))
+    assert unpaid.hosted_invoice_url in portal.hrefs and "Pay" in portal.text
+
+    declined = world.submit(unpaid.hosted_invoice_url, "pay-invoice", **DECLINED)
+
+    assert declined.status_code == 402 and "declined" in Page(declined.text).text.lower()
+    assert world.stripe.v1.invoices.retrieve(unpaid.id).status == "open"
+
+    response = world.submit(unpaid.hosted_invoice_url, "pay-invoice", **GOOD)
+
+    assert response.status_code == 303
+    page = world.page(response.headers["location"])
+    assert "Payment received" in page.text and "pay-invoice" not in page.forms
+    assert world.stripe.v1.invoices.retrieve(unpaid.id).status == "paid"
+    assert world.live_subscription(customer).status == "active"
+    assert len(world.events("invoice.paid")) == paid_events + 1
+    again = world.http.post(urlsplit(unpaid.hosted_invoice_url).path + "/pay", data=GOOD)
+    assert again.status_code == 409 and "already paid" in Page(again.text).text
