@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from server_bridge.sandbox import control, errors
 from server_bridge.sandbox.core import new_id
 from server_bridge.sandbox.params import decode
-from server_bridge.sandbox.routes import Page, match
+from server_bridge.sandbox.routes import Page, check_params, match
 from server_bridge.sandbox.schema import API_VERSION
 from server_bridge.sandbox.state import Sandbox
 
@@ -107,7 +107,7 @@ async def _handle(sandbox: Sandbox, request: Request, path: str) -> Response:
             raise errors.AuthenticationError(
                 "Invalid API Key provided: " + (given[:8] + "*" * 4 + given[-4:] if given else "(none)")
                 if given else "You did not provide an API key.")
-        raw = (await request.body()).decode() if method == "POST" else request.url.query
+        raw = (await request.body()).decode(errors="replace") if method == "POST" else request.url.query
         params = decode(raw)
         key = request.headers.get("idempotency-key") if method == "POST" else None
         if key:
@@ -146,9 +146,10 @@ def _dispatch(sandbox: Sandbox, method: str, path: str, params: dict[str, Any], 
     if found is None:
         return 404, errors.StripeError(f"Unrecognized request URL ({method}: /v1/{path}).",
                                        status=404).body()
-    handler, ids = found
+    handler, params_class, ids = found
     sandbox._context.request = {"id": request_id, "idempotency_key": key}
     try:
+        check_params(params_class, params)
         with sandbox.lock:
             result = handler(sandbox, params, *ids)
             if isinstance(result, Page):
@@ -161,6 +162,10 @@ def _dispatch(sandbox: Sandbox, method: str, path: str, params: dict[str, Any], 
             return 200, rendered
     except errors.StripeError as exc:
         return exc.status, exc.body()
+    except Exception:
+        log.exception("sandbox failed on %s /v1/%s", method, path)
+        return 500, errors.ApiFault("The sandbox hit an internal error on this request; see its log.",
+                                    status=500).body()
     finally:
         sandbox._context.request = None
 

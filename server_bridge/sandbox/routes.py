@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import importlib
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
@@ -120,78 +122,103 @@ def _checkout_line_items(sb: Sandbox, p: dict[str, Any], session_id: str) -> Pag
 
 
 _ID = r"([^/]+)"
-_TABLE: list[tuple[str, str, Handler]] = [
-    ("POST", "customers", lambda sb, p: sb.create_customer(p)),
-    ("GET", "customers", _customers),
-    ("GET", f"customers/{_ID}/payment_methods", _customer_payment_methods),
-    ("GET", f"customers/{_ID}/payment_methods/{_ID}", _customer_payment_method),
-    ("GET", f"customers/{_ID}", _get("customer")),
-    ("POST", f"customers/{_ID}", lambda sb, p, i: sb.update_customer(i, p)),
-    ("DELETE", f"customers/{_ID}", lambda sb, p, i: sb.delete_customer(i)),
-    ("POST", "products", lambda sb, p: sb.create_product(p)),
-    ("GET", "products", _products),
-    ("GET", f"products/{_ID}", _get("product")),
-    ("POST", f"products/{_ID}", lambda sb, p, i: sb.update_product(i, p)),
-    ("POST", "prices", lambda sb, p: sb.create_price(p)),
-    ("GET", "prices", lambda sb, p: Page("price", sb.list_prices(p), "/v1/prices")),
-    ("GET", f"prices/{_ID}", _get("price")),
-    ("POST", f"prices/{_ID}", lambda sb, p, i: sb.update_price(i, p)),
-    ("POST", "payment_methods", lambda sb, p: sb.create_payment_method(p)),
-    ("GET", "payment_methods", lambda sb, p: Page("payment_method", sb.list_payment_methods(p),
+_TABLE: list[tuple[str, str, str, Handler]] = [
+    ("POST", "customers", "customer_create", lambda sb, p: sb.create_customer(p)),
+    ("GET", "customers", "customer_list", _customers),
+    ("GET", f"customers/{_ID}/payment_methods", "customer_payment_method_list", _customer_payment_methods),
+    ("GET", f"customers/{_ID}/payment_methods/{_ID}", "customer_payment_method_retrieve", _customer_payment_method),
+    ("GET", f"customers/{_ID}", "customer_retrieve", _get("customer")),
+    ("POST", f"customers/{_ID}", "customer_update", lambda sb, p, i: sb.update_customer(i, p)),
+    ("DELETE", f"customers/{_ID}", "customer_delete", lambda sb, p, i: sb.delete_customer(i)),
+    ("POST", "products", "product_create", lambda sb, p: sb.create_product(p)),
+    ("GET", "products", "product_list", _products),
+    ("GET", f"products/{_ID}", "product_retrieve", _get("product")),
+    ("POST", f"products/{_ID}", "product_update", lambda sb, p, i: sb.update_product(i, p)),
+    ("POST", "prices", "price_create", lambda sb, p: sb.create_price(p)),
+    ("GET", "prices", "price_list", lambda sb, p: Page("price", sb.list_prices(p), "/v1/prices")),
+    ("GET", f"prices/{_ID}", "price_retrieve", _get("price")),
+    ("POST", f"prices/{_ID}", "price_update", lambda sb, p, i: sb.update_price(i, p)),
+    ("POST", "payment_methods", "payment_method_create", lambda sb, p: sb.create_payment_method(p)),
+    ("GET", "payment_methods", "payment_method_list", lambda sb, p: Page("payment_method", sb.list_payment_methods(p),
                                                   "/v1/payment_methods")),
-    ("GET", f"payment_methods/{_ID}", lambda sb, p, i: sb._payment_method(i)),
-    ("POST", f"payment_methods/{_ID}/attach", lambda sb, p, i: sb.attach_payment_method(i, p)),
-    ("POST", f"payment_methods/{_ID}/detach", lambda sb, p, i: sb.detach_payment_method(i)),
-    ("POST", f"payment_methods/{_ID}", lambda sb, p, i: sb.update_payment_method(i, p)),
-    ("POST", "subscriptions", lambda sb, p: sb.create_subscription(p)),
-    ("GET", "subscriptions", _subscriptions),
-    ("GET", f"subscriptions/{_ID}", _get("subscription")),
-    ("POST", f"subscriptions/{_ID}", lambda sb, p, i: sb.update_subscription(i, p)),
-    ("DELETE", f"subscriptions/{_ID}", lambda sb, p, i: sb.cancel_subscription(i, p)),
-    ("POST", "subscription_schedules", lambda sb, p: sb.create_schedule(p)),
-    ("GET", "subscription_schedules", _list("subscription_schedule", "/v1/subscription_schedules",
+    ("GET", f"payment_methods/{_ID}", "payment_method_retrieve", lambda sb, p, i: sb._payment_method(i)),
+    ("POST", f"payment_methods/{_ID}/attach", "payment_method_attach", lambda sb, p, i: sb.attach_payment_method(i, p)),
+    ("POST", f"payment_methods/{_ID}/detach", "payment_method_detach", lambda sb, p, i: sb.detach_payment_method(i)),
+    ("POST", f"payment_methods/{_ID}", "payment_method_update", lambda sb, p, i: sb.update_payment_method(i, p)),
+    ("POST", "subscriptions", "subscription_create", lambda sb, p: sb.create_subscription(p)),
+    ("GET", "subscriptions", "subscription_list", _subscriptions),
+    ("GET", f"subscriptions/{_ID}", "subscription_retrieve", _get("subscription")),
+    ("POST", f"subscriptions/{_ID}", "subscription_update", lambda sb, p, i: sb.update_subscription(i, p)),
+    ("DELETE", f"subscriptions/{_ID}", "subscription_cancel", lambda sb, p, i: sb.cancel_subscription(i, p)),
+    ("POST", "subscription_schedules", "subscription_schedule_create", lambda sb, p: sb.create_schedule(p)),
+    ("GET", "subscription_schedules", "subscription_schedule_list", _list("subscription_schedule", "/v1/subscription_schedules",
                                             customer="customer")),
-    ("GET", f"subscription_schedules/{_ID}", _get("subscription_schedule")),
-    ("POST", f"subscription_schedules/{_ID}/release", lambda sb, p, i: sb.release_schedule(i, p)),
-    ("POST", f"subscription_schedules/{_ID}/cancel", lambda sb, p, i: sb.cancel_schedule(i, p)),
-    ("POST", f"subscription_schedules/{_ID}", lambda sb, p, i: sb.update_schedule(i, p)),
-    ("POST", "invoices/create_preview", lambda sb, p: sb.preview_invoice(p)),
-    ("GET", "invoices", _invoices),
-    ("GET", f"invoices/{_ID}/lines", _invoice_lines),
-    ("GET", f"invoices/{_ID}", _get("invoice")),
-    ("POST", f"invoices/{_ID}/pay", lambda sb, p, i: sb.pay_invoice(i, p)),
-    ("POST", f"invoices/{_ID}/finalize", lambda sb, p, i: sb.finalize_invoice(i)),
-    ("POST", f"invoices/{_ID}/void", lambda sb, p, i: sb.void_invoice(i)),
-    ("POST", f"invoices/{_ID}/mark_uncollectible", lambda sb, p, i: sb.mark_uncollectible(i)),
-    ("POST", "billing_portal/configurations", lambda sb, p: sb.create_portal_configuration(p)),
-    ("GET", "billing_portal/configurations", _list("billing_portal.configuration",
+    ("GET", f"subscription_schedules/{_ID}", "subscription_schedule_retrieve", _get("subscription_schedule")),
+    ("POST", f"subscription_schedules/{_ID}/release", "subscription_schedule_release", lambda sb, p, i: sb.release_schedule(i, p)),
+    ("POST", f"subscription_schedules/{_ID}/cancel", "subscription_schedule_cancel", lambda sb, p, i: sb.cancel_schedule(i, p)),
+    ("POST", f"subscription_schedules/{_ID}", "subscription_schedule_update", lambda sb, p, i: sb.update_schedule(i, p)),
+    ("POST", "invoices/create_preview", "invoice_create_preview", lambda sb, p: sb.preview_invoice(p)),
+    ("GET", "invoices", "invoice_list", _invoices),
+    ("GET", f"invoices/{_ID}/lines", "invoice_list_lines", _invoice_lines),
+    ("GET", f"invoices/{_ID}", "invoice_retrieve", _get("invoice")),
+    ("POST", f"invoices/{_ID}/pay", "invoice_pay", lambda sb, p, i: sb.pay_invoice(i, p)),
+    ("POST", f"invoices/{_ID}/finalize", "invoice_finalize_invoice", lambda sb, p, i: sb.finalize_invoice(i)),
+    ("POST", f"invoices/{_ID}/void", "invoice_void_invoice", lambda sb, p, i: sb.void_invoice(i)),
+    ("POST", f"invoices/{_ID}/mark_uncollectible", "invoice_mark_uncollectible", lambda sb, p, i: sb.mark_uncollectible(i)),
+    ("POST", "billing_portal/configurations", "billing_portal.configuration_create", lambda sb, p: sb.create_portal_configuration(p)),
+    ("GET", "billing_portal/configurations", "billing_portal.configuration_list", _list("billing_portal.configuration",
                                                    "/v1/billing_portal/configurations")),
-    ("GET", f"billing_portal/configurations/{_ID}", _get("billing_portal.configuration")),
-    ("POST", f"billing_portal/configurations/{_ID}", lambda sb, p, i: sb.update_portal_configuration(i, p)),
-    ("POST", "billing_portal/sessions", lambda sb, p: sb.create_portal_session(p)),
-    ("POST", "checkout/sessions", lambda sb, p: sb.create_checkout_session(p)),
-    ("GET", "checkout/sessions", _list("checkout.session", "/v1/checkout/sessions", customer="customer",
+    ("GET", f"billing_portal/configurations/{_ID}", "billing_portal.configuration_retrieve", _get("billing_portal.configuration")),
+    ("POST", f"billing_portal/configurations/{_ID}", "billing_portal.configuration_update", lambda sb, p, i: sb.update_portal_configuration(i, p)),
+    ("POST", "billing_portal/sessions", "billing_portal.session_create", lambda sb, p: sb.create_portal_session(p)),
+    ("POST", "checkout/sessions", "checkout.session_create", lambda sb, p: sb.create_checkout_session(p)),
+    ("GET", "checkout/sessions", "checkout.session_list", _list("checkout.session", "/v1/checkout/sessions", customer="customer",
                                        subscription="subscription", status="status")),
-    ("GET", f"checkout/sessions/{_ID}/line_items", _checkout_line_items),
-    ("GET", f"checkout/sessions/{_ID}", _get("checkout.session")),
-    ("POST", f"checkout/sessions/{_ID}/expire", lambda sb, p, i: sb.expire_checkout_session(i)),
-    ("GET", "events", lambda sb, p: Page("event", sb.list_events(p), "/v1/events")),
-    ("GET", f"events/{_ID}", _get("event")),
-    ("POST", "webhook_endpoints", lambda sb, p: sb.create_webhook_endpoint(p)),
-    ("GET", "webhook_endpoints", _list("webhook_endpoint", "/v1/webhook_endpoints")),
-    ("GET", f"webhook_endpoints/{_ID}", _get("webhook_endpoint")),
-    ("POST", f"webhook_endpoints/{_ID}", lambda sb, p, i: sb.update_webhook_endpoint(i, p)),
-    ("DELETE", f"webhook_endpoints/{_ID}", lambda sb, p, i: sb.delete_webhook_endpoint(i)),
+    ("GET", f"checkout/sessions/{_ID}/line_items", "checkout.session_line_item_list", _checkout_line_items),
+    ("GET", f"checkout/sessions/{_ID}", "checkout.session_retrieve", _get("checkout.session")),
+    ("POST", f"checkout/sessions/{_ID}/expire", "checkout.session_expire", lambda sb, p, i: sb.expire_checkout_session(i)),
+    ("GET", "events", "event_list", lambda sb, p: Page("event", sb.list_events(p), "/v1/events")),
+    ("GET", f"events/{_ID}", "event_retrieve", _get("event")),
+    ("POST", "webhook_endpoints", "webhook_endpoint_create", lambda sb, p: sb.create_webhook_endpoint(p)),
+    ("GET", "webhook_endpoints", "webhook_endpoint_list", _list("webhook_endpoint", "/v1/webhook_endpoints")),
+    ("GET", f"webhook_endpoints/{_ID}", "webhook_endpoint_retrieve", _get("webhook_endpoint")),
+    ("POST", f"webhook_endpoints/{_ID}", "webhook_endpoint_update", lambda sb, p, i: sb.update_webhook_endpoint(i, p)),
+    ("DELETE", f"webhook_endpoints/{_ID}", "webhook_endpoint_delete", lambda sb, p, i: sb.delete_webhook_endpoint(i)),
 ]
-ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
-    (method, re.compile(f"^{pattern}$"), handler) for method, pattern, handler in _TABLE
+ROUTES: list[tuple[str, re.Pattern[str], str, Handler]] = [
+    (method, re.compile(f"^{pattern}$"), params, handler) for method, pattern, params, handler in _TABLE
 ]
 
 
-def match(method: str, path: str) -> tuple[Handler, tuple[str, ...]] | None:
-    for route_method, pattern, handler in ROUTES:
+def match(method: str, path: str) -> tuple[Handler, str, tuple[str, ...]] | None:
+    """The handler for a request, the name of the SDK params class it takes, and the ids in its path."""
+    for route_method, pattern, params, handler in ROUTES:
         if route_method == method:
             found = pattern.match(path)
             if found:
-                return handler, found.groups()
+                return handler, params, found.groups()
     return None
+
+
+@functools.cache
+def known_params(name: str) -> frozenset[str] | None:
+    """Top-level params an endpoint takes, from the SDK's params TypedDict ("customer_create", ...)."""
+    package, _, stem = name.rpartition(".")
+    module = f"stripe.params{'.' + package if package else ''}._{stem}_params"
+    class_name = "".join(word.title() for word in stem.split("_")) + "Params"
+    try:
+        typed = getattr(importlib.import_module(module), class_name)
+    except (ImportError, AttributeError):
+        return None
+    return frozenset(typed.__required_keys__ | typed.__optional_keys__ | {"expand"})
+
+
+def check_params(name: str, params: dict[str, Any]) -> None:
+    """Stripe refuses a parameter an endpoint does not take (a typo must not pass silently)."""
+    known = known_params(name)
+    if known is None:
+        return
+    unknown = sorted(set(params) - known)
+    if unknown:
+        raise errors.StripeError(f"Received unknown parameter: {unknown[0]}", code="parameter_unknown",
+                                 param=unknown[0])

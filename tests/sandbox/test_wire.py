@@ -81,3 +81,10 @@ def test_same_key_in_flight_is_409(sandbox: Sandbox) -> None:
                         data={"email": "a"}, headers={"Idempotency-Key": "busy"})
     assert answer.status_code == 409
     assert answer.json()["error"]["code"] == "idempotency_key_in_use"
+
+
+def test_unknown_param_is_refused_by_name(client: stripe.StripeClient) -> None:
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        client.v1.customers.create({"emial": "typo@example.test"})  # type: ignore[typeddict-unknown-key]
+    assert (caught.value.code, caught.value.param) == ("parameter_unknown", "emial")
+    assert client.v1.customers.list().data == []
