@@ -12,13 +12,14 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
+from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_currency, get_currency_precision
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
-LOCALE = "en_US"
+LOCALE = Locale.parse("en_US")
 _ENCODING = "cp1252"
 
 # The stamp beside the title: label and colour per invoice status.
