@@ -24,6 +24,7 @@ from server_bridge.errors import ApiError, conflict, not_found
 from server_bridge.gateway import CardDeclined, Gateway
 from server_bridge.models import Owner, StripeObject
 from server_bridge.settings import Settings
+from server_bridge.setup import find_portal_configuration
 from server_bridge.sync import Publisher, ensure_fresh, ensure_prices, latest_seen_at, ref, save_fetched
 
 LIVE_STATUSES = ("active", "trialing", "past_due", "unpaid", "paused", "incomplete")
@@ -305,6 +306,15 @@ def overlay(view: OwnerBilling, objects: Sequence[Mapping[str, Any]]) -> OwnerBi
     return view
 
 
+def portal_configuration(gateway: Gateway) -> str | None:
+    """The portal configuration `stripe setup` made (card, cancel with reasons, invoices, no plan
+    switching), looked up once per process; None leaves Stripe's default configuration."""
+    if gateway.portal_configuration_id is None:
+        found = find_portal_configuration(gateway)
+        gateway.portal_configuration_id = found["id"] if found else ""
+    return gateway.portal_configuration_id or None
+
+
 @dataclass
 class Billing:
     """One request's billing work for the signed-in owner."""
@@ -365,7 +375,7 @@ class Billing:
         return invoice
 
     def invoices(self, limit: int, starting_after: str | None) -> dict:
-        self.fresh()
+        ensure_fresh(self.session, self.gateway, self.owner, bus=self.bus)
         if starting_after:
             self.own_invoice(starting_after)
         if not self.customer_id:
@@ -399,6 +409,9 @@ class Billing:
                     raise conflict("no_subscription", "You have no plan to change or cancel.")
                 flow_data[flow] = {"subscription": sub["id"]}
             params["flow_data"] = flow_data
+        configuration = portal_configuration(self.gateway)
+        if configuration:
+            params["configuration"] = configuration
         session = self.gateway.create_portal_session(params, key=f"portal:{uuid.uuid4()}")
         return {"url": session["url"]}
 

@@ -112,6 +112,7 @@ class Gateway:
             http_client=self._http,
         )
         self._v1 = self.client.v1
+        self.portal_configuration_id: str | None = None   # set by setup, else looked up on first use
 
     def close(self) -> None:
         self._http.close()

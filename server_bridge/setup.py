@@ -139,4 +139,5 @@ def setup_stripe(gateway: Gateway, public_url: str) -> SetupResult:
     plans = ensure_prices(gateway, run)
     portal = ensure_portal_configuration(gateway, public_url, run)
     secret = replace_webhook_endpoint(gateway, public_url, run)
+    gateway.portal_configuration_id = portal
     return SetupResult(plans=plans, webhook_secret=secret, portal_configuration_id=portal)

@@ -38,6 +38,8 @@ def test_a_portal_session_is_the_owners_and_returns_to_the_bridge(stack: Any,
     session = session_of(stack, first)
     assert session["customer"] == stack.demo_owners["pro@demo.test"]
     assert session["return_url"] == f"{stack.bridge_url}/return/portal"
+    configuration = stack.sandbox.get("billing_portal.configuration", session["configuration"])
+    assert configuration["metadata"]["app"] == "billing-manager"   # the one `stripe setup` made
     page = httpx.get(first, timeout=10)
     assert page.status_code == 200 and 'id="update-card"' in page.text and 'id="cancel"' in page.text
 
