@@ -265,6 +265,9 @@ class InvoicesMixin(CatalogMixin):
             else:
                 pm = (self._payment_method(params["payment_method"], "payment_method")
                       if params.get("payment_method") else self._card_for(sub, customer))
+                if pm is not None and pm.get("customer") != customer["id"]:
+                    raise errors.invalid("payment_method", "The payment method must be attached to the invoice's "
+                                         "customer.")
                 problem = self._attempt(invoice, pm)
             if problem is not None:
                 raise problem

@@ -171,3 +171,34 @@ def test_schedule_release(client: stripe.StripeClient) -> None:
     released = client.v1.subscription_schedules.release(schedule.id)
     assert released.status == "released"
     assert client.v1.subscriptions.retrieve(sub.id).schedule is None
+
+
+def test_open_invoice_void_and_uncollectible(client: stripe.StripeClient) -> None:
+    prices = plan_prices(client)
+    customer, _ = customer_with_card(client, token="pm_card_chargeCustomerFail")
+    first = subscribe(client, customer.id, prices["pro"], payment_behavior="allow_incomplete")
+    voided = client.v1.invoices.void_invoice(first.latest_invoice)
+    assert (voided.status, voided.amount_remaining) == ("void", 0) and voided.status_transitions.voided_at
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        client.v1.invoices.void_invoice(first.latest_invoice)
+    assert caught.value.code == "invoice_unexpected_state"
+    second = subscribe(client, customer.id, prices["starter"], payment_behavior="allow_incomplete")
+    lost = client.v1.invoices.mark_uncollectible(second.latest_invoice)
+    assert lost.status == "uncollectible"
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.invoices.pay(second.latest_invoice)
+
+
+def test_another_customers_card_cannot_pay_or_default(client: stripe.StripeClient) -> None:
+    prices = plan_prices(client)
+    customer, _ = customer_with_card(client, token="pm_card_chargeCustomerFail", email="a@example.test")
+    _, stranger_card = customer_with_card(client, email="b@example.test")
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        subscribe(client, customer.id, prices["pro"], default_payment_method=stranger_card.id)
+    assert caught.value.param == "default_payment_method"
+    late = subscribe(client, customer.id, prices["pro"], payment_behavior="allow_incomplete")
+    assert late.status == "incomplete"
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        client.v1.invoices.pay(late.latest_invoice, {"payment_method": stranger_card.id})
+    assert caught.value.param == "payment_method"
+    assert client.v1.invoices.retrieve(late.latest_invoice).status == "open"
