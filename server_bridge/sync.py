@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -166,20 +166,37 @@ def ensure_fresh(session: Session, gateway: Gateway, owner: Owner, *, plan_price
     return True
 
 
+BACKFILL_LOCK = 0x6269_6C6C  # "bill": one backfill worker at a time across bridge instances
+
+
 def sync_all(session_factory: Callable[[], Session], gateway: Gateway, *, plans: Mapping[str, str] | None = None,
              bus: Publisher | None = None) -> int:
-    """Backfill every enabled owner, one transaction each; returns how many were synced."""
-    with session_factory() as session:
-        owner_ids = list(session.execute(select(Owner.id).where(Owner.disabled.is_(False))).scalars())
-    count = 0
-    for owner_id in owner_ids:
-        with session_factory() as session:
-            owner = session.get(Owner, owner_id)
-            if owner is None:
-                continue
-            backfill_owner(session, gateway, owner, plan_prices=(plans or {}).values(), bus=None)
-            session.commit()
-            if bus is not None and owner.stripe_customer_id:
-                bus.publish(owner.stripe_customer_id, list(ALL_TOPICS))
-            count += 1
-    return count
+    """Backfill every enabled owner, one transaction each; returns how many were synced.
+
+    On PostgreSQL several bridges may share the database: an advisory lock lets one run at a time
+    (the others return 0 at once rather than hit Stripe's rate limit twice as hard).
+    """
+    with session_factory() as guard:
+        postgres = guard.get_bind().dialect.name == "postgresql"
+        if postgres and not guard.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": BACKFILL_LOCK}).scalar():
+            log.info("another bridge is backfilling; skipped")
+            return 0
+        try:
+            # the guard's transaction stays open: it pins the connection that holds the lock
+            owner_ids = list(guard.execute(select(Owner.id).where(Owner.disabled.is_(False))).scalars())
+            count = 0
+            for owner_id in owner_ids:
+                with session_factory() as session:
+                    owner = session.get(Owner, owner_id)
+                    if owner is None:
+                        continue
+                    backfill_owner(session, gateway, owner, plan_prices=(plans or {}).values(), bus=None)
+                    session.commit()
+                    if bus is not None and owner.stripe_customer_id:
+                        bus.publish(owner.stripe_customer_id, list(ALL_TOPICS))
+                    count += 1
+            return count
+        finally:
+            if postgres:
+                guard.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": BACKFILL_LOCK})
+                guard.commit()

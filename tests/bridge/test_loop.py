@@ -172,3 +172,24 @@ def test_starter_to_pro_and_pro_to_starter(any_stack: Any, client_for: Callable[
     assert summary["next_invoice"]["amount"] == 1000
     after_webhooks = settle(any_stack, pro, lambda s: s["pending_change"] is not None)
     assert after_webhooks["plan"]["key"] == "pro"
+
+
+def test_sync_backfills_every_owner_one_bridge_at_a_time(any_stack: Any,
+                                                         client_for: Callable[..., httpx.Client]) -> None:
+    from sqlalchemy import text
+
+    from server_bridge import sync
+
+    app, gateway = any_stack.app, any_stack.app.state.gateway
+    before = any_stack.sandbox.request_count()
+    assert sync.sync_all(app.state.sessions, gateway, plans=any_stack.settings.plans) == 4
+    assert any_stack.sandbox.request_count() > before
+    pro = client_for(any_stack, "pro@demo.test").get("/v1/billing/summary").json()
+    assert pro["status"] == "active"
+    if any_stack.engine.dialect.name != "postgresql":
+        return
+    with any_stack.engine.connect() as other_bridge:
+        other_bridge.execute(text("SELECT pg_advisory_lock(:key)"), {"key": sync.BACKFILL_LOCK})
+        assert sync.sync_all(app.state.sessions, gateway) == 0
+        other_bridge.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": sync.BACKFILL_LOCK})
+    assert sync.sync_all(app.state.sessions, gateway) == 4
