@@ -16,6 +16,7 @@ from functools import lru_cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from server_bridge import errors
@@ -121,14 +122,34 @@ def sign_in(session: Session, settings: Settings, email: str, password: str, dev
         raise errors.invalid_credentials()
 
     session.execute(delete(LoginFailure).where(LoginFailure.email == email))
-    session.execute(update(Token).where(Token.owner_id == owner.id, Token.device == device,
-                                        Token.revoked_at.is_(None)).values(revoked_at=at))
-    raw = new_token()
-    expires_at = at + settings.token_ttl_days * 86400
-    session.add(Token(owner_id=owner.id, device=device, token_hash=hash_token(raw), created_at=at,
-                      expires_at=expires_at))
     session.commit()
-    return SignIn(raw, expires_at, owner)
+    return _issue_token(session, settings, owner, device, at)
+
+
+def _issue_token(session: Session, settings: Settings, owner: Owner, device: str, at: int) -> SignIn:
+    """Revoke the device's old token and add a new one.
+
+    Sign-ins of one owner take turns on the owner's row (PostgreSQL; SQLite has one writer anyway);
+    the unique index on live tokens backs that up, and a loser of a race retries.
+    """
+    owner_id = owner.id
+    attempts = 0
+    while True:
+        session.execute(select(Owner.id).where(Owner.id == owner_id).with_for_update())
+        session.execute(update(Token).where(Token.owner_id == owner_id, Token.device == device,
+                                            Token.revoked_at.is_(None)).values(revoked_at=at))
+        raw = new_token()
+        expires_at = at + settings.token_ttl_days * 86400
+        session.add(Token(owner_id=owner_id, device=device, token_hash=hash_token(raw), created_at=at,
+                          expires_at=expires_at))
+        try:
+            session.commit()
+            return SignIn(raw, expires_at, owner)
+        except IntegrityError:
+            session.rollback()
+            attempts += 1
+            if attempts >= 5:
+                raise
 
 
 def token_owner(session: Session, raw_token: str | None) -> tuple[Token, Owner]:

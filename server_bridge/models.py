@@ -5,7 +5,7 @@ The schema itself is created by the Alembic migrations in migrations/versions, n
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -23,22 +23,26 @@ class Owner(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     stripe_customer_id: Mapped[str | None] = mapped_column(String(255), unique=True, nullable=True)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[int] = mapped_column(BigInteger)
 
 
 class Token(Base):
     """A device's sign-in; only the sha256 of the bearer token is kept."""
 
     __tablename__ = "tokens"
-    __table_args__ = (Index("ix_tokens_owner_device", "owner_id", "device"),)
+    __table_args__ = (
+        Index("ix_tokens_owner_device", "owner_id", "device"),
+        Index("uq_tokens_live_device", "owner_id", "device", unique=True,
+              sqlite_where=text("revoked_at IS NULL"), postgresql_where=text("revoked_at IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("owners.id", ondelete="CASCADE"))
     device: Mapped[str] = mapped_column(String(100))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[int] = mapped_column(Integer)
-    expires_at: Mapped[int] = mapped_column(Integer)
-    revoked_at: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    expires_at: Mapped[int] = mapped_column(BigInteger)
+    revoked_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class LoginFailure(Base):
@@ -47,7 +51,7 @@ class LoginFailure(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     email: Mapped[str] = mapped_column(String(320))
-    at: Mapped[int] = mapped_column(Integer)
+    at: Mapped[int] = mapped_column(BigInteger)
 
 
 class StripeObject(Base):
@@ -59,8 +63,8 @@ class StripeObject(Base):
     object_type: Mapped[str] = mapped_column(String(64), primary_key=True)
     id: Mapped[str] = mapped_column(String(255), primary_key=True)
     customer_id: Mapped[str | None] = mapped_column(String(255), nullable=True, index=True)
-    created: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    seen_at: Mapped[int] = mapped_column(Integer)
+    created: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    seen_at: Mapped[int] = mapped_column(BigInteger)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     data: Mapped[str] = mapped_column(Text)
 
@@ -72,11 +76,11 @@ class WebhookEvent(Base):
 
     id: Mapped[str] = mapped_column(String(255), primary_key=True)
     type: Mapped[str] = mapped_column(String(128))
-    created: Mapped[int] = mapped_column(Integer)
+    created: Mapped[int] = mapped_column(BigInteger)
     livemode: Mapped[bool] = mapped_column(Boolean, default=False)
     payload: Mapped[str] = mapped_column(Text)
-    received_at: Mapped[int] = mapped_column(Integer)
-    processed_at: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    received_at: Mapped[int] = mapped_column(BigInteger)
+    processed_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
 
@@ -87,4 +91,4 @@ class OwnerSync(Base):
     __tablename__ = "owner_syncs"
 
     owner_id: Mapped[int] = mapped_column(ForeignKey("owners.id", ondelete="CASCADE"), primary_key=True)
-    synced_at: Mapped[int] = mapped_column(Integer)
+    synced_at: Mapped[int] = mapped_column(BigInteger)

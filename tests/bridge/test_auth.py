@@ -6,6 +6,7 @@ import hashlib
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import httpx
@@ -214,3 +215,19 @@ def test_me_knows_about_a_live_subscription(owners: Owners) -> None:
                                           "customer": owners.customer, "status": "past_due", "created": 3}, seen_at=1)
             session.commit()
         assert me(client, token).json()["has_subscription"] is True
+
+
+def test_racing_sign_ins_on_one_device_leave_one_live_token(owners: Owners) -> None:
+    def sign_in(_: int) -> httpx.Response:
+        with owners.bridge.client() as client:
+            return login(client, owners.email, device="racing")
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(sign_in, range(8)))
+    assert [a.status_code for a in answers] == [200] * 8
+    with owners.bridge.client() as client:
+        working = [a.json()["token"] for a in answers if me(client, a.json()["token"]).status_code == 200]
+    assert len(working) == 1
+    with owners.bridge.sessions() as session:
+        owner = auth.find_owner(session, owners.email)
+        assert owner is not None and auth.live_token_count(session, owner) == 1

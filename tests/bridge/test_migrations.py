@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from pathlib import Path
 
-from sqlalchemy import inspect
+import pytest
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from server_bridge import db
+from tests.bridge.conftest import postgres_database
 
 TABLES = {"owners", "tokens", "login_failures", "stripe_objects", "webhook_events", "owner_syncs"}
 
@@ -15,7 +19,7 @@ def check_upgrade(url: str) -> None:
     assert db.current_revision(url) is None
     db.upgrade(url)
     db.upgrade(url)
-    assert db.current_revision(url) == "0001"
+    assert db.current_revision(url) == "0002"
     engine = db.make_engine(url)
     try:
         inspector = inspect(engine)
@@ -42,3 +46,25 @@ def test_upgrade_fresh_sqlite(tmp_path: Path) -> None:
 
 def test_upgrade_fresh_postgresql(pg_url: str) -> None:
     check_upgrade(pg_url)
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_0002_keeps_the_newest_live_token_per_device(kind: str, tmp_path: Path) -> None:
+    with ExitStack() as cleanup:
+        url = cleanup.enter_context(postgres_database()) if kind == "postgresql" else f"sqlite:///{tmp_path / 'b.db'}"
+        db.upgrade(url, "0001")
+        engine = db.make_engine(url)
+        cleanup.callback(engine.dispose)
+        with engine.begin() as connection:
+            connection.execute(text("INSERT INTO owners (id, email, password_hash, disabled, created_at) "
+                                    "VALUES (1, 'a@example.test', 'x', false, 1)"))
+            for n in (1, 2, 3):
+                connection.execute(text("INSERT INTO tokens (owner_id, device, token_hash, created_at, expires_at) "
+                                        f"VALUES (1, 'laptop', 'h{n}', {n}, 9999999999)"))
+        db.upgrade(url)
+        with engine.connect() as connection:
+            live = connection.execute(text("SELECT token_hash FROM tokens WHERE revoked_at IS NULL")).scalars().all()
+            assert live == ["h3"]
+            with pytest.raises(IntegrityError):
+                connection.execute(text("INSERT INTO tokens (owner_id, device, token_hash, created_at, expires_at) "
+                                        "VALUES (1, 'laptop', 'h4', 4, 9999999999)"))

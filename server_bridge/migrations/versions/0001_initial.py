@@ -1,5 +1,7 @@
 """The first schema: owners, tokens, sign-in failures, the Stripe object store, webhook events, syncs.
 
+Times are Unix seconds in BIGINT, so PostgreSQL does not stop in 2038.
+
 Revision ID: 0001
 Revises:
 Create Date: 2026-11-25
@@ -24,7 +26,7 @@ def upgrade() -> None:
         sa.Column("password_hash", sa.String(255), nullable=False),
         sa.Column("stripe_customer_id", sa.String(255), nullable=True),
         sa.Column("disabled", sa.Boolean, nullable=False, server_default=sa.false()),
-        sa.Column("created_at", sa.Integer, nullable=False),
+        sa.Column("created_at", sa.BigInteger, nullable=False),
         sa.UniqueConstraint("email", name="uq_owners_email"),
         sa.UniqueConstraint("stripe_customer_id", name="uq_owners_stripe_customer_id"),
     )
@@ -34,9 +36,9 @@ def upgrade() -> None:
         sa.Column("owner_id", sa.Integer, sa.ForeignKey("owners.id", ondelete="CASCADE"), nullable=False),
         sa.Column("device", sa.String(100), nullable=False),
         sa.Column("token_hash", sa.String(64), nullable=False),
-        sa.Column("created_at", sa.Integer, nullable=False),
-        sa.Column("expires_at", sa.Integer, nullable=False),
-        sa.Column("revoked_at", sa.Integer, nullable=True),
+        sa.Column("created_at", sa.BigInteger, nullable=False),
+        sa.Column("expires_at", sa.BigInteger, nullable=False),
+        sa.Column("revoked_at", sa.BigInteger, nullable=True),
         sa.UniqueConstraint("token_hash", name="uq_tokens_token_hash"),
     )
     op.create_index("ix_tokens_owner_device", "tokens", ["owner_id", "device"])
@@ -44,7 +46,7 @@ def upgrade() -> None:
         "login_failures",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("email", sa.String(320), nullable=False),
-        sa.Column("at", sa.Integer, nullable=False),
+        sa.Column("at", sa.BigInteger, nullable=False),
     )
     op.create_index("ix_login_failures_email_at", "login_failures", ["email", "at"])
     op.create_table(
@@ -52,8 +54,8 @@ def upgrade() -> None:
         sa.Column("object_type", sa.String(64), primary_key=True),
         sa.Column("id", sa.String(255), primary_key=True),
         sa.Column("customer_id", sa.String(255), nullable=True),
-        sa.Column("created", sa.Integer, nullable=True),
-        sa.Column("seen_at", sa.Integer, nullable=False),
+        sa.Column("created", sa.BigInteger, nullable=True),
+        sa.Column("seen_at", sa.BigInteger, nullable=False),
         sa.Column("deleted", sa.Boolean, nullable=False, server_default=sa.false()),
         sa.Column("data", sa.Text, nullable=False),
     )
@@ -63,18 +65,18 @@ def upgrade() -> None:
         "webhook_events",
         sa.Column("id", sa.String(255), primary_key=True),
         sa.Column("type", sa.String(128), nullable=False),
-        sa.Column("created", sa.Integer, nullable=False),
+        sa.Column("created", sa.BigInteger, nullable=False),
         sa.Column("livemode", sa.Boolean, nullable=False, server_default=sa.false()),
         sa.Column("payload", sa.Text, nullable=False),
-        sa.Column("received_at", sa.Integer, nullable=False),
-        sa.Column("processed_at", sa.Integer, nullable=True),
+        sa.Column("received_at", sa.BigInteger, nullable=False),
+        sa.Column("processed_at", sa.BigInteger, nullable=True),
         sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
         sa.Column("last_error", sa.Text, nullable=True),
     )
     op.create_table(
         "owner_syncs",
         sa.Column("owner_id", sa.Integer, sa.ForeignKey("owners.id", ondelete="CASCADE"), primary_key=True),
-        sa.Column("synced_at", sa.Integer, nullable=False),
+        sa.Column("synced_at", sa.BigInteger, nullable=False),
     )
 
 
