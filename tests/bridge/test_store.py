@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -84,3 +87,19 @@ def test_sync_marks(sessions: sessionmaker[Session]) -> None:
         store.mark_synced(session, owner.id, 200)
         session.commit()
         assert store.synced_at(session, owner.id) == 200
+
+
+def test_racing_writers_leave_the_newest_copy(sessions: sessionmaker[Session]) -> None:
+    """Sixteen writers, each with its own seen_at, in no particular order: the newest always wins."""
+    order = list(range(1, 17))
+    random.Random(7).shuffle(order)
+
+    def write(seen_at: int) -> None:
+        with sessions() as session:
+            store.upsert_object(session, subscription("sub_race", f"status-{seen_at}"), seen_at=seen_at)
+            session.commit()
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(write, order))
+    with sessions() as session:
+        assert store.get_object(session, "subscription", "sub_race")["status"] == "status-16"
