@@ -54,6 +54,7 @@ class PagesSandbox(Protocol):
     def invoice_pdf(self, invoice_id: str) -> bytes: ...
     # Stripe API calls the hosted invoice page makes, as the Sandbox's /v1 routes do
     def create_payment_method(self, params: dict[str, Any]) -> dict: ...
+    def attach_payment_method(self, pm_id: str, params: dict[str, Any]) -> dict: ...
     def pay_invoice(self, invoice_id: str, params: dict[str, Any]) -> dict: ...
     def checkout_line_items(self, session_id: str) -> list[dict]: ...
 
@@ -630,15 +631,16 @@ def make_router(sandbox: PagesSandbox) -> APIRouter:
     @router.post("/i/{invoice_id}/pay")
     def invoice_pay(invoice_id: str, number: FormText = "", exp_month: FormText = "", exp_year: FormText = "",
                     cvc: FormText = "") -> Response:
-        """Pay an open invoice with a card, as Stripe's hosted invoice page does (the card is not saved)."""
+        """Pay an open invoice with a card, as Stripe's hosted invoice page does (not made the default card)."""
         try:
-            _load_invoice(sandbox, invoice_id)
+            invoice = _load_invoice(sandbox, invoice_id)
         except _PageError as error:
             return _error_page(error)
         values = {"exp_month": exp_month, "exp_year": exp_year}
         try:
             card = _card_input(number, exp_month, exp_year, cvc)
             method = sandbox.create_payment_method({"type": "card", "card": card})
+            sandbox.attach_payment_method(method["id"], {"customer": invoice["customer"]})
             sandbox.pay_invoice(invoice_id, {"payment_method": method["id"]})
         except ValueError as exc:
             status, message = 400, str(exc)

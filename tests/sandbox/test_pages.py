@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -163,8 +165,19 @@ class World:
         return found.invoice_settings.default_payment_method
 
 
+@pytest.fixture(autouse=True)
+def no_threads_left() -> Iterator[None]:
+    """The server, the webhook worker and the server's thread pool all end with the test."""
+    before = set(threading.enumerate())
+    yield
+    deadline = time.monotonic() + 5
+    while (left := [t for t in set(threading.enumerate()) - before if t.is_alive()]) and time.monotonic() < deadline:
+        left[0].join(0.05)
+    assert [t.name for t in left] == []
+
+
 @pytest.fixture
-def world() -> Iterator[World]:
+def world(no_threads_left: None) -> Iterator[World]:
     """A fresh sandbox on a real port with the two plans, per test."""
     sandbox = Sandbox(webhook_retry_delays=(0.01,))
     server = ThreadedServer(create_sandbox_app(sandbox))
@@ -181,6 +194,7 @@ def world() -> Iterator[World]:
             yield World(sandbox, server.url, http, client, prices)
     finally:
         server.stop()
+        sandbox.close()
 
 
 def _stripe_client(sandbox: Sandbox, url: str) -> stripe.StripeClient:
