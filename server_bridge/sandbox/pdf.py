@@ -33,6 +33,7 @@ _STAMPS: dict[str, tuple[str, tuple[int, int, int]]] = {
 _INK = (26, 31, 54)
 _MUTED = (105, 115, 134)
 _RULE = (222, 226, 233)
+_LINK = (99, 91, 255)
 _HEADINGS = FontFace(family="Helvetica", emphasis="BOLD", size_pt=9, color=_MUTED)
 
 
@@ -197,6 +198,11 @@ def _headline(pdf: FPDF, invoice: Mapping[str, Any], currency: str, status: str,
     pdf.set_font("Helvetica", "B", 16)
     pdf.set_text_color(*_INK)
     pdf.cell(0, 9, _printable(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    url = invoice.get("hosted_invoice_url")
+    if status == "open" and url:
+        pdf.set_font("Helvetica", "U", 10)
+        pdf.set_text_color(*_LINK)
+        pdf.cell(0, 6, "Pay online", link=url, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(6)
 
 

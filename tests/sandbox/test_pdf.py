@@ -62,12 +62,14 @@ def test_same_invoice_gives_the_same_bytes() -> None:
     assert render_invoice_pdf(invoice(), {}) == render_invoice_pdf(invoice(), {})
 
 
-def test_open_invoice_shows_what_is_due_and_no_paid_date() -> None:
+def test_open_invoice_shows_what_is_due_and_where_to_pay() -> None:
     pdf = render_invoice_pdf(invoice(status="open", due_date=ISSUED + 30 * DAY, amount_paid=0,
-                                     status_transitions={"paid_at": None}), {}, compress=False)
+                                     status_transitions={"paid_at": None},
+                                     hosted_invoice_url="http://127.0.0.1:9/i/in_1"), {}, compress=False)
     text = text_of(pdf)
     assert b"OPEN" in text and b"$25.00 due Dec 25, 2025" in text and b"Date due" in text
     assert b"Date paid" not in text and b"PAID" not in text
+    assert b"Pay online" in text and b"/URI (http://127.0.0.1:9/i/in_1)" in pdf
 
 
 def test_void_invoice_is_stamped_void() -> None:
