@@ -512,3 +512,21 @@ def test_an_open_invoice_is_paid_from_its_hosted_page(world: World) -> None:
     assert len(world.events("invoice.paid")) == paid_events + 1
     again = world.http.post(urlsplit(unpaid.hosted_invoice_url).path + "/pay", data=GOOD)
     assert again.status_code == 409 and "already paid" in Page(again.text).text
+
+
+def test_a_trial_shows_when_it_ends(world: World) -> None:
+    customer = world.owner(None)
+    subscription = world.stripe.v1.subscriptions.create({"customer": customer, "items": [{"price": world.prices["pro"]}],
+                                                         "trial_period_days": 14})
+    page = world.page(world.portal(customer))
+    assert "Trial" in page.text and f"Trial ends on {_day(subscription.trial_end)}" in page.text
+
+
+def test_plan_change_flow_points_back_to_the_app(world: World) -> None:
+    customer = world.owner("starter")
+    subscription = world.live_subscription(customer)
+    url = world.portal(customer, flow_data={"type": "subscription_update",
+                                            "subscription_update": {"subscription": subscription.id}})
+    page = world.page(url)
+    assert page.forms == {} and "Starter" in page.text and "Billing Manager" in page.text
+    assert page.links["return"] == RETURN_URL
