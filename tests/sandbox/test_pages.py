@@ -530,3 +530,12 @@ def test_plan_change_flow_points_back_to_the_app(world: World) -> None:
     page = world.page(url)
     assert page.forms == {} and "Starter" in page.text and "Billing Manager" in page.text
     assert page.links["return"] == RETURN_URL
+
+
+def test_cancel_without_a_plan_answers_409(world: World) -> None:
+    customer = world.owner(None)
+    url = world.portal(customer)
+    assert "cancel" not in world.page(url).forms
+    response = world.http.post(urlsplit(url).path + "/cancel", data={"reason": "unused"})
+    assert response.status_code == 409 and "no active plan" in Page(response.text).text
+    assert world.stripe.v1.subscriptions.list({"customer": customer, "status": "all"}).data == []
