@@ -15,7 +15,7 @@ import logging
 import secrets
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Sequence
 
 import httpx
@@ -42,15 +42,10 @@ class Delivery:
     due: float = 0.0
 
 
-@dataclass
-class _Queue:
-    pending: collections.deque[Delivery] = field(default_factory=collections.deque)
-
-
 class EventsMixin(SandboxState):
     def _init_events(self, retry_delays: Sequence[float]) -> None:
         self.webhook_retry_delays = tuple(retry_delays)
-        self._queues: dict[str, _Queue] = {}
+        self._queues: dict[str, collections.deque[Delivery]] = {}
         self._in_flight = 0
         self._wake = threading.Condition(self.lock)
         self._worker: threading.Thread | None = None
@@ -65,8 +60,8 @@ class EventsMixin(SandboxState):
                          if we["status"] == "enabled"
                          and any(_type_matches(p, event_type) for p in we["enabled_events"])]
             data: dict[str, Any] = {"object": self.render(obj)}
-            if previous is not None:
-                data["previous_attributes"] = previous
+            if previous is not None and event_type.endswith(".updated"):
+                data["previous_attributes"] = previous  # Stripe sends them on *.updated events only
             event = self._new("event", {
                 "api_version": API_VERSION,
                 "data": data,
@@ -79,7 +74,7 @@ class EventsMixin(SandboxState):
             if endpoints:
                 payload = json.dumps(self.render(event), separators=(",", ":")).encode()
                 for we in reversed(endpoints):
-                    self._queues.setdefault(we["id"], _Queue()).pending.append(Delivery(event["id"], payload))
+                    self._queues.setdefault(we["id"], collections.deque()).append(Delivery(event["id"], payload))
                 self._ensure_worker()
                 self._wake.notify_all()
             return event
@@ -148,9 +143,9 @@ class EventsMixin(SandboxState):
         soonest: float | None = None
         now = time.monotonic()
         for we_id, queue in self._queues.items():
-            if not queue.pending:
+            if not queue:
                 continue
-            head = queue.pending[0]
+            head = queue[0]
             if head.due <= now:
                 return we_id, head
             soonest = head.due if soonest is None else min(soonest, head.due)
@@ -182,9 +177,9 @@ class EventsMixin(SandboxState):
                                               "status": status, "error": error, "attempt": delivery.attempts})
                     del self.delivery_log[:-500]
                     queue = self._queues.get(we_id)
-                    if queue is not None and queue.pending and queue.pending[0] is delivery:
+                    if queue and queue[0] is delivery:
                         if ok or delivery.attempts > len(self.webhook_retry_delays):
-                            queue.pending.popleft()
+                            queue.popleft()
                             self._settle(delivery.event_id)
                         else:
                             delivery.due = time.monotonic() + self.webhook_retry_delays[delivery.attempts - 1]
@@ -208,7 +203,7 @@ class EventsMixin(SandboxState):
         """True once no delivery is queued or in flight (False if `timeout` passed first)."""
         deadline = time.monotonic() + timeout
         with self.lock:
-            while self._in_flight or any(q.pending for q in self._queues.values()):
+            while self._in_flight or any(self._queues.values()):
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return False
