@@ -20,7 +20,7 @@ from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from .errors import CardError, StripeError
-from .pdf import day, money, period
+from .pdf import day, money, period, still_owed
 
 BUSINESS = "Website Builder Platform"
 CANCEL_REASONS: dict[str, str] = {
@@ -295,8 +295,7 @@ def _plan_section(sandbox: PagesSandbox, portal: _Portal, sid: str, values: Mapp
     if sub.get("status") in ("past_due", "unpaid"):
         unpaid = _read(sandbox, "invoice", sub.get("latest_invoice")) or {}
         retry = unpaid.get("next_payment_attempt") if unpaid.get("status") == "open" else None
-        owed = f" of {money(unpaid.get('amount_remaining', unpaid.get('amount_due')), unpaid.get('currency'))}" \
-            if unpaid.get("status") == "open" else ""
+        owed = f" of {money(still_owed(unpaid), unpaid.get('currency'))}" if unpaid.get("status") == "open" else ""
         then = f" We will try again on {day(retry)}." if retry else ""
         warning = _notice("bad", f"Your last payment{owed} failed.{then} Update your card so it goes through.",
                           element_id="payment-failed")
@@ -467,7 +466,7 @@ def _invoice_page(sandbox: PagesSandbox, invoice: dict, *, status_code: int = 20
         headline = f"{money(invoice.get('amount_paid'), currency)} paid on {day(paid_at or invoice.get('created'))}"
     elif status == "open":
         due = invoice.get("due_date")
-        headline = f"{money(invoice.get('amount_due'), currency)} due" + (f" {day(due)}" if due else "")
+        headline = f"{money(still_owed(invoice), currency)} due" + (f" {day(due)}" if due else "")
     else:
         headline = f"{money(invoice.get('total'), currency)}"
     number = invoice.get("number") or ""
@@ -484,9 +483,10 @@ def _invoice_page(sandbox: PagesSandbox, invoice: dict, *, status_code: int = 20
         for line in _get(invoice, "lines", "data") or [])
     totals = "".join(
         f'<tr{" class=strong" if strong else ""}><td>{e(label)}</td>'
-        f'<td class="num">{e(money(invoice.get(key), currency))}</td></tr>'
-        for label, key, strong in (("Subtotal", "subtotal", False), ("Total", "total", False),
-                                   ("Amount paid", "amount_paid", False), ("Amount due", "amount_due", True)))
+        f'<td class="num">{e(money(amount, currency))}</td></tr>'
+        for label, amount, strong in (("Subtotal", invoice.get("subtotal"), False), ("Total", invoice.get("total"), False),
+                                      ("Amount paid", invoice.get("amount_paid"), False),
+                                      ("Amount due", still_owed(invoice), True)))
     bill_to = "".join(f"<div>{e(v)}</div>" for v in (invoice.get("customer_name") or customer.get("name"),
                                                       invoice.get("customer_email") or customer.get("email")) if v)
     notice = _notice("bad", error, element_id="error") if error else ""
@@ -494,7 +494,7 @@ def _invoice_page(sandbox: PagesSandbox, invoice: dict, *, status_code: int = 20
         notice = _notice("ok", "Payment received. Thank you!", element_id="done")
     pay = ""
     if status == "open":
-        owed = money(invoice.get("amount_remaining", invoice.get("amount_due")), currency)
+        owed = money(still_owed(invoice), currency)
         pay = (f'<section class="card" id="payment"><h2>Pay this invoice</h2>'
                f'<form id="pay-invoice" method="post" action="/i/{e(invoice["id"])}/pay">{_card_fields(values or {})}'
                f'<button type="submit" class="full">Pay {e(owed)}</button></form></section>')

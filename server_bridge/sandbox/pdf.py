@@ -59,6 +59,14 @@ def period(start: int | None, end: int | None) -> str:
     return f"{day(start)} \u2013 {day(end)}"
 
 
+def still_owed(invoice: Mapping[str, Any]) -> int:
+    """What is left to pay: Stripe's amount_remaining (amount_due stays the billed amount once paid)."""
+    remaining = invoice.get("amount_remaining")
+    if remaining is None:
+        remaining = max((invoice.get("amount_due") or 0) - (invoice.get("amount_paid") or 0), 0)
+    return 0 if invoice.get("status") in ("paid", "void") else remaining
+
+
 def _printable(text: object) -> str:
     """Text the core fonts can print: unknown characters become '?' instead of an exception."""
     return str(text).encode(_ENCODING, "replace").decode(_ENCODING)
@@ -190,7 +198,7 @@ def _headline(pdf: FPDF, invoice: Mapping[str, Any], currency: str, status: str,
         text = f"{_pdf_money(invoice.get('amount_paid'), currency)} paid on {day(paid_at or invoice.get('created'))}"
     elif status == "open":
         due = invoice.get("due_date")
-        text = f"{_pdf_money(invoice.get('amount_due'), currency)} due" + (f" {day(due)}" if due else "")
+        text = f"{_pdf_money(still_owed(invoice), currency)} due" + (f" {day(due)}" if due else "")
     elif status == "void":
         text = f"{_pdf_money(invoice.get('total'), currency)}, voided: nothing to pay"
     else:
@@ -230,7 +238,7 @@ def _totals(pdf: FPDF, invoice: Mapping[str, Any], currency: str, width: float) 
         ("Subtotal", invoice.get("subtotal"), False),
         ("Total", invoice.get("total"), False),
         ("Amount paid", invoice.get("amount_paid"), False),
-        ("Amount due", invoice.get("amount_due"), True),
+        ("Amount due", still_owed(invoice), True),
     ]
     label_w, value_w = width * 0.3, width * 0.2
     x = pdf.l_margin + width - label_w - value_w

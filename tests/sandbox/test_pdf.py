@@ -110,3 +110,14 @@ def test_money_formats_minor_units() -> None:
     assert money(2500, "usd") == "$25.00"
     assert money(None, None) == "$0.00"
     assert money(1000, "JPY") == "\u00a51,000"
+
+
+@pytest.mark.parametrize("changes, owed", [
+    ({"status": "paid"}, b"$0.00"),
+    ({"status": "open", "amount_paid": 0, "amount_remaining": 2500}, b"$25.00"),
+    ({"status": "open", "amount_paid": 1000, "amount_remaining": None}, b"$15.00"),
+    ({"status": "void", "amount_paid": 0}, b"$0.00"),
+])
+def test_amount_due_is_what_is_left_to_pay(changes: dict[str, Any], owed: bytes) -> None:
+    text = text_of(render_invoice_pdf(invoice(**changes), {}, compress=False))
+    assert b"Amount due" + owed in text
