@@ -64,6 +64,8 @@ def build(paths: Paths, store: SecretStore, *, bridge_url: str = "", config: Con
     pool = WorkerPool()
     account = Account(session.cache, pool=pool, page_size=page_size, retry_delays=retry_delays)
     window = MainWindow(session, account, pool)
+    account.setParent(window)   # its retry timer ends with the window (and tests can see it)
+    pool.setParent(window)
     return Parts(session, account, pool, window)
 
 
