@@ -58,3 +58,25 @@ def test_checkout_declined_then_paid(stack: Any, client_for: Callable[..., httpx
 
     answer = new.post("/v1/billing/checkout-session", json={"plan": "starter"})
     assert answer.status_code == 409 and answer.json()["error"]["code"] == "already_subscribed"
+
+
+def test_an_owner_without_a_stripe_customer_gets_one_at_checkout(stack: Any,
+                                                                  client_for: Callable[..., httpx.Client]) -> None:
+    from server_bridge import auth
+
+    with stack.app.state.sessions() as session:
+        auth.add_owner(session, "fresh@demo.test", "demo")
+        session.commit()
+    fresh = client_for(stack, "fresh@demo.test")
+    assert fresh.get("/v1/billing/summary").json()["status"] == "none"
+    assert fresh.get("/v1/billing/invoices").json() == {"data": [], "has_more": False}
+    portal = fresh.post("/v1/billing/portal-session", json={})
+    assert portal.status_code == 409 and portal.json()["error"]["code"] == "no_subscription"
+
+    url = fresh.post("/v1/billing/checkout-session", json={"plan": "starter"}).json()["url"]
+    with stack.app.state.sessions() as session:
+        customer_id = auth.find_owner(session, "fresh@demo.test").stripe_customer_id
+    assert customer_id and stack.sandbox.get("customer", customer_id)["email"] == "fresh@demo.test"
+    assert submit(url, "pay", {**GOOD, "email": "fresh@demo.test"}).status_code == 303
+    summary = settle(stack, fresh, lambda s: s["status"] == "active")
+    assert summary["plan"]["key"] == "starter"
