@@ -152,7 +152,8 @@ class _Portal:
 
     @property
     def return_url(self) -> str | None:
-        return _get(self.session, "flow", "after_completion", "redirect", "return_url") or self.session.get("return_url")
+        redirect = _get(self.session, "flow", "after_completion", "redirect", "return_url")
+        return redirect or self.session.get("return_url")
 
 
 def _load_portal(sandbox: PagesSandbox, session_id: str) -> _Portal:
@@ -235,7 +236,8 @@ _DONE_WORDS = {
 
 
 def _portal_page(sandbox: PagesSandbox, portal: _Portal, *, status: int = 200, done: str | None = None,
-                 error: str | None = None, error_form: str = "", values: Mapping[str, str] | None = None) -> HTMLResponse:
+                 error: str | None = None, error_form: str = "",
+                 values: Mapping[str, str] | None = None) -> HTMLResponse:
     values = values or {}
     business = BUSINESS
     nav = (f'<a id="return" href="{e(portal.return_url)}">&larr; Return to {e(business)}</a>'
@@ -301,7 +303,8 @@ def _plan_section(sandbox: PagesSandbox, portal: _Portal, sid: str, values: Mapp
                           element_id="payment-failed")
     html_parts = [f'<section class="card" id="plan"><h2>Current plan</h2>{warning}',
                   f'<div class="row"><div><span class="big" id="plan-name">{e(name)}</span> {_status_badge(sub)}</div>',
-                  f'<div class="big" id="price">{e(_price_words(price))}</div></div>', f'<div class="muted">{when}</div>']
+                  f'<div class="big" id="price">{e(_price_words(price))}</div></div>',
+                  f'<div class="muted">{when}</div>']
     if forms and sub.get("cancel_at_period_end"):
         html_parts.append(_renew_form(sid))
     elif forms:
@@ -376,7 +379,8 @@ def _customer_section(portal: _Portal) -> str:
 
 def _invoices_section(portal: _Portal) -> str:
     if not portal.invoices:
-        return '<section class="card" id="invoices"><h2>Invoice history</h2><p class="muted">No invoices yet.</p></section>'
+        return ('<section class="card" id="invoices"><h2>Invoice history</h2>'
+                '<p class="muted">No invoices yet.</p></section>')
     rows = []
     for invoice in portal.invoices:
         links = []
@@ -388,7 +392,8 @@ def _invoices_section(portal: _Portal) -> str:
         rows.append(f'<tr id="invoice-{e(invoice.get("id"))}"><td>{e(day(invoice.get("created")))}</td>'
                     f'<td>{e(invoice.get("number") or "")}</td>'
                     f'<td class="num">{e(money(invoice.get("total"), invoice.get("currency")))}</td>'
-                    f'<td>{_invoice_badge(invoice.get("status"))}</td><td class="num">{" &middot; ".join(links)}</td></tr>')
+                    f'<td>{_invoice_badge(invoice.get("status"))}</td>'
+                    f'<td class="num">{" &middot; ".join(links)}</td></tr>')
     return ('<section class="card" id="invoices"><h2>Invoice history</h2><table><thead><tr><th>Date</th>'
             '<th>Number</th><th class="num">Amount</th><th>Status</th><th class="num"></th></tr></thead>'
             f'<tbody>{"".join(rows)}</tbody></table></section>')
@@ -484,7 +489,8 @@ def _invoice_page(sandbox: PagesSandbox, invoice: dict, *, status_code: int = 20
     totals = "".join(
         f'<tr{" class=strong" if strong else ""}><td>{e(label)}</td>'
         f'<td class="num">{e(money(amount, currency))}</td></tr>'
-        for label, amount, strong in (("Subtotal", invoice.get("subtotal"), False), ("Total", invoice.get("total"), False),
+        for label, amount, strong in (("Subtotal", invoice.get("subtotal"), False),
+                                      ("Total", invoice.get("total"), False),
                                       ("Amount paid", invoice.get("amount_paid"), False),
                                       ("Amount due", still_owed(invoice), True)))
     bill_to = "".join(f"<div>{e(v)}</div>" for v in (invoice.get("customer_name") or customer.get("name"),
@@ -499,7 +505,8 @@ def _invoice_page(sandbox: PagesSandbox, invoice: dict, *, status_code: int = 20
                f'<form id="pay-invoice" method="post" action="/i/{e(invoice["id"])}/pay">{_card_fields(values or {})}'
                f'<button type="submit" class="full">Pay {e(owed)}</button></form></section>')
     body = _fill("invoice.html", {
-        "notice": notice, "pay": pay, "badge": _invoice_badge(status), "facts": fact_rows, "lines": lines, "totals": totals,
+        "notice": notice, "pay": pay, "badge": _invoice_badge(status), "facts": fact_rows, "lines": lines,
+        "totals": totals,
         "bill_to": bill_to or "<div>-</div>",
     }, headline=headline, invoice_id=invoice["id"], business=BUSINESS)
     return _page(f"Invoice {number}", body, status=status_code)
