@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import import_module
@@ -14,8 +13,6 @@ from fastapi import FastAPI
 from server_bridge import db, errors
 from server_bridge.events import EventBus, PostgresRelay
 from server_bridge.settings import Settings
-
-log = logging.getLogger(__name__)
 
 ROUTERS = ("auth", "billing", "webhooks", "events", "pages")
 
@@ -32,6 +29,8 @@ def create_app(settings: Settings, *, gateway: Any | None = None) -> FastAPI:
     """A bridge for `settings`. Runs no migrations: `billing-bridge serve`/`db upgrade` do."""
     engine = db.make_engine(settings.database_url)
     bus = EventBus()
+    own_gateway = gateway is None
+    gateway = gateway if gateway is not None else _default_gateway(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -40,6 +39,8 @@ def create_app(settings: Settings, *, gateway: Any | None = None) -> FastAPI:
             await asyncio.to_thread(bus.relay.start)
         yield
         await asyncio.to_thread(bus.close)
+        if own_gateway and gateway is not None:
+            gateway.close()
         engine.dispose()
 
     app = FastAPI(title="Billing Manager bridge", version="1", lifespan=lifespan,
@@ -47,7 +48,7 @@ def create_app(settings: Settings, *, gateway: Any | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = db.make_sessions(engine)
-    app.state.gateway = gateway if gateway is not None else _default_gateway(settings)
+    app.state.gateway = gateway
     app.state.bus = bus
     errors.install_handlers(app)
     for name in ROUTERS:
