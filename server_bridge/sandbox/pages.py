@@ -280,12 +280,13 @@ def _portal_page(sandbox: PagesSandbox, portal: _Portal, *, status: int = 200, d
 def _plan_section(sandbox: PagesSandbox, portal: _Portal, sid: str, values: Mapping[str, str], *,
                   forms: bool, open_cancel: bool = False) -> str:
     sub = portal.subscription
-    if not sub or sub.get("status") not in LIVE_STATUSES:
-        return ('<section class="card" id="plan"><h2>Current plan</h2>'
-                '<p class="muted">You have no active plan.</p></section>')
-    price = _get(sub, "items", "data", 0, "price")
-    price = _read(sandbox, "price", price)
+    price = _read(sandbox, "price", _get(sub, "items", "data", 0, "price"))
     name = _plan_name(sandbox, price, fallback="Your plan")
+    if not sub or sub.get("status") not in LIVE_STATUSES:
+        ended = (sub or {}).get("ended_at")
+        words = f"Your {name} plan ended on {day(ended)}. " if ended else ""
+        return ('<section class="card" id="plan"><h2>Current plan</h2>'
+                f'<p class="muted">{e(words)}You have no active plan.</p></section>')
     period_end = _get(sub, "items", "data", 0, "current_period_end")
     if sub.get("cancel_at_period_end"):
         when = f'<p id="renewal">Cancels on {e(day(sub.get("cancel_at") or period_end))}</p>'

@@ -539,3 +539,17 @@ def test_cancel_without_a_plan_answers_409(world: World) -> None:
     response = world.http.post(urlsplit(url).path + "/cancel", data={"reason": "unused"})
     assert response.status_code == 409 and "no active plan" in Page(response.text).text
     assert world.stripe.v1.subscriptions.list({"customer": customer, "status": "all"}).data == []
+
+
+def test_a_plan_that_ran_out_says_when_it_ended(world: World) -> None:
+    customer = world.owner("pro")
+    subscription = world.live_subscription(customer)
+    world.stripe.v1.subscriptions.update(subscription.id, {"cancel_at_period_end": True})
+    world.sandbox.advance_clock(32 * 86_400)
+    ended = world.stripe.v1.subscriptions.retrieve(subscription.id)
+    assert ended.status == "canceled"
+
+    page = world.page(world.portal(customer))
+
+    assert f"Your Pro plan ended on {_day(ended.ended_at)}" in page.text and "You have no active plan" in page.text
+    assert set(page.forms) == {"update-card"}
