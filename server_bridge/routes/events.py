@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from server_bridge import auth
-from server_bridge.deps import bearer_token
+from server_bridge.deps import BusDep, OwnerDep
 
 router = APIRouter()
 
@@ -17,12 +16,9 @@ PING_SECONDS = 15
 
 
 @router.get("/v1/events")
-def events(request: Request) -> EventSourceResponse:
-    # Authenticated with a short session of its own: the stream must not hold a connection.
-    with request.app.state.sessions() as session:
-        _, owner = auth.token_owner(session, bearer_token(request))
-        customer_id = owner.stripe_customer_id or f"owner:{owner.id}"
-    bus = request.app.state.bus
+def events(owner: OwnerDep, bus: BusDep) -> EventSourceResponse:
+    """Streams for as long as the desktop stays connected; the request's session closes first."""
+    customer_id = owner.stripe_customer_id or f"owner:{owner.id}"
 
     async def stream() -> AsyncIterator[ServerSentEvent]:
         async for topics in bus.subscribe(customer_id):

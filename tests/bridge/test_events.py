@@ -53,6 +53,7 @@ def test_a_publish_reaches_only_its_owner(make_bridge, db_url: str) -> None:  # 
         assert stream.status_code == 200
         assert stream.headers["content-type"].startswith("text/event-stream")
         wait_until(lambda: bus.subscriber_count("cus_me") == 1)
+        assert bridge.app.state.engine.pool.checkedout() == 0  # an open stream holds no database connection
         publisher = threading.Thread(target=lambda: (bus.publish("cus_them", ["invoices"]),
                                                      bus.publish("cus_me", ["summary", "invoices"])))
         publisher.start()
