@@ -62,6 +62,15 @@ def brand_of(number: str) -> str:
     return "unknown"
 
 
+def _features(given: Any) -> list[dict[str, str]]:
+    """A product's marketing features ("" clears them)."""
+    if given in (None, ""):
+        return []
+    if not isinstance(given, list) or not all(isinstance(f, dict) and f.get("name") for f in given):
+        raise errors.invalid("marketing_features", "Each marketing feature needs a name.")
+    return [{"name": str(f["name"])} for f in given]
+
+
 def card_expired(exp_month: int, exp_year: int, at: int) -> bool:
     """A card works through the last day of its expiry month."""
     today = dt.datetime.fromtimestamp(at, dt.timezone.utc)
@@ -149,7 +158,7 @@ class CatalogMixin(SandboxState):
                 "metadata": merge_metadata({}, params.get("metadata")),
                 "default_price": None,
                 "images": [],
-                "marketing_features": [],
+                "marketing_features": _features(params.get("marketing_features")),
                 "type": "service",
                 "updated": self.now(),
                 "url": None,
@@ -168,6 +177,8 @@ class CatalogMixin(SandboxState):
                 product["active"] = as_bool(params, "active")
             if "metadata" in params:
                 product["metadata"] = merge_metadata(product["metadata"], params["metadata"])
+            if "marketing_features" in params:
+                product["marketing_features"] = _features(params["marketing_features"])
             product["updated"] = self.now()
             self._emit("product.updated", product, diff(before, product))
             return product

@@ -261,9 +261,18 @@ class SessionsMixin(BillingMixin):
                 "total_details": {"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0, "breakdown": None},
                 "automatic_tax": {"enabled": False, "liability": None, "provider": None, "status": None},
                 "customer_details": None, "_line_items": items,
+                "_subscription_data": self._subscription_data(params.get("subscription_data")),
             }, created=now)
             session["url"] = f"{self.base_url}/c/pay/{session['id']}"
             return session
+
+    def _subscription_data(self, given: Any) -> dict[str, Any]:
+        if given in (None, ""):
+            return {"metadata": {}, "trial_period_days": 0}
+        if not isinstance(given, dict):
+            raise errors.invalid("subscription_data", "Invalid object")
+        return {"metadata": merge_metadata({}, given.get("metadata")),
+                "trial_period_days": as_int(given, "trial_period_days", 0, minimum=0) or 0}
 
     def checkout_line_items(self, session_id: str) -> list[dict[str, Any]]:
         """What a Checkout session sells (KeyError for an unknown session)."""
@@ -304,9 +313,10 @@ class SessionsMixin(BillingMixin):
             self._attach(pm, customer)
             self.update_customer(customer["id"], {"invoice_settings": {"default_payment_method": pm["id"]}})
             prices = [(self._objects["price"][i["price"]["id"]], i["quantity"], None) for i in session["_line_items"]]
+            wanted = session["_subscription_data"]
             sub = self._start_subscription(customer, prices, pm, self.now(), charge_to=pm,
-                                           metadata=session["metadata"])
-            if sub["status"] != "active":
+                                           metadata=wanted["metadata"], trial_days=wanted["trial_period_days"])
+            if sub["status"] not in ("active", "trialing"):
                 raise CardError("Your card was declined.", payment_method=pm["id"])
             before = copy.deepcopy(session)
             session.update(status="complete", payment_status="paid", customer=customer["id"], subscription=sub["id"],

@@ -37,6 +37,8 @@ def test_prices_by_lookup_key(client: stripe.StripeClient) -> None:
     assert (pro.unit_amount, pro.currency, pro.recurring.interval) == (2500, "usd", "month")
     assert client.v1.products.retrieve(pro.product).name == "Site plans"
     assert len(client.v1.products.list().data) == 1
+    product = client.v1.products.update(pro.product, {"marketing_features": [{"name": "Custom domain"}]})
+    assert [f.name for f in product.marketing_features] == ["Custom domain"]
 
 
 def test_duplicate_lookup_key_is_refused(client: stripe.StripeClient) -> None:

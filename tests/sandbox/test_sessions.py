@@ -76,7 +76,8 @@ def test_checkout_creates_the_subscription(sandbox: Sandbox, client: stripe.Stri
     session = client.v1.checkout.sessions.create({
         "mode": "subscription", "customer": customer.id, "line_items": [{"price": prices["starter"], "quantity": 1}],
         "success_url": "http://127.0.0.1:1/ok?session={CHECKOUT_SESSION_ID}", "cancel_url": "http://127.0.0.1:1/no",
-        "client_reference_id": "owner-7", "metadata": {"plan": "starter"}})
+        "client_reference_id": "owner-7", "metadata": {"plan": "starter"},
+        "subscription_data": {"metadata": {"owner_id": "7"}}})
     assert session.url == f"{sandbox.base_url}/c/pay/{session.id}" and session.status == "open"
     assert session.amount_total == 1000
     items = client.v1.checkout.sessions.line_items.list(session.id)
@@ -92,6 +93,7 @@ def test_checkout_creates_the_subscription(sandbox: Sandbox, client: stripe.Stri
     assert (done.status, done.payment_status) == ("complete", "paid")
     sub = client.v1.subscriptions.retrieve(done.subscription)
     assert sub.status == "active" and sub.customer == customer.id
+    assert (sub.metadata.to_dict(), done.metadata.to_dict()) == ({"owner_id": "7"}, {"plan": "starter"})
     assert client.v1.invoices.retrieve(done.invoice).status == "paid"
     events = [e.type for e in client.v1.events.list({"type": "checkout.session.completed"}).data]
     assert events == ["checkout.session.completed"]
