@@ -38,6 +38,15 @@ _TEMPLATE_DIR = resources.files(__package__) / "templates"
 _TEMPLATES = {f.name: Template(f.read_text(encoding="utf-8"))
               for f in _TEMPLATE_DIR.iterdir() if f.name.endswith(".html")}
 _CSS = (_TEMPLATE_DIR / "pages.css").read_text(encoding="utf-8")
+# The session id in the URL is the key to the page: keep it out of caches, Referer headers and frames.
+# No form-action rule: browsers apply it to the 303 that leaves for the return URL.
+_PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; "
+                               "frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+}
 
 
 class PagesSandbox(Protocol):
@@ -190,7 +199,7 @@ def _headline(sandbox: PagesSandbox, session: Mapping[str, Any]) -> str:
 
 def _page(title: str, body: str, *, status: int = 200, business: str = BUSINESS, nav: str = "") -> HTMLResponse:
     text = _fill("page.html", {"css": _CSS, "nav": nav, "body": body}, title=title, business=business)
-    return HTMLResponse(text, status_code=status, headers={"Cache-Control": "no-store"})
+    return HTMLResponse(text, status_code=status, headers=_PAGE_HEADERS)
 
 
 def _error_page(error: _PageError) -> HTMLResponse:

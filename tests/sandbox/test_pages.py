@@ -230,6 +230,9 @@ def test_portal_shows_the_plan_card_and_invoices_the_owner_has(world: World) -> 
         "low_quality", "other"}
     assert page.unlabelled() == []
     assert page.links["return"] == RETURN_URL
+    headers = world.http.get(url).headers
+    assert headers["cache-control"] == "no-store" and headers["referrer-policy"] == "no-referrer"
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
 
 
 def test_portal_shows_only_this_customers_invoices(world: World) -> None:
