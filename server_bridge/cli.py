@@ -75,6 +75,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"billing-bridge: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:
+        return _fail(f"could not start: {exc}")
     return 2
 
 
@@ -101,24 +103,26 @@ def serve_sandbox(args: argparse.Namespace) -> int:
     from server_bridge.stack import DEMO_OWNERS, DEMO_PASSWORD, start_sandbox_stack
 
     stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
-    with tempfile.TemporaryDirectory(prefix="billing-bridge-") as temp:
-        data_dir = args.data_dir or Path(temp)
-        stack = start_sandbox_stack(data_dir=data_dir, host=args.host, port=args.port)
-        try:
-            if args.ready_file:
-                write_json_atomic(args.ready_file, {"bridge_url": stack.bridge_url,
-                                                    "sandbox_url": stack.sandbox_url, "pid": os.getpid()})
-            print(f"Bridge:  {stack.bridge_url}", flush=True)
-            print(f"Sandbox: {stack.sandbox_url}", flush=True)
-            print(f"Demo owners (password {DEMO_PASSWORD!r}): {', '.join(DEMO_OWNERS)}", flush=True)
-            while not stop.wait(0.5):
-                pass
-        finally:
-            stack.stop()
-            if args.ready_file:
-                Path(args.ready_file).unlink(missing_ok=True)
+    previous = {signum: signal.signal(signum, lambda *_: stop.set()) for signum in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        with tempfile.TemporaryDirectory(prefix="billing-bridge-") as temp:
+            stack = start_sandbox_stack(data_dir=args.data_dir or Path(temp), host=args.host, port=args.port)
+            try:
+                if args.ready_file:
+                    write_json_atomic(args.ready_file, {"bridge_url": stack.bridge_url,
+                                                        "sandbox_url": stack.sandbox_url, "pid": os.getpid()})
+                print(f"Bridge:  {stack.bridge_url}", flush=True)
+                print(f"Sandbox: {stack.sandbox_url}", flush=True)
+                print(f"Demo owners (password {DEMO_PASSWORD!r}): {', '.join(DEMO_OWNERS)}", flush=True)
+                while not stop.wait(0.5):
+                    pass
+            finally:
+                stack.stop()
+                if args.ready_file:
+                    Path(args.ready_file).unlink(missing_ok=True)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     return 0
 
 
@@ -154,6 +158,8 @@ def users(args: argparse.Namespace) -> int:
                     print(f"{owner.email}\t{owner.stripe_customer_id or '-'}\t{state}")
                 return 0
             if args.users_command == "add":
+                if "@" not in args.email:
+                    return _fail(f"{args.email!r} is not an email address")
                 if not args.customer.startswith("cus_"):
                     return _fail(f"{args.customer!r} is not a Stripe customer id (cus_...)")
                 if auth.find_owner(session, args.email):

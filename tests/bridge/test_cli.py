@@ -75,6 +75,8 @@ def test_users_mistakes_are_refused_clearly(env: str, capsys: pytest.CaptureFixt
     assert code == 1 and "already belongs" in err
     code, _, err = run(capsys, "users", "add", "b@example.test", "--customer", "price_1", "--password", "x")
     assert code == 1 and "cus_" in err
+    code, _, err = run(capsys, "users", "add", "not-an-email", "--customer", "cus_9", "--password", "x")
+    assert code == 1 and "not an email" in err
     code, _, err = run(capsys, "users", "disable", "nobody@example.test")
     assert code == 1 and "no owner nobody@example.test" in err
     answers = iter(["one", "two"])
@@ -101,6 +103,17 @@ def test_serve_refuses_to_start_naming_missing_secrets(tmp_path: Path) -> None:
     assert "BRIDGE_WEBHOOK_SECRETS is not set" in done.stderr
     assert "BRIDGE_PLANS" not in done.stderr
     assert not (tmp_path / "b.db").exists()
+
+
+def test_serve_on_a_taken_port_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, _, err = run(capsys, "serve", "--sandbox", "--port", str(port), "--data-dir", str(tmp_path))
+    assert code == 1 and "could not start" in err
 
 
 def test_ready_file_is_replaced_whole(tmp_path: Path) -> None:
