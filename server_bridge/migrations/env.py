@@ -12,10 +12,11 @@ target_metadata = Base.metadata
 
 def run() -> None:
     connection = config.attributes.get("connection")
-    if connection is None:
+    if connection is None:  # the alembic command line: the bridge's own settings name the database
         from server_bridge.db import make_engine
+        from server_bridge.settings import Settings
 
-        engine = make_engine(config.get_main_option("sqlalchemy.url") or "")
+        engine = make_engine(config.get_main_option("sqlalchemy.url") or Settings().database_url)
         with engine.begin() as own:
             context.configure(connection=own, target_metadata=target_metadata, render_as_batch=True)
             context.run_migrations()
