@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+import logging
+
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from server_bridge import auth, store
-from server_bridge.deps import CurrentTokenDep, OwnerDep, SessionDep, SettingsDep
+from server_bridge.deps import BusDep, CurrentTokenDep, OwnerDep, SessionDep, SettingsDep
+from server_bridge.events import EventBus
+from server_bridge.models import Owner
 
+log = logging.getLogger(__name__)
 router = APIRouter()
 
 LIVE_STATUSES_EXCLUDED = {"canceled", "incomplete_expired"}
@@ -34,9 +39,28 @@ def logout(token: CurrentTokenDep, session: SessionDep) -> Response:
 
 
 @router.get("/v1/me")
-def me(owner: OwnerDep, token: CurrentTokenDep, session: SessionDep) -> dict:
+def me(owner: OwnerDep, token: CurrentTokenDep, session: SessionDep, request: Request, bus: BusDep) -> dict:
+    _first_sight(request, session, owner, bus)
     return {"email": owner.email, "device": token.device, "token_expires_at": token.expires_at,
             "has_subscription": has_subscription(session, owner.stripe_customer_id)}
+
+
+def _first_sight(request: Request, session: Session, owner: Owner, bus: EventBus) -> None:
+    """Backfill an owner the store has never seen, so has_subscription is right from the first call.
+
+    If Stripe cannot answer now, the store's answer stands; the billing reads will backfill later.
+    """
+    gateway = request.app.state.gateway
+    if gateway is None or not owner.stripe_customer_id:
+        return
+    from server_bridge.gateway import StripeRefused, StripeUnavailable
+    from server_bridge.sync import ensure_fresh
+
+    try:
+        ensure_fresh(session, gateway, owner, plan_prices=request.app.state.settings.plans.values(), bus=bus)
+    except (StripeUnavailable, StripeRefused):
+        log.warning("could not backfill %s on first sight; answering from the store", owner.email)
+        session.rollback()
 
 
 def has_subscription(session: Session, customer_id: str | None) -> bool:

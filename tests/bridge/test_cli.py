@@ -198,3 +198,52 @@ def test_stripe_setup_then_sync_against_the_sandbox(env: str, capsys: pytest.Cap
 def test_stripe_setup_needs_the_secret_key(env: str, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "stripe", "setup")
     assert code == 2 and "BRIDGE_STRIPE_SECRET_KEY is not set" in err
+
+
+def test_the_operator_flow_serves_from_the_environment(env: str, capsys: pytest.CaptureFixture[str],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """README's real-Stripe steps against the sandbox: db upgrade, stripe setup, users add, serve."""
+    from server_bridge.sandbox import Sandbox, create_sandbox_app
+    from server_bridge.serving import ThreadedServer
+
+    sandbox = Sandbox()
+    with ThreadedServer(create_sandbox_app(sandbox)) as server:
+        sandbox.base_url = server.url
+        process = None
+        try:
+            monkeypatch.setenv("BRIDGE_STRIPE_SECRET_KEY", sandbox.api_key)
+            monkeypatch.setenv("BRIDGE_STRIPE_API_BASE", server.url)
+            code, out, _ = run(capsys, "stripe", "setup")
+            assert code == 0
+            for line in out.splitlines():
+                if line.startswith("BRIDGE_"):
+                    name, _, value = line.partition("=")
+                    monkeypatch.setenv(name, value.strip("'"))
+            customer = sandbox.seed_demo_owners(json.loads(os.environ["BRIDGE_PLANS"]))["pro@demo.test"]
+            assert run(capsys, "users", "add", "boss@example.test", "--customer", customer, "--password", "pw")[0] == 0
+            process = subprocess.Popen([sys.executable, "-m", "server_bridge.cli", "serve", "--port", "0"],
+                                       cwd=ROOT, env=dict(os.environ), stderr=subprocess.PIPE, text=True)
+            assert process.stderr is not None
+            url = None
+            for line in process.stderr:
+                if "running on http://" in line.lower():
+                    url = line.split("running on ", 1)[1].split()[0]
+                    break
+            assert url, "the bridge did not start"
+            with httpx.Client(base_url=url, timeout=10) as client:
+                answer = client.post("/v1/auth/login", json={"email": "boss@example.test", "password": "pw",
+                                                             "device": "d"})
+                assert answer.status_code == 200, answer.text
+                me = client.get("/v1/me", headers={"Authorization": f"Bearer {answer.json()['token']}"})
+                assert me.json()["has_subscription"] is True
+            process.send_signal(signal.SIGTERM)
+            # uvicorn shuts down cleanly, then re-raises the signal it caught, as a service manager expects.
+            assert process.wait(timeout=30) in (0, -signal.SIGTERM)
+            assert "Finished server process" in process.stderr.read()
+        finally:
+            if process is not None and process.poll() is None:
+                process.kill()
+                process.wait()
+            if process is not None and process.stderr is not None:
+                process.stderr.close()
+            sandbox.close()

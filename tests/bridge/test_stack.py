@@ -11,6 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
+from sqlalchemy import delete
+
+from server_bridge.models import OwnerSync, StripeObject
 from server_bridge.stack import DEMO_OWNERS, start_sandbox_stack
 from tests.bridge.conftest import FAST_RETRIES, postgres_database
 
@@ -52,3 +55,20 @@ def reuse_data_dir_twice(tmp_path: Path, database_url: str | None) -> None:
                 assert client.get(f"{started.sandbox_url}/_sandbox/clock").status_code == 200
     leftover = [t for t in set(threading.enumerate()) - before if t.is_alive()]
     assert leftover == []
+
+
+def test_me_backfills_an_owner_on_first_sight_and_survives_stripe_down(
+        stack: Any, client_for: Callable[..., httpx.Client]) -> None:
+    customer = stack.demo_owners["pro@demo.test"]
+    with stack.app.state.sessions() as session:
+        session.execute(delete(StripeObject).where(StripeObject.customer_id == customer))
+        session.execute(delete(OwnerSync))
+        session.commit()
+    client = client_for(stack, "pro@demo.test")
+    stack.sandbox.inject_fault("500", count=100)
+    try:
+        answer = client.get("/v1/me")
+        assert answer.status_code == 200 and answer.json()["has_subscription"] is False
+    finally:
+        stack.sandbox.clear_faults()
+    assert client.get("/v1/me").json()["has_subscription"] is True
