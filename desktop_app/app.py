@@ -53,8 +53,8 @@ def qt_app(argv: Sequence[str] | None = None) -> QApplication:
     return app
 
 
-def build(paths: Paths, store: SecretStore, *, bridge_url: str = "", config: Config | None = None,
-          page_size: int = 20, retry_delays: Sequence[float] = (2, 4, 8, 15, 30, 60)) -> Parts:
+def build(paths: Paths, store: SecretStore | Callable[[], SecretStore], *, bridge_url: str = "",
+          config: Config | None = None, page_size: int = 20, retry_delays: Sequence[float] = (2, 4, 8, 15, 30, 60)) -> Parts:
     """Everything one window needs, wired together; nothing here talks to the network yet."""
     config = config or Config.load(paths)
     if bridge_url:
@@ -124,11 +124,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo: DemoBridge | None = None
     if args.demo:
         temp_root = Path(tempfile.mkdtemp(prefix="billing-manager-demo-"))
-        paths, store = Paths.under(temp_root), MemoryStore(DEMO_NOTE)
+        paths, store = Paths.under(temp_root), MemoryStore(DEMO_NOTE)  # never the owner's real keyring
     elif args.paths_root:
-        paths, store = Paths.under(args.paths_root), open_secret_store()
+        paths, store = Paths.under(args.paths_root), open_secret_store
     else:
-        paths, store = Paths.default(), open_secret_store()
+        paths, store = Paths.default(), open_secret_store
     config = Config.load(paths)
     look = args.theme or config.theme
     theme.apply(app, look)

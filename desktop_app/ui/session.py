@@ -6,6 +6,7 @@ app.py builds it with the services; windows and dialogs only call it.
 from __future__ import annotations
 
 import logging
+import threading
 from typing import TYPE_CHECKING, Callable
 
 from ..services import BridgeError, Cache, Config, Paths, SecretStore, SignIn, account_key
@@ -19,14 +20,23 @@ ClientFactory = Callable[[str, "str | None"], "BridgeClient"]
 
 
 class Session:
-    def __init__(self, *, paths: Paths, config: Config, store: SecretStore, cache: Cache,
+    def __init__(self, *, paths: Paths, config: Config, store: SecretStore | Callable[[], SecretStore], cache: Cache,
                  make_client: ClientFactory) -> None:
         self.paths = paths
         self.config = config
-        self.store = store
+        self._store = store
+        self._store_lock = threading.Lock()
         self.cache = cache
         self.make_client = make_client
         self.client: BridgeClient | None = None
+
+    @property
+    def store(self) -> SecretStore:
+        """Opened on first use, which is restore() on a worker: probing the keyring can take a while."""
+        with self._store_lock:
+            if callable(self._store):
+                self._store = self._store()
+            return self._store
 
     @property
     def email(self) -> str:
@@ -42,9 +52,10 @@ class Session:
 
     def restore(self) -> bool:
         """Pick up the token saved by an earlier sign-in; False when there is none."""
+        store = self.store   # open the keyring here, off the GUI thread, even when nobody signed in yet
         if not (self.config.bridge_url and self.config.email):
             return False
-        token = self.store.get(self.account)
+        token = store.get(self.account)
         if not token:
             return False
         self._replace_client(self.make_client(self.config.bridge_url, token))
