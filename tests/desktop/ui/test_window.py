@@ -162,6 +162,22 @@ def test_invoices_page_in_as_the_view_scrolls_and_pdfs_download(open_window, qtb
     assert csv_path.read_text(encoding="utf-8").count("\n") >= model.rowCount() + 1
 
 
+def test_a_cancelled_download_leaves_only_whole_pdfs(open_window, qtbot, tmp_path: Path) -> None:
+    parts = open_window.signed_in("pro@demo.test", page_size=20)
+    page = parts.window.invoices
+    parts.window.show_page("invoices")
+    page.table.selectAll()
+    count = len(page.selected_invoices())
+    assert count >= 12
+    page.progress.valueChanged.connect(lambda value: value > 0 and page.cancel_download())
+    page.download_selected(tmp_path / "pdfs")
+    qtbot.waitUntil(lambda: not page.progress.isVisible(), timeout=30_000)
+    assert page.note.text() == "Download cancelled; nothing half-written was left behind."
+    saved = list((tmp_path / "pdfs").iterdir())
+    assert len(saved) < count
+    assert all(p.suffix == ".pdf" and p.read_bytes().rstrip().endswith(b"%%EOF") for p in saved)
+
+
 def test_plan_change_shows_the_preview_and_asks_first(fresh_window, qtbot) -> None:
     parts = fresh_window.signed_in("starter@demo.test")
     window = parts.window
