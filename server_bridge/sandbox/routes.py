@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import importlib
 import re
+import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -200,25 +201,54 @@ def match(method: str, path: str) -> tuple[Handler, str, tuple[str, ...]] | None
     return None
 
 
-@functools.cache
-def known_params(name: str) -> frozenset[str] | None:
-    """Top-level params an endpoint takes, from the SDK's params TypedDict ("customer_create", ...)."""
+def _params_class(name: str) -> type | None:
+    """The SDK's params TypedDict for an endpoint ("customer_create" -> CustomerCreateParams)."""
     package, _, stem = name.rpartition(".")
     module = f"stripe.params{'.' + package if package else ''}._{stem}_params"
     class_name = "".join(word.title() for word in stem.split("_")) + "Params"
     try:
-        typed = getattr(importlib.import_module(module), class_name)
+        return getattr(importlib.import_module(module), class_name)
     except (ImportError, AttributeError):
         return None
-    return frozenset(typed.__required_keys__ | typed.__optional_keys__ | {"expand"})
+
+
+@functools.cache
+def _keys(typed: type) -> frozenset[str]:
+    return frozenset(typed.__required_keys__ | typed.__optional_keys__)  # type: ignore[attr-defined]
+
+
+@functools.cache
+def _nested(typed: type, key: str) -> type | None:
+    """The TypedDict a nested param takes (named in the field's annotation), if any."""
+    module = sys.modules[typed.__module__]
+    annotation = typed.__annotations__.get(key)
+    for name in re.findall(r"[A-Z]\w*Params\w*", repr(annotation)):
+        candidate = getattr(module, name, None)
+        if isinstance(candidate, type) and hasattr(candidate, "__optional_keys__"):
+            return candidate
+    return None
 
 
 def check_params(name: str, params: dict[str, Any]) -> None:
     """Stripe refuses a parameter an endpoint does not take (a typo must not pass silently)."""
-    known = known_params(name)
-    if known is None:
-        return
-    unknown = sorted(set(params) - known)
-    if unknown:
-        raise errors.StripeError(f"Received unknown parameter: {unknown[0]}", code="parameter_unknown",
-                                 param=unknown[0])
+    typed = _params_class(name)
+    if typed is not None:
+        _check(typed, params, "", top=True)
+
+
+def _check(typed: type, given: dict[str, Any], prefix: str, *, top: bool = False) -> None:
+    known = _keys(typed) | ({"expand"} if top else set())
+    for key in sorted(given):
+        path = f"{prefix}[{key}]" if prefix else key
+        if key not in known:
+            raise errors.StripeError(f"Received unknown parameter: {path}", code="parameter_unknown", param=path)
+        inner = _nested(typed, key)
+        value = given[key]
+        if inner is None:
+            continue
+        if isinstance(value, dict):
+            _check(inner, value, path)
+        elif isinstance(value, list):
+            for index, entry in enumerate(value):
+                if isinstance(entry, dict):
+                    _check(inner, entry, f"{path}[{index}]")

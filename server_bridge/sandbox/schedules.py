@@ -111,11 +111,14 @@ class SchedulesMixin(SessionsMixin):
             price = self._objects["price"][items[0]["price"]]
             if raw.get("end_date") not in (None, ""):
                 end = as_int(raw, "end_date") or 0
-            elif raw.get("duration") or raw.get("iterations"):
-                count = as_int(raw, "iterations", 1, minimum=1) or 1
-                end = start
-                for _ in range(count):
-                    end = next_period_end(end, price, sub["_anchor_day"])
+            elif isinstance(raw.get("duration"), dict):
+                duration = raw["duration"]
+                interval = choice(duration, "interval", ("day", "week", "month", "year"))
+                if interval is None:
+                    raise errors.missing(f"phases[{i}][duration][interval]")
+                count = as_int(duration, "interval_count", 1, minimum=1) or 1
+                end = next_period_end(start, {"recurring": {"interval": interval, "interval_count": count}},
+                                      sub["_anchor_day"])
             else:
                 end = next_period_end(start, price, sub["_anchor_day"])
             if end <= start:

@@ -148,7 +148,7 @@ def test_schedule_downgrades_at_period_end(sandbox: Sandbox, client: stripe.Stri
     phase = schedule.phases[0]
     client.v1.subscription_schedules.update(schedule.id, {"end_behavior": "release", "phases": [
         {"items": [{"price": prices["pro"]}], "start_date": phase.start_date, "end_date": phase.end_date},
-        {"items": [{"price": prices["starter"]}], "iterations": 1}]})
+        {"items": [{"price": prices["starter"]}], "duration": {"interval": "month"}}]})
     assert client.v1.subscriptions.retrieve(sub.id).schedule == schedule.id
     listed = client.v1.subscription_schedules.list({"customer": customer.id}).data
     assert [s.id for s in listed] == [schedule.id]

@@ -88,3 +88,11 @@ def test_unknown_param_is_refused_by_name(client: stripe.StripeClient) -> None:
         client.v1.customers.create({"emial": "typo@example.test"})  # type: ignore[typeddict-unknown-key]
     assert (caught.value.code, caught.value.param) == ("parameter_unknown", "emial")
     assert client.v1.customers.list().data == []
+
+
+def test_unknown_nested_param_is_refused_by_path(client: stripe.StripeClient) -> None:
+    customer = client.v1.customers.create({"email": "nested@example.test"})
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        client.v1.subscriptions.create({"customer": customer.id,
+                                        "items": [{"prcie": "price_x"}]})  # type: ignore[typeddict-unknown-key]
+    assert (caught.value.code, caught.value.param) == ("parameter_unknown", "items[0][prcie]")
