@@ -26,6 +26,7 @@ API_VERSION = _ApiVersion.CURRENT
 _MAX_DEPTH = 8
 
 
+@functools.cache
 def object_class(kind: str) -> type[StripeObject] | None:
     """The SDK class for an `object` value ("invoice", "billing_portal.session", ...)."""
     entry = OBJECT_CLASSES.get(kind)
