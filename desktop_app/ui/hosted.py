@@ -19,13 +19,14 @@ from .account import Account, summary_key
 
 log = logging.getLogger(__name__)
 
-EventSource = Callable[[threading.Event], Iterator[list[str]]]
+EventSource = Callable[..., Iterator[list[str]]]   # source(stop, on_connect=callback), like BridgeClient.events
 
 
 class EventListener(QObject):
     """Reads the bridge's SSE stream on its own thread (it blocks for long), reconnecting with backoff."""
 
     topics = Signal(list)
+    connected = Signal()   # the bridge accepted the stream: anything missed before is caught by one refresh
 
     def __init__(self, source: EventSource, parent: QObject | None = None, max_delay: float = 30.0) -> None:
         super().__init__(parent)
@@ -45,7 +46,7 @@ class EventListener(QObject):
         delay = 1.0
         while not stop.is_set():
             try:
-                for topics in self._source(stop):
+                for topics in self._source(stop, on_connect=self.connected.emit):
                     delay = 1.0
                     if stop.is_set():
                         return
@@ -85,6 +86,7 @@ class HostedFlow(QObject):
         self.poll_timer.timeout.connect(self._poll)
         self.listener = EventListener(events, self)
         self.listener.topics.connect(self._on_topics)
+        self.listener.connected.connect(self._on_connected)
         account.changed.connect(self._on_changed)
 
     def open(self, make_url: Callable[[], str]) -> None:
@@ -110,6 +112,10 @@ class HostedFlow(QObject):
         self.account.refresh()
 
     def _on_topics(self, topics: list[str]) -> None:
+        if self.account.waiting:
+            self.account.refresh()
+
+    def _on_connected(self) -> None:
         if self.account.waiting:
             self.account.refresh()
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Callable
 
@@ -281,11 +283,12 @@ class MainWindow(QMainWindow):
             self.banner.hide()
 
     # ----- window events
-    def _events(self, stop):  # noqa: ANN001, ANN202 - the hosted flow's event source
+    def _events(self, stop: threading.Event, on_connect: Callable[[], None]) -> Iterator[list[str]]:
+        """The hosted flow's event source: the signed-in owner's stream (read on the listener's thread)."""
         client = self.account.client
         if client is None:
             return iter(())
-        return client.events(stop)
+        return client.events(stop, on_connect=on_connect)
 
     def _download_folder(self) -> Path:
         configured = self.session.config.download_dir

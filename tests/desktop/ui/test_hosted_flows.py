@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from PySide6.QtCore import Qt
 
-from .browser import Browser
+from .browser import Browser, forms, submit
 from .harness import button, texts
 
 CARD = {"number": "4242424242424242", "exp_month": "12", "exp_year": "2034", "cvc": "123"}
@@ -84,3 +84,17 @@ def test_checkout_for_a_new_owner_ends_with_an_active_plan(open_window, browser:
     qtbot.waitUntil(lambda: "Pro plan" in texts(window.overview), timeout=20_000)
     assert "Active" in texts(window.overview)
     qtbot.waitUntil(lambda: not parts.account.waiting, timeout=5_000)
+
+
+def test_the_event_stream_alone_brings_the_change(open_window, browser: Browser, qtbot) -> None:
+    parts = open_window.signed_in("pastdue@demo.test")
+    window = parts.window
+    window.hosted.poll_timer.setInterval(600_000)    # no polling: only the bridge's event stream can tell
+    with qtbot.waitSignal(window.hosted.listener.connected, timeout=20_000):
+        qtbot.mouseClick(window.overview.warning_buttons["Fix payment"], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not parts.account.refreshing, timeout=10_000)
+    page_url, html = browser.visited[0], browser.pages[0]
+    assert "update-card" in forms(html)
+    submitted = submit(browser.http, page_url, html, "update-card", CARD)
+    assert submitted.status_code == 200
+    qtbot.waitUntil(lambda: "•••• 4242" in texts(window.overview), timeout=20_000)
