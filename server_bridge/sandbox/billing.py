@@ -109,7 +109,8 @@ class BillingMixin(InvoicesMixin):
     def update_subscription(self, sub_id: str, params: dict[str, Any]) -> dict[str, Any]:
         with self.lock:
             sub = self._find("subscription", sub_id)
-            if sub["status"] in ("canceled", "incomplete_expired"):
+            if sub["status"] in ("canceled", "incomplete_expired") and set(params) - {"metadata",
+                                                                                      "cancellation_details"}:
                 raise errors.StripeError("A canceled subscription can only update its cancellation_details and "
                                          "metadata.")
             before = copy.deepcopy(sub)

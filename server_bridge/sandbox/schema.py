@@ -69,6 +69,7 @@ def fields(cls: type) -> dict[str, Any]:
             if not name.startswith("_") and typing.get_origin(tp) is not typing.ClassVar and name != "OBJECT_NAME"}
 
 
+@functools.cache
 def _strip_optional(tp: Any) -> tuple[Any, bool]:
     if typing.get_origin(tp) in (Union, types.UnionType):
         args = [a for a in typing.get_args(tp) if a is not type(None)]
@@ -79,6 +80,7 @@ def _strip_optional(tp: Any) -> tuple[Any, bool]:
     return tp, False
 
 
+@functools.cache
 def _stripe_class(tp: Any) -> type[StripeObject] | None:
     """The StripeObject subclass a (possibly expandable/union) type refers to, if any."""
     if isinstance(tp, type) and issubclass(tp, StripeObject) and not issubclass(tp, ListObject):
@@ -94,6 +96,7 @@ def _stripe_class(tp: Any) -> type[StripeObject] | None:
     return None
 
 
+@functools.cache
 def _list_item_class(tp: Any) -> type[StripeObject] | None:
     origin = typing.get_origin(tp)
     if origin is list or (isinstance(origin, type) and issubclass(origin, ListObject)):
@@ -102,6 +105,7 @@ def _list_item_class(tp: Any) -> type[StripeObject] | None:
     return None
 
 
+@functools.cache
 def _is_list_object(tp: Any) -> bool:
     origin = typing.get_origin(tp) or tp
     return isinstance(origin, type) and issubclass(origin, ListObject)

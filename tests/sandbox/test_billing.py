@@ -202,3 +202,17 @@ def test_another_customers_card_cannot_pay_or_default(client: stripe.StripeClien
         client.v1.invoices.pay(late.latest_invoice, {"payment_method": stranger_card.id})
     assert caught.value.param == "payment_method"
     assert client.v1.invoices.retrieve(late.latest_invoice).status == "open"
+
+
+def test_canceled_subscription_takes_only_notes(client: stripe.StripeClient) -> None:
+    prices = plan_prices(client)
+    customer, _ = customer_with_card(client)
+    sub = subscribe(client, customer.id, prices["pro"])
+    client.v1.subscriptions.cancel(sub.id)
+    noted = client.v1.subscriptions.update(sub.id, {"metadata": {"note": "moved away"}})
+    assert noted.metadata["note"] == "moved away"
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.subscriptions.update(sub.id, {"cancel_at_period_end": False})
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        client.v1.subscriptions.cancel(sub.id)
+    assert caught.value.http_status == 404
