@@ -32,7 +32,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
 app = QApplication(sys.argv[:1])
 window = QMainWindow()
 window.setCentralWidget(QLabel("Hello"))
-window.resize(728, 476)
+window.resize(812, 504)
 window.show()
 def done():
     window.grab()

@@ -90,7 +90,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         self.status_label = QLabel()
-        self.statusBar().addWidget(self.status_label, 1)
+        self.statusBar().addPermanentWidget(self.status_label)   # notes shown for a while never hide it
         self.age_timer = QTimer(self)
         self.age_timer.setInterval(30_000)
         self.age_timer.timeout.connect(self.update_status)
@@ -99,7 +99,7 @@ class MainWindow(QMainWindow):
         account.changed.connect(self.update_status)
         account.loaded.connect(self.ready.emit)
         account.signed_out.connect(self._token_refused)
-        self.resize(theme.em(self, 52), theme.em(self, 34))
+        self.resize(theme.em(self, 58), theme.em(self, 36))
         self.update_status()
 
     # ----- building
@@ -278,6 +278,8 @@ class MainWindow(QMainWindow):
 
     def update_status(self) -> None:
         self.status_label.setText(self.status_text())
+        if self.account.offline or self.account.waiting:
+            self.statusBar().clearMessage()   # these matter more than a passing note
         self.waiting_banner.setVisible(self.account.waiting)
         if not self.account.offline and self.banner_text.text().startswith("Cannot reach"):
             self.banner.hide()
