@@ -36,6 +36,7 @@ def test_faults_without_retries_reach_the_caller(sandbox: Sandbox, client: strip
     assert client.v1.customers.list().data == []
 
 
+@pytest.mark.filterwarnings("ignore:Use 'content=<...>':DeprecationWarning")  # the SDK's httpx client
 def test_timeout_then_retry_writes_once(sandbox: Sandbox) -> None:
     impatient = stripe.StripeClient(sandbox.api_key, base_addresses={"api": sandbox.base_url},
                                     http_client=stripe.HTTPXClient(timeout=0.2, allow_sync_methods=True), max_network_retries=0)
