@@ -44,6 +44,14 @@ def _get(kind: str) -> Handler:
     return lambda sb, p, obj_id: sb._find(kind, obj_id)
 
 
+def _customer(sb: Sandbox, p: dict[str, Any], customer_id: str) -> dict[str, Any]:
+    """A deleted customer still answers, as a stub saying so (as Stripe does)."""
+    stored = sb._objects.get("customer", {}).get(customer_id)
+    if stored is not None and stored.get("deleted"):
+        return {"id": customer_id, "object": "customer", "deleted": True}
+    return sb._find("customer", customer_id)
+
+
 def _subscriptions(sb: Sandbox, p: dict[str, Any]) -> Page:
     status = p.get("status")
     items = list(sb._all("subscription"))
@@ -128,7 +136,7 @@ _TABLE: list[tuple[str, str, str, Handler]] = [
     ("GET", "customers", "customer_list", _customers),
     ("GET", f"customers/{_ID}/payment_methods", "customer_payment_method_list", _customer_payment_methods),
     ("GET", f"customers/{_ID}/payment_methods/{_ID}", "customer_payment_method_retrieve", _customer_payment_method),
-    ("GET", f"customers/{_ID}", "customer_retrieve", _get("customer")),
+    ("GET", f"customers/{_ID}", "customer_retrieve", _customer),
     ("POST", f"customers/{_ID}", "customer_update", lambda sb, p, i: sb.update_customer(i, p)),
     ("DELETE", f"customers/{_ID}", "customer_delete", lambda sb, p, i: sb.delete_customer(i)),
     ("POST", "products", "product_create", lambda sb, p: sb.create_product(p)),

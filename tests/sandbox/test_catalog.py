@@ -86,3 +86,13 @@ def test_card_of_another_customer_cannot_be_default(client: stripe.StripeClient)
     with pytest.raises(stripe.InvalidRequestError) as caught:
         client.v1.customers.update(other.id, {"invoice_settings": {"default_payment_method": card.id}})
     assert caught.value.param == "invoice_settings[default_payment_method]"
+
+
+def test_deleted_customer_answers_as_deleted(client: stripe.StripeClient) -> None:
+    prices = plan_prices(client)
+    customer, _ = customer_with_card(client)
+    sub = client.v1.subscriptions.create({"customer": customer.id, "items": [{"price": prices["pro"]}]})
+    assert client.v1.customers.delete(customer.id).deleted is True
+    assert client.v1.customers.retrieve(customer.id).deleted is True
+    assert client.v1.subscriptions.retrieve(sub.id).status == "canceled"
+    assert client.v1.customers.list().data == []
