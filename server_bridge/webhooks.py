@@ -1,8 +1,9 @@
 """The webhook pipeline: a verified Stripe event is stored raw and applied in one transaction.
 
 - The event row and its effects commit together; the answer is 2xx only after that commit.
-- A processed event id is never applied again (replays, and two deliveries at once: the row is
-  claimed with an UPDATE or a unique INSERT, so the second waits and then sees it processed).
+- A processed event id is never applied again (replays, and two deliveries at once: a new event is
+  claimed by INSERT .. ON CONFLICT DO NOTHING, so the second delivery waits for the first to commit
+  and then finds it taken; a failed one by an UPDATE that matches only while it is unprocessed).
 - Objects are stored with seen_at = event.created, so an older event never overwrites newer state.
 - If applying fails the transaction rolls back, the failure is recorded in a transaction of its
   own (attempts, last_error) and the caller answers 5xx, so Stripe delivers it again.
