@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from server_bridge import store
-from tests.bridge.test_loop import all_invoices
+from tests.bridge.test_loop import all_invoices, wait_until
 
 
 @pytest.fixture(scope="module")
@@ -74,3 +74,17 @@ def test_invoice_reads_make_no_stripe_calls(stack: Any, pro: httpx.Client) -> No
     before = stack.sandbox.request_count()
     all_invoices(pro, 2)
     assert stack.sandbox.request_count() == before
+
+
+def test_a_renewal_reaches_the_invoices_and_the_summary(stack: Any, pro: httpx.Client) -> None:
+    """Kept fresh by webhooks alone: Stripe renews, invoices and charges; the bridge never asks."""
+    from tests.bridge.test_loop import settle
+
+    before = pro.get("/v1/billing/summary").json()
+    count = len(all_invoices(pro, 100))
+    stack.sandbox.advance_clock(before["current_period_end"] - stack.sandbox.now() + 60)
+    after = settle(stack, pro, lambda s: s["current_period_end"] > before["current_period_end"])
+    assert after["status"] == "active" and after["next_invoice"]["date"] == after["current_period_end"]
+    invoices = wait_until(lambda: (lambda page: page if len(page) == count + 1 and page[0]["status"] == "paid"
+                                   else None)(all_invoices(pro, 100)))
+    assert invoices[0]["total"] == 2500 and invoices[0]["period_start"] == before["current_period_end"]

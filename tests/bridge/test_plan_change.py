@@ -84,3 +84,14 @@ def test_a_downgrade_waits_for_the_period_end(stack: Any, client_for: Callable[.
     stack.sandbox.advance_clock(summary["current_period_end"] - stack.sandbox.now() + 60)
     after = settle(stack, pro, lambda s: s["plan"]["key"] == "starter")
     assert after["pending_change"] is None and after["next_invoice"]["amount"] == 1000
+
+
+def test_a_failed_payment_never_fixed_ends_the_plan(stack: Any, client_for: Callable[..., httpx.Client]) -> None:
+    """Stripe's retries fail, the invoice goes uncollectible and the subscription ends: webhooks only."""
+    owner = client_for(stack, "pastdue@demo.test")
+    stack.sandbox.advance_clock(12 * 86400)   # past every retry (earlier tests may have moved time on too)
+    summary = settle(stack, owner, lambda s: s["status"] == "canceled")
+    assert summary["next_invoice"] is None and summary["current_period_end"] is None
+    assert owner.get("/v1/billing/invoices").json()["data"][0]["status"] in ("uncollectible", "void", "open")
+    retry = owner.post("/v1/billing/checkout-session", json={"plan": "starter"})
+    assert retry.status_code == 200   # no live plan any more: the owner may subscribe again
