@@ -122,6 +122,8 @@ def sign_in(session: Session, settings: Settings, email: str, password: str, dev
         raise errors.invalid_credentials()
 
     session.execute(delete(LoginFailure).where(LoginFailure.email == email))
+    if _hasher.check_needs_rehash(owner.password_hash):
+        owner.password_hash = hash_password(password)  # the cost settings have risen since it was made
     session.commit()
     return _issue_token(session, settings, owner, device, at)
 

@@ -231,3 +231,18 @@ def test_racing_sign_ins_on_one_device_leave_one_live_token(owners: Owners) -> N
     with owners.bridge.sessions() as session:
         owner = auth.find_owner(session, owners.email)
         assert owner is not None and auth.live_token_count(session, owner) == 1
+
+
+def test_an_old_cheap_hash_is_upgraded_at_sign_in(owners: Owners) -> None:
+    from argon2 import PasswordHasher
+
+    cheaper = PasswordHasher(time_cost=1, memory_cost=512, parallelism=1).hash(PASSWORD)
+    with owners.bridge.sessions() as session:
+        session.execute(update(Owner).where(Owner.email == owners.email).values(password_hash=cheaper))
+        session.commit()
+    with owners.bridge.client() as client:
+        assert login(client, owners.email).status_code == 200
+    with owners.bridge.sessions() as session:
+        owner = auth.find_owner(session, owners.email)
+        assert owner is not None and owner.password_hash != cheaper
+        assert auth.verify_password(owner.password_hash, PASSWORD)
