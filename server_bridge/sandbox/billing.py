@@ -107,39 +107,63 @@ class BillingMixin(InvoicesMixin):
         return sub
 
     def update_subscription(self, sub_id: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Validate everything first, so a refused update (400, or 402 before charging) changes nothing."""
         with self.lock:
             sub = self._find("subscription", sub_id)
             if sub["status"] in ("canceled", "incomplete_expired") and set(params) - {"metadata",
                                                                                       "cancellation_details"}:
                 raise errors.StripeError("A canceled subscription can only update its cancellation_details and "
                                          "metadata.")
-            before = copy.deepcopy(sub)
             behavior = choice(params, "proration_behavior", PRORATION, "create_prorations")
             payment_behavior = choice(params, "payment_behavior", PAYMENT_BEHAVIORS, "allow_incomplete")
             at = as_int(params, "proration_date") or self.now()
             start, end = self._period(sub)
             if not start <= at <= end:
                 raise errors.invalid("proration_date", "proration_date must be within the current period.")
+            pm = None
             if params.get("default_payment_method"):
                 pm = self._payment_method(params["default_payment_method"], "default_payment_method")
                 if pm.get("customer") != sub["customer"]:
                     raise errors.invalid("default_payment_method", "The payment method must be attached to the "
                                          "customer before it can be the subscription's default.")
+            cancel = as_bool(params, "cancel_at_period_end")
+            details = params.get("cancellation_details")
+            if details not in (None, "") and not isinstance(details, dict):
+                raise errors.invalid("cancellation_details", "Invalid object")
+            changes = self._item_changes(sub, as_list(params, "items"))
+            before = copy.deepcopy(sub)
+            if pm is not None:
                 sub["default_payment_method"] = pm["id"]
+            if changes and behavior == "always_invoice" and payment_behavior == "error_if_incomplete":
+                self._refuse_declined_change(sub, changes, at)
             if "metadata" in params:
                 sub["metadata"] = merge_metadata(sub["metadata"], params["metadata"])
-            details = params.get("cancellation_details")
-            if isinstance(details, dict):
-                for name in ("comment", "feedback"):
-                    if name in details:
-                        sub["cancellation_details"][name] = details[name] or None
-            if "cancel_at_period_end" in params:
-                self._set_cancel_at_period_end(sub, bool(as_bool(params, "cancel_at_period_end")))
-            changes = self._item_changes(sub, as_list(params, "items"))
-            if changes:
-                self._change_items(sub, changes, behavior, payment_behavior, at)
-            self._sub_changed(sub, before)
+            for name in ("comment", "feedback"):
+                if isinstance(details, dict) and name in details:
+                    sub["cancellation_details"][name] = details[name] or None
+            if cancel is not None:
+                self._set_cancel_at_period_end(sub, cancel)
+            try:
+                if changes:
+                    self._change_items(sub, changes, behavior, payment_behavior, at)
+            finally:
+                self._sub_changed(sub, before)
             return sub
+
+    def _refuse_declined_change(self, sub: dict[str, Any], changes: list[dict[str, Any]], at: int) -> None:
+        """error_if_incomplete: a change whose charge would be declined is refused before anything happens."""
+        total = sum(line["amount"] for line in self._proration_lines("", sub, self._prorated(changes), at))
+        if total > 0:
+            problem = self._charge_problem(self._card_for(sub, self._objects["customer"][sub["customer"]]))
+            if problem is not None:
+                raise problem
+
+    @staticmethod
+    def _prorated(changes: list[dict[str, Any]]) -> list[tuple[dict[str, Any], dict[str, Any], int]]:
+        """(item, new price, new quantity) for each existing item whose price or quantity changes."""
+        return [(c["item"], c["price"], 0 if c["deleted"] else c["quantity"]) for c in changes
+                if c["item"] is not None and (c["deleted"] or c["price"]["id"] != c["item"]["price"]["id"]
+                                              or c["quantity"] != c["item"].get("quantity"))]
 
     def _set_cancel_at_period_end(self, sub: dict[str, Any], value: bool) -> None:
         sub["cancel_at_period_end"] = value
@@ -177,9 +201,7 @@ class BillingMixin(InvoicesMixin):
     def _change_items(self, sub: dict[str, Any], changes: list[dict[str, Any]], behavior: str,
                       payment_behavior: str, at: int) -> None:
         customer = self._objects["customer"][sub["customer"]]
-        prorated = [(c["item"], c["price"], 0 if c["deleted"] else c["quantity"]) for c in changes
-                    if c["item"] is not None and (c["deleted"] or c["price"]["id"] != c["item"]["price"]["id"]
-                                                  or c["quantity"] != c["item"].get("quantity"))]
+        prorated = self._prorated(changes)
         if behavior == "none" or sub["status"] == "trialing":
             self._apply_item_changes(sub, changes)
             return
@@ -188,16 +210,10 @@ class BillingMixin(InvoicesMixin):
             sub["_prorations"].extend(lines)
             self._apply_item_changes(sub, changes)
             return
-        start, end = self._period(sub)
         invoice = self._invoice(customer, sub, "subscription_update", (at, at),
                                 lambda invoice_id: self._proration_lines(invoice_id, sub, prorated, at),
                                 proration_date=at)
         card = self._card_for(sub, customer)
-        if payment_behavior in ("error_if_incomplete", "pending_if_incomplete"):
-            problem = self._charge_problem(card) if invoice["amount_due"] > 0 else None
-            if problem is not None and payment_behavior == "error_if_incomplete":
-                self._void(invoice)
-                raise problem
         self._finalize(invoice)
         sub["latest_invoice"] = invoice["id"]
         problem = self._attempt(invoice, card) if invoice["status"] == "open" else None
@@ -289,9 +305,7 @@ class BillingMixin(InvoicesMixin):
             scratch = copy.deepcopy(sub)
             changes = self._item_changes(scratch, [
                 {**entry} for entry in (details.get("items") or [])])
-            prorated = [(c["item"], c["price"], 0 if c["deleted"] else c["quantity"]) for c in changes
-                        if c["item"] is not None and (c["deleted"] or c["price"]["id"] != c["item"]["price"]["id"]
-                                                      or c["quantity"] != c["item"].get("quantity"))]
+            prorated = self._prorated(changes)
             preview_id = new_id("upcoming_in_", 14)
             proration_lines = [] if behavior == "none" else self._proration_lines(preview_id, scratch, prorated, at)
             self._apply_item_changes(scratch, changes)

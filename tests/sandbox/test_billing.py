@@ -216,3 +216,19 @@ def test_canceled_subscription_takes_only_notes(client: stripe.StripeClient) -> 
     with pytest.raises(stripe.InvalidRequestError) as caught:
         client.v1.subscriptions.cancel(sub.id)
     assert caught.value.http_status == 404
+
+
+def test_declined_upgrade_with_error_if_incomplete_changes_nothing(client: stripe.StripeClient) -> None:
+    prices = plan_prices(client)
+    customer, _ = customer_with_card(client)
+    sub = subscribe(client, customer.id, prices["starter"])
+    bad = client.v1.payment_methods.attach("pm_card_chargeCustomerFail", {"customer": customer.id})
+    client.v1.customers.update(customer.id, {"invoice_settings": {"default_payment_method": bad.id}})
+    invoices_before = len(client.v1.invoices.list({"customer": customer.id}).data)
+    with pytest.raises(stripe.CardError):
+        client.v1.subscriptions.update(sub.id, {"items": [{"id": sub["items"].data[0].id, "price": prices["pro"]}],
+                                                "proration_behavior": "always_invoice", "metadata": {"x": "y"},
+                                                "payment_behavior": "error_if_incomplete"})
+    after = client.v1.subscriptions.retrieve(sub.id)
+    assert after["items"].data[0].price.id == prices["starter"] and after.metadata.to_dict() == {}
+    assert len(client.v1.invoices.list({"customer": customer.id}).data) == invoices_before
