@@ -82,6 +82,10 @@ class CatalogMixin(SandboxState):
     def create_customer(self, params: dict[str, Any], *, created: int | None = None,
                         emit: bool = True) -> dict[str, Any]:
         with self.lock:
+            pm = self._payment_method(params["payment_method"], "payment_method") \
+                if params.get("payment_method") else None
+            if pm is not None:
+                self._refuse_declined_attach(pm)
             customer = self._new("customer", {
                 "email": params.get("email") or None,
                 "name": params.get("name") or None,
@@ -100,12 +104,10 @@ class CatalogMixin(SandboxState):
             }, created=created)
             if emit:
                 self._emit("customer.created", customer)
-            pm_id = params.get("payment_method")
             default = (params.get("invoice_settings") or {}).get("default_payment_method")
-            if pm_id:
-                pm = self._payment_method(pm_id, "payment_method")
+            if pm is not None:
                 self._attach(pm, customer, emit=emit)
-                if default == pm_id:
+                if default == params["payment_method"]:
                     default = pm["id"]
             if default:
                 self.update_customer(customer["id"], {"invoice_settings": {"default_payment_method": default}},
@@ -338,13 +340,18 @@ class CatalogMixin(SandboxState):
     def _attach(self, pm: dict[str, Any], customer: dict[str, Any], *, emit: bool = True) -> None:
         if pm.get("customer") == customer["id"]:
             return
-        behavior = TEST_CARDS.get(pm.get("_number", ""), ("", None, None))[1]
-        if behavior:
-            raise CardError(DECLINE_MESSAGES[behavior], decline_code=behavior, payment_method=pm["id"])
+        self._refuse_declined_attach(pm)
         before = copy.deepcopy(pm)
         pm["customer"] = customer["id"]
         if emit:
             self._emit("payment_method.attached", pm, diff(before, pm))
+
+    @staticmethod
+    def _refuse_declined_attach(pm: dict[str, Any]) -> None:
+        """Cards that decline are refused when saved to a customer, as Stripe checks them then."""
+        behavior = TEST_CARDS.get(pm.get("_number", ""), ("", None, None))[1]
+        if behavior:
+            raise CardError(DECLINE_MESSAGES[behavior], decline_code=behavior, payment_method=pm["id"])
 
     def detach_payment_method(self, pm_id: str) -> dict[str, Any]:
         with self.lock:

@@ -96,3 +96,13 @@ def test_deleted_customer_answers_as_deleted(client: stripe.StripeClient) -> Non
     assert client.v1.customers.retrieve(customer.id).deleted is True
     assert client.v1.subscriptions.retrieve(sub.id).status == "canceled"
     assert client.v1.customers.list().data == []
+
+
+def test_customer_with_a_declining_card_is_not_created(client: stripe.StripeClient) -> None:
+    with pytest.raises(stripe.CardError):
+        client.v1.customers.create({"email": "no@example.test", "payment_method": "pm_card_chargeDeclined"})
+    assert client.v1.customers.list().data == []
+    made = client.v1.customers.create({"email": "yes@example.test", "payment_method": "pm_card_visa",
+                                       "invoice_settings": {"default_payment_method": "pm_card_visa"}})
+    default = made.invoice_settings.default_payment_method
+    assert client.v1.payment_methods.retrieve(default).customer == made.id
