@@ -33,7 +33,7 @@ def summary_key(summary: Summary | None) -> object:
 def warm_formatting(locale: str) -> None:
     """Load the locale's number and date data here, off the GUI thread, before the pages format with it."""
     money(0, "usd", locale)
-    day(0, locale)
+    day(time.time(), locale)
 
 
 def save_quietly(cache: Cache, account: str, view: CachedView) -> None:
@@ -51,8 +51,7 @@ class Account(QObject):
 
     def __init__(self, cache: Cache, *, pool: WorkerPool,
                  clock: Callable[[], float] = time.time, retry_delays: Sequence[float] = (2, 4, 8, 15, 30, 60),
-                 page_size: int = 20,
-                 parent: QObject | None = None) -> None:
+                 page_size: int = 20, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.client: BridgeClient | None = None
         self.cache = cache
