@@ -16,7 +16,7 @@ from .harness import Opener
 from .proxy import Relay
 
 
-def _active_timers(app: QApplication) -> list[str]:
+def active_timers(app: QApplication) -> list[str]:
     found = []
     for widget in app.topLevelWidgets():
         for timer in widget.findChildren(QTimer):
@@ -31,21 +31,25 @@ def english_locale() -> None:
     QLocale.setDefault(QLocale("en_US"))
 
 
-def _new_threads(before: set[int | None]) -> list[threading.Thread]:
-    """Python threads started during the test (the pool's idle Qt threads appear as _DummyThread)."""
-    return [t for t in threading.enumerate() if t.ident not in before and t.is_alive()
+def new_threads(before: set[threading.Thread]) -> list[threading.Thread]:
+    """Python threads started during the test (by object: the OS reuses idents; the pool's Qt threads
+    appear as _DummyThread and are the pool's business)."""
+    return [t for t in threading.enumerate() if t not in before and t.is_alive()
             and not isinstance(t, threading._DummyThread)]  # noqa: SLF001
 
 
 @pytest.fixture(autouse=True)
 def no_leftovers(qapp: QApplication, qtbot) -> Iterator[None]:  # noqa: ANN001 - pytest-qt's fixture
     """Fail a test that leaves pool tasks, threads or active timers behind."""
-    threads_before = {t.ident for t in threading.enumerate()}
+    threads_before = set(threading.enumerate())
     yield
     pool = QThreadPool.globalInstance()
     assert pool.waitForDone(10_000), "background tasks still running after the test"
-    qtbot.waitUntil(lambda: not _new_threads(threads_before), timeout=10_000)
-    leftovers = _active_timers(qapp)
+    try:
+        qtbot.waitUntil(lambda: not new_threads(threads_before), timeout=10_000)
+    except qtbot.TimeoutError:
+        pytest.fail(f"threads still running after the test: {[t.name for t in new_threads(threads_before)]}")
+    leftovers = active_timers(qapp)
     for widget in qapp.topLevelWidgets():
         widget.close()
         widget.deleteLater()

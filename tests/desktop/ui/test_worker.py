@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 
 import pytest
-from PySide6.QtCore import QObject, QThread
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QObject, QThread, QTimer
+from PySide6.QtWidgets import QApplication, QWidget
 
 from desktop_app.services import BridgeRefused, BridgeUnreachable, NotSignedIn
 from desktop_app.ui import errors
@@ -74,3 +74,22 @@ def _alive(obj: QObject) -> bool:
 ])
 def test_errors_in_the_owners_words(exc: BaseException, words: str) -> None:
     assert words in errors.describe(exc)
+
+
+def test_the_leftover_guard_sees_timers_and_threads(qapp, qtbot) -> None:
+    from .conftest import active_timers, new_threads
+    before = set(threading.enumerate())
+    window = QWidget()
+    timer = QTimer(window)
+    timer.start(60_000)
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait, name="left-behind")
+    thread.start()
+    try:
+        assert any(entry.startswith("QWidget/") for entry in active_timers(qapp))
+        assert [t.name for t in new_threads(before)] == ["left-behind"]
+    finally:
+        timer.stop()
+        stop.set()
+        thread.join()
+        window.deleteLater()
