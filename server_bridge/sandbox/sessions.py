@@ -102,7 +102,7 @@ class SessionsMixin(BillingMixin):
                 config = next((c for c in self._all("billing_portal.configuration") if c["is_default"]), None) \
                     or self.create_portal_configuration({"features": {
                         "invoice_history": {"enabled": "true"}, "payment_method_update": {"enabled": "true"},
-                        "subscription_cancel": {"enabled": "true"}}})
+                        "subscription_cancel": {"enabled": "true"}, "subscription_update": {"enabled": "true"}}})
             return_url = params.get("return_url") or config["default_return_url"]
             flow = self._flow(params.get("flow_data"), customer, config)
             session = self._new("billing_portal.session", {
@@ -137,6 +137,10 @@ class SessionsMixin(BillingMixin):
                                  if after_type == "hosted_confirmation" else None},
             "subscription_cancel": None, "subscription_update": None, "subscription_update_confirm": None,
         }
+        feature = {"subscription_update_confirm": "subscription_update"}.get(kind, kind)
+        if not config["features"][feature]["enabled"]:
+            raise errors.invalid("flow_data[type]", f"The {kind} flow needs the {feature} feature, which is "
+                                 f"disabled in this portal configuration ({config['id']}).")
         if kind in ("subscription_cancel", "subscription_update", "subscription_update_confirm"):
             section = data.get(kind) or {}
             param = f"flow_data[{kind}][subscription]"
@@ -144,9 +148,6 @@ class SessionsMixin(BillingMixin):
             if sub["customer"] != customer["id"] or sub["status"] not in LIVE:
                 raise errors.invalid(param, "The subscription must be an active subscription of this customer.")
             if kind == "subscription_cancel":
-                if not config["features"]["subscription_cancel"]["enabled"]:
-                    raise errors.invalid("flow_data[type]", "Subscription cancellation is disabled in this "
-                                         "portal configuration.")
                 if sub["cancel_at_period_end"]:
                     raise errors.invalid(param, "This subscription is already set to be canceled.")
                 flow["subscription_cancel"] = {"subscription": sub["id"], "retention": None}

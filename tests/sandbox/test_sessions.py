@@ -119,3 +119,17 @@ def test_new_card_in_the_portal_pays_the_failed_bill(sandbox: Sandbox, client: s
     assert sub.status == "active"
     latest = client.v1.invoices.retrieve(sub.latest_invoice)
     assert (latest.status, latest.attempt_count) == ("paid", 2)
+
+
+def test_a_flow_needs_its_portal_feature(client: stripe.StripeClient) -> None:
+    prices = plan_prices(client)
+    customer, _ = customer_with_card(client)
+    sub = client.v1.subscriptions.create({"customer": customer.id, "items": [{"price": prices["pro"]}]})
+    config = client.v1.billing_portal.configurations.create({"features": FEATURES})
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        client.v1.billing_portal.sessions.create({"customer": customer.id, "configuration": config.id, "flow_data": {
+            "type": "subscription_update", "subscription_update": {"subscription": sub.id}}})
+    assert caught.value.param == "flow_data[type]"
+    allowed = client.v1.billing_portal.sessions.create({"customer": customer.id, "configuration": config.id,
+                                                        "flow_data": {"type": "payment_method_update"}})
+    assert allowed.flow.type == "payment_method_update"
