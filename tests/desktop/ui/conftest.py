@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication
 
 from tests.desktop.conftest import RunningBridge
 
+from .browser import Browser
 from .harness import Opener
 from .proxy import Relay
 
@@ -108,3 +109,11 @@ def open_window(qtbot, tmp_path: Path, backend: Backend) -> Iterator[Opener]:  #
 @pytest.fixture
 def fresh_window(qtbot, tmp_path: Path, fresh_backend: Backend) -> Iterator[Opener]:  # noqa: ANN001
     yield from _opener(qtbot, tmp_path, fresh_backend)
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    """Stands in for the system browser: QDesktopServices.openUrl lands here for http and https."""
+    installed = Browser().install()
+    yield installed
+    installed.uninstall()

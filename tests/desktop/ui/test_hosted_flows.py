@@ -5,22 +5,12 @@ updates the card, new subscribes)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from PySide6.QtCore import Qt
 
 from .browser import Browser, forms, submit
 from .harness import button, texts
 
 CARD = {"number": "4242424242424242", "exp_month": "12", "exp_year": "2034", "cvc": "123"}
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    installed = Browser().install()
-    yield installed
-    installed.uninstall()
 
 
 def test_portal_cancel_shows_cancels_on_and_keep_my_plan(open_window, browser: Browser, qtbot) -> None:

@@ -133,7 +133,8 @@ def test_the_tray_tells_about_each_warning_once(open_window) -> None:
     assert tray.check() == []
 
 
-def test_invoices_page_in_as_the_view_scrolls_and_pdfs_download(open_window, qtbot, tmp_path: Path) -> None:
+def test_invoices_page_in_as_the_view_scrolls_and_pdfs_download(open_window, browser, qtbot,
+                                                                tmp_path: Path) -> None:
     parts = open_window.signed_in("pro@demo.test")
     window = parts.window
     window.show_page("invoices")
@@ -156,6 +157,13 @@ def test_invoices_page_in_as_the_view_scrolls_and_pdfs_download(open_window, qtb
     assert len(paths) == 2 and all(p.read_bytes().startswith(b"%PDF") for p in paths)
     assert sorted(p.name for p in (tmp_path / "pdfs").iterdir()) == sorted(p.name for p in paths)
     assert "Saved 2 PDFs" in page.note.text()
+    page.table.scrollToTop()
+    row = page.table.visualRect(model.index(1, 0)).center()
+    qtbot.mouseClick(page.table.viewport(), Qt.MouseButton.LeftButton, pos=row)
+    qtbot.mouseDClick(page.table.viewport(), Qt.MouseButton.LeftButton, pos=row)
+    qtbot.waitUntil(lambda: bool(browser.pages))
+    assert browser.visited == [model.invoice(1).hosted_invoice_url]
+    assert model.invoice(1).number in browser.pages[0]
     csv_path = tmp_path / "invoices.csv"
     with qtbot.waitSignal(page.exported, timeout=20_000):
         page.export_csv(csv_path)
