@@ -12,19 +12,19 @@ from PySide6.QtGui import QImage
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def run_app(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+def run_app(*args: str, timeout: float = 120, **env_vars: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", **env_vars}
     return subprocess.run([sys.executable, "-m", "desktop_app", *args], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=timeout)
 
 
-def test_demo_screenshot_of_the_invoices_page(tmp_path: Path) -> None:
+def test_demo_screenshot_of_the_invoices_page_at_200_percent(tmp_path: Path) -> None:
     shot = tmp_path / "shots" / "demo.png"
     done = run_app("--demo", "--demo-owner", "starter@demo.test", "--page", "invoices", "--theme", "dark",
-                   "--screenshot", str(shot))
+                   "--screenshot", str(shot), QT_SCALE_FACTOR="2")
     assert done.returncode == 0, done.stderr[-2000:]
     image = QImage(str(shot))
-    assert not image.isNull() and image.width() > 300 and image.height() > 200
+    assert not image.isNull() and image.width() > 1400 and image.height() > 900   # twice the logical size
     dark = image.pixelColor(image.width() // 2, image.height() // 2)
     assert dark.lightness() < 100
 
