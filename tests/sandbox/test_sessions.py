@@ -133,3 +133,15 @@ def test_a_flow_needs_its_portal_feature(client: stripe.StripeClient) -> None:
     allowed = client.v1.billing_portal.sessions.create({"customer": customer.id, "configuration": config.id,
                                                         "flow_data": {"type": "payment_method_update"}})
     assert allowed.flow.type == "payment_method_update"
+
+
+def test_portal_flow_cannot_reach_another_customers_plan(client: stripe.StripeClient) -> None:
+    prices = plan_prices(client)
+    owner, _ = customer_with_card(client, email="owner@example.test")
+    other, _ = customer_with_card(client, email="other@example.test")
+    theirs = client.v1.subscriptions.create({"customer": other.id, "items": [{"price": prices["pro"]}]})
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        client.v1.billing_portal.sessions.create({"customer": owner.id, "flow_data": {
+            "type": "subscription_cancel", "subscription_cancel": {"subscription": theirs.id}}})
+    assert caught.value.param == "flow_data[subscription_cancel][subscription]"
+    assert not client.v1.subscriptions.retrieve(theirs.id).cancel_at_period_end
