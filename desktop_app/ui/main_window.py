@@ -6,7 +6,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from PySide6.QtCore import QEvent, QSize, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -22,9 +22,11 @@ from .overview import OverviewPage
 from .plan_change import PlanChangeFlow
 from .plans import PlansPage
 from .session import Session
-from .sign_in import SignInDialog
 from .tray import Tray
 from .worker import WorkerPool
+
+if TYPE_CHECKING:
+    from .sign_in import SignInDialog
 
 PAGES = ("overview", "plans", "invoices")
 
@@ -202,6 +204,7 @@ class MainWindow(QMainWindow):
     def show_sign_in(self, message: str = "") -> SignInDialog:
         if self.sign_in_dialog is not None and self.sign_in_dialog.isVisible():
             return self.sign_in_dialog
+        from .sign_in import SignInDialog   # most starts never need it: loaded when first shown
         store = self.session.store
         note = "" if store.persistent else store.description
         dialog = SignInDialog(self.session, self.pool, store_note=note, parent=self)
