@@ -117,7 +117,7 @@ def take_screenshot(window: MainWindow, path: Path, app: QApplication, timeout_m
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     app = qt_app()
     previous_hook = errors.install_excepthook()
     temp_root: Path | None = None
