@@ -394,11 +394,11 @@ class CatalogMixin(SandboxState):
         return [pm for pm in self._all("payment_method")
                 if (not customer_id or pm.get("customer") == customer_id) and (not kind or pm["type"] == kind)]
 
-    def _charge_problem(self, pm: dict[str, Any] | None) -> CardError | None:
-        """Why charging this card now fails (None when it succeeds)."""
+    def _charge_problem(self, pm: dict[str, Any] | None) -> errors.StripeError | None:
+        """Why charging this card now fails (None when it succeeds): a decline, or no card at all."""
         if pm is None:
-            return CardError("This customer has no attached payment source or default payment method.",
-                             code="resource_missing", decline_code=None)
+            return errors.StripeError("This customer has no attached payment source or default payment method.",
+                                      code="resource_missing")
         number = pm.get("_number", "")
         behavior = TEST_CARDS.get(number, ("", None, None))[2]
         if behavior:

@@ -14,7 +14,6 @@ from typing import Any
 from server_bridge.sandbox import errors
 from server_bridge.sandbox.catalog import CatalogMixin
 from server_bridge.sandbox.core import diff, new_id, public
-from server_bridge.sandbox.errors import CardError
 from server_bridge.sandbox.params import as_bool, merge_metadata
 
 DAY = 86_400
@@ -218,7 +217,7 @@ class InvoicesMixin(CatalogMixin):
                 self._emit("invoice.paid", invoice)
 
     def _attempt(self, invoice: dict[str, Any], pm: dict[str, Any] | None, *, emit: bool = True,
-                 at: int | None = None) -> CardError | None:
+                 at: int | None = None) -> errors.StripeError | None:
         """Charge the invoice to a card: paid, or open with the next retry planned. Returns the decline."""
         if invoice["status"] == "paid":
             return None

@@ -232,3 +232,14 @@ def test_declined_upgrade_with_error_if_incomplete_changes_nothing(client: strip
     after = client.v1.subscriptions.retrieve(sub.id)
     assert after["items"].data[0].price.id == prices["starter"] and after.metadata.to_dict() == {}
     assert len(client.v1.invoices.list({"customer": customer.id}).data) == invoices_before
+
+
+def test_no_card_at_all(client: stripe.StripeClient) -> None:
+    prices = plan_prices(client)
+    customer = client.v1.customers.create({"email": "nocard@example.test"})
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        subscribe(client, customer.id, prices["pro"], payment_behavior="error_if_incomplete")
+    assert caught.value.http_status == 400
+    sub = subscribe(client, customer.id, prices["pro"])
+    assert sub.status == "incomplete"
+    assert client.v1.invoices.retrieve(sub.latest_invoice).status == "open"
