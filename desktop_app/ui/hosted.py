@@ -34,10 +34,11 @@ class EventListener(QObject):
         self._max_delay = max_delay
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._stopping: list[threading.Thread] = []   # told to stop, maybe not yet gone
 
     def start(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
-            return
+        if self._thread is not None and self._thread.is_alive() and not self._stop.is_set():
+            return   # already listening (a stopping thread just finishes on its own)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, args=(self._stop,), name="bridge-events", daemon=True)
         self._thread.start()
@@ -58,15 +59,17 @@ class EventListener(QObject):
 
     def stop(self, wait: float = 0.0) -> bool:
         self._stop.set()
-        thread = self._thread
-        if thread is not None and wait:
-            thread.join(wait)
-            return not thread.is_alive()
-        return thread is None or not thread.is_alive()
+        threads = [t for t in (*self._stopping, self._thread) if t is not None]
+        for thread in threads:
+            if wait:
+                thread.join(wait)
+        self._stopping = [t for t in threads if t.is_alive()]
+        self._thread = None
+        return not self._stopping
 
     @property
     def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return any(t.is_alive() for t in (*self._stopping, *([self._thread] if self._thread else [])))
 
 
 class HostedFlow(QObject):

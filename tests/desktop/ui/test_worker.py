@@ -93,3 +93,25 @@ def test_the_leftover_guard_sees_timers_and_threads(qapp, qtbot) -> None:
         stop.set()
         thread.join()
         window.deleteLater()
+
+
+def test_the_event_listener_restarts_while_its_old_thread_winds_down(qtbot) -> None:
+    from desktop_app.ui.hosted import EventListener
+    release = threading.Event()
+    calls: list[int] = []
+
+    def source(stop: threading.Event, on_connect):  # noqa: ANN001, ANN202 - a stream that ignores stop at first
+        calls.append(1)
+        on_connect()
+        release.wait(10)
+        return iter(())
+
+    listener = EventListener(source)
+    with qtbot.waitSignal(listener.connected):
+        listener.start()
+    listener.stop()
+    with qtbot.waitSignal(listener.connected):
+        listener.start()                    # a new flow while the old thread is still stuck in its read
+    assert len(calls) == 2 and listener.running
+    release.set()
+    assert listener.stop(wait=5) and not listener.running
