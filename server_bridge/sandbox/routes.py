@@ -72,6 +72,19 @@ def _subscriptions(sb: Sandbox, p: dict[str, Any]) -> Page:
     return Page("subscription", items, "/v1/subscriptions")
 
 
+def _subscription_items(sb: Sandbox, p: dict[str, Any]) -> Page:
+    sub = sb._find("subscription", p.get("subscription"), "subscription")
+    return Page("subscription_item", list(sub["items"]["data"]), f"/v1/subscription_items?subscription={sub['id']}")
+
+
+def _subscription_item(sb: Sandbox, p: dict[str, Any], item_id: str) -> dict[str, Any]:
+    for sub in sb._all("subscription"):
+        for item in sub["items"]["data"]:
+            if item["id"] == item_id:
+                return item
+    raise errors.no_such("subscription_item", item_id)
+
+
 def _invoices(sb: Sandbox, p: dict[str, Any]) -> Page:
     items = list(sb._all("invoice"))
     if p.get("customer"):
@@ -159,6 +172,8 @@ _TABLE: list[tuple[str, str, str, Handler]] = [
     ("GET", f"subscriptions/{_ID}", "subscription_retrieve", _get("subscription")),
     ("POST", f"subscriptions/{_ID}", "subscription_update", lambda sb, p, i: sb.update_subscription(i, p)),
     ("DELETE", f"subscriptions/{_ID}", "subscription_cancel", lambda sb, p, i: sb.cancel_subscription(i, p)),
+    ("GET", "subscription_items", "subscription_item_list", _subscription_items),
+    ("GET", f"subscription_items/{_ID}", "subscription_item_retrieve", _subscription_item),
     ("POST", "subscription_schedules", "subscription_schedule_create", lambda sb, p: sb.create_schedule(p)),
     ("GET", "subscription_schedules", "subscription_schedule_list", _list("subscription_schedule", "/v1/subscription_schedules",
                                             customer="customer")),

@@ -243,3 +243,15 @@ def test_no_card_at_all(client: stripe.StripeClient) -> None:
     sub = subscribe(client, customer.id, prices["pro"])
     assert sub.status == "incomplete"
     assert client.v1.invoices.retrieve(sub.latest_invoice).status == "open"
+
+
+def test_subscription_items_list_and_retrieve(client: stripe.StripeClient) -> None:
+    prices = plan_prices(client)
+    customer, _ = customer_with_card(client)
+    sub = subscribe(client, customer.id, prices["pro"])
+    items = client.v1.subscription_items.list({"subscription": sub.id}).data
+    assert [i.id for i in items] == [sub["items"].data[0].id]
+    assert client.v1.subscription_items.retrieve(items[0].id).price.id == prices["pro"]
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        client.v1.subscription_items.list({"subscription": "sub_missing"})
+    assert caught.value.param == "subscription"

@@ -81,6 +81,7 @@ def world() -> Iterator[tuple[Sandbox, dict[str, tuple[str, str]]]]:
             "price": ("GET", f"prices/{prices['pro']}?expand[]=product"),
             "product": ("GET", f"products/{client.v1.prices.retrieve(prices['pro']).product}"),
             "subscription": ("GET", f"subscriptions/{sub.id}?expand[]=latest_invoice"),
+            "subscription_item": ("GET", f"subscription_items/{item.id}"),
             "invoice": ("GET", f"invoices/{sub.latest_invoice}"),
             "invoice_lines": ("GET", f"invoices/{sub.latest_invoice}/lines"),
             "invoice_preview": ("POST", f"invoices/create_preview?{preview}"),
@@ -101,7 +102,7 @@ def world() -> Iterator[tuple[Sandbox, dict[str, tuple[str, str]]]]:
         box.close()
 
 
-KINDS = ["customer", "payment_method", "price", "product", "subscription", "invoice", "invoice_lines",
+KINDS = ["customer", "payment_method", "price", "product", "subscription", "subscription_item", "invoice", "invoice_lines",
          "invoice_preview", "subscription_schedule", "billing_portal.configuration", "billing_portal.session",
          "checkout.session", "checkout_line_items", "webhook_endpoint", "event", "payment_method_list", "subscription_list",
          "invoice_list", "event_list"]
