@@ -163,3 +163,12 @@ def test_seeded_demo_owners(sandbox: Sandbox, client: stripe.StripeClient) -> No
     assert sandbox.seed_demo_owners(prices) == owners
     names = {client.v1.customers.retrieve(cid).name for cid in owners.values()}
     assert "Ada's Bakery" in names
+
+
+def test_clock_can_start_elsewhere_and_only_moves_forward() -> None:
+    box = Sandbox(start_time=1_700_000_000)
+    assert 1_700_000_000 <= box.now() < 1_700_000_100
+    box.advance_clock(DAY)
+    assert box.now() >= 1_700_000_000 + DAY
+    with pytest.raises(ValueError):
+        box.advance_clock(-1)
