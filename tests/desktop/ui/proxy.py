@@ -11,13 +11,17 @@ from urllib.parse import urlsplit
 
 class Relay:
     def __init__(self, target_url: str) -> None:
-        parts = urlsplit(target_url)
-        self.target = (parts.hostname or "127.0.0.1", parts.port or 80)
+        self.retarget(target_url)
         self.port = 0
         self._listener: socket.socket | None = None
         self._sockets: set[socket.socket] = set()
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
+
+    def retarget(self, target_url: str) -> None:
+        """Send new connections to another bridge (one started after the first was stopped)."""
+        parts = urlsplit(target_url)
+        self.target = (parts.hostname or "127.0.0.1", parts.port or 80)
 
     @property
     def url(self) -> str:

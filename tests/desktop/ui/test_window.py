@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from desktop_app.services import BridgeClient, MemoryStore, NotSignedIn
-from .harness import button, texts
+from desktop_app.services import BridgeClient, DemoBridge, MemoryStore, NotSignedIn
+
+from .harness import Opener, button, texts
+from .proxy import Relay
 
 
 def test_pro_owner_sees_plan_status_next_bill_and_card(open_window) -> None:
@@ -211,6 +213,38 @@ def test_cached_data_stays_when_the_bridge_goes_down_and_recovers(open_window, b
     backend.up()
     qtbot.waitUntil(lambda: window.status_label.text().startswith("Updated"), timeout=20_000)
     assert not parts.account.offline
+
+
+def test_a_stopped_bridge_then_a_new_one_on_its_data(qtbot, tmp_path: Path) -> None:
+    """The sandboxed bridge re-links its demo owners to a fresh sandbox on restart and revokes their
+    tokens, so recovering means: offline on the cache, then asked to sign in again, then live."""
+    data = tmp_path / "bridge-data"
+    first, second = DemoBridge(data), DemoBridge(data)
+    relay = Relay(first.start(timeout=90)).start()    # the address the owner configured
+    opener = Opener(qtbot, tmp_path, relay.url)
+    try:
+        parts = opener.signed_in("pro@demo.test")
+        window = parts.window
+        first.stop()
+        window.refresh_action.trigger()
+        qtbot.waitUntil(lambda: window.status_label.text().startswith("Offline: showing data from"),
+                        timeout=20_000)
+        assert "Pro plan" in texts(window.overview) and window.invoices.model.rowCount() == 5
+        relay.retarget(second.start(timeout=90))
+        qtbot.waitUntil(lambda: window.sign_in_dialog is not None and window.sign_in_dialog.isVisible(),
+                        timeout=20_000)
+        dialog = window.sign_in_dialog
+        assert "sign in again" in dialog.error_label.text().lower()
+        assert dialog.url_edit.text() == relay.url and dialog.email_edit.text() == "pro@demo.test"
+        dialog.password_edit.setText("demo")
+        with qtbot.waitSignal(window.ready, timeout=20_000):
+            dialog.submit()
+        assert window.status_label.text().startswith("Updated") and "Pro plan" in texts(window.overview)
+    finally:
+        opener.close()
+        relay.stop()
+        first.stop()
+        second.stop()
 
 
 def test_start_shows_the_cache_at_once_even_offline(open_window, backend, qtbot) -> None:
