@@ -97,16 +97,17 @@ class HostedFlow(QObject):
         self.account.pool.start(make_url, on_done=self._open_url)
 
     def _open_url(self, url: str) -> None:
-        self._begin()
-        QDesktopServices.openUrl(QUrl(url))
-        self.opened.emit(url)
+        """The browser first; the watching (status, timer, listener thread) right after it.
 
-    def _begin(self) -> None:
+        The baseline is taken before, so a change the owner makes at once still counts as a change.
+        """
         self._baseline = summary_key(self.account.summary)
         self._deadline = self.clock() + self.give_up_after
+        QDesktopServices.openUrl(QUrl(url))
         self.account.set_waiting(True)
         self.poll_timer.start()
         self.listener.start()
+        self.opened.emit(url)
 
     def _poll(self) -> None:
         if self.clock() > self._deadline:
