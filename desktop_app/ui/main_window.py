@@ -206,7 +206,8 @@ class MainWindow(QMainWindow):
             return self.sign_in_dialog
         from .sign_in import SignInDialog   # most starts never need it: loaded when first shown
         store = self.session.store
-        note = "" if store.persistent else store.description
+        note = "" if store.persistent or self._store_note_shown else store.description
+        self._store_note_shown = self._store_note_shown or bool(note)   # said once per run is enough
         dialog = SignInDialog(self.session, self.pool, store_note=note, parent=self)
         if message:
             dialog.show_error(message)

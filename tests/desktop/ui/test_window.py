@@ -76,6 +76,7 @@ def test_sign_in_with_a_wrong_password_then_the_right_one(open_window, qtbot) ->
     assert not dialog.isVisible()
     assert "Pro plan" in texts(parts.window.overview)
     assert parts.session.store.get(parts.session.account)
+    assert parts.window.statusBar().currentMessage() == ""    # the keyring note was given once, in the dialog
 
 
 def sign_in_dialog(parts, qtbot):  # noqa: ANN001, ANN201
