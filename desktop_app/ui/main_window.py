@@ -46,6 +46,7 @@ class MainWindow(QMainWindow):
         self.tray.show_window.connect(self._raise)
         self.sign_in_dialog: SignInDialog | None = None
         self._store_note_shown = False
+        self._shut_down = False
 
         self.overview = OverviewPage(account)
         self.plans = PlansPage(account)
@@ -169,10 +170,22 @@ class MainWindow(QMainWindow):
     def start(self, sign_in: Callable[[], bool] | None = None) -> None:
         """Restore the saved sign-in (or run sign_in, e.g. the demo's) off the GUI thread, then show data."""
         self.age_timer.start()
+        restore = sign_in or self.session.restore
+
+        def sign_in_after_paint(_found: bool = False) -> None:
+            # the keyring and the HTTP client (httpx) load on a worker, but while the GUI thread fills
+            # and paints the cached view they would only contend with it: they start on the next turn
+            QTimer.singleShot(0, self, lambda: self._restore(restore))
+
         if sign_in is None and self.session.email and self.session.bridge_url:
             self.account.bind(None, self.session.account)   # the last good data first, then the keyring
-            self.account.load_cached()
-        self.pool.start(sign_in or self.session.restore, on_done=self._started, on_error=self._start_failed)
+            self.account.load_cached(on_done=sign_in_after_paint)
+            return
+        self._restore(restore)
+
+    def _restore(self, restore: Callable[[], bool]) -> None:
+        if not self._shut_down:
+            self.pool.start(restore, on_done=self._started, on_error=self._start_failed)
 
     def _started(self, signed_in: bool) -> None:
         if signed_in:
@@ -317,6 +330,7 @@ class MainWindow(QMainWindow):
 
     def shutdown(self) -> None:
         """Stop timers, the event stream and pending work: nothing keeps running after the window."""
+        self._shut_down = True
         self.age_timer.stop()
         self.statusBar().clearMessage()
         self.hosted.shutdown()
