@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Callable, Sequence
 from PySide6.QtCore import QThreadPool, QTimer
 from PySide6.QtWidgets import QApplication
 
-from .services import Cache, Config, DemoBridge, MemoryStore, Paths, SecretStore, open_secret_store
+from .services import Cache, Config, MemoryStore, Paths, SecretStore, open_secret_store
 from .ui import errors, theme
 from .ui.account import Account
 from .ui.main_window import PAGES, MainWindow
@@ -22,7 +22,7 @@ from .ui.session import Session
 from .ui.worker import WorkerPool
 
 if TYPE_CHECKING:
-    from .services import BridgeClient
+    from .services import BridgeClient, DemoBridge
 
 log = logging.getLogger(__name__)
 DEMO_PASSWORD = "demo"
@@ -138,6 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     start: Callable[[], bool] | None = None
     if args.demo:
         assert temp_root is not None
+        from .services import DemoBridge   # subprocess and friends: only the demo needs them
         demo = DemoBridge(temp_root / "bridge")
         start = demo_sign_in(parts.session, demo, args.demo_owner)
     parts.window.show_page(args.page)

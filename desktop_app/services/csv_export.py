@@ -11,8 +11,6 @@ from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 
-from babel.numbers import get_currency_precision
-
 from ._atomic import write_atomic
 from .models import Invoice
 
@@ -25,6 +23,7 @@ def _date(ts: int | None) -> str:
 
 
 def _amount(amount: int, currency: str) -> str:
+    from babel.numbers import get_currency_precision   # on export, not when the invoices page loads
     try:
         digits = get_currency_precision(currency.upper())
     except (KeyError, ValueError):

@@ -1,6 +1,7 @@
 """Amounts, dates and states in the owner's words and locale.
 
 The UI passes the locale it gets from Qt; without one, the process locale (LC_ALL, LANG) or en_US.
+babel loads on the first call (the app's is on a worker thread), not when the window's modules import.
 """
 
 from __future__ import annotations
@@ -8,19 +9,19 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-import babel
-from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_timedelta
-from babel.numbers import format_currency, get_currency_precision
+if TYPE_CHECKING:
+    from babel import Locale
 
-from .models import Summary
+    from .models import Summary
 
 FALLBACK_LOCALE = "en_US"
 
 
 @functools.lru_cache(maxsize=1)
 def default_locale() -> str:
+    import babel
     name = babel.default_locale(("LC_ALL", "LANG"))
     if not name or name.endswith("_POSIX") or name in {"C", "POSIX"}:
         return FALLBACK_LOCALE
@@ -30,6 +31,7 @@ def default_locale() -> str:
 @functools.lru_cache(maxsize=64)
 def _locale(locale: str | None) -> Locale:
     """Parsing a locale scans every locale name babel knows; a page of amounts would pay that per cell."""
+    from babel import Locale, UnknownLocaleError
     name = locale or default_locale()
     try:
         return Locale.parse(name.replace("-", "_"))
@@ -39,6 +41,7 @@ def _locale(locale: str | None) -> Locale:
 
 def money(amount: int, currency: str, locale: str | None = None) -> str:
     """`amount` is in the currency's minor unit, as Stripe and the bridge send it (cents; yen for JPY)."""
+    from babel.numbers import format_currency, get_currency_precision
     code = (currency or "usd").upper()
     try:
         digits = get_currency_precision(code)
@@ -52,6 +55,7 @@ def day(ts: int | float | None, locale: str | None = None) -> str:
     """A date (in the owner's local time zone) the way the owner's locale writes it: "Jan 3, 2027"; "" for None."""
     if ts is None:
         return ""
+    from babel.dates import format_date
     date = dt.datetime.fromtimestamp(ts).date()
     return format_date(date, "medium", locale=_locale(locale))
 
@@ -60,6 +64,7 @@ def age(seconds: float, locale: str | None = None) -> str:
     """How old something is: "just now", "5 minutes ago", "3 days ago"."""
     if seconds < 60:
         return "just now"
+    from babel.dates import format_timedelta
     return format_timedelta(-dt.timedelta(seconds=seconds), add_direction=True, locale=_locale(locale))
 
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import platformdirs
-
 APP_NAME = "billing-manager"
 
 
@@ -19,6 +17,7 @@ class Paths:
 
     @classmethod
     def default(cls) -> Paths:
+        import platformdirs   # only the owner's real folders need it; tests and --demo never do
         return cls(
             config_dir=Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)),
             cache_dir=Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False)),
