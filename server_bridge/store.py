@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -28,13 +28,45 @@ def customer_of(obj: dict[str, Any]) -> str | None:
     return customer if isinstance(customer, str) else None
 
 
-def _insert_for(session: Session) -> Any:
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert
-    if dialect == "sqlite":
-        return sqlite.insert
-    raise RuntimeError(f"unsupported database: {dialect}")
+_INSERTS: dict[str, Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+_UPSERTS: dict[str, Any] = {}
+
+
+def _insert_for(dialect: str) -> Any:
+    """INSERT with ON CONFLICT, which both supported databases have."""
+    try:
+        return _INSERTS[dialect]
+    except KeyError:
+        raise RuntimeError(f"unsupported database: {dialect}") from None
+
+
+def _upsert_statement(dialect: str) -> Any:
+    """The guarded upsert, built once per dialect with bind parameters.
+
+    Built per call with literal values, SQLAlchemy would hash the whole JSON text into its cache key
+    every time; with parameters the compiled statement is reused.
+    """
+    statement = _UPSERTS.get(dialect)
+    if statement is not None:
+        return statement
+    table = StripeObject.__table__
+    columns = ("object_type", "id", "customer_id", "created", "seen_at", "deleted", "data")
+    insert = _insert_for(dialect)(table).values({name: bindparam(name, type_=table.c[name].type) for name in columns})
+    excluded = insert.excluded
+    statement = insert.on_conflict_do_update(
+        index_elements=[table.c.object_type, table.c.id],
+        set_={
+            "seen_at": excluded.seen_at,
+            "deleted": excluded.deleted,
+            "data": excluded.data,
+            # A tombstone or a partial answer may lack these; keep what we knew.
+            "customer_id": func.coalesce(excluded.customer_id, table.c.customer_id),
+            "created": func.coalesce(excluded.created, table.c.created),
+        },
+        where=table.c.seen_at <= excluded.seen_at,
+    ).returning(table.c.id)
+    _UPSERTS[dialect] = statement
+    return statement
 
 
 def upsert_object(session: Session, obj: dict[str, Any], *, seen_at: int) -> bool:
@@ -46,32 +78,26 @@ def upsert_object(session: Session, obj: dict[str, Any], *, seen_at: int) -> boo
     object_type, obj_id = obj.get("object"), obj.get("id")
     if not object_type or not obj_id:
         raise ValueError("a Stripe object needs 'object' and 'id'")
+    created = obj.get("created")
     values = {
         "object_type": object_type,
         "id": obj_id,
         "customer_id": customer_of(obj),
-        "created": obj.get("created") if isinstance(obj.get("created"), int) else None,
+        "created": created if isinstance(created, int) and not isinstance(created, bool) else None,
         "seen_at": int(seen_at),
         "deleted": bool(obj.get("deleted")),
         "data": json.dumps(obj, separators=(",", ":"), sort_keys=True),
     }
-    table = StripeObject.__table__
-    insert = _insert_for(session)(table).values(**values)
-    changing = {k: insert.excluded[k] for k in ("seen_at", "deleted", "data")}
-    # A tombstone or a partial answer may lack these; keep what we knew.
-    changing["customer_id"] = insert.excluded.customer_id if values["customer_id"] else table.c.customer_id
-    changing["created"] = insert.excluded.created if values["created"] is not None else table.c.created
-    statement = insert.on_conflict_do_update(
-        index_elements=[table.c.object_type, table.c.id],
-        set_=changing,
-        where=table.c.seen_at <= insert.excluded.seen_at,
-    ).returning(table.c.id)
-    return session.execute(statement).first() is not None
+    statement = _upsert_statement(session.get_bind().dialect.name)
+    return session.execute(statement, values).first() is not None
 
 
 def get_object(session: Session, object_type: str, obj_id: str) -> dict[str, Any] | None:
     """The stored object, or None if it is unknown or deleted."""
-    row = session.get(StripeObject, (object_type, obj_id), populate_existing=True)
+    table = StripeObject.__table__
+    row = session.execute(
+        select(table.c.data, table.c.deleted).where(table.c.object_type == object_type, table.c.id == obj_id)
+    ).first()
     if row is None or row.deleted:
         return None
     return json.loads(row.data)
@@ -116,7 +142,7 @@ def list_objects(
 
 def mark_synced(session: Session, owner_id: int, at: int) -> None:
     table = OwnerSync.__table__
-    insert = _insert_for(session)(table).values(owner_id=owner_id, synced_at=int(at))
+    insert = _insert_for(session.get_bind().dialect.name)(table).values(owner_id=owner_id, synced_at=int(at))
     session.execute(insert.on_conflict_do_update(index_elements=[table.c.owner_id],
                                                  set_={"synced_at": insert.excluded.synced_at}))
 
