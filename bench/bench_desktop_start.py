@@ -6,7 +6,12 @@ screen). The app's bridge address is a closed port, so what is measured is the o
 settings, keyring token, cache read off the GUI thread, the pages filled; the refresh that follows
 fails quietly into "Offline". Both kinds run interleaved in the same run. Goal: ratio <= 2x.
 
-    QT_QPA_PLATFORM=offscreen .venv/bin/python bench/bench_desktop_start.py [--rounds 7]
+Compiled bytecode: an installed app has it (pip compiles on install), and the warm-up runs write it
+for both kinds into a temporary PYTHONPYCACHEPREFIX, whatever PYTHONDONTWRITEBYTECODE says (this
+development environment sets it, so the repo's modules would otherwise be compiled from source on
+every start). --no-bytecode measures with the environment as it is.
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python bench/bench_desktop_start.py [--rounds 7] [--no-bytecode]
 """
 
 from __future__ import annotations
@@ -98,8 +103,11 @@ def warm_cache(root: Path, url: str) -> None:
                                 CachedView(summary, plans, invoices, has_more=True, saved_at=now - 300))
 
 
-def sample(code: str, *args: str) -> float:
+def sample(code: str, *args: str, pycache: Path | None = None) -> float:
     env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen"), "PYTHONPATH": str(ROOT)}
+    if pycache is not None:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(pycache)
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                             env=env, text=True)
@@ -115,18 +123,21 @@ def sample(code: str, *args: str) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--no-bytecode", action="store_true", help="keep PYTHONDONTWRITEBYTECODE as the environment has it")
     args = parser.parse_args()
     url = closed_port_url()
     with tempfile.TemporaryDirectory(prefix="bench-start-") as tmp:
-        root = Path(tmp)
+        root = Path(tmp) / "app"
+        pycache = None if args.no_bytecode else Path(tmp) / "pycache"
         warm_cache(root, url)
-        sample(BARE)  # warm the OS file cache for both kinds alike
-        sample(APP, str(root), url, EMAIL)
+        sample(BARE, pycache=pycache)  # warm the OS file cache (and the bytecode) for both kinds alike
+        sample(APP, str(root), url, EMAIL, pycache=pycache)
         bare, app = [], []
         for _ in range(args.rounds):
-            bare.append(sample(BARE))
-            app.append(sample(APP, str(root), url, EMAIL))
+            bare.append(sample(BARE, pycache=pycache))
+            app.append(sample(APP, str(root), url, EMAIL, pycache=pycache))
     bare_ms, app_ms = statistics.median(bare) * 1000, statistics.median(app) * 1000
+    print(f"bytecode: {'as the environment has it' if args.no_bytecode else 'compiled by the warm-up runs'}")
     print(f"bare PySide6 QMainWindow, new process: median {bare_ms:.0f} ms ({args.rounds} runs)")
     print(f"Billing Manager from warm cache, new process: median {app_ms:.0f} ms ({args.rounds} runs)")
     print(f"ratio {app_ms / bare_ms:.2f}x (goal <= 2x)")
