@@ -5,7 +5,9 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any, Callable
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Signal
 
 from ..services import Invoice, InvoicePage, day, money
 from .overview import locale_name
@@ -16,7 +18,12 @@ FetchPage = Callable[[str | None], InvoicePage]
 
 COLUMNS = ("Number", "Date", "Period", "Amount", "Status")
 STATUS_WORDS = {"paid": "Paid", "open": "Due", "draft": "Draft", "void": "Void", "uncollectible": "Unpaid"}
-INVOICE_ROLE = Qt.ItemDataRole.UserRole + 1
+# Qt.ItemDataRole values as plain ints: the Qt namespace loads on first use (theme's QT_NAMESPACE_NOTE)
+DISPLAY_ROLE, TOOLTIP_ROLE, ALIGNMENT_ROLE, USER_ROLE = 0, 3, 7, 0x0100
+INVOICE_ROLE = USER_ROLE + 1
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import Qt
 
 
 class InvoiceModel(QAbstractTableModel):
@@ -110,27 +117,29 @@ class InvoiceModel(QAbstractTableModel):
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(COLUMNS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(COLUMNS):
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY_ROLE) -> Any:
+        from PySide6.QtCore import Qt   # loaded by now: orientation is one of its enums
+        if orientation == Qt.Orientation.Horizontal and role == DISPLAY_ROLE and 0 <= section < len(COLUMNS):
             return COLUMNS[section]
         return None
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: Index, role: int = DISPLAY_ROLE) -> Any:
         if not index.isValid() or not (0 <= index.row() < len(self._rows)):
             return None
         invoice = self._rows[index.row()]
         column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == DISPLAY_ROLE:
             return self._texts[index.row()][column]
-        if role == Qt.ItemDataRole.TextAlignmentRole and column == 3:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ToolTipRole and column == 0 and not invoice.has_pdf:
+        if role == ALIGNMENT_ROLE and column == 3:
+            return 0x0002 | 0x0080   # Qt.AlignmentFlag.AlignRight | AlignVCenter
+        if role == TOOLTIP_ROLE and column == 0 and not invoice.has_pdf:
             return "No PDF yet (draft)"
         if role == INVOICE_ROLE:
             return invoice
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
+        from PySide6.QtCore import Qt
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from PySide6.QtCore import QModelIndex, QObject, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtGui import QDesktopServices, QShowEvent
 from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView, QProgressBar,
                                QPushButton, QTableView, QVBoxLayout, QWidget)
 
@@ -51,19 +51,14 @@ class InvoicesPage(QWidget):
         layout.setSpacing(theme.em(self, 0.6))
         layout.addWidget(title("Invoices", self))
 
-        self.table = QTableView(self)
-        self.table.setModel(self.model)
+        self.table = QTableView(self)   # gets its model when the page is first shown: see attach_view
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setAlternatingRowColors(True)
         self.table.setShowGrid(False)
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.table.doubleClicked.connect(self._open_row)
-        self.table.selectionModel().selectionChanged.connect(self._update_buttons)
         layout.addWidget(self.table, 1)
 
         self.note = muted("", self)
@@ -99,6 +94,22 @@ class InvoicesPage(QWidget):
         account.changed.connect(self.show_invoices)
         self.show_invoices()
 
+    def attach_view(self) -> None:
+        """Give the table its model: the view asks the model for Qt enums at once, and creating those
+        (theme's QT_NAMESPACE_NOTE) is work the first paint of another page need not wait for."""
+        if self.table.model() is self.model:
+            return
+        self.table.setModel(self.model)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.table.selectionModel().selectionChanged.connect(self._update_buttons)
+        self._update_buttons()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        self.attach_view()
+        super().showEvent(event)
+
     # ----- data
     def _fetch_page(self, starting_after: str | None):  # noqa: ANN202 - InvoicePage
         client = self.account.client
@@ -126,6 +137,8 @@ class InvoicesPage(QWidget):
             self.note.setText(f"{count} invoice{'s' if count != 1 else ''}.")
 
     def selected_invoices(self) -> list[Invoice]:
+        if self.table.model() is not self.model:
+            return []   # never shown: nothing can be selected
         rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
         return [self.model.invoice(row) for row in rows]
 

@@ -70,6 +70,7 @@ class MainWindow(QMainWindow):
             self.stack.addWidget(page)
         self.sidebar.setFixedWidth(theme.em(self, 9))
         self.sidebar.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.stack.currentChanged.connect(self._page_shown)
         self.sidebar.setCurrentRow(0)
 
         self.banner, self.banner_text = self._banner("banner", "warning", closable=True)
@@ -135,14 +136,14 @@ class MainWindow(QMainWindow):
         app_menu.addAction(self.refresh_action)
         app_menu.addSeparator()
         quit_action = QAction("&Quit", self)
-        quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        quit_action.setShortcuts([QKeySequence("Ctrl+Q")])   # setShortcut() would load the Qt namespace
         quit_action.triggered.connect(self.close)
         app_menu.addAction(quit_action)
         view_menu = bar.addMenu("&View")
         self.page_actions = []
         for n, name in enumerate(PAGES, start=1):
             action = QAction(theme.icon(name), name.capitalize(), self)
-            action.setShortcut(QKeySequence(f"Ctrl+{n}"))
+            action.setShortcuts([QKeySequence(f"Ctrl+{n}")])
             action.triggered.connect(lambda _=False, name=name: self.show_page(name))
             view_menu.addAction(action)
             self.page_actions.append(action)
@@ -256,6 +257,13 @@ class MainWindow(QMainWindow):
 
     def show_page(self, name: str) -> None:
         self.sidebar.setCurrentRow(PAGES.index(name))
+
+    def _page_shown(self, index: int) -> None:
+        page = self.stack.widget(index)
+        if page is self.invoices:
+            self.invoices.attach_view()
+        elif page is self.plans:
+            self.plans.fill_if_stale()
 
     def current_page(self) -> str:
         return PAGES[self.stack.currentIndex()]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QLocale, Qt, Signal
+from PySide6.QtCore import QLocale, Signal
 from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy,
                                QVBoxLayout, QWidget)
 
@@ -139,6 +139,7 @@ class OverviewPage(QScrollArea):
         button = QPushButton(action, frame)
         button.setObjectName("primary")
         button.clicked.connect(lambda: self.open_portal.emit(flow))
+        from PySide6.QtCore import Qt   # looked up late: see theme's QT_NAMESPACE_NOTE
         row.addWidget(button, 0, Qt.AlignmentFlag.AlignVCenter)
         self.warning_buttons[action] = button
         self.warnings_box.addWidget(frame)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QGridLayout, QHBoxLayout, QLabel, QPushButton,
                                QScrollArea, QVBoxLayout, QWidget)
 
@@ -38,8 +39,25 @@ class PlansPage(QScrollArea):
         outer.addStretch(1)
         self.buttons: dict[str, QPushButton] = {}
         self.busy = False
-        account.changed.connect(self.show_plans)
+        self._stale = False
+        account.changed.connect(self._changed)
         self.show_plans()
+
+    def _changed(self) -> None:
+        """Fill the cards now if the page is on screen, else when it is next shown: at start-up the
+        overview's first paint should not wait for cards nobody sees yet."""
+        if self.isVisibleTo(self.window()):
+            self.show_plans()
+        else:
+            self._stale = True
+
+    def fill_if_stale(self) -> None:
+        if self._stale:
+            self.show_plans()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        self.fill_if_stale()
+        super().showEvent(event)
 
     def set_busy(self, busy: bool) -> None:
         self.busy = busy
@@ -47,6 +65,7 @@ class PlansPage(QScrollArea):
             button.setEnabled(not busy)
 
     def show_plans(self) -> None:
+        self._stale = False
         clear_layout(self.row)
         self.buttons = {}
         summary = self.account.summary
@@ -139,6 +158,7 @@ class PlanChangeDialog(QDialog):
                 text.setWordWrap(True)
                 grid.addWidget(text, row, 0)
                 amount = QLabel(money(line.amount, preview.currency, locale), self)
+                from PySide6.QtCore import Qt   # looked up late: see theme's QT_NAMESPACE_NOTE
                 amount.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 grid.addWidget(amount, row, 1)
             layout.addLayout(grid)

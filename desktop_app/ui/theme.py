@@ -5,11 +5,13 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QPoint, QRect, QRectF, QSize, Qt
+from PySide6.QtCore import QByteArray, QPoint, QRect, QRectF, QSize
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QIcon, QIconEngine, QPainter, QPalette, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QApplication, QWidget
 
+# QT_NAMESPACE_NOTE: PySide6 builds the Qt namespace's ~200 Python enums the first time `Qt` is looked
+# up (~15 ms); modules on the first paint's path look it up inside the functions that need it.
 RESOURCES = Path(__file__).resolve().parents[2] / "resources"
 THEMES = ("system", "light", "dark")
 
@@ -18,6 +20,7 @@ def resolve(mode: str, app: QGuiApplication) -> str:
     """The theme to paint: an explicit choice wins, else the system's colour scheme (light when unknown)."""
     if mode in ("light", "dark"):
         return mode
+    from PySide6.QtCore import Qt   # see QT_NAMESPACE_NOTE
     scheme = app.styleHints().colorScheme()
     return "dark" if scheme == Qt.ColorScheme.Dark else "light"
 
@@ -89,7 +92,7 @@ class _SvgEngine(QIconEngine):
 
     def pixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QPixmap:
         pixmap = QPixmap(size)
-        pixmap.fill(Qt.GlobalColor.transparent)
+        pixmap.fill(QColor(0, 0, 0, 0))
         painter = QPainter(pixmap)
         self.paint(painter, QRect(QPoint(0, 0), size), mode, state)
         painter.end()
