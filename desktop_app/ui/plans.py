@@ -94,10 +94,14 @@ class PlansPage(QScrollArea):
         name.setFont(theme.font(name, 1.4, bold=True))
         header.addWidget(name)
         header.addStretch(1)
-        if plan.current:
-            badge = QLabel("Current plan", frame)
-            badge.setObjectName("badge")
-            header.addWidget(badge)
+        badge = QLabel("Current plan", frame)
+        badge.setObjectName("badge")
+        header.addWidget(badge)
+        if not plan.current:   # hidden but holding its height, so prices and features line up across cards
+            policy = badge.sizePolicy()
+            policy.setRetainSizeWhenHidden(True)
+            badge.setSizePolicy(policy)
+            badge.hide()
         layout.addLayout(header)
         price = QLabel(plan_price(plan.amount, plan.currency, plan.interval), frame)
         price.setFont(theme.font(price, 1.2))
