@@ -5,6 +5,9 @@ child reports its window shown and painted (for the app: with the cached plan an
 screen). The app's bridge address is a closed port, so what is measured is the offline-first path:
 settings, keyring token, cache read off the GUI thread, the pages filled; the refresh that follows
 fails quietly into "Offline". Both kinds run interleaved in the same run. Goal: ratio <= 2x.
+The cache is written here the way an older version wrote it (no formatted texts); the app's warm-up
+run adds the formatted amounts and dates to it, as every start from such a cache and every refresh
+does, so the measured runs are what the owner's second and later starts are.
 
 Compiled bytecode: an installed app has it (pip compiles on install), and the warm-up runs write it
 for both kinds into a temporary PYTHONPYCACHEPREFIX, whatever PYTHONDONTWRITEBYTECODE says (this

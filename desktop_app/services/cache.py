@@ -35,6 +35,7 @@ class CachedView:
     invoices: list[Invoice] = field(default_factory=list)
     has_more: bool = False
     saved_at: float = 0.0
+    texts: dict[str, str] = field(default_factory=dict)   # formatting.texts_for: the first paint needs no babel
 
     def age(self, now: float | None = None) -> float:
         return max(0.0, (time.time() if now is None else now) - self.saved_at)
@@ -75,6 +76,7 @@ class Cache:
             "plans": [p.to_json() for p in view.plans],
             "invoices": [i.to_json() for i in view.invoices],
             "has_more": view.has_more,
+            "texts": view.texts,
         }
         try:
             write_atomic(self.path_for(account), json.dumps(data, separators=(",", ":")).encode("utf-8"))
@@ -96,7 +98,11 @@ def _view_from(data: Any) -> CachedView:
     if not isinstance(plans, list) or not isinstance(invoices, list) or not isinstance(has_more, bool):
         raise ValueError("bad shape")
     summary = data["summary"]
+    texts = data.get("texts") or {}
+    if not isinstance(texts, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in texts.items()):
+        raise ValueError("bad texts")
     return CachedView(
+        texts=texts,
         summary=None if summary is None else Summary.from_json(summary),
         plans=[Plan.from_json(p) for p in plans],
         invoices=[Invoice.from_json(i) for i in invoices],

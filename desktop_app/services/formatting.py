@@ -2,21 +2,66 @@
 
 The UI passes the locale it gets from Qt; without one, the process locale (LC_ALL, LANG) or en_US.
 babel loads on the first call (the app's is on a worker thread), not when the window's modules import.
+The amounts and dates a cached view shows are saved with it (texts_for) and remembered here at start-up
+(remember), so the first paint from the cache formats without loading babel at all.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import sys
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from babel import Locale
 
-    from .models import Summary
+    from .models import Invoice, Plan, Summary
 
 FALLBACK_LOCALE = "en_US"
+_remembered: dict[str, str] = {}   # texts_for() keys -> text; only for an explicit locale
+
+
+def _money_key(amount: int, currency: str, locale: str) -> str:
+    return f"m|{amount}|{(currency or 'usd').lower()}|{locale}"
+
+
+def _day_key(ts: int | float, locale: str) -> str:
+    return f"d|{dt.datetime.fromtimestamp(ts).date().isoformat()}|{locale}"
+
+
+def remember(texts: Mapping[str, str]) -> None:
+    """Texts saved by texts_for (with a cached view): money() and day() answer them without babel."""
+    _remembered.update({k: v for k, v in texts.items() if isinstance(k, str) and isinstance(v, str)})
+
+
+def loaded() -> bool:
+    """Whether babel is in memory: callers with a cheaper fallback (a status line) use it before then."""
+    return "babel.dates" in sys.modules
+
+
+def texts_for(summary: Summary | None, plans: Iterable[Plan], invoices: Iterable[Invoice], locale: str) -> dict[str, str]:
+    """Every amount and date the overview, plans and invoices show for this data, formatted in locale."""
+    amounts: set[tuple[int, str]] = set()
+    stamps: set[int] = set()
+    shown_plans = list(plans)
+    if summary is not None:
+        pending = summary.pending_change
+        shown_plans += [p for p in (summary.plan, pending.plan if pending else None) if p is not None]
+        if summary.next_invoice is not None:
+            amounts.add((summary.next_invoice.amount, summary.next_invoice.currency))
+            stamps.add(summary.next_invoice.date)
+        stamps.update(t for t in (summary.current_period_end, summary.trial_end, summary.cancel_at,
+                                  pending.effective_at if pending else None) if t)
+    amounts.update((p.amount, p.currency) for p in shown_plans)
+    for invoice in invoices:
+        amounts.add((invoice.total, invoice.currency))
+        stamps.update(t for t in (invoice.created, invoice.period_start, invoice.period_end) if t)
+    texts = {_money_key(a, c, locale): money(a, c, locale) for a, c in amounts}
+    texts.update({_day_key(t, locale): day(t, locale) for t in stamps})
+    return texts
 
 
 @functools.lru_cache(maxsize=1)
@@ -41,6 +86,8 @@ def _locale(locale: str | None) -> Locale:
 
 def money(amount: int, currency: str, locale: str | None = None) -> str:
     """`amount` is in the currency's minor unit, as Stripe and the bridge send it (cents; yen for JPY)."""
+    if locale and (text := _remembered.get(_money_key(amount, currency, locale))) is not None:
+        return text
     from babel.numbers import format_currency, get_currency_precision
     code = (currency or "usd").upper()
     try:
@@ -55,6 +102,8 @@ def day(ts: int | float | None, locale: str | None = None) -> str:
     """A date (in the owner's local time zone) the way the owner's locale writes it: "Jan 3, 2027"; "" for None."""
     if ts is None:
         return ""
+    if locale and (text := _remembered.get(_day_key(ts, locale))) is not None:
+        return text
     from babel.dates import format_date
     date = dt.datetime.fromtimestamp(ts).date()
     return format_date(date, "medium", locale=_locale(locale))

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Callable, Sequence
 
 from PySide6.QtCore import QLocale, QObject, QTimer, Signal
 
-from ..services import BridgeUnreachable, Cache, CachedView, Invoice, NotSignedIn, Plan, Summary, day, money
+from ..services import (BridgeUnreachable, Cache, CachedView, Invoice, NotSignedIn, Plan, Summary, day, formatting,
+                        money)
 from .errors import describe, report
 from .worker import WorkerPool
 
@@ -128,8 +129,14 @@ class Account(QObject):
             except Exception:  # noqa: BLE001 - a cache must never stop the app
                 log.warning("cache unreadable", exc_info=True)
                 return None
-            if view is not None and view.summary is not None:
+            if view is None or view.summary is None:
+                return view
+            if any(key.endswith(f"|{locale}") for key in view.texts):
+                formatting.remember(view.texts)   # the pages fill without loading babel
+            else:   # saved by an older version or in another locale: format now, and save for the next start
                 warm_formatting(locale)
+                view.texts = formatting.texts_for(view.summary, view.plans, view.invoices, locale)
+                save_quietly(self.cache, account, view)
             return view
 
         def done(view: CachedView | None) -> None:
@@ -150,13 +157,15 @@ class Account(QObject):
         self.retry_timer.stop()
         self.status_changed.emit()
         client, account, cache, clock, size = self.client, self.account, self.cache, self.clock, self.page_size
+        locale = QLocale().name()
 
         def fetch() -> CachedView:
             summary = client.summary()
             plans = client.plans()
             page = client.invoices(limit=size)
             view = CachedView(summary=summary, plans=list(plans), invoices=list(page.invoices),
-                              has_more=page.has_more, saved_at=clock())
+                              has_more=page.has_more, saved_at=clock(),
+                              texts=formatting.texts_for(summary, plans, page.invoices, locale))
             save_quietly(cache, account, view)
             return view
 

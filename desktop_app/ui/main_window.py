@@ -8,14 +8,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from PySide6.QtCore import QEvent, QSize, QTimer, Signal
+from PySide6.QtCore import QEvent, QLocale, QSize, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow,
                                QPushButton, QStackedWidget, QVBoxLayout, QWidget)
 
-from ..services import age
+from ..services import age, formatting
 from . import errors, theme
-from .account import Account
+from .account import Account, warm_formatting
 from .hosted import HostedFlow
 from .invoices import InvoicesPage
 from .overview import OverviewPage
@@ -185,8 +185,12 @@ class MainWindow(QMainWindow):
         self._restore(restore)
 
     def _restore(self, restore: Callable[[], bool]) -> None:
-        if not self._shut_down:
-            self.pool.start(restore, on_done=self._started, on_error=self._start_failed)
+        if self._shut_down:
+            return
+        self.pool.start(restore, on_done=self._started, on_error=self._start_failed)
+        if not formatting.loaded():
+            locale = QLocale().name()
+            self.pool.start(lambda: warm_formatting(locale), on_done=lambda _: self.update_status())
 
     def _started(self, signed_in: bool) -> None:
         if signed_in:
@@ -296,7 +300,10 @@ class MainWindow(QMainWindow):
             return "Offline: no saved data yet, retrying…"
         if account.updated_at is None:
             return "Loading…"
-        words = f"Updated {age(max(0.0, self.clock() - account.updated_at))}"
+        seconds = max(0.0, self.clock() - account.updated_at)
+        if not (formatting.loaded() or seconds < 60):   # the cached view came without babel: it loads next
+            return "Saved data; refreshing…" if not account.live else "Updated"
+        words = f"Updated {age(seconds)}"
         if not account.live:
             return f"Saved data: {words.lower()}; refreshing…"
         return words

@@ -48,7 +48,9 @@ def test_saved_at_is_set_when_missing(tmp_path: Path) -> None:
                 "has_more": False}).encode(),
     json.dumps({"version": 1, "saved_at": 1, "summary": None, "plans": {}, "invoices": [], "has_more": False}).encode(),
     json.dumps({"version": 1, "saved_at": 1, "summary": None}).encode(),
-], ids=["corrupt", "binary", "list", "old-version", "bad-summary", "bad-plans", "missing-keys"])
+    json.dumps({"version": 1, "saved_at": 1, "summary": None, "plans": [], "invoices": [], "has_more": False,
+                "texts": {"m|2500|usd|en_US": 25}}).encode(),
+], ids=["corrupt", "binary", "list", "old-version", "bad-summary", "bad-plans", "missing-keys", "bad-texts"])
 def test_unusable_file_is_ignored_and_removed(tmp_path: Path, content: bytes) -> None:
     cache = Cache(tmp_path)
     path = cache.path_for(ACCOUNT)
@@ -87,3 +89,21 @@ def test_invoice_type_survives(tmp_path: Path) -> None:
     cache.save(ACCOUNT, view())
     loaded = cache.load(ACCOUNT)
     assert loaded is not None and all(isinstance(i, Invoice) for i in loaded.invoices)
+
+
+def test_formatted_texts_are_kept_with_the_view(tmp_path: Path) -> None:
+    cache = Cache(tmp_path)
+    texts = {"m|2500|usd|en_US": "$25.00", "d|2027-01-03|en_US": "Jan 3, 2027"}
+    cache.save(ACCOUNT, CachedView(summary=None, texts=texts))
+    loaded = cache.load(ACCOUNT)
+    assert loaded is not None and loaded.texts == texts
+
+
+def test_a_view_saved_without_texts_loads_with_none(tmp_path: Path) -> None:
+    cache = Cache(tmp_path)
+    path = cache.path_for(ACCOUNT)
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({"version": 1, "saved_at": 1, "summary": None, "plans": [], "invoices": [],
+                                "has_more": False}))
+    loaded = cache.load(ACCOUNT)
+    assert loaded is not None and loaded.texts == {}

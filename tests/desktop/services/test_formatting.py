@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
 import pytest
 
-from desktop_app.services import Summary, age, day, money, status_words
+from desktop_app.services import Invoice, Plan, Summary, age, day, formatting, money, status_words
 from desktop_app.services.formatting import default_locale
 from tests.desktop.services import samples
 
@@ -72,3 +73,46 @@ def test_status_words_without_a_summary() -> None:
 ])
 def test_age(seconds: float, expected: str) -> None:
     assert age(seconds, "en_US") == expected
+
+
+@pytest.fixture
+def remembered() -> Iterator[dict[str, str]]:
+    """Texts remembered by a test are forgotten after it: other tests format with babel."""
+    saved = dict(formatting._remembered)
+    yield formatting._remembered
+    formatting._remembered.clear()
+    formatting._remembered.update(saved)
+
+
+def test_saved_texts_are_what_babel_writes_for_every_amount_and_date_shown(remembered: dict[str, str]) -> None:
+    pending = {"plan": {k: samples.STARTER[k] for k in ("key", "name", "amount", "currency", "interval")},
+               "effective_at": 1801612800}
+    summary = Summary.from_json(samples.summary(pending_change=pending, trial_end=1790000000, cancel_at=1795000000))
+    plans = [Plan.from_json(samples.STARTER), Plan.from_json(samples.PRO)]
+    invoices = [Invoice.from_json(samples.invoice(n, currency="eur" if n else "jpy", total=123456)) for n in range(3)]
+    texts = formatting.texts_for(summary, plans, invoices, "de_DE")
+    assert texts and set(texts.values()) >= {money(2500, "usd", "de_DE"), money(1000, "usd", "de_DE"),
+                                             money(123456, "eur", "de_DE"), money(123456, "jpy", "de_DE"),
+                                             day(1801612800, "de_DE"), day(1790000000, "de_DE"),
+                                             day(1795000000, "de_DE"), day(invoices[2].period_end, "de_DE")}
+    formatting.remember(texts)
+    assert {money(123456, "jpy", "de_DE"), day(1801612800, "de_DE")} <= set(texts.values())
+
+
+def test_remembered_texts_answer_only_their_own_locale(remembered: dict[str, str]) -> None:
+    plan = Plan.from_json(samples.PRO)
+    texts = formatting.texts_for(None, [plan], [], "en_US")
+    assert texts == {"m|2500|usd|en_US": "$25.00"}
+    formatting.remember({key: "twenty-five dollars" for key in texts})   # as if babel had said so
+    assert money(2500, "usd", "en_US") == "twenty-five dollars"
+    assert money(2500, "USD", "en_US") == "twenty-five dollars"
+    assert money(2500, "usd", "de_DE") == "25,00\xa0$"
+    assert money(2500, "usd") != "twenty-five dollars"   # no locale given: never from memory
+
+
+def test_remembered_dates_follow_the_local_day(remembered: dict[str, str]) -> None:
+    ts = 1798934400
+    formatting.remember(formatting.texts_for(None, [], [Invoice.from_json(samples.invoice(0, created=ts))], "fr_FR"))
+    assert day(ts, "fr_FR") == day(ts + 1, "fr_FR")
+    formatting.remember({"d|" + dt.datetime.fromtimestamp(ts).date().isoformat() + "|fr_FR": "le jour"})
+    assert day(ts, "fr_FR") == "le jour" and day(ts, "en_US") != "le jour"
