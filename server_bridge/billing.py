@@ -28,7 +28,7 @@ from server_bridge.setup import find_portal_configuration
 from server_bridge.sync import Publisher, ensure_fresh, ensure_prices, latest_seen_at, ref, save_fetched
 
 LIVE_STATUSES = ("active", "trialing", "past_due", "unpaid", "paused", "incomplete")
-PORTAL_FLOWS = ("payment_method_update", "subscription_cancel", "subscription_update")
+PORTAL_FLOWS = ("payment_method_update", "subscription_cancel")
 STALE_AFTER = 3600
 
 
@@ -393,6 +393,11 @@ class Billing:
         return price_id
 
     def portal_session(self, flow: str | None) -> dict:
+        if flow == "subscription_update":
+            # The portal configuration has plan switching off (issue #2): plan changes go through
+            # plan-change/preview and plan-change, where the owner sees what is charged before committing.
+            raise ApiError(400, "invalid_flow", "Plans are changed in Billing Manager itself, with a preview "
+                                                "of the charge; the portal does not switch plans.")
         if flow is not None and flow not in PORTAL_FLOWS:
             raise ApiError(400, "invalid_flow", f"There is no portal flow called {flow!r}.")
         view = self.fresh()
@@ -403,7 +408,7 @@ class Billing:
         if flow is not None:
             flow_data: dict[str, Any] = {
                 "type": flow, "after_completion": {"type": "redirect", "redirect": {"return_url": return_url}}}
-            if flow in ("subscription_cancel", "subscription_update"):
+            if flow == "subscription_cancel":
                 sub = live_subscription(view.subscriptions)
                 if sub is None:
                     raise conflict("no_subscription", "You have no plan to change or cancel.")

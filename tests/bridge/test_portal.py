@@ -86,10 +86,19 @@ def test_cancel_then_renew(stack: Any, client_for: Callable[..., httpx.Client],
     assert summary["next_invoice"]["amount"] == 2500
 
 
-@pytest.mark.parametrize("flow", ["subscription_cancel", "subscription_update"])
-def test_subscription_flows_need_a_subscription(stack: Any, client_for: Callable[..., httpx.Client],
-                                                flow: str) -> None:
+def test_cancel_flow_needs_a_subscription(stack: Any, client_for: Callable[..., httpx.Client]) -> None:
     new = client_for(stack, "new@demo.test")
-    answer = new.post("/v1/billing/portal-session", json={"flow": flow})
+    answer = new.post("/v1/billing/portal-session", json={"flow": "subscription_cancel"})
     assert answer.status_code == 409 and answer.json()["error"]["code"] == "no_subscription"
     assert new.post("/v1/billing/portal-session", json={"flow": "payment_method_update"}).status_code == 200
+
+
+@pytest.mark.parametrize("email", ["pro@demo.test", "new@demo.test"])
+def test_plan_switching_is_not_a_portal_flow(stack: Any, client_for: Callable[..., httpx.Client], email: str) -> None:
+    """The portal is configured without plan switching; the owner is sent to the previewed plan change."""
+    owner = client_for(stack, email)
+    before = stack.sandbox.request_count()
+    answer = owner.post("/v1/billing/portal-session", json={"flow": "subscription_update"})
+    assert answer.status_code == 400 and answer.json()["error"]["code"] == "invalid_flow"
+    assert "preview" in answer.json()["error"]["message"]
+    assert stack.sandbox.request_count() == before
