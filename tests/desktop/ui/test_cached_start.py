@@ -1,0 +1,75 @@
+"""Starting from a cached view with the bridge unreachable: what the owner sees before any network answer."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QLocale
+
+from desktop_app.app import Parts, build
+from desktop_app.services import (Cache, CachedView, Config, Invoice, MemoryStore, Paths, Plan, Summary, account_key,
+                                  day, money)
+from tests.desktop.services import samples
+
+from .harness import button, texts
+
+EMAIL = "pro@demo.test"
+
+
+def closed_url() -> str:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+@pytest.fixture
+def cached_start(tmp_path: Path) -> Iterator[tuple[Parts, Path]]:
+    """A window over a cache written without formatted texts (as before they were kept), bridge down."""
+    url, paths = closed_url(), Paths.under(tmp_path)
+    Config(bridge_url=url, email=EMAIL).save(paths)
+    view = CachedView(summary=Summary.from_json(samples.summary()),
+                      plans=[Plan.from_json(samples.STARTER), Plan.from_json(samples.PRO)],
+                      invoices=[Invoice.from_json(samples.invoice(n)) for n in range(3)], has_more=False,
+                      saved_at=1764000000)
+    cache = Cache(paths.cache_dir)
+    cache.save(account_key(url, EMAIL), view)
+    store = MemoryStore("test")
+    store.set(account_key(url, EMAIL), "a-saved-token")
+    parts = build(paths, store, retry_delays=(60,))
+    parts.window.show()
+    parts.window.start()
+    try:
+        yield parts, cache.path_for(account_key(url, EMAIL))
+    finally:
+        parts.close()
+
+
+def test_the_cached_view_shows_and_keeps_its_formatted_texts(cached_start, qtbot) -> None:
+    parts, cache_file = cached_start
+    window = parts.window
+    qtbot.waitUntil(lambda: "Pro plan" in texts(window.overview))
+    locale = QLocale().name()
+    assert f"{money(2500, 'usd', locale)} on {day(1798934400, locale)}" in texts(window.overview)
+    saved = json.loads(cache_file.read_text())["texts"]
+    assert saved[f"m|2500|usd|{locale}"] == money(2500, "usd", locale)
+    assert day(samples.invoice(2)["period_end"], locale) in saved.values()
+    qtbot.waitUntil(lambda: parts.account.offline)
+    assert window.status_text().startswith("Offline: showing data from")
+
+
+def test_pages_not_yet_seen_fill_when_shown(cached_start, qtbot) -> None:
+    parts, _ = cached_start
+    window = parts.window
+    qtbot.waitUntil(lambda: "Pro plan" in texts(window.overview))
+    assert window.invoices.model.rowCount() == 3   # the rows are there before the table is ever shown
+    window.show_page("plans")
+    assert "Current plan" in texts(window.plans) and button(window.plans, "Your current plan") is not None
+    window.show_page("invoices")
+    table = window.invoices.table
+    assert table.model() is window.invoices.model and table.model().rowCount() == 3
+    table.selectRow(0)
+    assert [i.id for i in window.invoices.selected_invoices()] == ["in_0000"]
