@@ -21,6 +21,7 @@ STATUS_WORDS = {"paid": "Paid", "open": "Due", "draft": "Draft", "void": "Void",
 # Qt.ItemDataRole values as plain ints: the Qt namespace loads on first use (theme's QT_NAMESPACE_NOTE)
 DISPLAY_ROLE, TOOLTIP_ROLE, ALIGNMENT_ROLE, USER_ROLE = 0, 3, 7, 0x0100
 INVOICE_ROLE = USER_ROLE + 1
+LEFT, RIGHT = 0x0001 | 0x0080, 0x0002 | 0x0080   # Qt.AlignmentFlag.AlignLeft / AlignRight, each | AlignVCenter
 
 if TYPE_CHECKING:
     from PySide6.QtCore import Qt
@@ -119,8 +120,12 @@ class InvoiceModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY_ROLE) -> Any:
         from PySide6.QtCore import Qt   # loaded by now: orientation is one of its enums
-        if orientation == Qt.Orientation.Horizontal and role == DISPLAY_ROLE and 0 <= section < len(COLUMNS):
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):
+            return None
+        if role == DISPLAY_ROLE:
             return COLUMNS[section]
+        if role == ALIGNMENT_ROLE:   # headings sit over their cells: amounts right, the rest left
+            return RIGHT if section == 3 else LEFT
         return None
 
     def data(self, index: Index, role: int = DISPLAY_ROLE) -> Any:
@@ -131,7 +136,7 @@ class InvoiceModel(QAbstractTableModel):
         if role == DISPLAY_ROLE:
             return self._texts[index.row()][column]
         if role == ALIGNMENT_ROLE and column == 3:
-            return 0x0002 | 0x0080   # Qt.AlignmentFlag.AlignRight | AlignVCenter
+            return RIGHT
         if role == TOOLTIP_ROLE and column == 0 and not invoice.has_pdf:
             return "No PDF yet (draft)"
         if role == INVOICE_ROLE:
