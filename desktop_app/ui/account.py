@@ -37,6 +37,16 @@ def warm_formatting(locale: str) -> None:
     day(time.time(), locale)
 
 
+def texts_quietly(summary: Summary | None, plans: Sequence[Plan], invoices: Sequence[Invoice],
+                  locale: str) -> dict[str, str]:
+    """The view's formatted texts for the cache; without them the next start just formats with babel."""
+    try:
+        return formatting.texts_for(summary, plans, invoices, locale)
+    except Exception:  # noqa: BLE001 - an optimisation must never cost the owner their data
+        log.warning("could not format the view for the cache", exc_info=True)
+        return {}
+
+
 def save_quietly(cache: Cache, account: str, view: CachedView) -> None:
     try:
         cache.save(account, view)
@@ -135,8 +145,9 @@ class Account(QObject):
                 formatting.remember(view.texts)   # the pages fill without loading babel
             else:   # saved by an older version or in another locale: format now, and save for the next start
                 warm_formatting(locale)
-                view.texts = formatting.texts_for(view.summary, view.plans, view.invoices, locale)
-                save_quietly(self.cache, account, view)
+                view.texts = texts_quietly(view.summary, view.plans, view.invoices, locale)
+                if view.texts:
+                    save_quietly(self.cache, account, view)
             return view
 
         def done(view: CachedView | None) -> None:
@@ -165,7 +176,7 @@ class Account(QObject):
             page = client.invoices(limit=size)
             view = CachedView(summary=summary, plans=list(plans), invoices=list(page.invoices),
                               has_more=page.has_more, saved_at=clock(),
-                              texts=formatting.texts_for(summary, plans, page.invoices, locale))
+                              texts=texts_quietly(summary, plans, page.invoices, locale))
             save_quietly(cache, account, view)
             return view
 

@@ -28,6 +28,14 @@ def closed_url() -> str:
 
 @pytest.fixture
 def cached_start(tmp_path: Path) -> Iterator[tuple[Parts, Path]]:
+    parts, cache_file = start_over_cache(tmp_path)
+    try:
+        yield parts, cache_file
+    finally:
+        parts.close()
+
+
+def start_over_cache(tmp_path: Path) -> tuple[Parts, Path]:
     """A window over a cache written without formatted texts (as before they were kept), bridge down."""
     url, paths = closed_url(), Paths.under(tmp_path)
     Config(bridge_url=url, email=EMAIL).save(paths)
@@ -42,10 +50,7 @@ def cached_start(tmp_path: Path) -> Iterator[tuple[Parts, Path]]:
     parts = build(paths, store, retry_delays=(60,))
     parts.window.show()
     parts.window.start()
-    try:
-        yield parts, cache.path_for(account_key(url, EMAIL))
-    finally:
-        parts.close()
+    return parts, cache.path_for(account_key(url, EMAIL))
 
 
 def test_the_cached_view_shows_and_keeps_its_formatted_texts(cached_start, qtbot) -> None:
@@ -73,3 +78,17 @@ def test_pages_not_yet_seen_fill_when_shown(cached_start, qtbot) -> None:
     assert table.model() is window.invoices.model and table.model().rowCount() == 3
     table.selectRow(0)
     assert [i.id for i in window.invoices.selected_invoices()] == ["in_0000"]
+
+
+def test_texts_that_cannot_be_formatted_cost_nothing_but_speed(tmp_path: Path, qtbot, monkeypatch) -> None:
+    def broken(*_: object) -> dict[str, str]:
+        raise ValueError("no locale data")
+
+    monkeypatch.setattr("desktop_app.services.formatting.texts_for", broken)
+    parts, cache_file = start_over_cache(tmp_path)
+    try:
+        qtbot.waitUntil(lambda: "Pro plan" in texts(parts.window.overview))
+        qtbot.waitUntil(lambda: parts.account.offline)   # the sign-in was restored and the refresh tried
+        assert json.loads(cache_file.read_text())["texts"] == {} and not parts.window.banner.isVisible()
+    finally:
+        parts.close()
