@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 # up (~15 ms); modules on the first paint's path look it up inside the functions that need it.
 RESOURCES = Path(__file__).resolve().parents[2] / "resources"
 THEMES = ("system", "light", "dark")
+STYLE_PROPERTY = "billingStyle"   # "fusion" once the app runs Fusion (see app.qt_app)
 
 
 def resolve(mode: str, app: QGuiApplication) -> str:
@@ -59,7 +60,9 @@ def palette_for(theme: str) -> QPalette:
 def apply(app: QApplication, mode: str = "system") -> str:
     """Paint the whole app in one theme; returns "light" or "dark"."""
     theme = resolve(mode, app)
-    app.setStyle("Fusion")
+    if app.property(STYLE_PROPERTY) != "fusion":
+        app.setStyle("Fusion")
+        app.setProperty(STYLE_PROPERTY, "fusion")
     app.setPalette(palette_for(theme))
     app.setProperty("billingTheme", theme)
     app.setStyleSheet(_style_sheet())
