@@ -187,6 +187,7 @@ class MainWindow(QMainWindow):
     def _restore(self, restore: Callable[[], bool]) -> None:
         if self._shut_down:
             return
+        self.tray.start()
         self.pool.start(restore, on_done=self._started, on_error=self._start_failed)
         if not formatting.loaded():
             locale = QLocale().name()

@@ -19,6 +19,15 @@ class Tray(QObject):
         self.account = account
         self.notified: set[str] = set()
         self.icon: QSystemTrayIcon | None = None
+        self.started = False
+        account.changed.connect(self.check)
+
+    def start(self) -> None:
+        """Put the icon in the tray, then tell about what is already known. Called after the first paint:
+        on Linux the tray is a D-Bus round trip that the window need not wait for."""
+        if self.started:
+            return
+        self.started = True
         if QSystemTrayIcon.isSystemTrayAvailable():
             self.icon = QSystemTrayIcon(theme.icon("app"), self)
             self.icon.setToolTip("Billing Manager")
@@ -28,10 +37,12 @@ class Tray(QObject):
             self._menu = menu
             self.icon.activated.connect(lambda *_: self.show_window.emit())
             self.icon.show()
-        account.changed.connect(self.check)
+        self.check()
 
     def check(self) -> list[str]:
-        """Notify each new warning once; returns the texts shown now."""
+        """Notify each new warning once (from start() on); returns the texts shown now."""
+        if not self.started:
+            return []
         shown = []
         for warning in warnings_for(self.account.summary, locale_name()):
             if warning.key in self.notified:
