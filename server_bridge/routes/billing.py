@@ -9,11 +9,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import JSONResponse, StreamingResponse
+from starlette.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
 from server_bridge.billing import Billing, pdf_filename
-from server_bridge.deps import OwnerDep, SessionDep, get_gateway
+from server_bridge.deps import OwnerDep, SessionDep, get_current_token, get_gateway
 from server_bridge.errors import not_found
 
 router = APIRouter(prefix="/v1/billing", tags=["billing"])
@@ -43,9 +44,18 @@ class PlanChangeBody(PlanBody):
     proration_date: int = Field(ge=0)
 
 
+def _summary(request: Request, session: SessionDep) -> dict:
+    get_current_token(request, session)
+    return Billing(session=session, gateway=get_gateway(request), settings=request.app.state.settings,
+                   owner=request.state.owner, bus=request.app.state.bus).summary()
+
+
 @router.get("/summary")
-def summary(billing: BillingDep) -> dict:
-    return billing.summary()
+async def summary(request: Request, session: SessionDep) -> JSONResponse:
+    """Every dashboard read lands here: the token check and the summary share one thread-pool hop
+    (not one per sync dependency), and the dict goes out as JSON without jsonable_encoder or a
+    return-value validation pass."""
+    return JSONResponse(await run_in_threadpool(_summary, request, session))
 
 
 @router.get("/plans")
