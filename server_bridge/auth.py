@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -154,13 +154,18 @@ def _issue_token(session: Session, settings: Settings, owner: Owner, device: str
                 raise
 
 
+# Built once: every signed-in request runs it, and building it per call cost more than running it.
+_TOKEN_OWNER = select(Token, Owner).join(Owner, Owner.id == Token.owner_id).where(
+    Token.token_hash == bindparam("token_hash"))
+
+
 def token_owner(session: Session, raw_token: str | None) -> tuple[Token, Owner]:
-    """The live token and its owner, or the ApiError docs/bridge-api.md prescribes."""
+    """The live token and its owner, or the ApiError docs/bridge-api.md prescribes.
+
+    Read from the database on every request (no cache), so a revoked token is refused at once."""
     if not raw_token:
         raise errors.unauthorized()
-    found = session.execute(
-        select(Token, Owner).join(Owner, Owner.id == Token.owner_id).where(Token.token_hash == hash_token(raw_token))
-    ).first()
+    found = session.execute(_TOKEN_OWNER, {"token_hash": hash_token(raw_token)}).first()
     if found is None or found.Token.revoked_at is not None:
         raise errors.unauthorized("Your session has ended. Sign in again.")
     token, owner = found.Token, found.Owner

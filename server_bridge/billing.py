@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from server_bridge import store
@@ -25,7 +25,7 @@ from server_bridge.gateway import CardDeclined, Gateway
 from server_bridge.models import Owner, StripeObject
 from server_bridge.settings import Settings
 from server_bridge.setup import find_portal_configuration
-from server_bridge.sync import Publisher, ensure_fresh, ensure_prices, latest_seen_at, ref, save_fetched
+from server_bridge.sync import Publisher, ensure_fresh, ensure_prices, ref, save_fetched
 
 LIVE_STATUSES = ("active", "trialing", "past_due", "unpaid", "paused", "incomplete")
 PORTAL_FLOWS = ("payment_method_update", "subscription_cancel")
@@ -256,17 +256,33 @@ OWNER_KINDS = ("customer", "subscription", "subscription_schedule", "payment_met
 OBJECTS = StripeObject.__table__.c
 
 
-def _rows(session: Session, *conditions: Any) -> list[dict]:
-    query = select(OBJECTS.data).where(OBJECTS.deleted.is_(False), *conditions)
-    return [json.loads(data) for (data,) in session.execute(query)]
+# Every dashboard read runs these, so they are built once with bind parameters: built per call,
+# SQLAlchemy would spend more on constructing and cache-keying each statement than SQLite on running it.
+_OWNER_OBJECTS = select(OBJECTS.data).where(
+    OBJECTS.deleted.is_(False), OBJECTS.customer_id == bindparam("customer_id"), OBJECTS.object_type.in_(OWNER_KINDS))
+_LATEST_INVOICE = select(OBJECTS.data).where(
+    OBJECTS.deleted.is_(False), OBJECTS.customer_id == bindparam("customer_id"), OBJECTS.object_type == "invoice",
+).order_by(OBJECTS.created.desc().nulls_last(), OBJECTS.id.desc()).limit(1).scalar_subquery()
+_LAST_SEEN = select(func.max(OBJECTS.seen_at)).where(OBJECTS.customer_id == bindparam("customer_id")).scalar_subquery()
+_INVOICE_AND_AS_OF = select(_LATEST_INVOICE, _LAST_SEEN)
+_OBJECTS_BY_ID = select(OBJECTS.data).where(
+    OBJECTS.deleted.is_(False), OBJECTS.object_type == bindparam("object_type"),
+    OBJECTS.id.in_(bindparam("ids", expanding=True)))
+
+
+def _by_id(session: Session, object_type: str, ids: list[str]) -> dict[str, dict]:
+    rows = session.execute(_OBJECTS_BY_ID, {"object_type": object_type, "ids": ids})
+    return {obj["id"]: obj for obj in (json.loads(data) for (data,) in rows)}
 
 
 def load_owner(session: Session, customer_id: str | None, plans: Mapping[str, str]) -> OwnerBilling:
-    """Everything the summary and plans need, in a handful of queries (this is every dashboard read)."""
+    """Everything the summary and plans need, in four queries (this is every dashboard read)."""
     view = OwnerBilling()
     price_ids: list[str] = list(plans.values())
     if customer_id:
-        for obj in _rows(session, OBJECTS.customer_id == customer_id, OBJECTS.object_type.in_(OWNER_KINDS)):
+        params = {"customer_id": customer_id}
+        for (data,) in session.execute(_OWNER_OBJECTS, params):
+            obj = json.loads(data)
             kind = obj.get("object")
             if kind == "customer":
                 view.customer = obj
@@ -276,20 +292,18 @@ def load_owner(session: Session, customer_id: str | None, plans: Mapping[str, st
                 view.schedules.append(obj)
             else:
                 view.payment_methods[obj["id"]] = obj
-        latest = store.list_objects(session, "invoice", customer_id=customer_id, limit=1)
-        view.latest_invoice = latest[0] if latest else None
-        view.as_of = latest_seen_at(session, customer_id)
+        latest, view.as_of = session.execute(_INVOICE_AND_AS_OF, params).one()
+        view.latest_invoice = json.loads(latest) if latest is not None else None
         for sub in view.subscriptions:
             price_ids.append(ref(first_item(sub).get("price")) or "")
         for schedule in view.schedules:
             price_ids.extend(phase_price(p) or "" for p in schedule.get("phases") or [])
     wanted = [p for p in dict.fromkeys(price_ids) if p]
     if wanted:
-        view.prices = {p["id"]: p for p in _rows(session, OBJECTS.object_type == "price", OBJECTS.id.in_(wanted))}
+        view.prices = _by_id(session, "price", wanted)
     product_ids = [i for i in dict.fromkeys(ref(p.get("product")) for p in view.prices.values()) if i]
     if product_ids:
-        view.products = {p["id"]: p for p in _rows(session, OBJECTS.object_type == "product",
-                                                   OBJECTS.id.in_(product_ids))}
+        view.products = _by_id(session, "product", product_ids)
     return view
 
 
