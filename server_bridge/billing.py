@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Connection, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from server_bridge import store
@@ -270,18 +270,19 @@ _OBJECTS_BY_ID = select(OBJECTS.data).where(
     OBJECTS.id.in_(bindparam("ids", expanding=True)))
 
 
-def _by_id(session: Session, object_type: str, ids: list[str]) -> dict[str, dict]:
-    rows = session.execute(_OBJECTS_BY_ID, {"object_type": object_type, "ids": ids})
+def _by_id(connection: Connection, object_type: str, ids: list[str]) -> dict[str, dict]:
+    rows = connection.execute(_OBJECTS_BY_ID, {"object_type": object_type, "ids": ids})
     return {obj["id"]: obj for obj in (json.loads(data) for (data,) in rows)}
 
 
 def load_owner(session: Session, customer_id: str | None, plans: Mapping[str, str]) -> OwnerBilling:
     """Everything the summary and plans need, in four queries (this is every dashboard read)."""
     view = OwnerBilling()
+    connection = session.connection()  # plain Core reads: the ORM session's bookkeeping is not needed
     price_ids: list[str] = list(plans.values())
     if customer_id:
         params = {"customer_id": customer_id}
-        for (data,) in session.execute(_OWNER_OBJECTS, params):
+        for (data,) in connection.execute(_OWNER_OBJECTS, params):
             obj = json.loads(data)
             kind = obj.get("object")
             if kind == "customer":
@@ -292,7 +293,7 @@ def load_owner(session: Session, customer_id: str | None, plans: Mapping[str, st
                 view.schedules.append(obj)
             else:
                 view.payment_methods[obj["id"]] = obj
-        latest, view.as_of = session.execute(_INVOICE_AND_AS_OF, params).one()
+        latest, view.as_of = connection.execute(_INVOICE_AND_AS_OF, params).one()
         view.latest_invoice = json.loads(latest) if latest is not None else None
         for sub in view.subscriptions:
             price_ids.append(ref(first_item(sub).get("price")) or "")
@@ -300,10 +301,10 @@ def load_owner(session: Session, customer_id: str | None, plans: Mapping[str, st
             price_ids.extend(phase_price(p) or "" for p in schedule.get("phases") or [])
     wanted = [p for p in dict.fromkeys(price_ids) if p]
     if wanted:
-        view.prices = _by_id(session, "price", wanted)
+        view.prices = _by_id(connection, "price", wanted)
     product_ids = [i for i in dict.fromkeys(ref(p.get("product")) for p in view.prices.values()) if i]
     if product_ids:
-        view.products = _by_id(session, "product", product_ids)
+        view.products = _by_id(connection, "product", product_ids)
     return view
 
 
@@ -364,8 +365,24 @@ class Billing:
 
     # -- reads --
 
-    def summary(self) -> dict:
-        return shape_summary(self.fresh(), self.settings.plans, self.now())
+    def warm_view(self) -> OwnerBilling | None:
+        """The view if the store already holds all a summary needs, else None: then fresh() must
+        backfill from Stripe. Never calls Stripe, so it may run where blocking on Stripe may not."""
+        if store.synced_at(self.session, self.owner.id) is None:
+            return None
+        view = load_owner(self.session, self.customer_id, self.settings.plans)
+        if any(p not in view.prices for p in self.settings.plans.values()):
+            return None
+        return view
+
+    def summary(self, *, warm_only: bool = False) -> dict | None:
+        """The summary; with warm_only, None instead of any Stripe call."""
+        view = self.warm_view()
+        if view is None:
+            if warm_only:
+                return None
+            view = self.fresh()
+        return shape_summary(view, self.settings.plans, self.now())
 
     def plans(self) -> dict:
         view = self.fresh()

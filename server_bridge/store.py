@@ -147,9 +147,9 @@ def mark_synced(session: Session, owner_id: int, at: int) -> None:
                                                  set_={"synced_at": insert.excluded.synced_at}))
 
 
-_SYNCED_AT = select(OwnerSync.synced_at).where(OwnerSync.owner_id == bindparam("owner_id"))
+_SYNCED_AT = select(OwnerSync.__table__.c.synced_at).where(OwnerSync.__table__.c.owner_id == bindparam("owner_id"))
 
 
 def synced_at(session: Session, owner_id: int) -> int | None:
     """Asked on every summary read, hence the statement built once."""
-    return session.execute(_SYNCED_AT, {"owner_id": owner_id}).scalar_one_or_none()
+    return session.connection().execute(_SYNCED_AT, {"owner_id": owner_id}).scalar_one_or_none()
