@@ -1,0 +1,59 @@
+"""The summary's fast path (a warm SQLite read on the event loop) must answer like the full one:
+a revoked token is refused at once, and an owner or plan price the store lacks is fetched from Stripe."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import delete
+
+from server_bridge.models import Owner, OwnerSync, StripeObject
+from server_bridge.stack import start_sandbox_stack
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    with start_sandbox_stack(data_dir=tmp_path_factory.mktemp("summary-reads")) as started:
+        yield started
+
+
+def test_a_signed_out_token_reads_no_summary(stack: Any, client_for: Callable[..., httpx.Client]) -> None:
+    pro = client_for(stack, "pro@demo.test")
+    assert pro.get("/v1/billing/summary").status_code == 200
+    assert pro.post("/v1/auth/logout").status_code == 204
+    answer = pro.get("/v1/billing/summary")
+    assert answer.status_code == 401 and answer.json()["error"]["code"] == "unauthorized"
+
+
+def test_an_owner_the_store_forgot_is_fetched_again(stack: Any, client_for: Callable[..., httpx.Client]) -> None:
+    starter = client_for(stack, "starter@demo.test")
+    warm = starter.get("/v1/billing/summary").json()
+    with stack.app.state.sessions() as session:
+        owner = session.query(Owner).filter_by(email="starter@demo.test").one()
+        session.execute(delete(OwnerSync).where(OwnerSync.owner_id == owner.id))
+        session.commit()
+    before = stack.sandbox.request_count()
+    again = starter.get("/v1/billing/summary")
+    assert again.status_code == 200 and again.json()["plan"] == warm["plan"] is not None
+    assert stack.sandbox.request_count() > before
+    before = stack.sandbox.request_count()
+    assert starter.get("/v1/billing/summary").json()["plan"] == warm["plan"]
+    assert stack.sandbox.request_count() == before
+
+
+def test_a_plan_price_the_store_lacks_is_fetched(stack: Any, client_for: Callable[..., httpx.Client]) -> None:
+    pro = client_for(stack, "pro@demo.test")
+    warm = pro.get("/v1/billing/summary").json()
+    price_id = next(iter(stack.app.state.settings.plans.values()))
+    with stack.app.state.sessions() as session:
+        session.execute(delete(StripeObject).where(StripeObject.object_type == "price", StripeObject.id == price_id))
+        session.commit()
+    before = stack.sandbox.request_count()
+    again = pro.get("/v1/billing/summary")
+    assert again.status_code == 200 and again.json()["plan"] == warm["plan"] is not None
+    assert stack.sandbox.request_count() > before
+    with stack.app.state.sessions() as session:
+        assert session.get(StripeObject, ("price", price_id)) is not None
