@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from server_bridge import store
 from server_bridge.errors import ApiError, conflict, not_found
 from server_bridge.gateway import CardDeclined, Gateway
-from server_bridge.models import Owner, StripeObject
+from server_bridge.models import Owner, OwnerSync, StripeObject
 from server_bridge.settings import Settings
 from server_bridge.setup import find_portal_configuration
 from server_bridge.sync import Publisher, ensure_fresh, ensure_prices, ref, save_fetched
@@ -47,6 +47,7 @@ class OwnerBilling:
     prices: dict[str, dict] = field(default_factory=dict)
     products: dict[str, dict] = field(default_factory=dict)
     as_of: int | None = None
+    synced_at: int | None = None  # when the owner was backfilled; only read if load_owner got owner_id
 
 
 def plan_key_for(price: Mapping[str, Any], plans: Mapping[str, str]) -> str:
@@ -264,7 +265,9 @@ _LATEST_INVOICE = select(OBJECTS.data).where(
     OBJECTS.deleted.is_(False), OBJECTS.customer_id == bindparam("customer_id"), OBJECTS.object_type == "invoice",
 ).order_by(OBJECTS.created.desc().nulls_last(), OBJECTS.id.desc()).limit(1).scalar_subquery()
 _LAST_SEEN = select(func.max(OBJECTS.seen_at)).where(OBJECTS.customer_id == bindparam("customer_id")).scalar_subquery()
-_INVOICE_AND_AS_OF = select(_LATEST_INVOICE, _LAST_SEEN)
+_SYNCED_AT = select(OwnerSync.__table__.c.synced_at).where(
+    OwnerSync.__table__.c.owner_id == bindparam("owner_id")).scalar_subquery()
+_INVOICE_AS_OF_SYNCED = select(_LATEST_INVOICE, _LAST_SEEN, _SYNCED_AT)
 _OBJECTS_BY_ID = select(OBJECTS.data).where(
     OBJECTS.deleted.is_(False), OBJECTS.object_type == bindparam("object_type"),
     OBJECTS.id.in_(bindparam("ids", expanding=True)))
@@ -275,13 +278,15 @@ def _by_id(connection: Connection, object_type: str, ids: list[str]) -> dict[str
     return {obj["id"]: obj for obj in (json.loads(data) for (data,) in rows)}
 
 
-def load_owner(session: Session, customer_id: str | None, plans: Mapping[str, str]) -> OwnerBilling:
-    """Everything the summary and plans need, in four queries (this is every dashboard read)."""
+def load_owner(session: Session, customer_id: str | None, plans: Mapping[str, str],
+               owner_id: int | None = None) -> OwnerBilling:
+    """Everything the summary and plans need, in four queries (this is every dashboard read);
+    with owner_id, also when that owner was synced (same queries)."""
     view = OwnerBilling()
     connection = session.connection()  # plain Core reads: the ORM session's bookkeeping is not needed
     price_ids: list[str] = list(plans.values())
     if customer_id:
-        params = {"customer_id": customer_id}
+        params = {"customer_id": customer_id, "owner_id": owner_id}
         for (data,) in connection.execute(_OWNER_OBJECTS, params):
             obj = json.loads(data)
             kind = obj.get("object")
@@ -293,7 +298,7 @@ def load_owner(session: Session, customer_id: str | None, plans: Mapping[str, st
                 view.schedules.append(obj)
             else:
                 view.payment_methods[obj["id"]] = obj
-        latest, view.as_of = connection.execute(_INVOICE_AND_AS_OF, params).one()
+        latest, view.as_of, view.synced_at = connection.execute(_INVOICE_AS_OF_SYNCED, params).one()
         view.latest_invoice = json.loads(latest) if latest is not None else None
         for sub in view.subscriptions:
             price_ids.append(ref(first_item(sub).get("price")) or "")
@@ -368,10 +373,9 @@ class Billing:
     def warm_view(self) -> OwnerBilling | None:
         """The view if the store already holds all a summary needs, else None: then fresh() must
         backfill from Stripe. Never calls Stripe, so it may run where blocking on Stripe may not."""
-        if store.synced_at(self.session, self.owner.id) is None:
-            return None
-        view = load_owner(self.session, self.customer_id, self.settings.plans)
-        if any(p not in view.prices for p in self.settings.plans.values()):
+        view = load_owner(self.session, self.customer_id, self.settings.plans, self.owner.id)
+        synced = view.synced_at if self.customer_id else store.synced_at(self.session, self.owner.id)
+        if synced is None or any(p not in view.prices for p in self.settings.plans.values()):
             return None
         return view
 
