@@ -11,7 +11,6 @@ endpoint, and 0 Stripe calls per warm read (counted by the sandbox).
 from __future__ import annotations
 
 import argparse
-import socket
 import sys
 import tempfile
 import threading
@@ -29,12 +28,6 @@ from fastapi import FastAPI  # noqa: E402
 
 from server_bridge.serving import ThreadedServer  # noqa: E402
 from server_bridge.stack import start_sandbox_stack  # noqa: E402
-
-
-def no_delay(server: ThreadedServer) -> None:
-    """Send small answers at once (accepted sockets inherit it), as a production server would;
-    without it every answer waits ~40 ms for Nagle + delayed ACK and both sides measure the same wait."""
-    server._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # type: ignore[union-attr]
 
 
 def read_rate(base: str, path: str, reads: int, clients: int, headers: dict[str, str]) -> float:
@@ -68,8 +61,6 @@ def bare_server(body: dict[str, Any]) -> Iterator[str]:
         return body
 
     server = ThreadedServer(app)
-    server.bind()
-    no_delay(server)
     server.start()
     try:
         yield server.url
@@ -108,8 +99,6 @@ def main() -> int:
         tmp = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="bench-summary-")))
         url = cleanup.enter_context(database(args.database))
         stack = cleanup.enter_context(start_sandbox_stack(data_dir=tmp, database_url=url))
-        for server in stack._servers:
-            no_delay(server)
         with httpx.Client(base_url=stack.bridge_url, timeout=30) as client:
             token = client.post("/v1/auth/login", json={"email": args.email, "password": "demo",
                                                        "device": "bench"}).json()["token"]

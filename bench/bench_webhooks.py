@@ -16,7 +16,6 @@ import hashlib
 import hmac
 import json
 import multiprocessing
-import socket
 import sys
 import tempfile
 import time
@@ -154,12 +153,6 @@ def bench_insert_floor(url: str, events: list[tuple[bytes, str]]) -> float:
         engine.dispose()
 
 
-def no_delay(server: ThreadedServer) -> None:
-    """Send small answers at once (sockets accepted from this listener inherit it), as a production
-    server would; without it every answer waits ~40 ms for Nagle + delayed ACK."""
-    server._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # type: ignore[union-attr]
-
-
 def _deliver(base: str, chunk: list[tuple[bytes, str]], path: str, ready: Any, go: Any, failures: Any) -> None:
     """One delivering client, in a process of its own so it does not share the server's GIL."""
     with httpx.Client(base_url=base, timeout=30) as client:
@@ -195,8 +188,6 @@ def post_all(base: str, events: list[tuple[bytes, str]], path: str, clients: int
 @contextmanager
 def serving(app: FastAPI) -> Iterator[str]:
     server = ThreadedServer(app)
-    server.bind()
-    no_delay(server)
     base = server.start()
     try:
         yield base

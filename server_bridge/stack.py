@@ -5,7 +5,6 @@ Used by `billing-bridge serve --sandbox`, the desktop's demo mode (through the C
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,13 +83,11 @@ def start_sandbox_stack(
     try:
         sandbox_server = ThreadedServer(create_sandbox_app(sandbox), host=host, port=sandbox_port)
         sandbox.base_url = sandbox_url = sandbox_server.bind()
-        no_delay(sandbox_server)
         sandbox_server.start()
         started.append(sandbox_server)
 
         bridge_server = ThreadedServer(None, host=host, port=port)
         bridge_url = bridge_server.bind()
-        no_delay(bridge_server)
         base = Settings(
             stripe_secret_key=SecretStr(sandbox.api_key),
             stripe_api_base=sandbox_url,
@@ -124,17 +121,6 @@ def start_sandbox_stack(
         if gateway is not None:
             gateway.close()
         raise
-
-
-def no_delay(server: ThreadedServer) -> None:
-    """Turn Nagle off on a bound listener; accepted connections inherit it.
-
-    ThreadedServer binds a proto-0 socket, on which asyncio skips TCP_NODELAY, and every answer
-    then waits ~40 ms for a delayed ACK. Harmless once serving.py sets it itself.
-    """
-    sock = getattr(server, "_sock", None)
-    if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
 def _sign_up_demo_owners(app: FastAPI, customers: dict[str, str]) -> None:

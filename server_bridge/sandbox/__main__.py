@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import signal
-import socket
 import sys
 import threading
 
@@ -47,10 +46,6 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(f"cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 1
-    listener = server._sock
-    if listener is not None and listener.family in (socket.AF_INET, socket.AF_INET6):
-        # Nagle off (accepted sockets inherit it), else every answer waits ~40 ms for a delayed ACK
-        listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     server.start()
     print(f"Stripe sandbox on {sandbox.base_url}", flush=True)
     print(f"API key: {sandbox.api_key}", flush=True)

@@ -25,7 +25,6 @@ from server_bridge import db
 from server_bridge.app import create_app
 from server_bridge.serving import ThreadedServer
 from server_bridge.settings import Settings
-from server_bridge.stack import no_delay
 
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 FAST_RETRIES = (0.05, 0.1, 0.2, 0.4, 0.8)
@@ -122,8 +121,6 @@ def serve_bridge(database_url: str, data_dir: Path, **overrides: Any) -> Iterato
                            "webhook_secrets": [], "plans": {}, **overrides})
     app = create_app(settings)
     server = ThreadedServer(app)
-    server.bind()
-    no_delay(server)
     url = server.start()
     try:
         yield Bridge(url, app, settings)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from typing import Iterator
@@ -14,21 +13,11 @@ from server_bridge.sandbox import Sandbox, create_sandbox_app
 from server_bridge.serving import ThreadedServer
 
 
-def no_delay(server: ThreadedServer) -> str:
-    """Bind with Nagle off (accepted sockets inherit it): serving.py's proto-0 socket otherwise adds
-    ~40 ms of delayed ACK to every answer."""
-    url = server.bind()
-    sock = server._sock
-    if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    return url
-
-
 @pytest.fixture
 def sandbox() -> Iterator[Sandbox]:
     box = Sandbox(api_key="sk_test_unit", webhook_retry_delays=(0.05, 0.1, 0.2))
     server = ThreadedServer(create_sandbox_app(box))
-    box.base_url = no_delay(server)
+    box.base_url = server.bind()
     server.start()
     try:
         yield box

@@ -18,7 +18,6 @@ from stripe._encode import _api_encode
 from server_bridge.sandbox import Sandbox, create_sandbox_app
 from server_bridge.sandbox.schema import _list_item_class, _stripe_class, _strip_optional, fields, object_class
 from server_bridge.serving import ThreadedServer
-from tests.sandbox.conftest import no_delay
 from tests.sandbox.helpers import customer_with_card, plan_prices
 
 
@@ -55,7 +54,7 @@ def world() -> Iterator[tuple[Sandbox, dict[str, tuple[str, str]]]]:
     """One of each object the sandbox makes: kind -> (method, API path) that answers it."""
     box = Sandbox(api_key="sk_test_fields")
     server = ThreadedServer(create_sandbox_app(box))
-    box.base_url = no_delay(server)
+    box.base_url = server.bind()
     server.start()
     client = stripe.StripeClient(box.api_key, base_addresses={"api": box.base_url})
     try:

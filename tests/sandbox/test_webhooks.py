@@ -11,7 +11,6 @@ from fastapi import FastAPI, Request, Response
 
 from server_bridge.sandbox import Sandbox
 from server_bridge.serving import ThreadedServer
-from tests.sandbox.conftest import no_delay
 from tests.sandbox.helpers import customer_with_card, plan_prices
 
 
@@ -41,7 +40,6 @@ class Receiver:
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
     made = Receiver(failures=2)
-    no_delay(made.server)
     made.server.start()
     yield made
     made.server.stop()
