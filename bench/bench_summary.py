@@ -15,7 +15,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -26,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import httpx  # noqa: E402
 from fastapi import FastAPI  # noqa: E402
 
+from server_bridge import db  # noqa: E402
 from server_bridge.serving import ThreadedServer  # noqa: E402
 from server_bridge.stack import start_sandbox_stack  # noqa: E402
 
@@ -70,20 +70,12 @@ def bare_server(body: dict[str, Any]) -> Iterator[str]:
 
 @contextmanager
 def database(kind: str) -> Iterator[str | None]:
+    """None for the stack's own SQLite file; a throwaway PostgreSQL database otherwise."""
     if kind == "sqlite":
         yield None
         return
-    import psycopg
-
-    name = f"bm_bench_{uuid.uuid4().hex[:10]}"
-    admin = psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True,
-                            connect_timeout=3)
-    try:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+    with db.scratch_database("postgresql", prefix="bm_bench", migrate=False) as url:
+        yield url
 
 
 def main() -> int:

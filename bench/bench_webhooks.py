@@ -80,26 +80,8 @@ def make_events(count: int) -> list[tuple[bytes, str]]:
     return events
 
 
-@contextmanager
-def database(kind: str, folder: Path) -> Iterator[str]:
-    if kind == "sqlite":
-        url = f"sqlite:///{folder / f'bench-{uuid.uuid4().hex[:6]}.db'}"
-        db.upgrade(url)
-        yield url
-        return
-    import psycopg
-
-    name = f"bm_bench_{uuid.uuid4().hex[:10]}"
-    admin = psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True,
-                            connect_timeout=3)
-    try:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-        db.upgrade(url)
-        yield url
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+def database(kind: str, folder: Path) -> Any:
+    return db.scratch_database(kind, folder, prefix="bm_bench")
 
 
 def rate(count: int, run: Callable[[], None]) -> float:

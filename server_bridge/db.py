@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -77,3 +80,43 @@ def current_revision(database_url: str) -> str | None:
             return MigrationContext.configure(connection).get_current_revision()
     finally:
         engine.dispose()
+
+
+LOCAL_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432"
+
+
+@contextmanager
+def scratch_database(kind: str, folder: Path | None = None, *, prefix: str = "bm_scratch",
+                     server: str = LOCAL_POSTGRES, migrate: bool = True) -> Iterator[str]:
+    """A new database for tests, benchmarks or a trial run, removed afterwards.
+
+    SQLite: a file in `folder`. PostgreSQL: `<prefix>_<hex>` on `server`, dropped with FORCE at the
+    end (a test that left a connection open must not leave the database behind). Raises
+    psycopg.OperationalError when the server cannot be reached, before anything is created.
+    """
+    suffix = uuid.uuid4().hex[:12]
+    if kind == "sqlite":
+        if folder is None:
+            raise ValueError("a SQLite scratch database needs a folder")
+        url = f"sqlite:///{folder / f'{prefix}-{suffix}.db'}"
+        if migrate:
+            upgrade(url)
+        yield url
+        return
+    if kind != "postgresql":
+        raise ValueError(f"unknown database kind {kind!r}")
+    import psycopg
+
+    server_url = make_url(server)
+    name = f"{prefix}_{suffix}"
+    admin = psycopg.connect(host=server_url.host, port=server_url.port or 5432, user=server_url.username,
+                            password=server_url.password, dbname="postgres", autocommit=True, connect_timeout=3)
+    try:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        url = f"{server}/{name}"
+        if migrate:
+            upgrade(url)
+        yield url
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()

@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -26,7 +25,6 @@ from server_bridge.app import create_app
 from server_bridge.serving import ThreadedServer
 from server_bridge.settings import Settings
 
-PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 FAST_RETRIES = (0.05, 0.1, 0.2, 0.4, 0.8)
 
 
@@ -42,22 +40,16 @@ def quick_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @contextmanager
-def postgres_database() -> Iterator[str]:
+def postgres_database(*, migrate: bool = False) -> Iterator[str]:
     """A new database bm_test_<hex> on the local PostgreSQL, dropped (forcibly) afterwards."""
     import psycopg
 
-    name = f"bm_test_{uuid.uuid4().hex[:12]}"
-    try:
-        admin = psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres",
-                                autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        pytest.skip(f"PostgreSQL is not reachable on 127.0.0.1:5432 ({exc}); run ./dev test to start it")
-    try:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        yield f"{PG_SERVER}/{name}"
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+    with ExitStack() as cleanup:
+        try:
+            url = cleanup.enter_context(db.scratch_database("postgresql", prefix="bm_test", migrate=migrate))
+        except psycopg.OperationalError as exc:
+            pytest.skip(f"PostgreSQL is not reachable on 127.0.0.1:5432 ({exc}); run ./dev test to start it")
+        yield url
 
 
 @pytest.fixture
@@ -70,13 +62,11 @@ def pg_url() -> Iterator[str]:
 def migrated_database(kind: str, folder: Path) -> Iterator[str]:
     """A fresh database of `kind` ("sqlite" or "postgresql") at the latest schema."""
     if kind == "sqlite":
-        url = f"sqlite:///{folder / f'bridge-{uuid.uuid4().hex[:8]}.db'}"
-        db.upgrade(url)
-        yield url
-        return
-    with postgres_database() as url:
-        db.upgrade(url)
-        yield url
+        with db.scratch_database("sqlite", folder, prefix="bridge") as url:
+            yield url
+    else:
+        with postgres_database(migrate=True) as url:
+            yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
