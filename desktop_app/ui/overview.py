@@ -10,7 +10,7 @@ from ..services import Summary, day, money, status_words
 from . import theme
 from .account import Account
 from .warnings import warnings_for
-from .widgets import card, clear_layout, icon_label, muted, title
+from .widgets import card, clear_layout, icon_label, muted, scroll_body, title
 
 PERIOD = {"month": "month", "year": "year", "week": "week", "day": "day"}
 
@@ -30,15 +30,7 @@ class OverviewPage(QScrollArea):
     def __init__(self, account: Account, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.account = account
-        self.setWidgetResizable(True)
-        self.setFrameShape(QScrollArea.Shape.NoFrame)
-        body = QWidget()
-        body.setObjectName("page")
-        self.setWidget(body)
-        outer = QVBoxLayout(body)
-        margin = theme.em(body, 1.5)
-        outer.setContentsMargins(margin, margin, margin, margin)
-        outer.setSpacing(theme.em(body, 0.8))
+        body, outer = scroll_body(self)
 
         self.plan_label = title("Your plan", body)
         self.price_label = QLabel(body)

@@ -11,7 +11,7 @@ from ..services import Plan, PlanChangePreview, day, money
 from . import theme
 from .account import Account
 from .overview import locale_name, plan_price
-from .widgets import card, clear_layout, icon_label, muted, title
+from .widgets import card, clear_layout, icon_label, muted, scroll_body, title
 
 
 class PlansPage(QScrollArea):
@@ -21,15 +21,7 @@ class PlansPage(QScrollArea):
     def __init__(self, account: Account, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.account = account
-        self.setWidgetResizable(True)
-        self.setFrameShape(QScrollArea.Shape.NoFrame)
-        body = QWidget()
-        body.setObjectName("page")
-        self.setWidget(body)
-        outer = QVBoxLayout(body)
-        margin = theme.em(body, 1.5)
-        outer.setContentsMargins(margin, margin, margin, margin)
-        outer.setSpacing(theme.em(body, 0.8))
+        body, outer = scroll_body(self)
         outer.addWidget(title("Plans", body))
         self.note = muted("", body)
         outer.addWidget(self.note)

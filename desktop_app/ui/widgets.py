@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from . import theme
+
+
+def scroll_body(page: QScrollArea) -> tuple[QWidget, QVBoxLayout]:
+    """The scrolling body every page sits on, with the pages' margins and spacing (in ems, so 200 % scales)."""
+    page.setWidgetResizable(True)
+    page.setFrameShape(QScrollArea.Shape.NoFrame)
+    body = QWidget()
+    body.setObjectName("page")
+    page.setWidget(body)
+    layout = QVBoxLayout(body)
+    margin = theme.em(body, 1.5)
+    layout.setContentsMargins(margin, margin, margin, margin)
+    layout.setSpacing(theme.em(body, 0.8))
+    return body, layout
 
 
 def title(text: str, parent: QWidget | None = None, scale: float = 1.6) -> QLabel:
