@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,14 +13,7 @@ import pytest
 from server_bridge import auth
 from server_bridge.events import EventBus
 from tests.bridge.conftest import Bridge, serve_bridge
-
-
-def wait_until(condition, timeout: float = 5.0) -> None:  # noqa: ANN001
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.01)
+from tests.waiting import wait_until
 
 
 def sign_up(bridge: Bridge, email: str, customer: str) -> str:

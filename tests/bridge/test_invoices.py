@@ -9,7 +9,8 @@ import httpx
 import pytest
 
 from server_bridge import store
-from tests.bridge.test_loop import all_invoices, wait_until
+from tests.bridge.test_loop import all_invoices
+from tests.waiting import wait_until
 
 
 @pytest.fixture(scope="module")

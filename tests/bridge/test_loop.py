@@ -8,26 +8,13 @@ from __future__ import annotations
 
 import html
 import re
-import time
 from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import pytest
 
-T = TypeVar("T")
-
-
-def wait_until(condition: Callable[[], T], timeout: float = 15.0, interval: float = 0.02) -> T:
-    """Poll until condition() is truthy (webhooks arrive on their own thread); its value."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s (last value {value!r})")
-        time.sleep(interval)
+from tests.waiting import wait_until
 
 
 def form_action(page: str, form_id: str) -> str:

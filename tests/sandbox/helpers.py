@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import time
-from typing import Any, Callable
+from typing import Any
 
 import stripe
+
+from tests.waiting import wait_until  # noqa: F401 - the sandbox tests import it from here
 
 
 def plan_prices(client: stripe.StripeClient) -> dict[str, str]:
@@ -25,15 +26,3 @@ def customer_with_card(client: stripe.StripeClient, token: str = "pm_card_visa",
     card = client.v1.payment_methods.attach(token, {"customer": customer.id})
     client.v1.customers.update(customer.id, {"invoice_settings": {"default_payment_method": card.id}})
     return customer, card
-
-
-def wait_until(condition: Callable[[], Any], timeout: float = 10.0) -> Any:
-    """Poll a condition until it holds (for things that happen on another thread)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.01)
