@@ -141,6 +141,15 @@ def _stack(data_dir: Path, database_url: str | None = None, **overrides: Any) ->
                                webhook_retry_delays=FAST_RETRIES, **overrides)
 
 
+@pytest.fixture(scope="module")
+def module_stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """One sandbox and bridge on SQLite for a whole test module, for tests that change only their own
+    owner's state. A module tunes it with STACK_SETTINGS = {...} (bridge settings such as stripe_timeout)."""
+    folder = tmp_path_factory.mktemp(request.module.__name__.rsplit(".", 1)[-1])
+    with _stack(folder, **getattr(request.module, "STACK_SETTINGS", {})) as started:
+        yield started
+
+
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[Any]:
     """A sandbox and a bridge on SQLite, for this test alone."""

@@ -3,13 +3,12 @@ card leaves nothing behind, a paid one subscribes."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 
-from server_bridge.stack import start_sandbox_stack
 from tests.bridge.test_loop import settle, submit
 
 GOOD = {"email": "new@demo.test", "name": "New Owner", "number": "4242424242424242", "exp_month": 12,
@@ -17,10 +16,8 @@ GOOD = {"email": "new@demo.test", "name": "New Owner", "number": "42424242424242
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    with start_sandbox_stack(data_dir=tmp_path_factory.mktemp("checkout"),
-                             webhook_retry_delays=(0.05, 0.1, 0.2)) as started:
-        yield started
+def stack(module_stack: Any) -> Any:
+    return module_stack
 
 
 def test_an_owner_with_a_plan_cannot_check_out(stack: Any, client_for: Callable[..., httpx.Client]) -> None:

@@ -3,26 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from server_bridge import auth
-from server_bridge.stack import start_sandbox_stack
 
 TIMEOUT = 0.4
 RETRIES = 2
 
 
+STACK_SETTINGS = {"stripe_timeout": TIMEOUT, "stripe_max_retries": RETRIES}  # timeouts quick to provoke
+
+
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """One stack for this module, with a short Stripe timeout so timeouts are quick to provoke."""
-    data_dir: Path = tmp_path_factory.mktemp("faults")
-    with start_sandbox_stack(data_dir=data_dir, webhook_retry_delays=(0.05, 0.1, 0.2),
-                             stripe_timeout=TIMEOUT, stripe_max_retries=RETRIES) as started:
-        yield started
+def stack(module_stack: Any) -> Any:
+    return module_stack
 
 
 @pytest.fixture(autouse=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -14,12 +14,8 @@ from tests.waiting import wait_until
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    from server_bridge.stack import start_sandbox_stack
-
-    with start_sandbox_stack(data_dir=tmp_path_factory.mktemp("invoices"),
-                             webhook_retry_delays=(0.05, 0.1, 0.2)) as started:
-        yield started
+def stack(module_stack: Any) -> Any:
+    return module_stack
 
 
 @pytest.fixture

@@ -3,20 +3,16 @@ the client names plan keys (never price ids), and bad input is a 4xx with a code
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 
-from server_bridge.stack import start_sandbox_stack
-
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    with start_sandbox_stack(data_dir=tmp_path_factory.mktemp("isolation"),
-                             webhook_retry_delays=(0.05, 0.1, 0.2)) as started:
-        yield started
+def stack(module_stack: Any) -> Any:
+    return module_stack
 
 
 @pytest.fixture

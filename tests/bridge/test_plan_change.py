@@ -4,21 +4,18 @@ nothing, a downgrade scheduled for the period end and taking effect there."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 
-from server_bridge.stack import start_sandbox_stack
 from tests.bridge.test_loop import settle
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    with start_sandbox_stack(data_dir=tmp_path_factory.mktemp("plan_change"),
-                             webhook_retry_delays=(0.05, 0.1, 0.2)) as started:
-        yield started
+def stack(module_stack: Any) -> Any:
+    return module_stack
 
 
 def test_changes_that_make_no_sense(stack: Any, client_for: Callable[..., httpx.Client]) -> None:

@@ -3,7 +3,7 @@ a revoked token is refused at once, and an owner or plan price the store lacks i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -11,13 +11,11 @@ import pytest
 from sqlalchemy import delete
 
 from server_bridge.models import Owner, OwnerSync, StripeObject
-from server_bridge.stack import start_sandbox_stack
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    with start_sandbox_stack(data_dir=tmp_path_factory.mktemp("summary-reads")) as started:
-        yield started
+def stack(module_stack: Any) -> Any:
+    return module_stack
 
 
 def test_a_signed_out_token_reads_no_summary(stack: Any, client_for: Callable[..., httpx.Client]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,26 +28,29 @@ class RunningBridge:
         return self.url
 
 
-@pytest.fixture(scope="module")
-def demo_bridge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBridge]:
-    """One bridge for a whole test module: for tests that read, or change only their own owner's state."""
-    bridge = DemoBridge(tmp_path_factory.mktemp("demo-bridge"))
+@contextmanager
+def running_bridge(data_dir: Path) -> Iterator[RunningBridge]:
+    """`billing-bridge serve --sandbox` as its own process on `data_dir`, stopped at the end."""
+    bridge = DemoBridge(data_dir)
     bridge.start(timeout=START_TIMEOUT)
     try:
         yield RunningBridge(bridge.bridge_url, bridge.sandbox_url, bridge.data_dir)
     finally:
         bridge.stop()
+
+
+@pytest.fixture(scope="module")
+def demo_bridge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBridge]:
+    """One bridge for a whole test module: for tests that read, or change only their own owner's state."""
+    with running_bridge(tmp_path_factory.mktemp("demo-bridge")) as bridge:
+        yield bridge
 
 
 @pytest.fixture
 def fresh_bridge(tmp_path: Path) -> Iterator[RunningBridge]:
     """A bridge of its own, for a test that changes state other tests would see."""
-    bridge = DemoBridge(tmp_path / "bridge")
-    bridge.start(timeout=START_TIMEOUT)
-    try:
-        yield RunningBridge(bridge.bridge_url, bridge.sandbox_url, bridge.data_dir)
-    finally:
-        bridge.stop()
+    with running_bridge(tmp_path / "bridge") as bridge:
+        yield bridge
 
 
 @pytest.fixture
