@@ -1,7 +1,8 @@
 """GET/POST /v1/billing/...: the signed-in owner's plan, invoices, hosted pages and plan changes.
 
 Routes are plain `def`s: the gateway and the store are blocking, so FastAPI runs them on its
-thread pool. Every lookup goes through the signed-in owner (billing.Billing).
+thread pool. The one exception is the summary, the hot read (see its docstring). Every lookup goes
+through the signed-in owner (billing.Billing).
 """
 
 from __future__ import annotations
