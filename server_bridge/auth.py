@@ -111,7 +111,7 @@ def sign_in(session: Session, settings: Settings, email: str, password: str, dev
     if len(failures) >= settings.login_max_failures:
         # Waiting until enough failures leave the window brings the count back under the limit.
         frees_at = failures[len(failures) - settings.login_max_failures] + settings.login_window_seconds
-        raise errors.too_many_attempts(max(1, frees_at - at + 1))
+        raise errors.TooManyAttempts(max(1, frees_at - at + 1))
 
     owner = find_owner(session, email)
     valid = verify_password(owner.password_hash if owner else _dummy_hash(), password)
@@ -119,7 +119,7 @@ def sign_in(session: Session, settings: Settings, email: str, password: str, dev
         session.add(LoginFailure(email=email, at=at))
         session.execute(delete(LoginFailure).where(LoginFailure.at <= window_start - 86400))
         session.commit()
-        raise errors.invalid_credentials()
+        raise errors.InvalidCredentials()
 
     session.execute(delete(LoginFailure).where(LoginFailure.email == email))
     if _hasher.check_needs_rehash(owner.password_hash):
@@ -154,7 +154,6 @@ def _issue_token(session: Session, settings: Settings, owner: Owner, device: str
                 raise
 
 
-# Built once: every signed-in request runs it, and building it per call cost more than running it.
 _TOKEN_OWNER = select(Token, Owner).join(Owner, Owner.id == Token.owner_id).where(
     Token.token_hash == bindparam("token_hash"))
 
@@ -164,15 +163,15 @@ def token_owner(session: Session, raw_token: str | None) -> tuple[Token, Owner]:
 
     Read from the database on every request (no cache), so a revoked token is refused at once."""
     if not raw_token:
-        raise errors.unauthorized()
+        raise errors.Unauthorized()
     found = session.execute(_TOKEN_OWNER, {"token_hash": hash_token(raw_token)}).first()
     if found is None or found.Token.revoked_at is not None:
-        raise errors.unauthorized("Your session has ended. Sign in again.")
+        raise errors.Unauthorized("Your session has ended. Sign in again.")
     token, owner = found.Token, found.Owner
     if token.expires_at <= now():
-        raise errors.token_expired()
+        raise errors.TokenExpired()
     if owner.disabled:
-        raise errors.account_disabled()
+        raise errors.AccountDisabled()
     return token, owner
 
 

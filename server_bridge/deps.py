@@ -1,37 +1,34 @@
 """Typed dependencies for the routes: `def route(owner: OwnerDep, session: SessionDep)`.
 
-Those that only read app.state are async: FastAPI runs every sync dependency on its thread pool,
-and each hop costs a measurable share of a warm read.
+Anything that touches the database is a plain `def`, so FastAPI runs it on its thread pool and the
+event loop (which also serves event streams and webhooks) never waits on a query. Those that only
+read app.state are async: there is nothing to wait for.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Annotated, Any
+from collections.abc import Iterator
+from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from server_bridge import auth, errors
+from server_bridge import auth
+from server_bridge.billing.service import BillingService
 from server_bridge.events import EventBus
+from server_bridge.gateway import Gateway, StripeUnavailable
 from server_bridge.models import Owner, Token
 from server_bridge.settings import Settings
 
-if TYPE_CHECKING:
-    from server_bridge.gateway import Gateway
 
-
-async def get_session(request: Request) -> AsyncIterator[Session]:
+def get_session(request: Request) -> Iterator[Session]:
     """A session per request; the route commits what it wants kept, the rest is rolled back.
 
     Closed before a response body streams (scope="function"), so a long download or event
     stream never holds a database connection.
     """
-    session = request.app.state.sessions()
-    try:
+    with request.app.state.sessions() as session:
         yield session
-    finally:
-        session.close()  # hands the connection back: no I/O beyond a rollback, not worth a thread hop
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
@@ -68,19 +65,14 @@ async def get_owner(request: Request, token: CurrentTokenDep) -> Owner:
 OwnerDep = Annotated[Owner, Depends(get_owner)]
 
 
-def get_gateway(request: Request) -> "Gateway":
-    """Plain function, callable from other dependencies; GatewayDep wraps it without a thread hop."""
+async def get_gateway(request: Request) -> Gateway:
     gateway = request.app.state.gateway
     if gateway is None:
-        raise errors.stripe_unavailable("The bridge has no Stripe key configured.")
+        raise StripeUnavailable("The bridge has no Stripe key configured.")
     return gateway
 
 
-async def _gateway(request: Request) -> "Gateway":
-    return get_gateway(request)
-
-
-GatewayDep = Annotated[Any, Depends(_gateway)]
+GatewayDep = Annotated[Gateway, Depends(get_gateway)]
 
 
 async def get_bus(request: Request) -> EventBus:
@@ -88,3 +80,12 @@ async def get_bus(request: Request) -> EventBus:
 
 
 BusDep = Annotated[EventBus, Depends(get_bus)]
+
+
+async def get_billing(session: SessionDep, owner: OwnerDep, gateway: GatewayDep, settings: SettingsDep,
+                      bus: BusDep) -> BillingService:
+    """The signed-in owner's billing: every lookup goes through this owner."""
+    return BillingService(session=session, gateway=gateway, settings=settings, owner=owner, bus=bus)
+
+
+BillingDep = Annotated[BillingService, Depends(get_billing)]

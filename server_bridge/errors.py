@@ -1,14 +1,16 @@
 """One error envelope for every failure: {"error": {"code", "message"}} with a fitting status.
 
-Routes raise ApiError (or a helper below); create_app installs the handlers that turn it, FastAPI's
-validation errors, unknown routes, the gateway's Stripe failures and any bug into that envelope.
+A failure the bridge answers on purpose is an ApiError subclass that carries its status, stable
+code and default message (the gateway's Stripe failures are ApiErrors too). create_app installs one
+handler for them, plus the mapping of FastAPI's validation errors, unknown routes and any bug into
+the same envelope.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -20,55 +22,73 @@ log = logging.getLogger(__name__)
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, headers: Mapping[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.headers = dict(headers or {})
+    """A failure with its HTTP status, its stable code (docs/bridge-api.md) and a sentence for a person."""
+
+    status: ClassVar[int] = 500
+    code: ClassVar[str] = "internal_error"
+    default_message: ClassVar[str] = "Something went wrong on the bridge. Try again later."
+    default_headers: ClassVar[Mapping[str, str]] = {}
+
+    def __init__(self, message: str | None = None, *, headers: Mapping[str, str] | None = None) -> None:
+        self.message = message or self.default_message
+        super().__init__(self.message)
+        self.headers = dict(headers if headers is not None else self.default_headers)
 
 
-def error_response(status: int, code: str, message: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
+class InvalidRequest(ApiError):
+    status, code = 400, "invalid_request"
+    default_message = "The request is not valid."
+
+
+class Unauthorized(ApiError):
+    status, code = 401, "unauthorized"
+    default_message = "Sign in to continue."
+    default_headers = {"WWW-Authenticate": "Bearer"}
+
+
+class TokenExpired(ApiError):
+    status, code = 401, "token_expired"
+    default_message = "Your session has expired. Sign in again."
+    default_headers = {"WWW-Authenticate": "Bearer"}
+
+
+class InvalidCredentials(ApiError):
+    status, code = 401, "invalid_credentials"
+    default_message = "The email or password is not right."
+
+
+class AccountDisabled(ApiError):
+    status, code = 403, "account_disabled"
+    default_message = "This account has been disabled. Contact the platform."
+
+
+class NotFound(ApiError):
+    status, code = 404, "not_found"
+    default_message = "That was not found."
+
+    @classmethod
+    def of(cls, what: str) -> NotFound:
+        return cls(f"{what} was not found.")
+
+
+class TooManyAttempts(ApiError):
+    status, code = 429, "too_many_attempts"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"Too many failed sign-ins. Try again in {retry_after} seconds.",
+                         headers={"Retry-After": str(retry_after)})
+
+
+class InternalError(ApiError):
+    """A bug: logged, answered without internals."""
+
+
+def envelope(status: int, code: str, message: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=dict(headers or {}))
 
 
-def invalid_request(message: str) -> ApiError:
-    return ApiError(400, "invalid_request", message)
-
-
-def unauthorized(message: str = "Sign in to continue.") -> ApiError:
-    return ApiError(401, "unauthorized", message, {"WWW-Authenticate": "Bearer"})
-
-
-def token_expired() -> ApiError:
-    return ApiError(401, "token_expired", "Your session has expired. Sign in again.", {"WWW-Authenticate": "Bearer"})
-
-
-def invalid_credentials() -> ApiError:
-    return ApiError(401, "invalid_credentials", "The email or password is not right.")
-
-
-def account_disabled() -> ApiError:
-    return ApiError(403, "account_disabled", "This account has been disabled. Contact the platform.")
-
-
-def not_found(what: str = "That") -> ApiError:
-    return ApiError(404, "not_found", f"{what} was not found.")
-
-
-def conflict(code: str, message: str) -> ApiError:
-    return ApiError(409, code, message)
-
-
-def too_many_attempts(retry_after: int) -> ApiError:
-    return ApiError(
-        429, "too_many_attempts", f"Too many failed sign-ins. Try again in {retry_after} seconds.",
-        {"Retry-After": str(retry_after)},
-    )
-
-
-def stripe_unavailable(message: str = "Stripe could not be reached. Try again in a moment.") -> ApiError:
-    return ApiError(503, "stripe_unavailable", message)
+def error_response(error: ApiError) -> JSONResponse:
+    return envelope(error.status, error.code, error.message, error.headers)
 
 
 def _field_name(loc: Sequence[Any]) -> str:
@@ -95,10 +115,6 @@ def validation_message(errors: Sequence[Mapping[str, Any]]) -> str:
         else:
             messages.append(f"body: {text}")
     return "; ".join(messages)
-
-
-_HTTP_CODES = {400: "invalid_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-               405: "method_not_allowed", 413: "too_large", 415: "unsupported_media_type"}
 
 
 class BugCatcher:
@@ -129,55 +145,35 @@ class BugCatcher:
             log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
             if started:
                 raise
-            response = error_response(500, "internal_error", "Something went wrong on the bridge. Try again later.")
+            response = error_response(InternalError())
             await response(scope, receive, send)
+
+
+_HTTP_ERRORS: dict[int, tuple[str, str | None]] = {
+    400: ("invalid_request", None), 401: ("unauthorized", None), 403: ("forbidden", None),
+    404: ("not_found", "There is nothing at this address."), 405: ("method_not_allowed", None),
+    413: ("too_large", None), 415: ("unsupported_media_type", None)}
+
+
+def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    """Starlette's own HTTP errors (unknown route, wrong method) in the envelope, same status."""
+    code, message = _HTTP_ERRORS.get(exc.status_code, ("http_error", None))
+    if exc.status_code == 405:
+        message = f"{request.method} is not allowed here."
+    return envelope(exc.status_code, code, message or str(exc.detail), getattr(exc, "headers", None))
 
 
 def install_handlers(app: FastAPI) -> None:
     async def on_api_error(request: Request, exc: ApiError) -> JSONResponse:
-        return error_response(exc.status, exc.code, exc.message, exc.headers)
+        return error_response(exc)
 
     async def on_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return error_response(400, "invalid_request", validation_message(exc.errors()))
+        return error_response(InvalidRequest(validation_message(exc.errors())))
 
     async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = _HTTP_CODES.get(exc.status_code, "http_error")
-        if exc.status_code == 404:
-            message = "There is nothing at this address."
-        elif exc.status_code == 405:
-            message = f"{request.method} is not allowed here."
-        else:
-            message = str(exc.detail)
-        return error_response(exc.status_code, code, message, getattr(exc, "headers", None))
+        return http_error(request, exc)
 
     app.add_exception_handler(ApiError, on_api_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, on_validation)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, on_http)  # type: ignore[arg-type]
     app.add_middleware(BugCatcher)
-    _install_gateway_handlers(app)
-
-
-def _install_gateway_handlers(app: FastAPI) -> None:
-    """Map the gateway's Stripe failures; imported late so errors.py loads without the gateway."""
-    try:
-        from server_bridge import gateway
-    except ImportError:
-        log.warning("server_bridge.gateway is not importable; Stripe errors will answer 500")
-        return
-
-    async def on_unavailable(request: Request, exc: Exception) -> JSONResponse:
-        return error_response(503, "stripe_unavailable", "Stripe could not be reached. Try again in a moment.")
-
-    async def on_refused(request: Request, exc: Exception) -> JSONResponse:
-        message = getattr(exc, "message", None) or str(exc) or "Stripe refused the request."
-        return error_response(502, "stripe_error", message)
-
-    async def on_declined(request: Request, exc: Exception) -> JSONResponse:
-        message = getattr(exc, "message", None) or str(exc) or "The card was declined."
-        return error_response(402, "payment_failed", message)
-
-    for name, handler in (("StripeUnavailable", on_unavailable), ("StripeRefused", on_refused),
-                          ("CardDeclined", on_declined)):
-        exc_class = getattr(gateway, name, None)
-        if isinstance(exc_class, type):
-            app.add_exception_handler(exc_class, handler)

@@ -3,8 +3,7 @@
 Every call goes through the official SDK's StripeClient with the API version pinned, network
 retries on and a timeout set, and every write carries an explicit idempotency key derived by the
 caller from the logical operation, so a retried user action never charges twice. Answers come
-back as plain dicts (the shape the store keeps); SDK errors become three bridge errors the app
-maps to 503 / 502 / 402.
+back as plain dicts (the shape the store keeps); SDK errors become three ApiErrors (503 / 502 / 402).
 """
 
 from __future__ import annotations
@@ -19,6 +18,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
 import stripe
+
+from server_bridge.errors import ApiError
 from stripe._api_version import _ApiVersion
 
 if TYPE_CHECKING:
@@ -27,37 +28,25 @@ if TYPE_CHECKING:
 STRIPE_VERSION = _ApiVersion.CURRENT
 
 
-class StripeUnavailable(Exception):
+class StripeUnavailable(ApiError):
     """Stripe could not be reached, timed out, or answered 5xx/429 after the retries."""
 
-    status = 503
-    code = "stripe_unavailable"
-
-    def __init__(self, message: str = "Stripe is not reachable right now; try again in a minute.") -> None:
-        super().__init__(message)
-        self.message = message
+    status, code = 503, "stripe_unavailable"
+    default_message = "Stripe could not be reached. Try again in a moment."
 
 
-class StripeRefused(Exception):
+class StripeRefused(ApiError):
     """Stripe refused a request the bridge made; the message says what."""
 
-    status = 502
-    code = "stripe_error"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    status, code = 502, "stripe_error"
+    default_message = "Stripe refused the request."
 
 
-class CardDeclined(Exception):
+class CardDeclined(ApiError):
     """A charge was declined; nothing changed."""
 
-    status = 402
-    code = "payment_failed"
-
-    def __init__(self, message: str = "The card was declined.") -> None:
-        super().__init__(message)
-        self.message = message
+    status, code = 402, "payment_failed"
+    default_message = "The card was declined."
 
 
 class WebhookSignatureError(ValueError):

@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from dataclasses import dataclass, field
+
 from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -147,9 +149,52 @@ def mark_synced(session: Session, owner_id: int, at: int) -> None:
                                                  set_={"synced_at": insert.excluded.synced_at}))
 
 
+_OBJECTS = StripeObject.__table__.c
 _SYNCED_AT = select(OwnerSync.__table__.c.synced_at).where(OwnerSync.__table__.c.owner_id == bindparam("owner_id"))
 
 
 def synced_at(session: Session, owner_id: int) -> int | None:
-    """Asked on every summary read, hence the statement built once."""
     return session.connection().execute(_SYNCED_AT, {"owner_id": owner_id}).scalar_one_or_none()
+
+
+OWNER_KINDS = ("customer", "subscription", "subscription_schedule", "payment_method")
+
+# The dashboard's reads, built once with bind parameters so SQLAlchemy reuses the compiled statements.
+_OWNER_OBJECTS = select(_OBJECTS.data).where(
+    _OBJECTS.deleted.is_(False), _OBJECTS.customer_id == bindparam("customer_id"),
+    _OBJECTS.object_type.in_(OWNER_KINDS))
+_LATEST_INVOICE = select(_OBJECTS.data).where(
+    _OBJECTS.deleted.is_(False), _OBJECTS.customer_id == bindparam("customer_id"), _OBJECTS.object_type == "invoice",
+).order_by(_OBJECTS.created.desc().nulls_last(), _OBJECTS.id.desc()).limit(1).scalar_subquery()
+_LAST_SEEN = select(func.max(_OBJECTS.seen_at)).where(_OBJECTS.customer_id == bindparam("customer_id")).scalar_subquery()
+_INVOICE_AS_OF_SYNCED = select(_LATEST_INVOICE, _LAST_SEEN, _SYNCED_AT.scalar_subquery())
+_OBJECTS_BY_ID = select(_OBJECTS.data).where(
+    _OBJECTS.deleted.is_(False), _OBJECTS.object_type == bindparam("object_type"),
+    _OBJECTS.id.in_(bindparam("ids", expanding=True)))
+
+
+@dataclass
+class CustomerObjects:
+    """A customer's stored customer, card, subscription and schedule objects, with its latest invoice."""
+
+    objects: list[dict[str, Any]] = field(default_factory=list)
+    latest_invoice: dict[str, Any] | None = None
+    last_seen_at: int | None = None
+    synced_at: int | None = None
+
+
+def customer_objects(session: Session, customer_id: str, owner_id: int | None = None) -> CustomerObjects:
+    """Two queries; with owner_id, also when that owner was last synced."""
+    connection = session.connection()
+    params = {"customer_id": customer_id, "owner_id": owner_id}
+    objects = [json.loads(data) for (data,) in connection.execute(_OWNER_OBJECTS, params)]
+    latest, last_seen, synced = connection.execute(_INVOICE_AS_OF_SYNCED, params).one()
+    return CustomerObjects(objects, json.loads(latest) if latest is not None else None, last_seen, synced)
+
+
+def objects_by_id(session: Session, object_type: str, ids: list[str]) -> list[dict[str, Any]]:
+    """The stored, undeleted objects of one type among these ids (in no particular order)."""
+    if not ids:
+        return []
+    rows = session.connection().execute(_OBJECTS_BY_ID, {"object_type": object_type, "ids": ids})
+    return [json.loads(data) for (data,) in rows]

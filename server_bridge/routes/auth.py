@@ -8,16 +8,15 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from server_bridge import auth, store
+from server_bridge import auth, schemas, store
+from server_bridge.billing.owner import is_live
+from server_bridge.billing.stripe_objects import Subscription
 from server_bridge.deps import BusDep, CurrentTokenDep, OwnerDep, SessionDep, SettingsDep
 from server_bridge.events import EventBus
 from server_bridge.models import Owner
 
 log = logging.getLogger(__name__)
 router = APIRouter()
-
-LIVE_STATUSES_EXCLUDED = {"canceled", "incomplete_expired"}
-
 
 class LoginRequest(BaseModel):
     email: str = Field(min_length=1, max_length=320)
@@ -26,10 +25,10 @@ class LoginRequest(BaseModel):
 
 
 @router.post("/v1/auth/login")
-def login(body: LoginRequest, session: SessionDep, settings: SettingsDep) -> dict:
+def login(body: LoginRequest, session: SessionDep, settings: SettingsDep) -> schemas.SignedIn:
     signed_in = auth.sign_in(session, settings, body.email, body.password, body.device)
-    return {"token": signed_in.token, "expires_at": signed_in.expires_at,
-            "owner": {"email": signed_in.owner.email}}
+    return schemas.SignedIn(token=signed_in.token, expires_at=signed_in.expires_at,
+                            owner=schemas.OwnerEmail(email=signed_in.owner.email))
 
 
 @router.post("/v1/auth/logout", status_code=204)
@@ -39,10 +38,10 @@ def logout(token: CurrentTokenDep, session: SessionDep) -> Response:
 
 
 @router.get("/v1/me")
-def me(owner: OwnerDep, token: CurrentTokenDep, session: SessionDep, request: Request, bus: BusDep) -> dict:
+def me(owner: OwnerDep, token: CurrentTokenDep, session: SessionDep, request: Request, bus: BusDep) -> schemas.Me:
     _first_sight(request, session, owner, bus)
-    return {"email": owner.email, "device": token.device, "token_expires_at": token.expires_at,
-            "has_subscription": has_subscription(session, owner.stripe_customer_id)}
+    return schemas.Me(email=owner.email, device=token.device, token_expires_at=token.expires_at,
+                      has_subscription=has_subscription(session, owner.stripe_customer_id))
 
 
 def _first_sight(request: Request, session: Session, owner: Owner, bus: EventBus) -> None:
@@ -64,8 +63,8 @@ def _first_sight(request: Request, session: Session, owner: Owner, bus: EventBus
 
 
 def has_subscription(session: Session, customer_id: str | None) -> bool:
-    """A subscription that still bills or can recover (anything but canceled/incomplete_expired)."""
+    """A subscription that still bills or can recover."""
     if not customer_id:
         return False
     subscriptions = store.list_objects(session, "subscription", customer_id=customer_id)
-    return any(s.get("status") not in LIVE_STATUSES_EXCLUDED for s in subscriptions)
+    return any(is_live(Subscription.model_validate(s)) for s in subscriptions)

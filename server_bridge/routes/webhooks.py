@@ -8,40 +8,59 @@ applies it; 200 only after that commit, 5xx when Stripe should deliver it again.
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from server_bridge.errors import error_response
+from server_bridge import schemas
+from server_bridge.errors import ApiError, InvalidRequest
 from server_bridge.gateway import WebhookSignatureError, verify_webhook
 from server_bridge.webhooks import EventFailed, EventInFlight, is_event, process_event
 
 router = APIRouter(tags=["webhooks"])
 
 
+class InvalidSignature(ApiError):
+    status, code = 400, "invalid_signature"
+    default_message = "The Stripe-Signature header is missing."
+
+
+class LivemodeMismatch(ApiError):
+    status, code = 400, "livemode_mismatch"
+    default_message = "The event's livemode does not match this bridge's; it was not stored."
+
+
+class EventBeingApplied(ApiError):
+    status, code = 503, "event_in_flight"
+    default_message = "This event is being applied by another delivery."
+    default_headers = {"Retry-After": "1"}
+
+
+class EventNotApplied(ApiError):
+    status, code = 500, "internal_error"
+    default_message = "The event could not be applied; it will be retried."
+
+
 @router.post("/v1/webhooks/stripe")
-async def stripe_webhook(request: Request) -> JSONResponse:
+async def stripe_webhook(request: Request) -> schemas.WebhookReceived:
     signature = request.headers.get("stripe-signature")
     if not signature:
-        return error_response(400, "invalid_signature", "The Stripe-Signature header is missing.")
+        raise InvalidSignature()
     settings = request.app.state.settings
     payload = await request.body()
     try:
         event = verify_webhook(payload, signature, settings.webhook_secrets, settings.webhook_tolerance)
     except WebhookSignatureError as exc:
-        return error_response(400, "invalid_signature", str(exc))
+        raise InvalidSignature(str(exc)) from None
     if not is_event(event):
-        return error_response(400, "invalid_request", "The payload is not a Stripe event.")
+        raise InvalidRequest("The payload is not a Stripe event.")
     if bool(event.get("livemode")) != bool(settings.livemode):
-        return error_response(400, "livemode_mismatch",
-                              "The event's livemode does not match this bridge's; it was not stored.")
+        raise LivemodeMismatch()
     try:
         outcome = await run_in_threadpool(
             process_event, request.app.state.sessions, event, payload.decode("utf-8", "replace"))
     except EventInFlight:
-        return error_response(503, "event_in_flight", "This event is being applied by another delivery.",
-                              {"Retry-After": "1"})
+        raise EventBeingApplied() from None
     except EventFailed:
-        return error_response(500, "internal_error", "The event could not be applied; it will be retried.")
+        raise EventNotApplied() from None
     if outcome.customer_id and outcome.topics:
         request.app.state.bus.publish(outcome.customer_id, list(outcome.topics))
-    return JSONResponse({"received": True, "status": outcome.status})
+    return schemas.WebhookReceived(received=True, status=outcome.status)

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import calendar
 
-from server_bridge.billing import (
-    OwnerBilling,
-    add_interval,
-    card_valid_until,
-    card_view,
-    pdf_filename,
-    shape_invoice,
-    shape_summary,
-)
+from server_bridge.billing.invoices import pdf_filename
+from server_bridge.billing.owner import OwnerBilling
+from server_bridge.billing.stripe_objects import Invoice, PaymentMethod
+from server_bridge.billing.summary import card_valid_until, card_view
+from server_bridge.billing.summary import shape_summary as shape_typed
+from server_bridge.dates import add_interval
 from server_bridge.sync import split_expanded
 
 PLANS = {"starter": "price_starter", "pro": "price_pro"}
@@ -42,6 +39,16 @@ def subscription(price_id: str = "price_pro", **fields: object) -> dict:
 def card(month: int, year: int) -> dict:
     return {"id": "pm_1", "object": "payment_method", "customer": "cus_1",
             "card": {"brand": "visa", "last4": "4242", "exp_month": month, "exp_year": year}}
+
+
+def shape_summary(view: OwnerBilling, plans: dict, now: int) -> dict:
+    return shape_typed(view, plans, now).model_dump()
+
+
+def shape_invoice(invoice: dict) -> dict:
+    from server_bridge.billing.invoices import shape_invoice as shape
+
+    return shape(Invoice.model_validate(invoice)).model_dump()
 
 
 def view(**fields: object) -> OwnerBilling:
@@ -77,8 +84,9 @@ def test_a_card_that_runs_out_before_the_next_bill() -> None:
 def test_a_card_is_good_through_the_end_of_its_month() -> None:
     assert card_valid_until(12, 2026) == calendar.timegm((2027, 1, 1, 0, 0, 0))
     last_second = calendar.timegm((2026, 12, 31, 23, 59, 59))
-    assert card_view(card(12, 2026), last_second)["expires_before_next_bill"] is False
-    assert card_view(card(12, 2026), last_second + 1)["expires_before_next_bill"] is True
+    december = PaymentMethod.model_validate(card(12, 2026))
+    assert card_view(december, last_second).expires_before_next_bill is False
+    assert card_view(december, last_second + 1).expires_before_next_bill is True
 
 
 def test_the_subscriptions_own_card_when_the_customer_has_none() -> None:
@@ -134,8 +142,8 @@ def test_an_invoice_uses_its_subscription_lines_period() -> None:
 
 
 def test_pdf_file_names_are_safe() -> None:
-    assert pdf_filename({"id": "in_1", "number": "ABC-0001"}) == "invoice-ABC-0001.pdf"
-    assert pdf_filename({"id": "in_1", "number": '../"evil'}) == "invoice-evil.pdf"
+    assert pdf_filename(Invoice(id="in_1", number="ABC-0001")) == "invoice-ABC-0001.pdf"
+    assert pdf_filename(Invoice(id="in_1", number='../"evil')) == "invoice-evil.pdf"
 
 
 def test_months_end_like_stripe_bills() -> None:

@@ -84,7 +84,7 @@ def test_bugs_and_stripe_failures_map_to_the_envelope(tmp_path, caplog: pytest.L
         "/down": gateway.StripeUnavailable(),
         "/refused": gateway.StripeRefused("No such price: 'price_x'"),
         "/declined": gateway.CardDeclined("Your card was declined."),
-        "/gone": errors.not_found("That invoice"),
+        "/gone": errors.NotFound.of("That invoice"),
     }
     for path, exc in failures.items():
         app.add_api_route(path, raiser(exc))

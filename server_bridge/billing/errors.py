@@ -1,0 +1,35 @@
+"""Why a billing request cannot be done, as the errors docs/bridge-api.md names."""
+
+from __future__ import annotations
+
+from server_bridge.errors import ApiError
+
+
+class UnknownPlan(ApiError):
+    status, code = 400, "unknown_plan"
+    default_message = "There is no such plan."
+
+
+class InvalidFlow(ApiError):
+    status, code = 400, "invalid_flow"
+    default_message = "There is no such portal flow."
+
+
+class NoSubscription(ApiError):
+    status, code = 409, "no_subscription"
+    default_message = "You have no plan yet; choose one first."
+
+
+class AlreadySubscribed(ApiError):
+    status, code = 409, "already_subscribed"
+    default_message = "You already have a plan; change it instead."
+
+
+class SamePlan(ApiError):
+    status, code = 409, "same_plan"
+    default_message = "You are already on that plan."
+
+
+class StalePreview(ApiError):
+    status, code = 409, "stale_preview"
+    default_message = "The price preview is out of date; preview the change again."

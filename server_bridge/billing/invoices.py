@@ -1,0 +1,34 @@
+"""Invoices and invoice previews as the desktop sees them. Pure: no I/O."""
+
+from __future__ import annotations
+
+from server_bridge import schemas
+from server_bridge.billing.stripe_objects import Invoice
+
+
+def invoice_period(invoice: Invoice) -> tuple[int, int]:
+    """The service period of the invoice's subscription line, else the invoice's own period."""
+    for line in invoice.lines.data:
+        if line.period.start and line.period.end:
+            return line.period.start, line.period.end
+    return invoice.period_start, invoice.period_end
+
+
+def shape_invoice(invoice: Invoice) -> schemas.Invoice:
+    start, end = invoice_period(invoice)
+    return schemas.Invoice(
+        id=invoice.id, number=invoice.number, status=invoice.status, total=invoice.total,
+        amount_due=invoice.amount_due, amount_paid=invoice.amount_paid, currency=invoice.currency,
+        created=invoice.created, period_start=start, period_end=end,
+        hosted_invoice_url=invoice.hosted_invoice_url, has_pdf=bool(invoice.invoice_pdf))
+
+
+def shape_preview_lines(preview: Invoice) -> list[schemas.PreviewLine]:
+    return [schemas.PreviewLine(description=line.description, amount=line.amount,
+                                period_start=line.period.start or 0, period_end=line.period.end or 0)
+            for line in preview.lines.data]
+
+
+def pdf_filename(invoice: Invoice) -> str:
+    safe = "".join(c for c in (invoice.number or invoice.id) if c.isalnum() or c in "-_")
+    return f"invoice-{safe or 'download'}.pdf"

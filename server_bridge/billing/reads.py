@@ -1,0 +1,89 @@
+"""An owner's summary, plans and invoices, read from the store.
+
+A warm read makes no Stripe call; only an owner the bridge has never seen (or a plan price it does
+not have yet) is backfilled from Stripe first.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from server_bridge import schemas, store
+from server_bridge.billing.invoices import shape_invoice
+from server_bridge.billing.owner import OwnerBilling, load_owner
+from server_bridge.billing.stripe_objects import Invoice
+from server_bridge.billing.summary import shape_plans, shape_summary
+from server_bridge.errors import NotFound
+from server_bridge.gateway import Gateway
+from server_bridge.models import Owner
+from server_bridge.settings import Settings
+from server_bridge.sync import Publisher, ensure_fresh, ensure_prices
+
+
+@dataclass
+class BillingReads:
+    """One request's billing reads for the signed-in owner: every lookup goes through the owner."""
+
+    session: Session
+    gateway: Gateway
+    settings: Settings
+    owner: Owner
+    bus: Publisher | None = None
+
+    @property
+    def customer_id(self) -> str | None:
+        return self.owner.stripe_customer_id
+
+    def now(self) -> int:
+        return int(time.time())
+
+    def fresh(self) -> OwnerBilling:
+        """The owner's view from the store, backfilled first if the bridge has never seen the owner."""
+        ensure_fresh(self.session, self.gateway, self.owner, bus=self.bus)
+        view = load_owner(self.session, self.customer_id, self.settings.plans)
+        missing = [p for p in self.settings.plans.values() if p not in view.prices]
+        if missing:
+            ensure_prices(self.session, self.gateway, missing)
+            self.session.commit()
+            view = load_owner(self.session, self.customer_id, self.settings.plans)
+        return view
+
+    def warm_view(self) -> OwnerBilling | None:
+        """The view if the store already holds all a summary needs, else None (then fresh() backfills)."""
+        view = load_owner(self.session, self.customer_id, self.settings.plans, self.owner.id)
+        synced = view.synced_at if self.customer_id else store.synced_at(self.session, self.owner.id)
+        if synced is None or not view.has_prices(self.settings.plans.values()):
+            return None
+        return view
+
+    def summary(self) -> schemas.Summary:
+        view = self.warm_view() or self.fresh()
+        return shape_summary(view, self.settings.plans, self.now())
+
+    def plans(self) -> schemas.Plans:
+        return shape_plans(self.fresh(), self.settings.plans)
+
+    def own_invoice(self, invoice_id: str) -> Invoice:
+        """The invoice if it is this owner's; another owner's answers exactly as a missing one."""
+        stored = store.get_object(self.session, "invoice", invoice_id)
+        invoice = Invoice.model_validate(stored) if stored else None
+        if invoice is None or not self.customer_id or invoice.customer != self.customer_id:
+            raise NotFound.of("That invoice")
+        return invoice
+
+    def invoices(self, limit: int, starting_after: str | None) -> schemas.InvoicePage:
+        ensure_fresh(self.session, self.gateway, self.owner, bus=self.bus)
+        if starting_after:
+            self.own_invoice(starting_after)
+        if not self.customer_id:
+            return schemas.InvoicePage(data=[], has_more=False)
+        try:
+            rows = store.list_objects(self.session, "invoice", customer_id=self.customer_id, limit=limit + 1,
+                                      starting_after=starting_after)
+        except KeyError:
+            raise NotFound.of("That invoice") from None
+        return schemas.InvoicePage(data=[shape_invoice(Invoice.model_validate(i)) for i in rows[:limit]],
+                                   has_more=len(rows) > limit)

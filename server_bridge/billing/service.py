@@ -1,0 +1,262 @@
+"""An owner's billing writes: Checkout, the customer portal and plan changes.
+
+Writes go through the gateway with idempotency keys derived from the logical operation, and their
+answers are stored at once, so the next summary shows them before the webhook arrives.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from server_bridge import schemas, store
+from server_bridge.billing.errors import AlreadySubscribed, InvalidFlow, NoSubscription, SamePlan, StalePreview, \
+    UnknownPlan
+from server_bridge.billing.invoices import shape_preview_lines
+from server_bridge.billing.owner import live_subscription, load_owner, overlay, schedule_for
+from server_bridge.billing.reads import BillingReads
+from server_bridge.billing.stripe_objects import (
+    Invoice,
+    Price,
+    Product,
+    Subscription,
+    SubscriptionItem,
+    SubscriptionSchedule,
+)
+from server_bridge.billing.summary import plan_view, shape_summary
+from server_bridge.dates import add_interval
+from server_bridge.gateway import CardDeclined, Gateway
+from server_bridge.setup import find_portal_configuration
+from server_bridge.sync import save_fetched
+
+PORTAL_FLOWS = ("payment_method_update", "subscription_cancel")
+STALE_AFTER = 3600
+
+
+def portal_configuration(gateway: Gateway) -> str | None:
+    """The portal configuration `stripe setup` made (card, cancel with reasons, invoices, no plan
+    switching), looked up once per process; None leaves Stripe's default configuration."""
+    if gateway.portal_configuration_id is None:
+        found = find_portal_configuration(gateway)
+        gateway.portal_configuration_id = found["id"] if found else ""
+    return gateway.portal_configuration_id or None
+
+
+@dataclass
+class PlanChange:
+    """A change of the live subscription's plan, as the request asked for it."""
+
+    subscription: Subscription
+    item: SubscriptionItem
+    current: Price
+    new: Price
+
+    @property
+    def is_upgrade(self) -> bool:
+        return self.new.unit_amount >= self.current.unit_amount
+
+
+@dataclass
+class BillingService(BillingReads):
+    """The owner's reads plus the writes that change the owner's billing at Stripe."""
+
+    written: list[dict] = field(default_factory=list)
+
+    def publish(self, topics: list[str]) -> None:
+        if self.bus is not None and self.customer_id:
+            self.bus.publish(self.customer_id, topics)
+
+    def price_for(self, plan_key: str) -> str:
+        price_id = self.settings.plans.get(plan_key)
+        if not price_id:
+            raise UnknownPlan(f"There is no plan called {plan_key!r}.")
+        return price_id
+
+    # -- hosted pages --
+
+    def portal_session(self, flow: str | None) -> schemas.HostedPage:
+        if flow == "subscription_update":
+            raise InvalidFlow("Plans are changed in Billing Manager itself, with a preview of the charge; "
+                              "the portal does not switch plans.")
+        if flow is not None and flow not in PORTAL_FLOWS:
+            raise InvalidFlow(f"There is no portal flow called {flow!r}.")
+        view = self.fresh()
+        if not self.customer_id:
+            raise NoSubscription("You have no plan yet; choose one first.")
+        return_url = self.settings.return_url("/return/portal")
+        params: dict[str, Any] = {"customer": self.customer_id, "return_url": return_url}
+        if flow is not None:
+            flow_data: dict[str, Any] = {
+                "type": flow, "after_completion": {"type": "redirect", "redirect": {"return_url": return_url}}}
+            if flow == "subscription_cancel":
+                sub = live_subscription(view.subscriptions)
+                if sub is None:
+                    raise NoSubscription("You have no plan to change or cancel.")
+                flow_data[flow] = {"subscription": sub.id}
+            params["flow_data"] = flow_data
+        configuration = portal_configuration(self.gateway)
+        if configuration:
+            params["configuration"] = configuration
+        session = self.gateway.create_portal_session(params, key=f"portal:{uuid.uuid4()}")
+        return schemas.HostedPage(url=session["url"])
+
+    def ensure_customer(self) -> str:
+        if self.customer_id:
+            return self.customer_id
+        customer = self.gateway.create_customer(
+            {"email": self.owner.email, "metadata": {"owner_id": str(self.owner.id)}},
+            key=f"customer:owner:{self.owner.id}",
+        )
+        self.owner.stripe_customer_id = customer["id"]
+        save_fetched(self.session, customer)
+        self.session.commit()
+        return customer["id"]
+
+    def checkout_session(self, plan_key: str) -> schemas.HostedPage:
+        price_id = self.price_for(plan_key)
+        view = self.fresh()
+        if live_subscription(view.subscriptions) is not None:
+            raise AlreadySubscribed()
+        customer_id = self.ensure_customer()
+        params = {
+            "mode": "subscription", "customer": customer_id,
+            "line_items": [{"price": price_id, "quantity": 1}],
+            "success_url": self.settings.return_url("/return/checkout/success") + "?session_id={CHECKOUT_SESSION_ID}",
+            "cancel_url": self.settings.return_url("/return/checkout/cancel"),
+            "client_reference_id": str(self.owner.id),
+            "metadata": {"owner_id": str(self.owner.id), "plan": plan_key},
+        }
+        key = f"checkout:{self.owner.id}:{plan_key}:{self.now() // 60}"
+        return schemas.HostedPage(url=self.gateway.create_checkout_session(params, key=key)["url"])
+
+    # -- plan changes --
+
+    def _plan_change(self, plan_key: str) -> PlanChange:
+        """The change asked for, or the 4xx that says why it cannot be made."""
+        price_id = self.price_for(plan_key)
+        view = self.fresh()
+        sub = live_subscription(view.subscriptions)
+        if sub is None or sub.item is None:
+            raise NoSubscription("You have no plan to change; choose one first.")
+        if sub.price_id == price_id:
+            raise SamePlan()
+        current = view.prices.get(sub.price_id or "") or sub.item.price
+        new = view.prices.get(price_id)
+        if new is None or current is None:
+            raise UnknownPlan(f"The plan {plan_key!r} is not available right now.")
+        return PlanChange(sub, sub.item, current, new)
+
+    def _deferred(self, change: PlanChange) -> bool:
+        """Downgrades wait for the end of the period when the bridge is set up that way."""
+        return not change.is_upgrade and self.settings.downgrade_at_period_end
+
+    def _product(self, price: Price) -> Product | None:
+        stored = store.get_object(self.session, "product", price.product or "")
+        return Product.model_validate(stored) if stored else None
+
+    def preview_plan_change(self, plan_key: str) -> schemas.PlanChangePreview:
+        change = self._plan_change(plan_key)
+        new, item = change.new, change.item
+        now = self.now()
+        plan = schemas.Plan(**plan_view(new, self._product(new), self.settings.plans).model_dump(exclude={"key"}),
+                            key=plan_key)
+        period_end = item.current_period_end or now
+        direction = "upgrade" if change.is_upgrade else "downgrade"
+        next_amount = new.unit_amount * item.quantity
+        if self._deferred(change):
+            line = schemas.PreviewLine(description=f"{item.quantity} × {plan.name} (from the next bill)",
+                                       amount=next_amount, period_start=period_end,
+                                       period_end=add_interval(period_end, new.recurring.interval))
+            return schemas.PlanChangePreview(
+                plan=plan, direction=direction, effective="period_end", proration_date=now, amount_due_now=0,
+                currency=new.currency, lines=[line], next_amount=next_amount, next_date=period_end)
+        preview = Invoice.model_validate(self.gateway.preview_invoice({
+            "customer": self.customer_id, "subscription": change.subscription.id,
+            "subscription_details": {"items": [{"id": item.id, "price": new.id}],
+                                     "proration_behavior": "always_invoice", "proration_date": now},
+        }))
+        return schemas.PlanChangePreview(
+            plan=plan, direction=direction, effective="now", proration_date=now, amount_due_now=preview.amount_due,
+            currency=preview.currency, lines=shape_preview_lines(preview), next_amount=next_amount,
+            next_date=period_end)
+
+    def change_plan(self, plan_key: str, proration_date: int) -> schemas.Summary:
+        now = self.now()
+        self.price_for(plan_key)
+        if proration_date > now or now - proration_date > STALE_AFTER:
+            raise StalePreview()
+        change = self._plan_change(plan_key)
+        if self._deferred(change):
+            self._schedule_downgrade(change, proration_date)
+        else:
+            self._change_now(change, proration_date)
+        self.session.commit()
+        self.publish(["summary", "invoices", "plans"])
+        view = overlay(load_owner(self.session, self.customer_id, self.settings.plans), self.written)
+        return shape_summary(view, self.settings.plans, self.now())
+
+    def _keep(self, obj: dict) -> None:
+        """Store a write's answer, and remember it: within the same second a webhook for an earlier
+        step may tie with it in the store, but this request's answer is built from what Stripe said."""
+        save_fetched(self.session, obj)
+        self.written.append(obj)
+
+    def _stored_schedule(self, sub: Subscription) -> SubscriptionSchedule | None:
+        stored = store.get_object(self.session, "subscription_schedule", sub.schedule) if sub.schedule else None
+        if stored is not None:
+            return SubscriptionSchedule.model_validate(stored)
+        schedules = store.list_objects(self.session, "subscription_schedule", customer_id=self.customer_id)
+        return schedule_for(sub, [SubscriptionSchedule.model_validate(s) for s in schedules])
+
+    def _release_schedule(self, sub: Subscription, proration_date: int) -> None:
+        schedule_id = sub.schedule
+        if not schedule_id:
+            schedule = self._stored_schedule(sub)
+            schedule_id = schedule.id if schedule else None
+        if schedule_id:
+            released = self.gateway.release_subscription_schedule(
+                schedule_id, key=f"release:{schedule_id}:{proration_date}")
+            self._keep(released)
+
+    def _change_now(self, change: PlanChange, proration_date: int) -> None:
+        sub, new = change.subscription, change.new
+        self._release_schedule(sub, proration_date)
+        updated = self.gateway.update_subscription(
+            sub.id,
+            {"items": [{"id": change.item.id, "price": new.id}], "proration_behavior": "always_invoice",
+             "proration_date": proration_date, "payment_behavior": "pending_if_incomplete",
+             "expand": ["latest_invoice"]},
+            key=f"plan-change:{sub.id}:{new.id}:{proration_date}",
+        )
+        if updated.get("pending_update"):
+            invoice = updated.get("latest_invoice")
+            if isinstance(invoice, dict):
+                save_fetched(self.session, invoice)
+                self.session.commit()
+            raise CardDeclined("The card was declined, so the plan was not changed.")
+        self._keep(updated)
+
+    def _schedule_downgrade(self, change: PlanChange, proration_date: int) -> None:
+        sub, item, current, new = change.subscription, change.item, change.current, change.new
+        key = f"downgrade:{sub.id}:{new.id}:{proration_date}"
+        existing = self._stored_schedule(sub)
+        if existing is None:
+            existing = SubscriptionSchedule.model_validate(self.gateway.create_subscription_schedule(
+                {"from_subscription": sub.id}, key=key + ":create"))
+        start = ((existing.current_phase.start_date if existing.current_phase else 0)
+                 or (existing.phases[0].start_date if existing.phases else 0)
+                 or item.current_period_start or proration_date)
+        period_end = item.current_period_end or proration_date
+        schedule = self.gateway.update_subscription_schedule(
+            existing.id,
+            {"end_behavior": "release", "proration_behavior": "none",
+             "phases": [
+                 {"items": [{"price": current.id, "quantity": item.quantity}], "start_date": start,
+                  "end_date": period_end},
+                 {"items": [{"price": new.id, "quantity": item.quantity}],
+                  "end_date": add_interval(period_end, new.recurring.interval)},
+             ]},
+            key=key + ":phases",
+        )
+        self._keep(schedule)
