@@ -12,7 +12,7 @@ import signal
 import sys
 import threading
 
-from server_bridge.sandbox import Sandbox, create_sandbox_app
+from server_bridge.sandbox import Sandbox, catalog, create_sandbox_app
 from server_bridge.serving import ThreadedServer
 
 
@@ -20,14 +20,14 @@ def seed_plans(sandbox: Sandbox) -> dict[str, str]:
     """Starter ($10/month) and Pro ($25/month), found by lookup key as `billing-bridge stripe setup` does."""
     prices = {}
     for key, name, amount in (("starter", "Starter", 1000), ("pro", "Pro", 2500)):
-        found = sandbox.list_prices({"lookup_keys": [key]})
+        found = catalog.list_prices(sandbox.store, {"lookup_keys": [key]})
         if found:
             prices[key] = found[0]["id"]
             continue
-        product = sandbox.create_product({"name": name})
-        prices[key] = sandbox.create_price({"product": product["id"], "unit_amount": str(amount), "currency": "usd",
-                                            "recurring": {"interval": "month"}, "lookup_key": key,
-                                            "nickname": name})["id"]
+        product = catalog.create_product(sandbox.store, {"name": name})
+        prices[key] = catalog.create_price(sandbox.store, {
+            "product": product["id"], "unit_amount": str(amount), "currency": "usd",
+            "recurring": {"interval": "month"}, "lookup_key": key, "nickname": name})["id"]
     return prices
 
 

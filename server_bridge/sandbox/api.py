@@ -17,8 +17,8 @@ from typing import Any, AsyncIterator
 from fastapi import FastAPI, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from server_bridge.sandbox import control, errors
-from server_bridge.sandbox.core import new_id
+from server_bridge.sandbox import control, errors, pages
+from server_bridge.sandbox.store import new_id
 from server_bridge.sandbox.params import decode
 from server_bridge.sandbox.routes import Page, check_params, match
 from server_bridge.sandbox.schema import API_VERSION
@@ -62,10 +62,10 @@ def _envelope(sandbox: Sandbox, page: Page, params: dict[str, Any], expand: list
             raise errors.no_such(page.kind, params["ending_before"], "ending_before")
         before = items[:ids.index(params["ending_before"])]
         items = before[-size:]
-        return {"object": "list", "data": [sandbox.render(o, _item_paths(expand)) for o in items],
+        return {"object": "list", "data": [sandbox.store.render(o, _item_paths(expand)) for o in items],
                 "has_more": len(before) > size, "url": page.url}
     chosen = items[:size]
-    return {"object": "list", "data": [sandbox.render(o, _item_paths(expand)) for o in chosen],
+    return {"object": "list", "data": [sandbox.store.render(o, _item_paths(expand)) for o in chosen],
             "has_more": len(items) > size, "url": page.url}
 
 
@@ -95,7 +95,7 @@ async def _handle(sandbox: Sandbox, request: Request, path: str) -> Response:
     request_id = "req_" + new_id("", 14)
     headers = {"Request-Id": request_id, "Stripe-Version": request.headers.get("stripe-version") or API_VERSION}
     method = request.method.upper()
-    fault = sandbox._record_request(method, request.url.path)
+    fault = sandbox.record_request(method, request.url.path)
     try:
         if fault is not None and fault.kind != "timeout":
             raise fault.error()
@@ -113,7 +113,7 @@ async def _handle(sandbox: Sandbox, request: Request, path: str) -> Response:
         if key:
             headers["Idempotency-Key"] = key
             try:
-                replay = sandbox._idempotency_begin(key, method, path, raw)
+                replay = sandbox.idempotency.begin(key, method, path, raw)
             except errors.StripeError:
                 await asyncio.sleep(delay)
                 raise
@@ -124,14 +124,15 @@ async def _handle(sandbox: Sandbox, request: Request, path: str) -> Response:
                 return Response(body, status_code=status, media_type="application/json", headers=headers)
         try:
             await asyncio.sleep(delay)
-            status, body = await run_in_threadpool(_dispatch, sandbox, method, path, params, request_id, key)
+            status, body = await run_in_threadpool(_dispatch, sandbox, method, path, params, request_id, key,
+                                                   request.headers.get("stripe-account") or None)
         except BaseException:
             if key:
-                sandbox._idempotency_end(key, None)
+                sandbox.idempotency.end(key, None)
             raise
         encoded = json.dumps(body, indent=2).encode()
         if key:
-            sandbox._idempotency_end(key, (status, encoded) if status < 500 else None)
+            sandbox.idempotency.end(key, (status, encoded) if status < 500 else None)
         return Response(encoded, status_code=status, media_type="application/json", headers=headers)
     except errors.StripeError as exc:
         if exc.status in (429, 500):
@@ -140,23 +141,23 @@ async def _handle(sandbox: Sandbox, request: Request, path: str) -> Response:
 
 
 def _dispatch(sandbox: Sandbox, method: str, path: str, params: dict[str, Any], request_id: str,
-              key: str | None) -> tuple[int, dict[str, Any]]:
+              key: str | None, account: str | None) -> tuple[int, dict[str, Any]]:
     expand = [str(p) for p in (params.pop("expand", None) or [])]
     found = match(method, path)
     if found is None:
         return 404, errors.StripeError(f"Unrecognized request URL ({method}: /v1/{path}).",
                                        status=404).body()
     handler, params_class, ids = found
-    sandbox._context.request = {"id": request_id, "idempotency_key": key}
+    store = sandbox.store
     try:
         check_params(params_class, params)
-        with sandbox.lock:
-            result = handler(sandbox, params, *ids)
+        with store.lock, store.serving(request_id, key), store.scoped(account):
+            result = handler(store, params, *ids)
             if isinstance(result, Page):
                 return 200, _envelope(sandbox, result, params, expand)
             if result.get("deleted") is True and len(result) <= 3:
                 return 200, result
-            rendered = sandbox.render(result, expand)
+            rendered = store.render(result, expand)
             if result.get("object") == "webhook_endpoint" and method == "POST" and path == "webhook_endpoints":
                 rendered["secret"] = result["_secret"]
             return 200, rendered
@@ -166,8 +167,6 @@ def _dispatch(sandbox: Sandbox, method: str, path: str, params: dict[str, Any], 
         log.exception("sandbox failed on %s /v1/%s", method, path)
         return 500, errors.ApiFault("The sandbox hit an internal error on this request; see its log.",
                                     status=500).body()
-    finally:
-        sandbox._context.request = None
 
 
 def create_sandbox_app(sandbox: Sandbox) -> FastAPI:
@@ -185,11 +184,6 @@ def create_sandbox_app(sandbox: Sandbox) -> FastAPI:
         return await _handle(sandbox, request, path.rstrip("/"))
 
     app.include_router(control.make_router(sandbox))
-    try:
-        from server_bridge.sandbox import pages
-    except ImportError:
-        log.warning("sandbox hosted pages are not available")
-    else:
-        app.include_router(pages.make_router(sandbox))
+    app.include_router(pages.make_router(sandbox))
 
     return app

@@ -13,14 +13,18 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import resources
 from string import Template
-from typing import Annotated, Any, Protocol
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from .errors import CardError, StripeError
-from .pdf import day, money, period, still_owed
+from server_bridge.sandbox import cards, checkout, invoices, portal
+from server_bridge.sandbox.errors import CardError, StripeError
+from server_bridge.sandbox.pdf import day, money, period, still_owed
+
+if TYPE_CHECKING:
+    from server_bridge.sandbox.state import Sandbox
 
 BUSINESS = "Website Builder Platform"
 CANCEL_REASONS: dict[str, str] = {
@@ -49,25 +53,6 @@ _PAGE_HEADERS = {
 }
 
 
-class PagesSandbox(Protocol):
-    """What the pages need from the Sandbox (interfaces.md section 1)."""
-
-    def now(self) -> int: ...
-    def get(self, kind: str, obj_id: str) -> dict | None: ...
-    def list(self, kind: str, **equals: object) -> list[dict]: ...
-    def portal_update_card(self, session_id: str, *, number: str, exp_month: int, exp_year: int, cvc: str) -> None: ...
-    def portal_cancel(self, session_id: str, *, reason: str, comment: str = "") -> None: ...
-    def portal_renew(self, session_id: str) -> None: ...
-    def checkout_complete(self, session_id: str, *, email: str, number: str, exp_month: int, exp_year: int,
-                          cvc: str, name: str = "") -> str: ...
-    def invoice_pdf(self, invoice_id: str) -> bytes: ...
-    # Stripe API calls the hosted invoice page makes, as the Sandbox's /v1 routes do
-    def create_payment_method(self, params: dict[str, Any]) -> dict: ...
-    def attach_payment_method(self, pm_id: str, params: dict[str, Any]) -> dict: ...
-    def pay_invoice(self, invoice_id: str, params: dict[str, Any]) -> dict: ...
-    def checkout_line_items(self, session_id: str) -> list[dict]: ...
-
-
 def e(value: object) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
@@ -89,7 +74,7 @@ def _not_found() -> _PageError:
 
 # ---------------------------------------------------------------------------------------------- reading state
 
-def _read(sandbox: PagesSandbox, kind: str, ref: object) -> dict | None:
+def _read(sandbox: Sandbox, kind: str, ref: object) -> dict | None:
     """The object behind an id or an expanded object; None for none or an unknown id."""
     if isinstance(ref, Mapping):
         return dict(ref)
@@ -121,14 +106,14 @@ def _price_words(price: Mapping[str, Any] | None) -> str:
     return f"{amount} per {interval}" if count == 1 else f"{amount} every {count} {interval}s"
 
 
-def _plan_name(sandbox: PagesSandbox, price: Mapping[str, Any] | None, fallback: str = "") -> str:
+def _plan_name(sandbox: Sandbox, price: Mapping[str, Any] | None, fallback: str = "") -> str:
     if not price:
         return fallback
     product = _read(sandbox, "product", price.get("product"))
     return (product or {}).get("name") or price.get("nickname") or fallback or "Plan"
 
 
-def _card_of(sandbox: PagesSandbox, customer: Mapping[str, Any], subscription: Mapping[str, Any] | None) -> dict | None:
+def _card_of(sandbox: Sandbox, customer: Mapping[str, Any], subscription: Mapping[str, Any] | None) -> dict | None:
     """The card the next bill is charged to: the subscription's own, else the customer's default."""
     for ref in ((subscription or {}).get("default_payment_method"),
                 _get(customer, "invoice_settings", "default_payment_method")):
@@ -165,7 +150,7 @@ class _Portal:
         return redirect or self.session.get("return_url")
 
 
-def _load_portal(sandbox: PagesSandbox, session_id: str) -> _Portal:
+def _load_portal(sandbox: Sandbox, session_id: str) -> _Portal:
     session = _read(sandbox, "billing_portal.session", session_id)
     if session is None:
         raise _not_found()
@@ -179,7 +164,7 @@ def _load_portal(sandbox: PagesSandbox, session_id: str) -> _Portal:
     return _Portal(session, customer, subscription, _card_of(sandbox, customer, subscription), invoices[:24])
 
 
-def _subscription_for(sandbox: PagesSandbox, session: Mapping[str, Any], customer_id: str) -> dict | None:
+def _subscription_for(sandbox: Sandbox, session: Mapping[str, Any], customer_id: str) -> dict | None:
     for flow in ("subscription_cancel", "subscription_update"):
         chosen = _read(sandbox, "subscription", _get(session, "flow", flow, "subscription"))
         if chosen:
@@ -189,7 +174,7 @@ def _subscription_for(sandbox: PagesSandbox, session: Mapping[str, Any], custome
     return (live or subscriptions or [None])[0]
 
 
-def _headline(sandbox: PagesSandbox, session: Mapping[str, Any]) -> str:
+def _headline(sandbox: Sandbox, session: Mapping[str, Any]) -> str:
     """The portal configuration's message to customers, shown under the title."""
     configuration = _read(sandbox, "billing_portal.configuration", session.get("configuration"))
     return _get(configuration, "business_profile", "headline") or ""
@@ -244,7 +229,7 @@ _DONE_WORDS = {
 }
 
 
-def _portal_page(sandbox: PagesSandbox, portal: _Portal, *, status: int = 200, done: str | None = None,
+def _portal_page(sandbox: Sandbox, portal: _Portal, *, status: int = 200, done: str | None = None,
                  error: str | None = None, error_form: str = "",
                  values: Mapping[str, str] | None = None) -> HTMLResponse:
     values = values or {}
@@ -286,7 +271,7 @@ def _portal_page(sandbox: PagesSandbox, portal: _Portal, *, status: int = 200, d
     return _page(f"{title} \u00b7 {business}", body, status=status, business=business, nav=nav)
 
 
-def _plan_section(sandbox: PagesSandbox, portal: _Portal, sid: str, values: Mapping[str, str], *,
+def _plan_section(sandbox: Sandbox, portal: _Portal, sid: str, values: Mapping[str, str], *,
                   forms: bool, open_cancel: bool = False) -> str:
     sub = portal.subscription
     price = _read(sandbox, "price", _get(sub, "items", "data", 0, "price"))
@@ -340,7 +325,7 @@ def _cancel_form(sid: str, values: Mapping[str, str], period_end: int | None) ->
                  comment=values.get("comment", ""))
 
 
-def _cancel_section(sandbox: PagesSandbox, portal: _Portal, sid: str, values: Mapping[str, str]) -> str:
+def _cancel_section(sandbox: Sandbox, portal: _Portal, sid: str, values: Mapping[str, str]) -> str:
     sub = portal.subscription
     if not sub or sub.get("status") not in LIVE_STATUSES:
         return '<section class="card"><p class="muted">You have no active plan to cancel.</p></section>'
@@ -411,7 +396,7 @@ def _invoices_section(portal: _Portal) -> str:
 
 # ---------------------------------------------------------------------------------------------- checkout view
 
-def _load_checkout(sandbox: PagesSandbox, session_id: str) -> dict:
+def _load_checkout(sandbox: Sandbox, session_id: str) -> dict:
     session = _read(sandbox, "checkout.session", session_id)
     if session is None:
         raise _not_found()
@@ -424,10 +409,10 @@ def _load_checkout(sandbox: PagesSandbox, session_id: str) -> dict:
     return session
 
 
-def _checkout_items(sandbox: PagesSandbox, session: Mapping[str, Any]) -> list[tuple[str, str, int | None]]:
+def _checkout_items(sandbox: Sandbox, session: Mapping[str, Any]) -> list[tuple[str, str, int | None]]:
     """(name, price words, amount) per line item."""
     items = []
-    for item in sandbox.checkout_line_items(session["id"]):
+    for item in checkout.line_items(sandbox.store, session["id"]):
         price = _read(sandbox, "price", item.get("price"))
         name = _plan_name(sandbox, price, fallback=item.get("description") or "Plan")
         amount = item.get("amount_total")
@@ -437,7 +422,7 @@ def _checkout_items(sandbox: PagesSandbox, session: Mapping[str, Any]) -> list[t
     return items
 
 
-def _checkout_page(sandbox: PagesSandbox, session: dict, *, status: int = 200, error: str | None = None,
+def _checkout_page(sandbox: Sandbox, session: dict, *, status: int = 200, error: str | None = None,
                    values: Mapping[str, str] | None = None) -> HTMLResponse:
     values = values or {}
     customer = _read(sandbox, "customer", session.get("customer")) or {}
@@ -464,14 +449,14 @@ def _checkout_page(sandbox: PagesSandbox, session: dict, *, status: int = 200, e
 
 # ---------------------------------------------------------------------------------------------- invoice view
 
-def _load_invoice(sandbox: PagesSandbox, invoice_id: str) -> dict:
+def _load_invoice(sandbox: Sandbox, invoice_id: str) -> dict:
     invoice = _read(sandbox, "invoice", invoice_id)
     if invoice is None or invoice.get("status") == "draft":
         raise _not_found()
     return invoice
 
 
-def _invoice_page(sandbox: PagesSandbox, invoice: dict, *, status_code: int = 200, done: str | None = None,
+def _invoice_page(sandbox: Sandbox, invoice: dict, *, status_code: int = 200, done: str | None = None,
                   error: str | None = None, values: Mapping[str, str] | None = None) -> HTMLResponse:
     currency = invoice.get("currency") or "usd"
     customer = _read(sandbox, "customer", invoice.get("customer")) or {}
@@ -548,8 +533,8 @@ FormText = Annotated[str, Form()]
 
 # ---------------------------------------------------------------------------------------------- routes
 
-def make_router(sandbox: PagesSandbox) -> APIRouter:
-    """The hosted pages over one Sandbox; SANDBOX-CORE includes this router in create_sandbox_app."""
+def make_router(sandbox: Sandbox) -> APIRouter:
+    """The hosted pages over one Sandbox; create_sandbox_app includes this router."""
     router = APIRouter(include_in_schema=False)
 
     def portal_action(session_id: str, form: str, values: dict[str, str], action: Any) -> Response:
@@ -589,7 +574,7 @@ def make_router(sandbox: PagesSandbox) -> APIRouter:
         values = {"exp_month": exp_month, "exp_year": exp_year}
 
         def update() -> None:
-            sandbox.portal_update_card(session_id, **_card_input(number, exp_month, exp_year, cvc))
+            portal.update_card(sandbox.store, session_id, **_card_input(number, exp_month, exp_year, cvc))
         return portal_action(session_id, "card", values, update)
 
     @router.post("/p/session/{session_id}/cancel")
@@ -597,12 +582,12 @@ def make_router(sandbox: PagesSandbox) -> APIRouter:
         def cancel() -> None:
             if reason not in CANCEL_REASONS:
                 raise ValueError("Choose a reason for canceling.")
-            sandbox.portal_cancel(session_id, reason=reason, comment=comment.strip()[:500])
+            portal.cancel(sandbox.store, session_id, reason=reason, comment=comment.strip()[:500])
         return portal_action(session_id, "cancel", {"reason": reason, "comment": comment}, cancel)
 
     @router.post("/p/session/{session_id}/renew")
     def portal_renew(session_id: str) -> Response:
-        return portal_action(session_id, "renew", {}, lambda: sandbox.portal_renew(session_id))
+        return portal_action(session_id, "renew", {}, lambda: portal.renew(sandbox.store, session_id))
 
     @router.get("/c/pay/{session_id}", response_class=HTMLResponse)
     def checkout_page(session_id: str) -> Response:
@@ -623,7 +608,7 @@ def make_router(sandbox: PagesSandbox) -> APIRouter:
             if "@" not in email:
                 raise ValueError("Enter your email address.")
             card = _card_input(number, exp_month, exp_year, cvc)
-            url = sandbox.checkout_complete(session_id, email=email.strip(), name=name.strip(), **card)
+            url = checkout.complete(sandbox.store, session_id, email=email.strip(), name=name.strip(), **card)
         except CardError as exc:
             return _checkout_page(sandbox, session, status=402, error=exc.message, values=values)
         except StripeError as exc:
@@ -656,9 +641,9 @@ def make_router(sandbox: PagesSandbox) -> APIRouter:
         values = {"exp_month": exp_month, "exp_year": exp_year}
         try:
             card = _card_input(number, exp_month, exp_year, cvc)
-            method = sandbox.create_payment_method({"type": "card", "card": card})
-            sandbox.attach_payment_method(method["id"], {"customer": invoice["customer"]})
-            sandbox.pay_invoice(invoice_id, {"payment_method": method["id"]})
+            method = cards.create_payment_method(sandbox.store, {"type": "card", "card": card})
+            cards.attach_payment_method(sandbox.store, method["id"], {"customer": invoice["customer"]})
+            invoices.pay_invoice(sandbox.store, invoice_id, {"payment_method": method["id"]})
         except ValueError as exc:
             status, message = 400, str(exc)
         except CardError as exc:

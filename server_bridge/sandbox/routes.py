@@ -7,13 +7,12 @@ import importlib
 import re
 import sys
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
-from server_bridge.sandbox import errors
+from server_bridge.sandbox import (cards, catalog, checkout, customers, errors, events, invoices, portal, previews,
+                                   schedules, subscriptions, webhooks)
 from server_bridge.sandbox.params import as_bool, as_list, choice
-
-if TYPE_CHECKING:
-    from server_bridge.sandbox.state import Sandbox
+from server_bridge.sandbox.store import Store
 
 Handler = Callable[..., Any]
 
@@ -29,34 +28,34 @@ class Page:
 
 def _list(kind: str, url: str, **filters: str) -> Handler:
     """A list endpoint filtering on top-level fields named by query params."""
-    def handler(sb: Sandbox, p: dict[str, Any]) -> Page:
-        items = list(sb._all(kind))
+    def handler(sb: Store, p: dict[str, Any]) -> Page:
+        items = list(sb.all(kind))
         for param, field in filters.items():
             if p.get(param):
                 if field == "customer":
-                    sb._find("customer", p[param], param)
+                    sb.find("customer", p[param], param)
                 items = [o for o in items if o.get(field) == p[param]]
         return Page(kind, items, url)
     return handler
 
 
 def _get(kind: str) -> Handler:
-    return lambda sb, p, obj_id: sb._find(kind, obj_id)
+    return lambda sb, p, obj_id: sb.find(kind, obj_id)
 
 
-def _customer(sb: Sandbox, p: dict[str, Any], customer_id: str) -> dict[str, Any]:
+def _customer(sb: Store, p: dict[str, Any], customer_id: str) -> dict[str, Any]:
     """A deleted customer still answers, as a stub saying so (as Stripe does)."""
-    stored = sb._objects.get("customer", {}).get(customer_id)
+    stored = sb.table("customer").get(customer_id)
     if stored is not None and stored.get("deleted"):
         return {"id": customer_id, "object": "customer", "deleted": True}
-    return sb._find("customer", customer_id)
+    return sb.find("customer", customer_id)
 
 
-def _subscriptions(sb: Sandbox, p: dict[str, Any]) -> Page:
+def _subscriptions(sb: Store, p: dict[str, Any]) -> Page:
     status = p.get("status")
-    items = list(sb._all("subscription"))
+    items = list(sb.all("subscription"))
     if p.get("customer"):
-        sb._find("customer", p["customer"], "customer")
+        sb.find("customer", p["customer"], "customer")
         items = [s for s in items if s["customer"] == p["customer"]]
     if p.get("price"):
         items = [s for s in items if any(i["price"]["id"] == p["price"] for i in s["items"]["data"])]
@@ -72,23 +71,23 @@ def _subscriptions(sb: Sandbox, p: dict[str, Any]) -> Page:
     return Page("subscription", items, "/v1/subscriptions")
 
 
-def _subscription_items(sb: Sandbox, p: dict[str, Any]) -> Page:
-    sub = sb._find("subscription", p.get("subscription"), "subscription")
+def _subscription_items(sb: Store, p: dict[str, Any]) -> Page:
+    sub = sb.find("subscription", p.get("subscription"), "subscription")
     return Page("subscription_item", list(sub["items"]["data"]), f"/v1/subscription_items?subscription={sub['id']}")
 
 
-def _subscription_item(sb: Sandbox, p: dict[str, Any], item_id: str) -> dict[str, Any]:
-    for sub in sb._all("subscription"):
+def _subscription_item(sb: Store, p: dict[str, Any], item_id: str) -> dict[str, Any]:
+    for sub in sb.all("subscription"):
         for item in sub["items"]["data"]:
             if item["id"] == item_id:
                 return item
     raise errors.no_such("subscription_item", item_id)
 
 
-def _invoices(sb: Sandbox, p: dict[str, Any]) -> Page:
-    items = list(sb._all("invoice"))
+def _invoices(sb: Store, p: dict[str, Any]) -> Page:
+    items = list(sb.all("invoice"))
     if p.get("customer"):
-        sb._find("customer", p["customer"], "customer")
+        sb.find("customer", p["customer"], "customer")
         items = [i for i in items if i["customer"] == p["customer"]]
     if p.get("subscription"):
         items = [i for i in items if (i.get("parent") or {}).get("subscription_details", {}).get("subscription")
@@ -101,15 +100,15 @@ def _invoices(sb: Sandbox, p: dict[str, Any]) -> Page:
     return Page("invoice", items, "/v1/invoices")
 
 
-def _customers(sb: Sandbox, p: dict[str, Any]) -> Page:
-    items = list(sb._all("customer"))
+def _customers(sb: Store, p: dict[str, Any]) -> Page:
+    items = list(sb.all("customer"))
     if p.get("email"):
         items = [c for c in items if (c.get("email") or "") == p["email"]]
     return Page("customer", items, "/v1/customers")
 
 
-def _products(sb: Sandbox, p: dict[str, Any]) -> Page:
-    items = list(sb._all("product"))
+def _products(sb: Store, p: dict[str, Any]) -> Page:
+    items = list(sb.all("product"))
     active = as_bool(p, "active")
     if active is not None:
         items = [o for o in items if o["active"] == active]
@@ -119,95 +118,95 @@ def _products(sb: Sandbox, p: dict[str, Any]) -> Page:
     return Page("product", items, "/v1/products")
 
 
-def _customer_payment_methods(sb: Sandbox, p: dict[str, Any], customer_id: str) -> Page:
-    sb._find("customer", customer_id)
-    return Page("payment_method", sb.list_payment_methods(p, customer_id),
+def _customer_payment_methods(sb: Store, p: dict[str, Any], customer_id: str) -> Page:
+    sb.find("customer", customer_id)
+    return Page("payment_method", cards.list_payment_methods(sb, p, customer_id),
                 f"/v1/customers/{customer_id}/payment_methods")
 
 
-def _customer_payment_method(sb: Sandbox, p: dict[str, Any], customer_id: str, pm_id: str) -> dict[str, Any]:
-    sb._find("customer", customer_id)
-    pm = sb._find("payment_method", pm_id)
+def _customer_payment_method(sb: Store, p: dict[str, Any], customer_id: str, pm_id: str) -> dict[str, Any]:
+    sb.find("customer", customer_id)
+    pm = sb.find("payment_method", pm_id)
     if pm.get("customer") != customer_id:
         raise errors.no_such("payment_method", pm_id)
     return pm
 
 
-def _invoice_lines(sb: Sandbox, p: dict[str, Any], invoice_id: str) -> Page:
-    invoice = sb._find("invoice", invoice_id)
+def _invoice_lines(sb: Store, p: dict[str, Any], invoice_id: str) -> Page:
+    invoice = sb.find("invoice", invoice_id)
     return Page("line_item", list(invoice["lines"]["data"]), f"/v1/invoices/{invoice_id}/lines")
 
 
-def _checkout_line_items(sb: Sandbox, p: dict[str, Any], session_id: str) -> Page:
-    session = sb._find("checkout.session", session_id)
+def _checkout_line_items(sb: Store, p: dict[str, Any], session_id: str) -> Page:
+    session = sb.find("checkout.session", session_id)
     return Page("item", list(session["_line_items"]), f"/v1/checkout/sessions/{session_id}/line_items")
 
 
 _ID = r"([^/]+)"
 _TABLE: list[tuple[str, str, str, Handler]] = [
-    ("POST", "customers", "customer_create", lambda sb, p: sb.create_customer(p)),
+    ("POST", "customers", "customer_create", lambda sb, p: customers.create_customer(sb, p)),
     ("GET", "customers", "customer_list", _customers),
     ("GET", f"customers/{_ID}/payment_methods", "customer_payment_method_list", _customer_payment_methods),
     ("GET", f"customers/{_ID}/payment_methods/{_ID}", "customer_payment_method_retrieve", _customer_payment_method),
     ("GET", f"customers/{_ID}", "customer_retrieve", _customer),
-    ("POST", f"customers/{_ID}", "customer_update", lambda sb, p, i: sb.update_customer(i, p)),
-    ("DELETE", f"customers/{_ID}", "customer_delete", lambda sb, p, i: sb.delete_customer(i)),
-    ("POST", "products", "product_create", lambda sb, p: sb.create_product(p)),
+    ("POST", f"customers/{_ID}", "customer_update", lambda sb, p, i: customers.update_customer(sb, i, p)),
+    ("DELETE", f"customers/{_ID}", "customer_delete", lambda sb, p, i: customers.delete_customer(sb, i)),
+    ("POST", "products", "product_create", lambda sb, p: catalog.create_product(sb, p)),
     ("GET", "products", "product_list", _products),
     ("GET", f"products/{_ID}", "product_retrieve", _get("product")),
-    ("POST", f"products/{_ID}", "product_update", lambda sb, p, i: sb.update_product(i, p)),
-    ("POST", "prices", "price_create", lambda sb, p: sb.create_price(p)),
-    ("GET", "prices", "price_list", lambda sb, p: Page("price", sb.list_prices(p), "/v1/prices")),
+    ("POST", f"products/{_ID}", "product_update", lambda sb, p, i: catalog.update_product(sb, i, p)),
+    ("POST", "prices", "price_create", lambda sb, p: catalog.create_price(sb, p)),
+    ("GET", "prices", "price_list", lambda sb, p: Page("price", catalog.list_prices(sb, p), "/v1/prices")),
     ("GET", f"prices/{_ID}", "price_retrieve", _get("price")),
-    ("POST", f"prices/{_ID}", "price_update", lambda sb, p, i: sb.update_price(i, p)),
-    ("POST", "payment_methods", "payment_method_create", lambda sb, p: sb.create_payment_method(p)),
-    ("GET", "payment_methods", "payment_method_list", lambda sb, p: Page("payment_method", sb.list_payment_methods(p),
+    ("POST", f"prices/{_ID}", "price_update", lambda sb, p, i: catalog.update_price(sb, i, p)),
+    ("POST", "payment_methods", "payment_method_create", lambda sb, p: cards.create_payment_method(sb, p)),
+    ("GET", "payment_methods", "payment_method_list", lambda sb, p: Page("payment_method", cards.list_payment_methods(sb, p),
                                                   "/v1/payment_methods")),
-    ("GET", f"payment_methods/{_ID}", "payment_method_retrieve", lambda sb, p, i: sb._payment_method(i)),
-    ("POST", f"payment_methods/{_ID}/attach", "payment_method_attach", lambda sb, p, i: sb.attach_payment_method(i, p)),
-    ("POST", f"payment_methods/{_ID}/detach", "payment_method_detach", lambda sb, p, i: sb.detach_payment_method(i)),
-    ("POST", f"payment_methods/{_ID}", "payment_method_update", lambda sb, p, i: sb.update_payment_method(i, p)),
-    ("POST", "subscriptions", "subscription_create", lambda sb, p: sb.create_subscription(p)),
+    ("GET", f"payment_methods/{_ID}", "payment_method_retrieve", lambda sb, p, i: cards.payment_method(sb, i)),
+    ("POST", f"payment_methods/{_ID}/attach", "payment_method_attach", lambda sb, p, i: cards.attach_payment_method(sb, i, p)),
+    ("POST", f"payment_methods/{_ID}/detach", "payment_method_detach", lambda sb, p, i: cards.detach_payment_method(sb, i)),
+    ("POST", f"payment_methods/{_ID}", "payment_method_update", lambda sb, p, i: cards.update_payment_method(sb, i, p)),
+    ("POST", "subscriptions", "subscription_create", lambda sb, p: subscriptions.create_subscription(sb, p)),
     ("GET", "subscriptions", "subscription_list", _subscriptions),
     ("GET", f"subscriptions/{_ID}", "subscription_retrieve", _get("subscription")),
-    ("POST", f"subscriptions/{_ID}", "subscription_update", lambda sb, p, i: sb.update_subscription(i, p)),
-    ("DELETE", f"subscriptions/{_ID}", "subscription_cancel", lambda sb, p, i: sb.cancel_subscription(i, p)),
+    ("POST", f"subscriptions/{_ID}", "subscription_update", lambda sb, p, i: subscriptions.update_subscription(sb, i, p)),
+    ("DELETE", f"subscriptions/{_ID}", "subscription_cancel", lambda sb, p, i: subscriptions.cancel_subscription(sb, i, p)),
     ("GET", "subscription_items", "subscription_item_list", _subscription_items),
     ("GET", f"subscription_items/{_ID}", "subscription_item_retrieve", _subscription_item),
-    ("POST", "subscription_schedules", "subscription_schedule_create", lambda sb, p: sb.create_schedule(p)),
+    ("POST", "subscription_schedules", "subscription_schedule_create", lambda sb, p: schedules.create_schedule(sb, p)),
     ("GET", "subscription_schedules", "subscription_schedule_list", _list("subscription_schedule", "/v1/subscription_schedules",
                                             customer="customer")),
     ("GET", f"subscription_schedules/{_ID}", "subscription_schedule_retrieve", _get("subscription_schedule")),
-    ("POST", f"subscription_schedules/{_ID}/release", "subscription_schedule_release", lambda sb, p, i: sb.release_schedule(i, p)),
-    ("POST", f"subscription_schedules/{_ID}/cancel", "subscription_schedule_cancel", lambda sb, p, i: sb.cancel_schedule(i, p)),
-    ("POST", f"subscription_schedules/{_ID}", "subscription_schedule_update", lambda sb, p, i: sb.update_schedule(i, p)),
-    ("POST", "invoices/create_preview", "invoice_create_preview", lambda sb, p: sb.preview_invoice(p)),
+    ("POST", f"subscription_schedules/{_ID}/release", "subscription_schedule_release", lambda sb, p, i: schedules.release_schedule(sb, i, p)),
+    ("POST", f"subscription_schedules/{_ID}/cancel", "subscription_schedule_cancel", lambda sb, p, i: schedules.cancel_schedule(sb, i, p)),
+    ("POST", f"subscription_schedules/{_ID}", "subscription_schedule_update", lambda sb, p, i: schedules.update_schedule(sb, i, p)),
+    ("POST", "invoices/create_preview", "invoice_create_preview", lambda sb, p: previews.preview_invoice(sb, p)),
     ("GET", "invoices", "invoice_list", _invoices),
     ("GET", f"invoices/{_ID}/lines", "invoice_list_lines", _invoice_lines),
     ("GET", f"invoices/{_ID}", "invoice_retrieve", _get("invoice")),
-    ("POST", f"invoices/{_ID}/pay", "invoice_pay", lambda sb, p, i: sb.pay_invoice(i, p)),
-    ("POST", f"invoices/{_ID}/finalize", "invoice_finalize_invoice", lambda sb, p, i: sb.finalize_invoice(i)),
-    ("POST", f"invoices/{_ID}/void", "invoice_void_invoice", lambda sb, p, i: sb.void_invoice(i)),
-    ("POST", f"invoices/{_ID}/mark_uncollectible", "invoice_mark_uncollectible", lambda sb, p, i: sb.mark_uncollectible(i)),
-    ("POST", "billing_portal/configurations", "billing_portal.configuration_create", lambda sb, p: sb.create_portal_configuration(p)),
+    ("POST", f"invoices/{_ID}/pay", "invoice_pay", lambda sb, p, i: invoices.pay_invoice(sb, i, p)),
+    ("POST", f"invoices/{_ID}/finalize", "invoice_finalize_invoice", lambda sb, p, i: invoices.finalize_invoice(sb, i)),
+    ("POST", f"invoices/{_ID}/void", "invoice_void_invoice", lambda sb, p, i: invoices.void_invoice(sb, i)),
+    ("POST", f"invoices/{_ID}/mark_uncollectible", "invoice_mark_uncollectible", lambda sb, p, i: invoices.mark_uncollectible(sb, i)),
+    ("POST", "billing_portal/configurations", "billing_portal.configuration_create", lambda sb, p: portal.create_portal_configuration(sb, p)),
     ("GET", "billing_portal/configurations", "billing_portal.configuration_list", _list("billing_portal.configuration",
                                                    "/v1/billing_portal/configurations")),
     ("GET", f"billing_portal/configurations/{_ID}", "billing_portal.configuration_retrieve", _get("billing_portal.configuration")),
-    ("POST", f"billing_portal/configurations/{_ID}", "billing_portal.configuration_update", lambda sb, p, i: sb.update_portal_configuration(i, p)),
-    ("POST", "billing_portal/sessions", "billing_portal.session_create", lambda sb, p: sb.create_portal_session(p)),
-    ("POST", "checkout/sessions", "checkout.session_create", lambda sb, p: sb.create_checkout_session(p)),
+    ("POST", f"billing_portal/configurations/{_ID}", "billing_portal.configuration_update", lambda sb, p, i: portal.update_portal_configuration(sb, i, p)),
+    ("POST", "billing_portal/sessions", "billing_portal.session_create", lambda sb, p: portal.create_portal_session(sb, p)),
+    ("POST", "checkout/sessions", "checkout.session_create", lambda sb, p: checkout.create_checkout_session(sb, p)),
     ("GET", "checkout/sessions", "checkout.session_list", _list("checkout.session", "/v1/checkout/sessions", customer="customer",
                                        subscription="subscription", status="status")),
     ("GET", f"checkout/sessions/{_ID}/line_items", "checkout.session_line_item_list", _checkout_line_items),
     ("GET", f"checkout/sessions/{_ID}", "checkout.session_retrieve", _get("checkout.session")),
-    ("POST", f"checkout/sessions/{_ID}/expire", "checkout.session_expire", lambda sb, p, i: sb.expire_checkout_session(i)),
-    ("GET", "events", "event_list", lambda sb, p: Page("event", sb.list_events(p), "/v1/events")),
+    ("POST", f"checkout/sessions/{_ID}/expire", "checkout.session_expire", lambda sb, p, i: checkout.expire_checkout_session(sb, i)),
+    ("GET", "events", "event_list", lambda sb, p: Page("event", events.list_events(sb, p), "/v1/events")),
     ("GET", f"events/{_ID}", "event_retrieve", _get("event")),
-    ("POST", "webhook_endpoints", "webhook_endpoint_create", lambda sb, p: sb.create_webhook_endpoint(p)),
+    ("POST", "webhook_endpoints", "webhook_endpoint_create", lambda sb, p: webhooks.create_webhook_endpoint(sb, p)),
     ("GET", "webhook_endpoints", "webhook_endpoint_list", _list("webhook_endpoint", "/v1/webhook_endpoints")),
     ("GET", f"webhook_endpoints/{_ID}", "webhook_endpoint_retrieve", _get("webhook_endpoint")),
-    ("POST", f"webhook_endpoints/{_ID}", "webhook_endpoint_update", lambda sb, p, i: sb.update_webhook_endpoint(i, p)),
-    ("DELETE", f"webhook_endpoints/{_ID}", "webhook_endpoint_delete", lambda sb, p, i: sb.delete_webhook_endpoint(i)),
+    ("POST", f"webhook_endpoints/{_ID}", "webhook_endpoint_update", lambda sb, p, i: webhooks.update_webhook_endpoint(sb, i, p)),
+    ("DELETE", f"webhook_endpoints/{_ID}", "webhook_endpoint_delete", lambda sb, p, i: webhooks.delete_webhook_endpoint(sb, i)),
 ]
 ROUTES: list[tuple[str, re.Pattern[str], str, Handler]] = [
     (method, re.compile(f"^{pattern}$"), params, handler) for method, pattern, params, handler in _TABLE

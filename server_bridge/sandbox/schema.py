@@ -17,22 +17,52 @@ import types
 import typing
 from typing import Any, Literal, Union
 
-from stripe._api_version import _ApiVersion
-from stripe._list_object import ListObject
-from stripe._object_classes import OBJECT_CLASSES
-from stripe._stripe_object import StripeObject
+import stripe
+from stripe import ListObject, StripeObject
 
-API_VERSION = _ApiVersion.CURRENT
+API_VERSION: str = stripe.api_version
 _MAX_DEPTH = 8
+
+#: Stripe's `object` value -> the SDK's public class for it, for every object the sandbox answers.
+#: A module that answers a new kind of object adds it here.
+OBJECT_CLASSES: dict[str, str] = {
+    "account": "Account",
+    "balance_transaction": "BalanceTransaction",
+    "billing_portal.configuration": "billing_portal.Configuration",
+    "billing_portal.session": "billing_portal.Session",
+    "charge": "Charge",
+    "checkout.session": "checkout.Session",
+    "customer": "Customer",
+    "event": "Event",
+    "invoice": "Invoice",
+    "invoice_payment": "InvoicePayment",
+    "item": "LineItem",
+    "line_item": "InvoiceLineItem",
+    "list": "ListObject",
+    "payment_intent": "PaymentIntent",
+    "payment_method": "PaymentMethod",
+    "payout": "Payout",
+    "plan": "Plan",
+    "price": "Price",
+    "product": "Product",
+    "refund": "Refund",
+    "subscription": "Subscription",
+    "subscription_item": "SubscriptionItem",
+    "subscription_schedule": "SubscriptionSchedule",
+    "webhook_endpoint": "WebhookEndpoint",
+}
 
 
 @functools.cache
 def object_class(kind: str) -> type[StripeObject] | None:
     """The SDK class for an `object` value ("invoice", "billing_portal.session", ...)."""
-    entry = OBJECT_CLASSES.get(kind)
-    if entry is None:
+    path = OBJECT_CLASSES.get(kind)
+    if path is None:
         return None
-    return getattr(importlib.import_module(entry[0]), entry[1])
+    found: Any = stripe
+    for part in path.split("."):
+        found = getattr(found, part)
+    return found
 
 
 @functools.cache

@@ -7,12 +7,12 @@ later learns of them by backfill, as it would of customers that existed before i
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import Any, Mapping
 
-from server_bridge.sandbox.invoices import DAY, RETRY_AFTER, add_months
-
-if TYPE_CHECKING:
-    from server_bridge.sandbox.state import Sandbox
+from server_bridge.sandbox import cards, customers, renewals, subscriptions
+from server_bridge.sandbox.invoices import RETRY_AFTER
+from server_bridge.sandbox.periods import DAY, add_months
+from server_bridge.sandbox.store import Store
 
 OWNERS = {
     "pro@demo.test": "Ada's Bakery",
@@ -22,51 +22,51 @@ OWNERS = {
 }
 
 
-def seed_demo_owners(sandbox: Sandbox, prices: Mapping[str, str]) -> dict[str, str]:
+def seed_demo_owners(store: Store, prices: Mapping[str, str]) -> dict[str, str]:
     """{"starter": price id, "pro": price id} -> {email: customer id}; existing demo owners are kept."""
-    with sandbox.lock:
-        starter = sandbox._find("price", prices["starter"], "starter")
-        pro = sandbox._find("price", prices["pro"], "pro")
-        existing = {c["email"]: c["id"] for c in sandbox._all("customer") if c.get("email") in OWNERS}
+    with store.lock:
+        starter = store.find("price", prices["starter"], "starter")
+        pro = store.find("price", prices["pro"], "pro")
+        existing = {c["email"]: c["id"] for c in store.all("customer") if c.get("email") in OWNERS}
         if len(existing) == len(OWNERS):
             return existing
-        now = sandbox.now()
+        now = store.now()
         today = dt.datetime.fromtimestamp(now, dt.timezone.utc)
         year_ago = _months_before(now - 5 * DAY, 11)
-        _customer(sandbox, "pro@demo.test", year_ago - DAY, card=("4242424242424242", 8, today.year + 4), plan=pro,
+        _customer(store, "pro@demo.test", year_ago - DAY, card=("4242424242424242", 8, today.year + 4), plan=pro,
                   started=year_ago)
         # the card runs out at the end of this month, before the next bill
         two_months_ago = _months_before(now - 3600, 2)
-        _customer(sandbox, "starter@demo.test", two_months_ago - DAY,
+        _customer(store, "starter@demo.test", two_months_ago - DAY,
                   card=("5555555555554444", today.month, today.year), plan=starter, started=two_months_ago)
-        _customer(sandbox, "new@demo.test", now - 3 * DAY)
+        _customer(store, "new@demo.test", now - 3 * DAY)
         # the renewal two days ago was declined; the next retry is tomorrow
         month_ago = _months_before(now - 2 * DAY, 1)
-        _customer(sandbox, "pastdue@demo.test", month_ago - DAY, card=("4000000000000341", 6, today.year + 3),
+        _customer(store, "pastdue@demo.test", month_ago - DAY, card=("4000000000000341", 6, today.year + 3),
                   plan=starter, started=month_ago)
-        return {c["email"]: c["id"] for c in sandbox._all("customer") if c.get("email") in OWNERS}
+        return {c["email"]: c["id"] for c in store.all("customer") if c.get("email") in OWNERS}
 
 
-def _customer(sandbox: Sandbox, email: str, created: int, *, card: tuple[str, int, int] | None = None,
+def _customer(store: Store, email: str, created: int, *, card: tuple[str, int, int] | None = None,
               plan: dict[str, Any] | None = None, started: int | None = None) -> None:
-    customer = sandbox.create_customer({"email": email, "name": OWNERS[email]}, created=created, emit=False)
+    customer = customers.create_customer(store, {"email": email, "name": OWNERS[email]}, created=created, emit=False)
     pm = None
     if card is not None:
         number, exp_month, exp_year = card
-        pm = sandbox._card_from_number(number, exp_month, exp_year, "123",
+        pm = cards.card_from_number(store, number, exp_month, exp_year, "123",
                                        {"email": email, "name": OWNERS[email]}, created=created)
-        sandbox._attach(pm, customer, emit=False)
+        cards.attach(store, pm, customer, emit=False)
         customer["invoice_settings"]["default_payment_method"] = pm["id"]
     if plan is None or started is None:
         return
-    sub = sandbox._start_subscription(customer, [(plan, 1, None)], None, started, emit=False)
-    first = sandbox._objects["invoice"][sub["latest_invoice"]]
+    sub = subscriptions.start_subscription(store, customer, [(plan, 1, None)], None, started, emit=False)
+    first = store.table("invoice")[sub["latest_invoice"]]
     if first["status"] != "paid":  # the card that paid the first bill has since been replaced
         _mark_paid(first, started)
         sub["status"] = "active"
-    while sandbox._period(sub)[1] <= sandbox.now():
-        at = sandbox._period(sub)[1]
-        invoice = sandbox._renew(sub, at, emit=False, card=pm)
+    while subscriptions.period(sub)[1] <= store.now():
+        at = subscriptions.period(sub)[1]
+        invoice = renewals.renew(store, sub, at, emit=False, card=pm)
         if invoice["status"] == "open":
             invoice["next_payment_attempt"] = at + RETRY_AFTER
 

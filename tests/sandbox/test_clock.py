@@ -8,7 +8,7 @@ import pytest
 import stripe
 
 from server_bridge.sandbox import Sandbox
-from server_bridge.sandbox.invoices import DAY, add_months
+from server_bridge.sandbox.periods import DAY, add_months
 from tests.sandbox.helpers import customer_with_card, plan_prices
 
 

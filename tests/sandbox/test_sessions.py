@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import stripe
 
-from server_bridge.sandbox import CardError, Sandbox
+from server_bridge.sandbox import CardError, Sandbox, checkout, portal
 from tests.sandbox.helpers import customer_with_card, plan_prices
 
 FEATURES = {
@@ -42,11 +42,11 @@ def test_portal_session_and_cancel_flow(sandbox: Sandbox, client: stripe.StripeC
     assert session.url == f"{sandbox.base_url}/p/session/{session.id}"
     assert session.flow.subscription_cancel.subscription == sub.id
     assert session.flow.after_completion.redirect.return_url == "http://127.0.0.1:1/done"
-    sandbox.portal_cancel(session.id, reason="too_expensive", comment="Cheaper elsewhere")
+    portal.cancel(sandbox.store, session.id, reason="too_expensive", comment="Cheaper elsewhere")
     after = client.v1.subscriptions.retrieve(sub.id)
     assert after.cancel_at_period_end and after.cancellation_details.feedback == "too_expensive"
     assert after.cancellation_details.comment == "Cheaper elsewhere"
-    sandbox.portal_renew(session.id)
+    portal.renew(sandbox.store, session.id)
     assert not client.v1.subscriptions.retrieve(sub.id).cancel_at_period_end
     with pytest.raises(stripe.InvalidRequestError) as caught:
         client.v1.billing_portal.sessions.create({"customer": customer.id, "flow_data": {
@@ -61,9 +61,9 @@ def test_portal_card_update(sandbox: Sandbox, client: stripe.StripeClient) -> No
     session = client.v1.billing_portal.sessions.create({"customer": customer.id, "flow_data": {
         "type": "payment_method_update"}})
     with pytest.raises(CardError) as caught:
-        sandbox.portal_update_card(session.id, number="4000000000000002", exp_month=1, exp_year=2040, cvc="123")
+        portal.update_card(sandbox.store, session.id, number="4000000000000002", exp_month=1, exp_year=2040, cvc="123")
     assert caught.value.decline_code == "generic_decline"
-    sandbox.portal_update_card(session.id, number="5555 5555 5555 4444", exp_month=2, exp_year=2041, cvc="123")
+    portal.update_card(sandbox.store, session.id, number="5555 5555 5555 4444", exp_month=2, exp_year=2041, cvc="123")
     fetched = client.v1.customers.retrieve(customer.id, {"expand": ["invoice_settings.default_payment_method"]})
     card = fetched.invoice_settings.default_payment_method.card
     assert (card.brand, card.last4, card.exp_year) == ("mastercard", "4444", 2041)
@@ -83,10 +83,10 @@ def test_checkout_creates_the_subscription(sandbox: Sandbox, client: stripe.Stri
     items = client.v1.checkout.sessions.line_items.list(session.id)
     assert [i.price.id for i in items.data] == [prices["starter"]]
     with pytest.raises(CardError):
-        sandbox.checkout_complete(session.id, email="new@example.test", number="4000000000000341", exp_month=1,
+        checkout.complete(sandbox.store, session.id, email="new@example.test", number="4000000000000341", exp_month=1,
                                   exp_year=2040, cvc="123")
     assert client.v1.subscriptions.list({"customer": customer.id, "status": "all"}).data == []
-    url = sandbox.checkout_complete(session.id, email="new@example.test", number="4242424242424242",
+    url = checkout.complete(sandbox.store, session.id, email="new@example.test", number="4242424242424242",
                                     exp_month=1, exp_year=2040, cvc="123", name="Ada")
     assert url == f"http://127.0.0.1:1/ok?session={session.id}"
     done = client.v1.checkout.sessions.retrieve(session.id)
@@ -114,7 +114,7 @@ def test_new_card_in_the_portal_pays_the_failed_bill(sandbox: Sandbox, client: s
     owners = sandbox.seed_demo_owners(prices)
     customer_id = owners["pastdue@demo.test"]
     session = client.v1.billing_portal.sessions.create({"customer": customer_id})
-    sandbox.portal_update_card(session.id, number="4242424242424242", exp_month=3, exp_year=2040, cvc="123")
+    portal.update_card(sandbox.store, session.id, number="4242424242424242", exp_month=3, exp_year=2040, cvc="123")
     sub = client.v1.subscriptions.list({"customer": customer_id}).data[0]
     assert sub.status == "active"
     latest = client.v1.invoices.retrieve(sub.latest_invoice)

@@ -90,8 +90,8 @@ def test_delivery_gives_up_after_the_last_retry(sandbox: Sandbox, client: stripe
     endpoint = client.v1.webhook_endpoints.create({"url": "http://127.0.0.1:9/unreachable", "enabled_events": ["*"]})
     client.v1.customers.create({"email": "lost@example.test"})
     assert sandbox.wait_for_deliveries(timeout=10)
-    attempts = [d for d in sandbox.delivery_log if d["endpoint"] == endpoint.id]
-    assert len(attempts) == len(sandbox.webhook_retry_delays) + 1 and not any(d["ok"] for d in attempts)
+    attempts = [d for d in sandbox.deliveries.log if d["endpoint"] == endpoint.id]
+    assert len(attempts) == len(sandbox.deliveries.retry_delays) + 1 and not any(d["ok"] for d in attempts)
 
 
 def test_webhook_endpoints_list_update_delete(client: stripe.StripeClient) -> None:

@@ -76,7 +76,7 @@ def test_idempotent_create_replays_without_a_second_write(client: stripe.StripeC
 
 
 def test_same_key_in_flight_is_409(sandbox: Sandbox) -> None:
-    sandbox._idempotency_begin("busy", "POST", "customers", "email=a")
+    sandbox.idempotency.begin("busy", "POST", "customers", "email=a")
     answer = httpx.post(f"{sandbox.base_url}/v1/customers", auth=(sandbox.api_key, ""),
                         data={"email": "a"}, headers={"Idempotency-Key": "busy"})
     assert answer.status_code == 409
@@ -96,3 +96,16 @@ def test_unknown_nested_param_is_refused_by_path(client: stripe.StripeClient) ->
         client.v1.subscriptions.create({"customer": customer.id,
                                         "items": [{"prcie": "price_x"}]})  # type: ignore[typeddict-unknown-key]
     assert (caught.value.code, caught.value.param) == ("parameter_unknown", "items[0][prcie]")
+
+
+def test_stripe_account_header_keeps_objects_apart(client: stripe.StripeClient) -> None:
+    """Objects made for a connected account (Stripe-Account) live on it, not on the platform."""
+    mine = client.v1.customers.create({"email": "platform@example.test"})
+    theirs = client.v1.customers.create({"email": "shop@example.test"}, {"stripe_account": "acct_1Shop"})
+    assert [c.id for c in client.v1.customers.list().data] == [mine.id]
+    assert [c.id for c in client.v1.customers.list(options={"stripe_account": "acct_1Shop"}).data] == [theirs.id]
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.customers.retrieve(theirs.id)
+    event = client.v1.events.list({"type": "customer.created"}, {"stripe_account": "acct_1Shop"}).data[0]
+    assert (event.account, event.data.object.id) == ("acct_1Shop", theirs.id)
+    assert [e.data.object.id for e in client.v1.events.list({"type": "customer.created"}).data] == [mine.id]

@@ -1,20 +1,26 @@
-"""The sandbox's memory: objects by kind and id, ids, the clock, rendering and change tracking.
+"""The sandbox's memory: objects by account, kind and id; ids; the clock; rendering; events.
 
 Objects are stored in Stripe's own shape (plain dicts, references as ids). Keys that start with an
 underscore are the sandbox's private notes (a card's number, a webhook secret) and never leave it.
+
+Every object lives on one account: the platform (None) or a connected account ("acct_..."). The
+account a request acts on is the store's current scope (`with store.scoped("acct_1"): ...`, set
+from the `Stripe-Account` header by the API); `new`, `find`, `all` and `table` work within it, and
+`emit` stamps events with it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import secrets
 import string
 import threading
 import time
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from server_bridge.sandbox import errors
-from server_bridge.sandbox.schema import complete
+from server_bridge.sandbox.schema import API_VERSION, complete
 
 _ALPHABET = string.ascii_letters + string.digits
 
@@ -37,11 +43,19 @@ PREFIXES: dict[str, str] = {
     "pi_": "payment_intent",
     "ch_": "charge",
 }
-ID_PREFIX = {kind: prefix for prefix, kind in PREFIXES.items()}
+
+Listener = Callable[[dict[str, Any]], None]
 
 
 def new_id(prefix: str, length: int = 24) -> str:
     return prefix + "".join(secrets.choice(_ALPHABET) for _ in range(length))
+
+
+def id_prefix(kind: str) -> str:
+    for prefix, known in PREFIXES.items():
+        if known == kind:
+            return prefix
+    raise KeyError(f"no id prefix for {kind!r}: add it to store.PREFIXES")
 
 
 def kind_of_id(obj_id: str) -> str | None:
@@ -76,62 +90,120 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     return previous
 
 
-class SandboxState:
-    """Storage, clock and rendering shared by every part of the sandbox."""
+class Store:
+    """Objects, clock, events. Every method is safe from any thread; hold `lock` across a read-modify-write."""
 
-    def __init__(self, *, api_key: str = "sk_test_sandbox", start_time: int | None = None) -> None:
-        self.api_key = api_key
+    def __init__(self, *, start_time: int | None = None) -> None:
         self.base_url = "http://127.0.0.1"
         self.lock = threading.RLock()
+        self.listeners: list[Listener] = []
         self._offset = 0 if start_time is None else start_time - int(time.time())
-        self._objects: dict[str, dict[str, dict[str, Any]]] = {}
-        self._context = threading.local()
+        self._tables: dict[tuple[str | None, str], dict[str, dict[str, Any]]] = {}
+        self._local = threading.local()
         self._sequence = 0
 
     # clock ---------------------------------------------------------------------------------
     def now(self) -> int:
         return int(time.time()) + self._offset
 
-    # storage -------------------------------------------------------------------------------
-    def _store(self, obj: dict[str, Any]) -> dict[str, Any]:
+    def move_to(self, at: int) -> None:
+        """Set the clock to `at` (it never moves back)."""
+        with self.lock:
+            self._offset += max(0, at - self.now())
+
+    # scope: the account and the API request being served ----------------------------------
+    @property
+    def account(self) -> str | None:
+        """The account objects are read from and written to: None is the platform."""
+        return getattr(self._local, "account", None)
+
+    @contextlib.contextmanager
+    def scoped(self, account: str | None) -> Iterator[None]:
+        previous = self.account
+        self._local.account = account
+        try:
+            yield
+        finally:
+            self._local.account = previous
+
+    @property
+    def request(self) -> dict[str, Any]:
+        """The API request being served ({"id", "idempotency_key"}; both None outside one)."""
+        return getattr(self._local, "request", None) or {"id": None, "idempotency_key": None}
+
+    @contextlib.contextmanager
+    def serving(self, request_id: str, idempotency_key: str | None) -> Iterator[None]:
+        self._local.request = {"id": request_id, "idempotency_key": idempotency_key}
+        try:
+            yield
+        finally:
+            self._local.request = None
+
+    # objects -------------------------------------------------------------------------------
+    def table(self, kind: str) -> dict[str, dict[str, Any]]:
+        """id -> stored object, for one kind on the current account (deleted ones included)."""
+        return self._tables.setdefault((self.account, kind), {})
+
+    def put(self, obj: dict[str, Any]) -> dict[str, Any]:
         with self.lock:
             self._sequence += 1
             obj.setdefault("_seq", self._sequence)
-            self._objects.setdefault(obj["object"], {})[obj["id"]] = obj
+            self.table(obj["object"])[obj["id"]] = obj
             return obj
 
-    def _new(self, kind: str, fields: dict[str, Any], *, created: int | None = None,
-             obj_id: str | None = None) -> dict[str, Any]:
-        obj = {"id": obj_id or new_id(ID_PREFIX[kind]), "object": kind,
+    def new(self, kind: str, fields: dict[str, Any], *, created: int | None = None,
+            obj_id: str | None = None) -> dict[str, Any]:
+        """A stored object with Stripe's common fields (id, object, created, livemode)."""
+        obj = {"id": obj_id or new_id(id_prefix(kind)), "object": kind,
                "created": self.now() if created is None else created, "livemode": False}
         obj.update(fields)
-        return self._store(obj)
+        return self.put(obj)
 
-    def _find(self, kind: str, obj_id: Any, param: str | None = None) -> dict[str, Any]:
+    def find(self, kind: str, obj_id: Any, param: str | None = None) -> dict[str, Any]:
         """The stored object, or Stripe's resource_missing error (404 in the URL, 400 in a param)."""
         if not isinstance(obj_id, str) or not obj_id:
             raise errors.missing(param or "id") if param else errors.no_such(kind, str(obj_id))
-        found = self._objects.get(kind, {}).get(obj_id)
+        found = self.table(kind).get(obj_id)
         if found is None or found.get("deleted"):
             raise errors.no_such(kind, obj_id, param)
         return found
 
-    def _all(self, kind: str) -> Iterator[dict[str, Any]]:
-        """Newest first (by creation time, then by insertion)."""
-        items = list(self._objects.get(kind, {}).values())
+    def all(self, kind: str) -> Iterator[dict[str, Any]]:
+        """Newest first (by creation time, then by insertion); deleted ones left out."""
+        items = list(self.table(kind).values())
         items.sort(key=lambda o: (o.get("created", 0), o.get("_seq", 0)), reverse=True)
         return iter(o for o in items if not o.get("deleted"))
+
+    def lookup(self, obj_id: str) -> dict[str, Any] | None:
+        """Any stored object on the current account by its id (its kind read from the prefix)."""
+        kind = kind_of_id(obj_id)
+        return None if kind is None else self.table(kind).get(obj_id)
+
+    # events --------------------------------------------------------------------------------
+    def emit(self, event_type: str, obj: dict[str, Any], previous: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Record Stripe's event for a change and hand it to the listeners (webhook delivery)."""
+        with self.lock:
+            data: dict[str, Any] = {"object": self.render(obj)}
+            if previous is not None and event_type.endswith(".updated"):
+                data["previous_attributes"] = previous  # Stripe sends them on *.updated events only
+            event = self.new("event", {
+                "api_version": API_VERSION, "data": data, "pending_webhooks": 0,
+                "request": dict(self.request), "type": event_type, "account": self.account, "context": None,
+            })
+            for listener in self.listeners:
+                listener(event)
+            return event
 
     # rendering -----------------------------------------------------------------------------
     def render(self, obj: dict[str, Any], expand: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
         """The object as the API answers it: every SDK field present, expansions applied."""
         with self.lock:
-            out = self._links(public(obj))
+            out = self.links(public(obj))
             for path in expand:
                 out = self._expand(out, path.split("."))
             return complete(out)
 
-    def _links(self, out: dict[str, Any]) -> dict[str, Any]:
+    def links(self, out: dict[str, Any]) -> dict[str, Any]:
         """Hosted page links built from the current base URL (it may be set after objects exist)."""
         kind, obj_id = out.get("object"), out.get("id")
         if kind == "invoice" and out.get("hosted_invoice_url"):
@@ -148,7 +220,7 @@ class SandboxState:
             return value
         head, rest = path[0], path[1:]
         if head == "line_items" and value.get("object") == "checkout.session":
-            stored = self._objects["checkout.session"].get(value["id"], {})
+            stored = self.table("checkout.session").get(value["id"], {})
             items = public(stored.get("_line_items", []))
             return {**value, "line_items": {"object": "list", "data": items, "has_more": False,
                                             "url": f"/v1/checkout/sessions/{value['id']}/line_items"}}
@@ -158,29 +230,15 @@ class SandboxState:
             return value
         target = value[head]
         if isinstance(target, str):
-            kind = kind_of_id(target)
-            stored = self._objects.get(kind or "", {}).get(target)
+            stored = self.lookup(target)
             if stored is not None:
-                target = self._links(public(stored))
+                target = self.links(public(stored))
         elif isinstance(target, list):
             return {**value, head: [self._expand_id(t, rest) for t in target]}
         return {**value, head: self._expand(target, rest)}
 
     def _expand_id(self, target: Any, rest: list[str]) -> Any:
         if isinstance(target, str):
-            stored = self._objects.get(kind_of_id(target) or "", {}).get(target)
-            target = self._links(public(stored)) if stored is not None else target
+            stored = self.lookup(target)
+            target = self.links(public(stored)) if stored is not None else target
         return self._expand(target, rest)
-
-    # pages-facing reads --------------------------------------------------------------------
-    def get(self, kind: str, obj_id: str) -> dict[str, Any] | None:
-        """The rendered object, or None when there is no such object."""
-        with self.lock:
-            found = self._objects.get(kind, {}).get(obj_id)
-            return None if found is None else self.render(found)
-
-    def list(self, kind: str, **equals: object) -> list[dict[str, Any]]:
-        """Rendered objects whose top-level fields equal the filters, newest first."""
-        with self.lock:
-            return [self.render(o) for o in self._all(kind)
-                    if all(o.get(k) == v for k, v in equals.items())]

@@ -1,0 +1,86 @@
+"""Customers: who is billed, their invoice settings and default card."""
+
+from __future__ import annotations
+
+import copy
+import secrets
+import string
+from typing import Any
+
+from server_bridge.sandbox import cards, errors, subscriptions
+from server_bridge.sandbox.params import merge_metadata
+from server_bridge.sandbox.store import Store, diff
+
+
+def create_customer(store: Store, params: dict[str, Any], *, created: int | None = None,
+                    emit: bool = True) -> dict[str, Any]:
+    with store.lock:
+        pm = cards.payment_method(store, params["payment_method"], "payment_method") \
+            if params.get("payment_method") else None
+        if pm is not None:
+            cards.refuse_declined_attach(pm)
+        customer = store.new("customer", {
+            "email": params.get("email") or None,
+            "name": params.get("name") or None,
+            "description": params.get("description") or None,
+            "phone": params.get("phone") or None,
+            "metadata": merge_metadata({}, params.get("metadata")),
+            "invoice_settings": {"custom_fields": None, "default_payment_method": None, "footer": None,
+                                 "rendering_options": None},
+            "invoice_prefix": "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(8)),
+            "next_invoice_sequence": 1,
+            "balance": 0,
+            "currency": None,
+            "delinquent": False,
+            "tax_exempt": "none",
+            "preferred_locales": [],
+        }, created=created)
+        if emit:
+            store.emit("customer.created", customer)
+        default = (params.get("invoice_settings") or {}).get("default_payment_method")
+        if pm is not None:
+            cards.attach(store, pm, customer, emit=emit)
+            if default == params["payment_method"]:
+                default = pm["id"]
+        if default:
+            update_customer(store, customer["id"], {"invoice_settings": {"default_payment_method": default}},
+                                 emit=emit)
+        return customer
+
+
+def update_customer(store: Store, customer_id: str, params: dict[str, Any], *, emit: bool = True) -> dict[str, Any]:
+    with store.lock:
+        customer = store.find("customer", customer_id)
+        before = copy.deepcopy(customer)
+        for name in ("email", "name", "description", "phone"):
+            if name in params:
+                customer[name] = params[name] or None
+        if "metadata" in params:
+            customer["metadata"] = merge_metadata(customer["metadata"], params["metadata"])
+        settings = params.get("invoice_settings")
+        if isinstance(settings, dict) and "default_payment_method" in settings:
+            pm_id = settings["default_payment_method"]
+            if pm_id:
+                pm = cards.payment_method(store, pm_id, "invoice_settings[default_payment_method]")
+                if pm.get("customer") != customer["id"]:
+                    raise errors.invalid("invoice_settings[default_payment_method]",
+                                         f"The customer does not have a payment method with the ID {pm['id']}. "
+                                         "The payment method must be attached to the customer.")
+                customer["invoice_settings"]["default_payment_method"] = pm["id"]
+            else:
+                customer["invoice_settings"]["default_payment_method"] = None
+        previous = diff(before, customer)
+        if previous and emit:
+            store.emit("customer.updated", customer, previous)
+        return customer
+
+
+def delete_customer(store: Store, customer_id: str) -> dict[str, Any]:
+    with store.lock:
+        customer = store.find("customer", customer_id)
+        for sub in list(store.all("subscription")):
+            if sub["customer"] == customer_id and sub["status"] not in ("canceled", "incomplete_expired"):
+                subscriptions.cancel_subscription(store, sub["id"], {})  # type: ignore[attr-defined]
+        customer["deleted"] = True
+        store.emit("customer.deleted", customer)
+        return {"id": customer_id, "object": "customer", "deleted": True}

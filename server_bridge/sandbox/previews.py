@@ -1,0 +1,72 @@
+"""The next invoice's preview (`invoices/create_preview`), with an optional plan change."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from server_bridge.sandbox import errors, invoices, subscriptions
+from server_bridge.sandbox.params import as_int, choice, require
+from server_bridge.sandbox.periods import next_period_end
+from server_bridge.sandbox.store import Store, new_id
+from server_bridge.sandbox.subscriptions import PRORATION
+
+
+def preview_invoice(store: Store, params: dict[str, Any]) -> dict[str, Any]:
+    """What the next invoice would be (with an optional change), without storing anything."""
+    with store.lock:
+        customer = store.find("customer", require(params, "customer"), "customer") if params.get("customer") \
+            else None
+        sub = store.find("subscription", params["subscription"], "subscription") \
+            if params.get("subscription") else None
+        if sub is None:
+            raise errors.missing("subscription")
+        if customer is not None and sub["customer"] != customer["id"]:
+            raise errors.invalid("subscription", "The subscription does not belong to that customer.")
+        customer = customer or store.table("customer")[sub["customer"]]
+        details = params.get("subscription_details") or {}
+        if not isinstance(details, dict):
+            raise errors.invalid("subscription_details", "Invalid object")
+        behavior = choice(details, "proration_behavior", PRORATION, "create_prorations")
+        at = as_int(details, "proration_date") or store.now()
+        start, end = subscriptions.period(sub)
+        if not start <= at <= end:
+            raise errors.invalid("subscription_details[proration_date]",
+                                 "proration_date must be within the current period.")
+        scratch = copy.deepcopy(sub)
+        changes = subscriptions.item_changes(store, scratch, [
+            {**entry} for entry in (details.get("items") or [])])
+        prorated = subscriptions.prorated_changes(changes)
+        preview_id = new_id("upcoming_in_", 14)
+        proration_lines = [] if behavior == "none" else invoices.proration_lines(store, preview_id, scratch, prorated, at)
+        subscriptions.apply_item_changes(store, scratch, changes)
+        if behavior == "always_invoice":
+            lines, period, reason = proration_lines, (at, at), "subscription_update"
+        else:
+            pending = [{**line, "invoice": preview_id} for line in sub["_prorations"]]
+            cycle = [invoices.cycle_line(store, preview_id, scratch, item, end, next_period_end(end, item["price"],
+                                                                                       sub["_anchor_day"]))
+                     for item in scratch["items"]["data"]]
+            lines, period, reason = pending + proration_lines + cycle, (start, end), "subscription_cycle"
+        total = sum(line["amount"] for line in lines)
+        due = max(total, 0)
+        return {
+            "id": preview_id, "object": "invoice", "created": store.now(), "livemode": False,
+            "customer": customer["id"], "customer_email": customer.get("email"),
+            "customer_name": customer.get("name"), "status": "draft", "number": None,
+            "currency": sub["currency"], "billing_reason": reason, "collection_method": "charge_automatically",
+            "lines": {"object": "list", "data": lines, "has_more": False, "total_count": len(lines),
+                      "url": f"/v1/invoices/{preview_id}/lines"},
+            "subtotal": total, "subtotal_excluding_tax": total, "total": total, "total_excluding_tax": total,
+            "amount_due": due, "amount_paid": 0, "amount_remaining": due, "amount_overpaid": 0,
+            "amount_shipping": 0, "starting_balance": 0, "attempt_count": 0, "attempted": False,
+            "next_payment_attempt": None if behavior == "always_invoice" else end,
+            "period_start": period[0], "period_end": period[1], "auto_advance": False,
+            "parent": {"type": "subscription_details", "quote_details": None,
+                       "subscription_details": {"subscription": sub["id"], "metadata": dict(sub["metadata"]),
+                                                "subscription_proration_date": at}},
+            "status_transitions": {"finalized_at": None, "paid_at": None, "voided_at": None,
+                                   "marked_uncollectible_at": None},
+            "issuer": {"type": "self", "account": None}, "discounts": [], "default_tax_rates": [],
+            "total_taxes": [], "metadata": {},
+        }
