@@ -55,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         owners = sandbox.seed_demo_owners(prices)
         print("Plans: " + json.dumps(prices), flush=True)
         print("Demo owners: " + json.dumps(owners), flush=True)
+        print("Demo accounts: " + json.dumps(sandbox.connect.seed_demo_accounts()), flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:

@@ -17,7 +17,8 @@ from typing import Any, AsyncIterator
 from fastapi import FastAPI, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from server_bridge.sandbox import control, errors, pages
+from server_bridge.sandbox import connect_control, connect_pages, control, errors, pages
+from server_bridge.sandbox.ledger import Window
 from server_bridge.sandbox.store import new_id
 from server_bridge.sandbox.params import decode
 from server_bridge.sandbox.routes import Page, check_params, match
@@ -109,11 +110,18 @@ async def _handle(sandbox: Sandbox, request: Request, path: str) -> Response:
                 if given else "You did not provide an API key.")
         raw = (await request.body()).decode(errors="replace") if method == "POST" else request.url.query
         params = decode(raw)
+        account = request.headers.get("stripe-account") or None
+        if account is not None and not sandbox.connect.has_account(account):
+            given = _api_key(request) or ""
+            raise errors.StripeError(f"The provided key '{given[:8]}****{given[-4:]}' does not have access to account "
+                                     f"'{account}' (or that account does not exist). Application access may have "
+                                     "been revoked.", code="account_invalid", status=403)
         key = request.headers.get("idempotency-key") if method == "POST" else None
+        scoped_key = key if account is None else f"{account}:{key}"   # keys are per account at Stripe
         if key:
             headers["Idempotency-Key"] = key
             try:
-                replay = sandbox.idempotency.begin(key, method, path, raw)
+                replay = sandbox.idempotency.begin(scoped_key, method, path, raw)
             except errors.StripeError:
                 await asyncio.sleep(delay)
                 raise
@@ -124,15 +132,14 @@ async def _handle(sandbox: Sandbox, request: Request, path: str) -> Response:
                 return Response(body, status_code=status, media_type="application/json", headers=headers)
         try:
             await asyncio.sleep(delay)
-            status, body = await run_in_threadpool(_dispatch, sandbox, method, path, params, request_id, key,
-                                                   request.headers.get("stripe-account") or None)
+            status, body = await run_in_threadpool(_dispatch, sandbox, method, path, params, request_id, key, account)
         except BaseException:
             if key:
-                sandbox.idempotency.end(key, None)
+                sandbox.idempotency.end(scoped_key, None)
             raise
         encoded = json.dumps(body, indent=2).encode()
         if key:
-            sandbox.idempotency.end(key, (status, encoded) if status < 500 else None)
+            sandbox.idempotency.end(scoped_key, (status, encoded) if status < 500 else None)
         return Response(encoded, status_code=status, media_type="application/json", headers=headers)
     except errors.StripeError as exc:
         if exc.status in (429, 500):
@@ -155,6 +162,9 @@ def _dispatch(sandbox: Sandbox, method: str, path: str, params: dict[str, Any], 
             result = handler(store, params, *ids)
             if isinstance(result, Page):
                 return 200, _envelope(sandbox, result, params, expand)
+            if isinstance(result, Window):
+                return 200, {"object": "list", "url": result.url, "has_more": result.has_more,
+                             "data": [store.render(o, _item_paths(expand)) for o in result.items]}
             if result.get("deleted") is True and len(result) <= 3:
                 return 200, result
             rendered = store.render(result, expand)
@@ -185,5 +195,7 @@ def create_sandbox_app(sandbox: Sandbox) -> FastAPI:
 
     app.include_router(control.make_router(sandbox))
     app.include_router(pages.make_router(sandbox))
+    app.include_router(connect_control.make_router(sandbox))
+    app.include_router(connect_pages.make_router(sandbox))
 
     return app

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Callable
 
 from server_bridge.sandbox import renewals, schedules, subscriptions
+from server_bridge.sandbox.sales import Connect
 from server_bridge.sandbox.store import Store
 from server_bridge.sandbox.subscriptions import INCOMPLETE_EXPIRES
 
@@ -50,6 +51,7 @@ def earliest_due(store: Store, until: int) -> tuple[int, Callable[[], None]] | N
         if invoice["status"] == "open" and invoice["next_payment_attempt"]:
             at = invoice["next_payment_attempt"]
             candidates.append((at, 2, lambda i=invoice: renewals.retry(store, i)))
+    candidates += Connect(store).due(until)
     due = [c for c in candidates if c[0] <= until]
     if not due:
         return None

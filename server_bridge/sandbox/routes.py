@@ -11,6 +11,7 @@ from typing import Any, Callable
 
 from server_bridge.sandbox import (cards, catalog, checkout, customers, errors, events, invoices, portal, previews,
                                    schedules, subscriptions, webhooks)
+from server_bridge.sandbox.connect_routes import CONNECT_TABLE
 from server_bridge.sandbox.params import as_bool, as_list, choice
 from server_bridge.sandbox.store import Store
 
@@ -208,6 +209,7 @@ _TABLE: list[tuple[str, str, str, Handler]] = [
     ("POST", f"webhook_endpoints/{_ID}", "webhook_endpoint_update", lambda sb, p, i: webhooks.update_webhook_endpoint(sb, i, p)),
     ("DELETE", f"webhook_endpoints/{_ID}", "webhook_endpoint_delete", lambda sb, p, i: webhooks.delete_webhook_endpoint(sb, i)),
 ]
+_TABLE += CONNECT_TABLE
 ROUTES: list[tuple[str, re.Pattern[str], str, Handler]] = [
     (method, re.compile(f"^{pattern}$"), params, handler) for method, pattern, params, handler in _TABLE
 ]

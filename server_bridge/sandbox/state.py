@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Mapping, Sequence
 
 from server_bridge.sandbox import clock, errors, pdf, seed
+from server_bridge.sandbox.sales import Connect
 from server_bridge.sandbox.store import Store
 from server_bridge.sandbox.webhooks import Deliveries
 
@@ -95,6 +96,11 @@ class Sandbox:
     def advance_clock(self, seconds: int) -> None:
         """Move the sandbox clock forward; renew, invoice, charge, retry, fail and fire events on the way."""
         clock.advance(self.store, seconds)
+
+    @property
+    def connect(self) -> Connect:
+        """Connect: accounts, links, payments, disputes, payouts and sales history on this sandbox."""
+        return Connect(self.store)
 
     # reads for tests and pages -------------------------------------------------------------
     def get(self, kind: str, obj_id: str) -> dict[str, Any] | None:

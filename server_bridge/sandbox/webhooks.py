@@ -46,6 +46,7 @@ def create_webhook_endpoint(store: Store, params: dict[str, Any]) -> dict[str, A
             "api_version": params.get("api_version") or None, "application": None,
             "description": params.get("description") or None,
             "metadata": merge_metadata({}, params.get("metadata")), "_secret": secret,
+            "_connect": params.get("connect") in ("true", True),
         })
 
 
@@ -104,8 +105,11 @@ class Deliveries:
     def enqueue(self, event: dict[str, Any]) -> None:
         store = self.store
         with store.lock, store.scoped(None):
+            # a connected account's events go to Connect endpoints (connect=true), the platform's to the others
+            connected = event.get("account") is not None
             endpoints = [we for we in store.all("webhook_endpoint")
-                         if we["status"] == "enabled" and any(type_matches(p, event["type"]) for p in we["enabled_events"])]
+                         if we["status"] == "enabled" and bool(we.get("_connect")) == connected
+                         and any(type_matches(p, event["type"]) for p in we["enabled_events"])]
             if not endpoints:
                 return
             event["pending_webhooks"] = len(endpoints)

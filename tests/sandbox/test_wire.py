@@ -100,12 +100,15 @@ def test_unknown_nested_param_is_refused_by_path(client: stripe.StripeClient) ->
 
 def test_stripe_account_header_keeps_objects_apart(client: stripe.StripeClient) -> None:
     """Objects made for a connected account (Stripe-Account) live on it, not on the platform."""
+    shop = client.v1.accounts.create({"type": "express"}).id
     mine = client.v1.customers.create({"email": "platform@example.test"})
-    theirs = client.v1.customers.create({"email": "shop@example.test"}, {"stripe_account": "acct_1Shop"})
+    theirs = client.v1.customers.create({"email": "shop@example.test"}, {"stripe_account": shop})
     assert [c.id for c in client.v1.customers.list().data] == [mine.id]
-    assert [c.id for c in client.v1.customers.list(options={"stripe_account": "acct_1Shop"}).data] == [theirs.id]
+    assert [c.id for c in client.v1.customers.list(options={"stripe_account": shop}).data] == [theirs.id]
     with pytest.raises(stripe.InvalidRequestError):
         client.v1.customers.retrieve(theirs.id)
-    event = client.v1.events.list({"type": "customer.created"}, {"stripe_account": "acct_1Shop"}).data[0]
-    assert (event.account, event.data.object.id) == ("acct_1Shop", theirs.id)
+    event = client.v1.events.list({"type": "customer.created"}, {"stripe_account": shop}).data[0]
+    assert (event.account, event.data.object.id) == (shop, theirs.id)
+    with pytest.raises(stripe.PermissionError):  # an account that does not exist
+        client.v1.customers.list(options={"stripe_account": "acct_1Nope"})
     assert [e.data.object.id for e in client.v1.events.list({"type": "customer.created"}).data] == [mine.id]
