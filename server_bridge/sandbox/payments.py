@@ -28,8 +28,8 @@ DISPUTE_TOKEN = "pm_card_createDispute"
 
 
 def stripe_fee(amount: int, currency: str) -> int:
-    """Stripe's standard card pricing: 2.9% + 30 (in the currency's minor unit)."""
-    return round(amount * 0.029) + 30
+    """Stripe's standard card pricing: 2.9% (half a cent rounds up) + 30 (in the currency's minor unit)."""
+    return (amount * 29 + 500) // 1000 + 30
 
 
 def day_start(ts: int) -> int:
@@ -51,33 +51,60 @@ class PaymentsMixin(AccountsMixin):
             customer = params.get("customer") or None
             if customer:
                 self.store.find("customer", customer, "customer")
-            intent = self._add("payment_intent", {
-                "amount": amount, "amount_capturable": 0, "amount_received": 0, "currency": currency,
-                "application": None, "application_fee_amount": fee, "capture_method": "automatic",
-                "confirmation_method": "automatic", "customer": customer, "customer_account": None,
-                "description": params.get("description") or None, "latest_charge": None,
-                "last_payment_error": None, "metadata": merge_metadata({}, params.get("metadata")),
-                "payment_method": None, "payment_method_types": ["card"], "receipt_email":
-                params.get("receipt_email") or None, "status": "requires_payment_method",
-                "client_secret": None, "canceled_at": None, "cancellation_reason": None, "next_action": None,
-                "on_behalf_of": None, "setup_future_usage": None, "shipping": None, "source": None,
-                "statement_descriptor": None, "statement_descriptor_suffix": None, "transfer_data": None,
-                "transfer_group": None, "processing": None, "review": None,
-                "automatic_payment_methods": None, "excluded_payment_method_types": None,
-                "payment_method_options": {}, "amount_details": None, "payment_details": None,
-                "presentment_details": None, "payment_method_configuration_details": None,
-                "allowed_payment_method_types": None, "hooks": None, "managed_payments": None,
-                "payment_record": None,
-            }, account)
-            intent["client_secret"] = f"{intent['id']}_secret_{intent['id'][-12:]}"
+            intent = self._new_intent(account, amount, currency, customer=customer, fee=fee,
+                                      description=params.get("description") or None,
+                                      email=params.get("receipt_email") or None, metadata=params.get("metadata"))
             if params.get("payment_method"):
                 intent["payment_method"] = self._pm(params["payment_method"])["id"]
                 intent["status"] = "requires_confirmation"
-                intent["_pm"] = params["payment_method"]
             self._emit("payment_intent.created", intent)
             if as_bool(params, "confirm", False):
-                return self._confirm(intent, params)
+                return self._confirm(intent, self._by_pm(intent, params))
             return intent
+
+    def card_payment(self, *, amount: int, currency: str, pm: dict[str, Any], customer: str | None = None,
+                     description: str | None = None, at: int | None = None, emit: bool = True) -> dict[str, Any]:
+        """A card payment the sandbox makes itself on the current account (an invoice paid with the
+        customer's card): a succeeded PaymentIntent with its Charge and balance transaction. Raises the
+        card's decline (the PaymentIntent then waits for another payment method)."""
+        with self.lock:
+            account = self._scope()
+            intent = self._new_intent(account, amount, currency, customer=customer, description=description,
+                                      created=at)
+            intent["payment_method"], intent["status"] = pm["id"], "requires_confirmation"
+            if emit:
+                self._emit("payment_intent.created", intent)
+            return self._confirm(intent, pm, at=at, emit=emit)
+
+    def _new_intent(self, account: str | None, amount: int, currency: str, *, customer: str | None = None,
+                    fee: int | None = None, description: str | None = None, email: str | None = None,
+                    metadata: Any = None, created: int | None = None) -> dict[str, Any]:
+        intent = self._add("payment_intent", {
+            "amount": amount, "amount_capturable": 0, "amount_received": 0, "currency": currency,
+            "application": None, "application_fee_amount": fee, "capture_method": "automatic",
+            "confirmation_method": "automatic", "customer": customer, "customer_account": None,
+            "description": description, "latest_charge": None, "last_payment_error": None,
+            "metadata": merge_metadata({}, metadata), "payment_method": None, "payment_method_types": ["card"],
+            "receipt_email": email, "status": "requires_payment_method", "client_secret": None, "canceled_at": None,
+            "cancellation_reason": None, "next_action": None, "on_behalf_of": None, "setup_future_usage": None,
+            "shipping": None, "source": None, "statement_descriptor": None, "statement_descriptor_suffix": None,
+            "transfer_data": None, "transfer_group": None, "processing": None, "review": None,
+            "automatic_payment_methods": None, "excluded_payment_method_types": None, "payment_method_options": {},
+            "amount_details": None, "payment_details": None, "presentment_details": None,
+            "payment_method_configuration_details": None, "allowed_payment_method_types": None, "hooks": None,
+            "managed_payments": None, "payment_record": None,
+        }, account, created=created)
+        intent["client_secret"] = f"{intent['id']}_secret_{intent['id'][-12:]}"
+        return intent
+
+    def _by_pm(self, intent: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+        """The card a confirmation pays with: the one given now, else the one given at creation."""
+        if params.get("payment_method"):
+            return self._pm(params["payment_method"])
+        if intent["payment_method"]:
+            return self._pm(intent["payment_method"])
+        raise errors.StripeError("You cannot confirm this PaymentIntent because it's missing a payment method.",
+                                 code="payment_intent_unexpected_state")
 
     def confirm_payment_intent(self, intent_id: str, params: dict[str, Any]) -> dict[str, Any]:
         with self.lock:
@@ -85,33 +112,31 @@ class PaymentsMixin(AccountsMixin):
             if intent["status"] not in ("requires_payment_method", "requires_confirmation"):
                 raise errors.StripeError(f"This PaymentIntent's status is {intent['status']}; it cannot be confirmed.",
                                          code="payment_intent_unexpected_state")
-            return self._confirm(intent, params)
+            return self._confirm(intent, self._by_pm(intent, params))
 
-    def _confirm(self, intent: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
-        token = params.get("payment_method") or intent.get("_pm")
-        if not token:
-            raise errors.StripeError("You cannot confirm this PaymentIntent because it's missing a payment method.",
-                                     code="payment_intent_unexpected_state")
-        pm = self._pm(token)
+    def _confirm(self, intent: dict[str, Any], pm: dict[str, Any], *, at: int | None = None,
+                 emit: bool = True) -> dict[str, Any]:
         before = snapshot(intent)
         intent["payment_method"] = pm["id"]
         problem = cards.charge_problem(self.store, pm)
         charge = self._charge(intent["_account"], amount=intent["amount"], currency=intent["currency"], pm=pm,
                               fee_amount=intent["application_fee_amount"], description=intent["description"],
                               email=intent["receipt_email"], customer=intent["customer"], intent=intent,
-                              problem=problem, metadata=intent["metadata"])
+                              problem=problem, metadata=intent["metadata"], created=at, emit=emit)
         intent["latest_charge"] = charge["id"]
         if problem is not None:
             intent["status"] = "requires_payment_method"
             intent["last_payment_error"] = {"type": "card_error", "code": problem.code,
                                             "decline_code": problem.decline_code, "message": problem.message,
                                             "charge": charge["id"], "payment_method": copy.deepcopy(pm)}
-            self._emit("payment_intent.payment_failed", intent, diff(before, intent))
+            if emit:
+                self._emit("payment_intent.payment_failed", intent, diff(before, intent))
             raise errors.CardError(problem.message, code=problem.code or "card_declined",
                                    decline_code=problem.decline_code, payment_method=pm["id"])
         intent["status"] = "succeeded"
         intent["amount_received"] = intent["amount"]
-        self._emit("payment_intent.succeeded", intent, diff(before, intent))
+        if emit:
+            self._emit("payment_intent.succeeded", intent, diff(before, intent))
         return intent
 
     def _pm(self, token: Any) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 import stripe
 
-from server_bridge.sandbox import Sandbox
+from server_bridge.sandbox import Sandbox, errors
 from tests.sandbox.test_connect_accounts import EXPRESS
 
 DAY = 86_400
@@ -217,3 +217,24 @@ def test_every_connect_object_has_every_declared_field(client: stripe.StripeClie
         if body["object"] == "list":
             assert body["data"], name
         assert missing_fields(body, object_class(body["object"]), name) == []
+
+
+def test_the_platform_takes_its_own_card_payments_and_refunds_them(sandbox: Sandbox,
+                                                                   client: stripe.StripeClient) -> None:
+    from server_bridge.sandbox import cards
+
+    with sandbox.lock:
+        card = cards.payment_method(sandbox.store, "pm_card_visa")
+        paid = sandbox.connect.card_payment(amount=2_500, currency="usd", pm=card, description="Pro plan")
+    intent = client.v1.payment_intents.retrieve(paid["id"])
+    assert (intent.status, intent.amount_received) == ("succeeded", 2_500)
+    charge = client.v1.charges.retrieve(intent.latest_charge)
+    txn = client.v1.balance_transactions.retrieve(charge.balance_transaction)
+    assert [(f.type, f.amount) for f in txn.fee_details] == [("stripe_fee", 103)]
+    refund = client.v1.refunds.create({"payment_intent": intent.id, "reason": "duplicate"})
+    assert (refund.amount, refund.reason, refund.status) == (2_500, "duplicate", "succeeded")
+    assert client.v1.charges.retrieve(charge.id).refunded is True
+    with sandbox.lock, pytest.raises(errors.CardError) as caught:
+        sandbox.connect.card_payment(amount=2_500, currency="usd",
+                                     pm=cards.payment_method(sandbox.store, "pm_card_chargeDeclined"))
+    assert getattr(caught.value, "code", None) == "card_declined"
