@@ -10,6 +10,7 @@ request; balances; pending funds; what no payout holds yet) live with the store.
 from __future__ import annotations
 
 import bisect
+import functools
 import copy
 import heapq
 import random
@@ -34,6 +35,11 @@ _IDS = random.Random(secrets.randbits(128))
 def fast_id(prefix: str) -> str:
     """A unique id (96 random bits), cheap to make in bulk: the sales generator makes 400,000."""
     return f"{prefix}{_IDS.getrandbits(96):024x}"
+
+
+@functools.cache
+def _prefix(kind: str) -> str:
+    return id_prefix(kind)
 
 
 def snapshot(obj: dict[str, Any]) -> dict[str, Any]:
@@ -108,11 +114,14 @@ class LedgerBase:
 
     def _add(self, kind: str, fields: dict[str, Any], account: str | None, *, created: int | None = None,
              obj_id: str | None = None) -> dict[str, Any]:
-        obj = {"id": obj_id or fast_id(id_prefix(kind)), "object": kind,
-               "created": self.now() if created is None else created, "livemode": False, **fields,
-               "_account": account}
-        with self.store.scoped(account):
+        obj = fields   # built for this object by the caller
+        obj.update(id=obj_id or fast_id(_prefix(kind)), object=kind, livemode=False, _account=account,
+                   created=self.now() if created is None else created)
+        if self.store.account == account:
             self.store.put(obj)
+        else:
+            with self.store.scoped(account):
+                self.store.put(obj)
         self._by_id[obj["id"]] = obj
         owned = self._index.setdefault((account, kind), [])
         if not owned or _order(owned[-1]) <= _order(obj):

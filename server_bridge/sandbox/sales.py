@@ -58,39 +58,47 @@ class SalesMixin(PayoutsMixin):
             later: list[tuple[int, int, str, dict[str, Any]]] = []   # (when, n, what, charge) refunds, disputes
             report = SalesReport(count, 0, 0, 0, 0.0)
             payouts_before = len(self._owned(account_id, "payout"))
-            day = day_start(start)
-            i = 0
-            while day <= end:
-                self._replay_day(account, day)
-                tomorrow = min(day + DAY, end + 1)
-                while i < count and times[i] < tomorrow:
-                    at = times[i]
-                    charge = self._generated_charge(account_id, at, rng, currencies, made, fee_percent)
-                    roll = rng.random()
-                    if roll < refund_share:
-                        later.append((at + rng.randrange(DAY, 10 * DAY), i, "refund", charge))
-                    elif roll < refund_share + dispute_share:
-                        later.append((at + rng.randrange(3 * DAY, 30 * DAY), i, "dispute", charge))
-                    i += 1
-                later.sort(key=lambda item: (item[0], item[1]))
-                while later and later[0][0] < tomorrow and later[0][0] <= end:
-                    at, _, what, charge = later.pop(0)
-                    if what == "refund" and not charge["disputed"]:
-                        self._refund(charge, _refund_amount(charge, rng), "requested_by_customer", at=at, emit=False)
-                        report.refunds += 1
-                    elif what == "dispute":
-                        dispute = self.open_dispute(charge, reason=rng.choice(("fraudulent", "product_not_received",
-                                                                               "duplicate", "general")),
-                                                    at=at, emit=False)
-                        dispute["_wins"] = rng.random() < won_share
-                        report.disputes += 1
-                day += DAY
+            with self.store.scoped(account_id):
+                self._replay(account, end, day_start(start), times, later, rng, currencies, made, fee_percent,
+                             refund_share, dispute_share, won_share, report)
             while self._payout_steps and self._payout_steps[0][0] <= end:
                 self._payout_step(emit=False)
             account["_next_payout"] = _next_run(account["settings"]["payouts"]["schedule"], self.now())
             report.payouts = len(self._owned(account_id, "payout")) - payouts_before
         report.seconds = time.perf_counter() - started
         return report
+
+    def _replay(self, account: dict[str, Any], end: int, day: int, times: list[int],
+                later: list[tuple[int, int, str, dict[str, Any]]], rng: random.Random, currencies: Sequence[str],
+                made: list[dict[str, Any]], fee_percent: float, refund_share: float, dispute_share: float,
+                won_share: float, report: SalesReport) -> None:
+        """The days from `day` to `end`, one midnight at a time, with the sales made in between."""
+        account_id, count, i = account["id"], len(times), 0
+        while day <= end:
+            self._replay_day(account, day)
+            tomorrow = min(day + DAY, end + 1)
+            while i < count and times[i] < tomorrow:
+                at = times[i]
+                charge = self._generated_charge(account_id, at, rng, currencies, made, fee_percent)
+                roll = rng.random()
+                if roll < refund_share:
+                    later.append((at + rng.randrange(DAY, 10 * DAY), i, "refund", charge))
+                elif roll < refund_share + dispute_share:
+                    later.append((at + rng.randrange(3 * DAY, 30 * DAY), i, "dispute", charge))
+                i += 1
+            later.sort(key=lambda item: (item[0], item[1]))
+            while later and later[0][0] < tomorrow and later[0][0] <= end:
+                at, _, what, charge = later.pop(0)
+                if what == "refund" and not charge["disputed"]:
+                    self._refund(charge, _refund_amount(charge, rng), "requested_by_customer", at=at, emit=False)
+                    report.refunds += 1
+                elif what == "dispute":
+                    dispute = self.open_dispute(charge, reason=rng.choice(("fraudulent", "product_not_received",
+                                                                           "duplicate", "general")),
+                                                at=at, emit=False)
+                    dispute["_wins"] = rng.random() < won_share
+                    report.disputes += 1
+            day += DAY
 
     def _replay_day(self, account: dict[str, Any], day: int) -> None:
         """Midnight on one past day: funds released, disputes settled, payouts made and moved along."""
