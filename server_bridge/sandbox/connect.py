@@ -183,6 +183,18 @@ class AccountsMixin(LedgerBase):
         with self.lock:
             return self.render(self._account_obj(account_id))
 
+    def _deadline_passed(self, account: dict[str, Any]) -> None:
+        """What was due by `current_deadline` is past due: the account can no longer take payments."""
+        before = snapshot(account)
+        req = account["requirements"]
+        req["past_due"] = sorted(set(req["past_due"]) | set(req["currently_due"]))
+        req["current_deadline"] = None
+        if req["past_due"]:
+            req["disabled_reason"] = "requirements.past_due"
+            account["charges_enabled"] = False
+            account["payouts_enabled"] = False
+        self._account_changed(account, before)
+
     def has_account(self, account_id: str) -> bool:
         with self.lock:
             found = self._by_id.get(account_id)

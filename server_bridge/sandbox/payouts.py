@@ -56,6 +56,9 @@ class PayoutsMixin(DisputesMixin):
             at = self._next_payout_at(account)
             if at is not None and at <= until:
                 out.append((at, 5, lambda a=account, t=at: self._scheduled_payouts(a, t)))
+            deadline = account["requirements"]["current_deadline"]
+            if deadline is not None and deadline <= until and not account.get("deleted"):
+                out.append((deadline, 3, lambda a=account: self._deadline_passed(a)))
         if self._payout_steps and self._payout_steps[0][0] <= until:
             at = self._payout_steps[0][0]
             out.append((at, 6, lambda: self._payout_step()))

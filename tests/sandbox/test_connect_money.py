@@ -238,3 +238,44 @@ def test_the_platform_takes_its_own_card_payments_and_refunds_them(sandbox: Sand
         sandbox.connect.card_payment(amount=2_500, currency="usd",
                                      pm=cards.payment_method(sandbox.store, "pm_card_chargeDeclined"))
     assert getattr(caught.value, "code", None) == "card_declined"
+
+
+def test_a_weekly_schedule_pays_out_on_its_anchor_day(client: stripe.StripeClient, sandbox: Sandbox) -> None:
+    import datetime as dt
+
+    account = active_account(client, sandbox)
+    on = {"stripe_account": account}
+    client.v1.accounts.update(account, {"settings": {"payouts": {"schedule": {"interval": "weekly",
+                                                                               "weekly_anchor": "friday"}}}})
+    sell(client, account)
+    sandbox.advance_clock(15 * DAY)
+    payouts = client.v1.payouts.list(options=on).data
+    assert payouts and all(dt.datetime.fromtimestamp(p.created, dt.timezone.utc).strftime("%A") == "Friday"
+                           for p in payouts)
+    assert sum(p.amount for p in payouts) == 10_000 - 320 - 500
+
+
+def test_a_manual_schedule_pays_out_only_when_asked(client: stripe.StripeClient, sandbox: Sandbox) -> None:
+    account = active_account(client, sandbox)
+    on = {"stripe_account": account}
+    client.v1.accounts.update(account, {"settings": {"payouts": {"schedule": {"interval": "manual"}}}})
+    sell(client, account)
+    sandbox.advance_clock(5 * DAY)
+    assert client.v1.payouts.list(options=on).data == []
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        client.v1.payouts.create({"amount": 100_000, "currency": "usd"}, options=on)
+    assert caught.value.code == "balance_insufficient"
+    payout = client.v1.payouts.create({"amount": 5_000, "currency": "usd"}, options=on)
+    assert (payout.automatic, payout.reconciliation_status) == (False, "not_applicable")
+    assert client.v1.balance.retrieve(options=on).available[0].amount == 9_180 - 5_000
+
+
+def test_a_missed_deadline_disables_the_account(client: stripe.StripeClient, sandbox: Sandbox) -> None:
+    starter = sandbox.connect.seed_demo_accounts()["starter@demo.test"]
+    sandbox.advance_clock(6 * DAY)
+    account = client.v1.accounts.retrieve(starter)
+    assert (account.charges_enabled, account.payouts_enabled) == (False, False)
+    assert account.requirements.disabled_reason == "requirements.past_due"
+    assert account.requirements.current_deadline is None
+    updated = client.v1.events.list({"type": "account.updated"}, options={"stripe_account": starter}).data
+    assert updated and updated[0].data.previous_attributes.charges_enabled is True
