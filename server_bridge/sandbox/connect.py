@@ -178,6 +178,27 @@ class AccountsMixin(LedgerBase):
             account["payouts_enabled"] = False
             self._account_changed(account, before, emit=emit)
 
+    def start_review(self, account_id: str, *, seconds: int) -> None:
+        """Stripe reviews the account: nothing is due, charges and payouts are off until the review ends
+        `seconds` later on the sandbox clock (then both come back; `account.updated` each time)."""
+        with self.lock:
+            account = self._account_obj(account_id)
+            before = snapshot(account)
+            account["requirements"]["disabled_reason"] = "under_review"
+            account["charges_enabled"] = account["payouts_enabled"] = False
+            account["_review_ends"] = self.now() + seconds
+            self._account_changed(account, before)
+
+    def _review_ended(self, account: dict[str, Any]) -> None:
+        before = snapshot(account)
+        account["_review_ends"] = None
+        req = account["requirements"]
+        if req["disabled_reason"] == "under_review":
+            req["disabled_reason"] = None
+            account["charges_enabled"] = not req["past_due"] and not req["errors"]
+            account["payouts_enabled"] = account["charges_enabled"] and not req["currently_due"]
+        self._account_changed(account, before)
+
     def account_view(self, account_id: str) -> dict[str, Any]:
         """The account as the API answers it."""
         with self.lock:

@@ -31,6 +31,11 @@ class OnboardRequest(BaseModel):
     values: dict[str, str] = {}
 
 
+class ReviewRequest(BaseModel):
+    account: str
+    seconds: int = Field(default=86_400, ge=1)
+
+
 class DisputeRequest(BaseModel):
     account: str
     charge: str
@@ -77,6 +82,13 @@ def make_router(sandbox: Sandbox) -> APIRouter:
         except ValueError as exc:
             raise HTTPException(400, str(exc)) from None
         return {"dispute": made["id"]}
+
+    @router.post("/review")
+    def review(body: ReviewRequest) -> dict[str, str]:
+        """Stripe puts the account under review (nothing due, charges and payouts off) for `seconds`."""
+        account_or_404(body.account)
+        sandbox.connect.start_review(body.account, seconds=body.seconds)
+        return {"account": body.account}
 
     @router.post("/demo")
     def demo() -> dict[str, str]:

@@ -56,6 +56,9 @@ class PayoutsMixin(DisputesMixin):
             at = self._next_payout_at(account)
             if at is not None and at <= until:
                 out.append((at, 5, lambda a=account, t=at: self._scheduled_payouts(a, t)))
+            review = account.get("_review_ends")
+            if review is not None and review <= until:
+                out.append((review, 3, lambda a=account: self._review_ended(a)))
             deadline = account["requirements"]["current_deadline"]
             if deadline is not None and deadline <= until and not account.get("deleted"):
                 out.append((deadline, 3, lambda a=account: self._deadline_passed(a)))

@@ -86,3 +86,20 @@ def test_an_unknown_stripe_account_header_is_refused(client: stripe.StripeClient
         client.v1.balance.retrieve(options={"stripe_account": "acct_doesnotexist"})
     assert caught.value.http_status == 403
     assert caught.value.json_body["error"]["code"] == "account_invalid"
+
+
+def test_an_account_under_review_has_nothing_due_and_comes_back(client: stripe.StripeClient,
+                                                               sandbox: Sandbox) -> None:
+    import httpx
+
+    account = client.v1.accounts.create(EXPRESS)
+    sandbox.connect.onboard_account(account.id)
+    answer = httpx.post(f"{sandbox.base_url}/_sandbox/connect/review", json={"account": account.id, "seconds": 3600})
+    assert answer.status_code == 200
+    held = client.v1.accounts.retrieve(account.id)
+    assert (held.charges_enabled, held.payouts_enabled) == (False, False)
+    assert held.requirements.disabled_reason == "under_review" and held.requirements.currently_due == []
+    sandbox.advance_clock(3601)
+    back = client.v1.accounts.retrieve(account.id)
+    assert (back.charges_enabled, back.payouts_enabled, back.requirements.disabled_reason) == (True, True, None)
+    assert httpx.post(f"{sandbox.base_url}/_sandbox/connect/review", json={"account": "acct_nope"}).status_code == 404
