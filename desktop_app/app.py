@@ -15,8 +15,10 @@ from PySide6.QtCore import QThreadPool, QTimer
 from PySide6.QtWidgets import QApplication
 
 from .services import Cache, Config, MemoryStore, Paths, SecretStore, open_secret_store
+from .services.earnings_cache import EarningsCache
 from .ui import errors, theme
 from .ui.account import Account
+from .ui.earnings import Earnings
 from .ui.main_window import PAGES, MainWindow
 from .ui.session import Session
 from .ui.worker import WorkerPool
@@ -35,6 +37,10 @@ class Parts:
     account: Account
     pool: WorkerPool
     window: MainWindow
+
+    @property
+    def earnings(self) -> Earnings:
+        return self.window.earnings
 
     def close(self) -> None:
         self.window.shutdown()
@@ -66,8 +72,10 @@ def build(paths: Paths, store: SecretStore | Callable[[], SecretStore], *, bridg
                       make_client=make_client)
     pool = WorkerPool()
     account = Account(session.cache, pool=pool, page_size=page_size, retry_delays=retry_delays)
-    window = MainWindow(session, account, pool)
+    earnings = Earnings(EarningsCache(paths.cache_dir), pool=pool, page_size=page_size)
+    window = MainWindow(session, account, pool, earnings)
     account.setParent(window)   # its retry timer ends with the window (and tests can see it)
+    earnings.setParent(window)
     pool.setParent(window)
     return Parts(session, account, pool, window)
 

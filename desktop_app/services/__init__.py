@@ -13,7 +13,7 @@ _EXPORTS = {
     "bridge": ["BridgeClient"],
     "cache": ["Cache", "CachedView", "account_key"],
     "config": ["Config"],
-    "csv_export": ["write_invoices_csv"],
+    "csv_export": ["write_invoices_csv", "write_transactions_csv"],
     "demo": ["DemoBridge", "DemoBridgeError"],
     "downloads": ["save_stream"],
     "errors": ["BridgeError", "BridgeRefused", "BridgeUnreachable", "DownloadCancelled", "NotSignedIn",
@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from .bridge import BridgeClient
     from .cache import Cache, CachedView, account_key
     from .config import Config
-    from .csv_export import write_invoices_csv
+    from .csv_export import write_invoices_csv, write_transactions_csv
     from .demo import DemoBridge, DemoBridgeError
     from .downloads import save_stream
     from .errors import (BridgeError, BridgeRefused, BridgeUnreachable, DownloadCancelled, NotSignedIn,

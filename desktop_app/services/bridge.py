@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Mapping
 from email.message import Message
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 import httpx
@@ -26,6 +26,9 @@ from httpx_sse import SSEError, connect_sse
 from .downloads import Progress, safe_filename, save_stream
 from .errors import BridgeRefused, BridgeUnreachable, NotSignedIn, UnexpectedResponse
 from .models import Invoice, InvoicePage, Plan, PlanChangePreview, SignIn, Summary
+
+if TYPE_CHECKING:
+    from .earnings import Balance, ConnectAccount, PayoutDetail, PayoutPage, SalePage, SalesSeries, TransactionPage
 
 #: Codes that mean "sign in again" rather than "this request was wrong".
 SIGNED_OUT_CODES = frozenset({"unauthorized", "token_expired", "account_disabled", "invalid_token"})
@@ -233,6 +236,71 @@ class BridgeClient:
         return Summary.from_json(self._json("POST", "/v1/billing/plan-change",
                                             json_body={"plan": plan, "proration_date": proration_date}))
 
+    # ----- earnings (Stripe Connect)
+    def _decoded(self, kind: Any, what: str, method: str, path: str, **kwargs: Any) -> Any:
+        from .earnings import decode
+        return decode(kind, self._send(method, path, **kwargs).content, what)
+
+    def connect_account(self) -> ConnectAccount:
+        from .earnings import ConnectAccount
+        return self._decoded(ConnectAccount, "account status", "GET", "/v1/connect/account")
+
+    def onboarding_url(self) -> str:
+        """Stripe's hosted onboarding; the bridge creates the owner's account first if there is none."""
+        return self._url("/v1/connect/onboarding-link", {})
+
+    def dashboard_url(self) -> str:
+        return self._url("/v1/connect/dashboard-link", {})
+
+    def balance(self) -> Balance:
+        from .earnings import Balance
+        return self._decoded(Balance, "balance", "GET", "/v1/connect/balance")
+
+    def payouts(self, limit: int = 20, starting_after: str | None = None, status: str | None = None) -> PayoutPage:
+        from .earnings import PayoutPage
+        params = _params(limit=limit, starting_after=starting_after, status=status)
+        return self._decoded(PayoutPage, "payout list", "GET", "/v1/connect/payouts", params=params)
+
+    def payout(self, payout_id: str) -> PayoutDetail:
+        from .earnings import PayoutDetail
+        return self._decoded(PayoutDetail, "payout", "GET", f"/v1/connect/payouts/{quote(payout_id, safe='')}")
+
+    def payout_transactions(self, payout_id: str, limit: int = 100,
+                            starting_after: str | None = None) -> TransactionPage:
+        from .earnings import TransactionPage
+        return self._decoded(TransactionPage, "payout transaction list", "GET",
+                             f"/v1/connect/payouts/{quote(payout_id, safe='')}/transactions",
+                             params=_params(limit=limit, starting_after=starting_after))
+
+    def sales(self, limit: int = 100, starting_after: str | None = None, *, created_gte: int | None = None,
+              created_lt: int | None = None, status: str | None = None, q: str | None = None) -> SalePage:
+        from .earnings import SalePage
+        params = _params(limit=limit, starting_after=starting_after, created_gte=created_gte,
+                         created_lt=created_lt, status=status, q=q)
+        return self._decoded(SalePage, "sales list", "GET", "/v1/connect/sales", params=params)
+
+    def sales_series(self, start: int, end: int, bucket: str = "month") -> SalesSeries:
+        from .earnings import SalesSeries
+        return self._decoded(SalesSeries, "sales chart", "GET", "/v1/connect/sales/series",
+                             params={"from": start, "to": end, "bucket": bucket})
+
+    def download_sales_csv(self, target: Path, *, start: int | None = None, end: int | None = None,
+                           progress: Progress | None = None, cancelled: Callable[[], bool] | None = None) -> Path:
+        """Stream the bridge's sales CSV into `target`'s folder (see downloads.save_stream): any size, bounded memory."""
+        params = _params(**{"from": start, "to": end})
+        try:
+            with self._http.stream("GET", "/v1/connect/sales.csv", params=params,
+                                   headers={**self._headers(), "Accept": "text/csv"}) as response:
+                if not response.is_success:
+                    response.read()
+                    raise refusal(response)
+                length = response.headers.get("Content-Length")
+                total = int(length) if length and length.isdigit() else None
+                return save_stream(response.iter_bytes(), Path(target).parent, safe_filename(Path(target).name, "sales.csv"),
+                                   total=total, progress=progress, cancelled=cancelled)
+        except (httpx.TransportError, httpx.InvalidURL) as exc:
+            raise self._unreachable(exc) from exc
+
     # ----- events
     def events(self, stop: threading.Event, *, on_connect: Callable[[], None] | None = None) -> Iterator[list[str]]:
         """Yield the topics of each `refresh` event of one connection to GET /v1/events.
@@ -282,6 +350,11 @@ class BridgeClient:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _params(**values: Any) -> dict[str, Any]:
+    """Query parameters without the ones left out (None or empty)."""
+    return {k: v for k, v in values.items() if v is not None and v != ""}
 
 
 def _topics(data: str) -> list[str]:

@@ -7,12 +7,16 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ._atomic import write_atomic
 from .models import Invoice
+
+if TYPE_CHECKING:
+    from .earnings import Transaction
 
 HEADER = ["Number", "Date", "Period start", "Period end", "Status", "Total", "Amount due", "Amount paid",
           "Currency", "Invoice page"]
@@ -51,3 +55,23 @@ def invoices_csv(invoices: Sequence[Invoice]) -> str:
 
 def write_invoices_csv(invoices: Sequence[Invoice], path: Path) -> None:
     write_atomic(Path(path), invoices_csv(invoices).encode("utf-8-sig"))
+
+
+TRANSACTION_HEADER = ["Date", "Type", "Category", "Description", "Amount", "Fee", "Net", "Currency", "Available on",
+                      "Id"]
+
+
+def transactions_csv(transactions: Iterable[Transaction]) -> str:
+    """A payout's balance transactions, amounts as plain numbers (fees positive, as Stripe reports them)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(TRANSACTION_HEADER)
+    for t in transactions:
+        writer.writerow([_date(t.created), _cell(t.type), _cell(t.reporting_category or ""), _cell(t.description or ""),
+                         _amount(t.amount, t.currency), _amount(t.fee, t.currency), _amount(t.net, t.currency),
+                         t.currency.upper(), _date(t.available_on), _cell(t.id)])
+    return out.getvalue()
+
+
+def write_transactions_csv(transactions: Iterable[Transaction], path: Path) -> None:
+    write_atomic(Path(path), transactions_csv(transactions).encode("utf-8-sig"))

@@ -90,18 +90,25 @@ class HostedFlow(QObject):
         self.listener = EventListener(events, self)
         self.listener.topics.connect(self._on_topics)
         self.listener.connected.connect(self._on_connected)
-        account.changed.connect(self._on_changed)
+        self._key: Callable[[], object] = self._summary_key
+        account.changed.connect(self.notice_change)
 
-    def open(self, make_url: Callable[[], str]) -> None:
-        """Create the session now (off the GUI thread) and hand its URL to the browser."""
+    def open(self, make_url: Callable[[], str], key: Callable[[], object] | None = None) -> None:
+        """Create the session now (off the GUI thread) and hand its URL to the browser.
+
+        `key` tells when the owner is done: the wait ends when its value changes (default: the summary)."""
+        self._key = key or self._summary_key
         self.account.pool.start(make_url, on_done=self._open_url)
+
+    def _summary_key(self) -> object:
+        return summary_key(self.account.summary)
 
     def _open_url(self, url: str) -> None:
         """The browser first; the watching (status, timer, listener thread) right after it.
 
         The baseline is taken before, so a change the owner makes at once still counts as a change.
         """
-        self._baseline = summary_key(self.account.summary)
+        self._baseline = self._key()
         self._deadline = self.clock() + self.give_up_after
         QDesktopServices.openUrl(QUrl(url))
         self.account.set_waiting(True)
@@ -123,8 +130,9 @@ class HostedFlow(QObject):
         if self.account.waiting:
             self.account.refresh()
 
-    def _on_changed(self) -> None:
-        if self.account.waiting and summary_key(self.account.summary) != self._baseline:
+    def notice_change(self) -> None:
+        """Something the owner may have changed in the browser arrived: done once the watched key moved."""
+        if self.account.waiting and self._key() != self._baseline:
             self.end()
 
     def window_activated(self) -> None:

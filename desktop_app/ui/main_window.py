@@ -8,15 +8,18 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from PySide6.QtCore import QEvent, QLocale, QSize, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QEvent, QLocale, QSize, QTimer, QUrl, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow,
                                QPushButton, QStackedWidget, QVBoxLayout, QWidget)
 
 from ..services import age, formatting
 from . import errors, theme
 from .account import Account, warm_formatting
-from .hosted import HostedFlow
+from .earnings import Earnings
+from .earnings_page import EarningsPage
+from .flows import FlowsRow
+from .hosted import EventListener, HostedFlow
 from .invoices import InvoicesPage
 from .overview import OverviewPage
 from .plan_change import PlanChangeFlow
@@ -28,21 +31,27 @@ from .worker import WorkerPool
 if TYPE_CHECKING:
     from .sign_in import SignInDialog
 
-PAGES = ("overview", "plans", "invoices")
+PAGES = ("overview", "plans", "invoices", "earnings")
 
 
 class MainWindow(QMainWindow):
     ready = Signal()   # signed in and showing live data
     sign_in_shown = Signal()
 
-    def __init__(self, session: Session, account: Account, pool: WorkerPool, *,
+    def __init__(self, session: Session, account: Account, pool: WorkerPool, earnings: Earnings, *,
                  clock: Callable[[], float] = time.time, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.session, self.account, self.pool, self.clock = session, account, pool, clock
+        self.session, self.account, self.pool, self.earnings, self.clock = session, account, pool, earnings, clock
         self.setWindowTitle("Billing Manager")
         self.setWindowIcon(theme.icon("app"))
         self.hosted = HostedFlow(account, self._events, parent=self)
+        earnings.changed.connect(self.hosted.notice_change)
+        self.live_events = EventListener(self._events, self)   # Connect changes, while signed in
+        self.live_events.topics.connect(earnings.on_topics)
+        self.live_events.connected.connect(earnings.refresh)
+        account.loaded.connect(earnings.refresh)   # the bridge answered: earnings follow the billing refresh
         self.tray = Tray(account, self)
+        earnings.news.connect(self.tray.tell)
         self.tray.show_window.connect(self._raise)
         self.sign_in_dialog: SignInDialog | None = None
         self._store_note_shown = False
@@ -53,6 +62,13 @@ class MainWindow(QMainWindow):
         self.invoices = InvoicesPage(account, default_folder=self._download_folder,
                                      remember_folder=self._remember_folder)
         self.overview.open_portal.connect(self.open_portal)
+        self.flows = FlowsRow(account, earnings)
+        self.overview.add_section(self.flows)
+        self.flows.show_earnings.connect(lambda: self.show_page("earnings"))
+        self.earnings_page = EarningsPage(earnings, account, default_folder=self._download_folder)
+        self.earnings_page.start_selling.connect(self.open_onboarding)
+        self.earnings_page.finish_setup.connect(self.open_onboarding)
+        self.earnings_page.open_dashboard.connect(self.open_dashboard)
         self.overview.choose_plan.connect(lambda: self.show_page("plans"))
         self.plan_change = PlanChangeFlow(account, self)
         self.plan_change.busy.connect(self.plans.set_busy)
@@ -64,7 +80,7 @@ class MainWindow(QMainWindow):
         self.sidebar.setObjectName("sidebar")
         self.sidebar.setIconSize(QSize(theme.em(self, 1.1), theme.em(self, 1.1)))
         self.stack = QStackedWidget()
-        for name, page in zip(PAGES, (self.overview, self.plans, self.invoices)):
+        for name, page in zip(PAGES, (self.overview, self.plans, self.invoices, self.earnings_page)):
             item = QListWidgetItem(theme.icon(name), name.capitalize(), self.sidebar)
             item.setSizeHint(QSize(0, theme.em(self, 2.2)))
             self.stack.addWidget(page)
@@ -180,7 +196,8 @@ class MainWindow(QMainWindow):
 
         if sign_in is None and self.session.email and self.session.bridge_url:
             self.account.bind(None, self.session.account)   # the last good data first, then the keyring
-            self.account.load_cached(on_done=sign_in_after_paint)
+            self.earnings.bind(None, self.session.account)
+            self.account.load_cached(on_done=lambda found: (self.earnings.load_cached(), sign_in_after_paint(found)))
             return
         self._restore(restore)
 
@@ -209,10 +226,14 @@ class MainWindow(QMainWindow):
         assert self.session.client is not None
         if self.account.account == self.session.account and self.account.client is None:
             self.account.attach(self.session.client)
+            self.earnings.attach(self.session.client)
         else:
             self.account.bind(self.session.client, self.session.account)
+            self.earnings.bind(self.session.client, self.session.account)
             self.tray.reset()
             self.account.load_cached()
+            self.earnings.load_cached()
+        self.live_events.start()
         self._update_account_menu()
         self.account.refresh()
         store = self.session.store
@@ -237,21 +258,26 @@ class MainWindow(QMainWindow):
         return dialog
 
     def sign_out(self) -> None:
-        session, account = self.session, self.account.account
+        session, account, earnings_cache = self.session, self.account.account, self.earnings.cache
 
         def sign_out() -> None:
             session.sign_out()
             session.cache.delete(account)
+            earnings_cache.delete(account)
 
         self.hosted.end()
+        self.live_events.stop()
         self.account.clear()
+        self.earnings.clear()
         self.banner.hide()
         self._update_account_menu()
         self.pool.start(sign_out, on_done=lambda _: self.show_sign_in())
 
     def _token_refused(self, words: str) -> None:
         self.hosted.end()
+        self.live_events.stop()
         self.account.clear()
+        self.earnings.clear()
         self._update_account_menu()
         self.pool.start(self.session.forget_token)
         self.show_sign_in(words)
@@ -269,6 +295,8 @@ class MainWindow(QMainWindow):
             self.invoices.attach_view()
         elif page is self.plans:
             self.plans.fill_if_stale()
+        elif page is self.earnings_page:
+            self.earnings_page.build()
 
     def current_page(self) -> str:
         return PAGES[self.stack.currentIndex()]
@@ -282,6 +310,23 @@ class MainWindow(QMainWindow):
         client = self.account.client
         if client is not None:
             self.hosted.open(lambda: client.checkout_url(plan))
+
+    def open_onboarding(self) -> None:
+        """Stripe's hosted onboarding (the bridge makes the account first if there is none); the wait ends
+        when the account's status or requirements change."""
+        client = self.account.client
+        if client is not None:
+            self.hosted.open(client.onboarding_url, key=self._connect_key)
+
+    def _connect_key(self) -> object:
+        account = self.earnings.account
+        return None if account is None else (account.status, account.requirements, account.charges_enabled,
+                                             account.payouts_enabled)
+
+    def open_dashboard(self) -> None:
+        client = self.account.client
+        if client is not None:
+            self.pool.start(client.dashboard_url, on_done=lambda url: QDesktopServices.openUrl(QUrl(url)))
 
     def show_error(self, text: str) -> None:
         self.banner_text.setText(text)
@@ -350,8 +395,10 @@ class MainWindow(QMainWindow):
         self.age_timer.stop()
         self.statusBar().clearMessage()
         self.hosted.shutdown()
+        self.live_events.stop(5.0)
         self.account.close()
         self.invoices.shutdown()
+        self.earnings_page.shutdown()
         self.tray.hide()
         self.pool.wait_for_done()
 

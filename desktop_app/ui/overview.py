@@ -44,6 +44,8 @@ class OverviewPage(QScrollArea):
         self.warnings_box = QVBoxLayout()
         self.warnings_box.setSpacing(theme.em(body, 0.5))
         outer.addLayout(self.warnings_box)
+        self.sections = QVBoxLayout()
+        outer.addLayout(self.sections)
 
         self.details, details_layout = card(body)
         self.form = QFormLayout()
@@ -82,6 +84,10 @@ class OverviewPage(QScrollArea):
         self.warning_buttons: dict[str, QPushButton] = {}
         account.changed.connect(self.show_summary)
         self.show_summary()
+
+    def add_section(self, widget: QWidget) -> None:
+        """Another part of the owner's picture, under the plan's status (the earnings beside the plan)."""
+        self.sections.addWidget(widget)
 
     def show_summary(self) -> None:
         self._fill()

@@ -53,6 +53,14 @@ class Tray(QObject):
                 self.icon.showMessage("Billing Manager", warning.text, QSystemTrayIcon.MessageIcon.Warning)
         return shown
 
+    def tell(self, notes: list) -> None:  # noqa: ANN001 - [earnings_notes.Note]
+        """Earnings news (payouts, requirements, disputes), already filtered to what is new."""
+        if self.icon is None:
+            return
+        for note in notes:
+            kind = QSystemTrayIcon.MessageIcon.Warning if note.urgent else QSystemTrayIcon.MessageIcon.Information
+            self.icon.showMessage("Billing Manager", note.text, kind)
+
     def reset(self) -> None:
         self.notified.clear()
 

@@ -1,0 +1,63 @@
+"""The last good view of the owner's earnings, so the page shows at once, with its age, and offline.
+
+One JSON file per account (hashed like the billing cache) under <cache_dir>/earnings/. Anything
+unreadable or of another version is deleted and treated as no cache, never a crash.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ._atomic import write_atomic
+
+if TYPE_CHECKING:   # msgspec loads with the first read, on a worker
+    from .earnings import EarningsView
+
+log = logging.getLogger(__name__)
+
+
+class EarningsCache:
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder) / "earnings"
+
+    def path_for(self, account: str) -> Path:
+        return self.folder / f"{hashlib.sha256(account.encode('utf-8')).hexdigest()}.json"
+
+    def load(self, account: str) -> EarningsView | None:
+        path = self.path_for(account)
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            log.warning("earnings cache %s unreadable: %s", path, exc)
+            return None
+        import msgspec
+
+        from .earnings import VIEW_VERSION, decode_view
+        try:
+            view = decode_view(raw)
+            if view.version != VIEW_VERSION:
+                raise ValueError(f"version {view.version}")
+            return view
+        except (msgspec.DecodeError, ValueError) as exc:
+            log.warning("dropping earnings cache %s: %s", path, exc)
+            with contextlib.suppress(OSError):
+                path.unlink()
+            return None
+
+    def save(self, account: str, view: EarningsView) -> None:
+        """Write atomically; a cache that cannot be written is logged, not raised."""
+        from .earnings import encode
+        try:
+            write_atomic(self.path_for(account), encode(view))
+        except OSError as exc:
+            log.warning("could not save the earnings cache in %s: %s", self.folder, exc)
+
+    def delete(self, account: str) -> None:
+        with contextlib.suppress(OSError):
+            self.path_for(account).unlink()

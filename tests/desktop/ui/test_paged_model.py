@@ -1,0 +1,116 @@
+"""The sales table model on its own: Qt's model checks, paging in the background, a few pages in memory."""
+
+from __future__ import annotations
+
+import threading
+
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtWidgets import QApplication
+
+from desktop_app.services import BridgeUnreachable
+from desktop_app.services.earnings import Page, Sale
+from desktop_app.ui.earnings_rows import SALE_COLUMNS, sale_row
+from desktop_app.ui.paged_model import LOADING, ROW_ROLE, PagedModel
+from desktop_app.ui.worker import WorkerPool
+
+
+def make_sale(n: int) -> Sale:
+    return Sale(id=f"ch_{n:06d}", created=1767268800 - n * 3600, gross=2500 + n, currency="usd", status="succeeded",
+                net=2272 + n, stripe_fee=103, platform_fee=125, description=f"Order #{n}",
+                customer_email=f"c{n}@example.com")
+
+
+class Sales:
+    """Sales newest first, served like the bridge (cursor paging); can hold a page back or fail."""
+
+    def __init__(self, count: int, size: int = 10) -> None:
+        self.count, self.size = count, size
+        self.calls: list[str | None] = []
+        self.gate = threading.Event()
+        self.gate.set()
+        self.fail_next = False
+
+    def __call__(self, after: str | None) -> Page:
+        self.calls.append(after)
+        self.gate.wait(10)
+        if self.fail_next:
+            self.fail_next = False
+            raise BridgeUnreachable("down")
+        start = 0 if after is None else int(after[3:]) + 1
+        end = min(self.count, start + self.size)
+        return Page(tuple(make_sale(n) for n in range(start, end)), end < self.count)
+
+
+def model_for(sales: Sales, keep_pages: int = 3) -> PagedModel:
+    return PagedModel(WorkerPool(), SALE_COLUMNS, sale_row, keep_pages=keep_pages)
+
+
+def scroll_to_end(model: PagedModel, qtbot) -> None:  # noqa: ANN001
+    while model.has_more:
+        model.fetchMore(QModelIndex())
+        qtbot.waitUntil(lambda: not model.loading)
+
+
+def test_the_model_passes_qts_checks_while_paging(qtbot, qtmodeltester) -> None:
+    sales = Sales(35)
+    model = model_for(sales)
+    model.reset(sales)
+    qtbot.waitUntil(lambda: model.rowCount() == 10)
+    qtmodeltester.check(model, force_py=True)
+    scroll_to_end(model, qtbot)
+    assert model.rowCount() == 35
+    qtmodeltester.check(model, force_py=True)
+    assert [model.data(model.index(0, c)) for c in range(7)][3:] == ["Paid", "$25.00", "$2.28", "$22.72"]
+    assert model.headerData(4, Qt.Orientation.Horizontal) == "Amount"
+    assert model.data(model.index(0, 4), Qt.ItemDataRole.TextAlignmentRole) & Qt.AlignmentFlag.AlignRight
+
+
+def test_only_a_few_pages_stay_in_memory_and_old_ones_come_back_through_their_cursor(qtbot) -> None:
+    sales = Sales(200)
+    model = model_for(sales, keep_pages=3)
+    model.reset(sales)
+    scroll_to_end(model, qtbot)
+    assert model.rowCount() == 200 and model.pages_in_memory == 3
+    assert sales.calls == [None] + [f"ch_{n:06d}" for n in range(9, 199, 10)]
+
+    sales.calls.clear()
+    assert model.data(model.index(42, 1)) is None and model.data(model.index(42, 0)) == LOADING
+    qtbot.waitUntil(lambda: model.data(model.index(42, 1)) == "c42@example.com")
+    assert sales.calls == ["ch_000039"]     # page 4 again, from the id before it
+    assert model.data(model.index(45, 0), ROW_ROLE).id == "ch_000045"
+    assert model.pages_in_memory == 3
+
+
+def test_one_page_at_a_time_and_the_gui_never_waits(qtbot) -> None:
+    sales = Sales(30)
+    model = model_for(sales)
+    model.reset(sales, first=sales(None))
+    sales.calls.clear()
+    sales.gate.clear()
+    model.fetchMore(QModelIndex())            # returns at once though the page is held back
+    assert model.loading and not model.canFetchMore(QModelIndex())
+    model.fetchMore(QModelIndex())
+    sales.gate.set()
+    qtbot.waitUntil(lambda: model.rowCount() == 20)
+    assert sales.calls == ["ch_000009"]
+
+
+def test_a_failed_page_can_be_retried_and_new_filters_drop_late_pages(qtbot) -> None:
+    sales = Sales(30)
+    model = model_for(sales)
+    model.reset(sales, first=sales(None))
+    sales.fail_next = True
+    with qtbot.waitSignal(model.failed) as failure:
+        model.fetchMore(QModelIndex())
+    assert isinstance(failure.args[0], BridgeUnreachable)
+    assert model.canFetchMore(QModelIndex()) and model.rowCount() == 10
+
+    sales.gate.clear()
+    model.fetchMore(QModelIndex())
+    other = Sales(3)
+    model.reset(other, first=other(None))     # the owner typed a search meanwhile
+    sales.gate.set()
+    assert WorkerPool().wait_for_done()
+    QApplication.processEvents()              # deliver the late page (to be dropped)
+    assert [model.item(r).id for r in range(model.rowCount())] == ["ch_000000", "ch_000001", "ch_000002"]
+    assert not model.canFetchMore(QModelIndex())
