@@ -10,13 +10,14 @@ import logging
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 from PySide6.QtCore import QEventLoop, QLocale, QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
-from .app import DEMO_PASSWORD, build, qt_app
+from .app import DEMO_PASSWORD, Parts, build, qt_app
 from .services import DemoBridge, MemoryStore, Paths
 from .ui import theme
 from .ui.main_window import PAGES
@@ -30,6 +31,59 @@ def settle(app: QApplication, ms: int = 100) -> None:
     loop = QEventLoop()
     QTimer.singleShot(ms, loop.quit)
     loop.exec()
+
+
+def wait_for(app: QApplication, condition: Callable[[], bool], timeout_s: float = 240.0) -> bool:
+    """Run the event loop until condition() holds (checked every 100 ms) or the time is up."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        settle(app)
+    return True
+
+
+def earnings_loaded(parts: Parts) -> bool:
+    """Live, with the owner's past sales imported by the bridge (it does so on first sight)."""
+    account = parts.earnings.account
+    if not parts.earnings.live or account is None:
+        return False
+    return not account.has_account or account.sales_import is None or account.sales_import.state == "done"
+
+
+def shoot_earnings(app: QApplication, parts: Parts, owner: str, look: str, out: Path) -> list[Path]:
+    """The Earnings page (sales tab), then its payouts and chart tabs and one payout's breakdown."""
+    window = parts.window
+    page = window.earnings_page
+    wait_for(app, lambda: not page.sales.model.loading and not page.payouts.model.loading, 60)
+    shots = [("earnings", window, None)]
+    account = parts.earnings.account
+    if account is not None and account.has_account:
+        shots += [("earnings-payouts", window, page.payouts), ("earnings-chart", window, page.chart_tab)]
+    saved = []
+    for name, widget, tab in shots:
+        if tab is not None:
+            page.tabs.setCurrentWidget(tab)
+        if tab is page.chart_tab:
+            wait_for(app, lambda: page.chart is not None and page.chart.series is not None, 60)
+        settle(app, 300)
+        saved.append(grab(widget, out / f"{owner}-{name}-{look}.png"))
+    payouts = parts.earnings.view.payouts if parts.earnings.view else ()
+    paid = next((p for p in payouts if p.status == "paid"), None)
+    if paid is not None:
+        dialog = page.payouts.open_payout(paid)
+        wait_for(app, lambda: dialog.detail is not None and not dialog.model.loading, 60)
+        settle(app, 300)
+        saved.append(grab(dialog, out / f"{owner}-payout-{look}.png"))
+        dialog.close()
+    page.tabs.setCurrentIndex(0)
+    return saved
+
+
+def grab(widget: QWidget, path: Path) -> Path:
+    if not widget.grab().save(str(path)):
+        raise RuntimeError(f"could not write {path}")
+    return path
 
 
 def shoot_owner(app: QApplication, bridge_url: str, email: str, look: str, root: Path, out: Path) -> list[Path]:
@@ -51,13 +105,15 @@ def shoot_owner(app: QApplication, bridge_url: str, email: str, look: str, root:
             raise RuntimeError(f"{email} did not load")
         window.statusBar().clearMessage()
         owner = email.split("@")[0]
+        if not wait_for(app, lambda: earnings_loaded(parts)):
+            raise RuntimeError(f"{email}'s earnings did not load")
         for page in PAGES:
             window.show_page(page)
             settle(app)
-            path = out / f"{owner}-{page}-{look}.png"
-            if not window.grab().save(str(path)):
-                raise RuntimeError(f"could not write {path}")
-            saved.append(path)
+            if page == "earnings":
+                saved += shoot_earnings(app, parts, owner, look, out)
+                continue
+            saved.append(grab(window, out / f"{owner}-{page}-{look}.png"))
     finally:
         parts.close()
         window.close()

@@ -173,6 +173,12 @@ class Earnings(QObject):
             self._again = False
             self.refresh()
 
+    def set_offline(self, offline: bool) -> None:
+        """The billing refresh found the bridge unreachable (or reachable again): the same holds here."""
+        if offline and not self.offline and self.account_key:
+            self.offline = True
+            self.status_changed.emit()
+
     def on_topics(self, topics: list[str]) -> None:
         """The event stream said something changed; refresh when it is about earnings."""
         if TOPICS.intersection(topics):

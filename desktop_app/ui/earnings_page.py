@@ -6,20 +6,23 @@ The page's widgets are built when it is first shown, so the window's first paint
 
 from __future__ import annotations
 
+import importlib
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from PySide6.QtCore import QLocale, Signal
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QTabWidget, QVBoxLayout,
+                               QWidget)
 
 from ..services import age, day, formatting, money
 from ..services.earnings_words import account_sentence, import_words, requirement_line, schedule_words, things_due
 from . import theme
 from .account import Account
 from .earnings import Earnings
-from .widgets import card, clear_layout, icon_label, muted, title
+from .errors import report
+from .widgets import card, clear_layout, icon_label, muted, scroll_body, title
 
 if TYPE_CHECKING:
     from .sales_chart import SalesChart
@@ -27,7 +30,7 @@ if TYPE_CHECKING:
 FINISH_STATUSES = ("onboarding", "action_required", "restricted")
 
 
-class EarningsPage(QWidget):
+class EarningsPage(QScrollArea):
     start_selling = Signal()      # no account yet: create one and onboard in the browser
     finish_setup = Signal()       # hosted onboarding in the browser
     open_dashboard = Signal()
@@ -35,7 +38,6 @@ class EarningsPage(QWidget):
     def __init__(self, earnings: Earnings, account: Account, *, default_folder: Callable[[], Path],
                  clock: Callable[[], float] = time.time, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("page")
         self.earnings, self.account, self.clock = earnings, account, clock
         self.default_folder = default_folder
         self.built = False
@@ -50,12 +52,12 @@ class EarningsPage(QWidget):
         self.built = True
         from .payouts_tab import PayoutsTab
         from .sales_tab import SalesTab
-        layout = QVBoxLayout(self)
-        margin = theme.em(self, 1.5)
-        layout.setContentsMargins(margin, margin, margin, margin)
-        layout.setSpacing(theme.em(self, 0.7))
+        body, layout = scroll_body(self)
+        from PySide6.QtCore import Qt   # see theme's QT_NAMESPACE_NOTE
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         heading = QHBoxLayout()
         heading.addWidget(title("Earnings", self))
+        layout.setSpacing(theme.em(self, 0.6))
         heading.addStretch(1)
         self.age_label = muted("", self)
         self.age_label.setWordWrap(False)
@@ -95,21 +97,27 @@ class EarningsPage(QWidget):
         self.balance_card, balance = card(self)
         balance.addWidget(QLabel("<b>Balance</b>", self.balance_card))
         self.balance_grid = QGridLayout()
-        self.balance_grid.setHorizontalSpacing(theme.em(self, 1.2))
+        self.balance_grid.setHorizontalSpacing(theme.em(self, 1))
         self.balance_grid.setVerticalSpacing(theme.em(self, 0.2))
         balance.addLayout(self.balance_grid)
+        self.balance_grid.setColumnStretch(4, 1)
         self.schedule = muted("", self.balance_card)
         balance.addWidget(self.schedule)
         balance.addStretch(1)
         top.addWidget(self.balance_card, 2)
         layout.addLayout(top)
 
-        self.tabs = QTabWidget(self)
+        self.tabs = QTabWidget(body)
+        self.tabs.setMinimumHeight(theme.em(self, 22))
         self.sales = SalesTab(self.earnings, default_folder=self.default_folder, parent=self.tabs)
         self.payouts = PayoutsTab(self.earnings, default_folder=self.default_folder, parent=self.tabs)
         self.tabs.addTab(self.sales, "Sales")
         self.tabs.addTab(self.payouts, "Payouts")
         self.chart_tab = QWidget(self.tabs)
+        self.chart_note = muted("", self.chart_tab)
+        QVBoxLayout(self.chart_tab).addWidget(self.chart_note)
+        self.charting_loaded = False
+        self._load_charting()
         self.tabs.addTab(self.chart_tab, "Net sales")
         self.chart: SalesChart | None = None
         self.tabs.currentChanged.connect(self._tab_shown)
@@ -121,12 +129,25 @@ class EarningsPage(QWidget):
         self.earnings.status_changed.connect(self.update_age)
         self.show_earnings()
 
+    def _load_charting(self) -> None:
+        """Import the charting library (numpy, pyqtgraph: most of a second) on a worker, never on the GUI thread."""
+        def loaded(_: object) -> None:
+            self.charting_loaded = True
+            self._tab_shown(self.tabs.currentIndex())
+
+        self.earnings.pool.start(lambda: importlib.import_module("pyqtgraph"), on_done=loaded, on_error=report)
+
     def _tab_shown(self, index: int) -> None:
-        if self.tabs.widget(index) is self.chart_tab and self.chart is None:
-            from .sales_chart import SalesChart
-            self.chart = SalesChart(self.earnings, self.sales.date_range, parent=self.chart_tab)
-            QVBoxLayout(self.chart_tab).addWidget(self.chart)
-            self.sales.range_changed.connect(self.chart.reload)
+        if self.tabs.widget(index) is not self.chart_tab or self.chart is not None:
+            return
+        if not self.charting_loaded:
+            self.chart_note.setText("Loading the chart…")
+            return
+        from .sales_chart import SalesChart
+        self.chart_note.hide()
+        self.chart = SalesChart(self.earnings, self.sales.date_range, parent=self.chart_tab)
+        self.chart_tab.layout().addWidget(self.chart)
+        self.sales.range_changed.connect(self.chart.reload)
 
     # ----- filling
     def show_earnings(self) -> None:
@@ -171,20 +192,19 @@ class EarningsPage(QWidget):
         return "Loading your earnings…" if earnings.client is not None else ""
 
     def _add_check(self, text: str, overdue: bool) -> None:
-        row = QWidget(self.status_card)
-        line = QHBoxLayout(row)
-        line.setContentsMargins(0, 0, 0, 0)
-        line.addWidget(icon_label("warning" if overdue else "clock", 1.0, row, "#d97706" if overdue else None))
-        label = QLabel(text, row)
+        line = QHBoxLayout()
+        line.addWidget(icon_label("warning" if overdue else "clock", 1.0, self.status_card,
+                                  "#d97706" if overdue else None))
+        label = QLabel(text, self.status_card)
         label.setWordWrap(True)
         line.addWidget(label, 1)
-        self.checklist.addWidget(row)
+        self.checklist.addLayout(line)
 
     def _show_balance(self, locale: str) -> None:
         clear_layout(self.balance_grid)
         view = self.earnings.view
         balances = view.balance.balances if view and view.balance else ()
-        headings = ("", "Available", "Pending", "On the way to your bank")
+        headings = ("", "Available", "Pending", "On the way\nto your bank")
         for column, heading in enumerate(headings):
             label = muted(heading, self.balance_card)
             label.setWordWrap(False)

@@ -50,6 +50,7 @@ class MainWindow(QMainWindow):
         self.live_events.topics.connect(earnings.on_topics)
         self.live_events.connected.connect(earnings.refresh)
         account.loaded.connect(earnings.refresh)   # the bridge answered: earnings follow the billing refresh
+        account.status_changed.connect(lambda: earnings.set_offline(account.offline))
         self.tray = Tray(account, self)
         earnings.news.connect(self.tray.tell)
         self.tray.show_window.connect(self._raise)

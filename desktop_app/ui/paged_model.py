@@ -82,6 +82,19 @@ class PagedModel(QAbstractTableModel):
         elif fetch is not None:
             self.fetchMore(QModelIndex())
 
+    def update_first(self, page: Page, fetch: FetchPage) -> None:
+        """The first page fetched again (a live refresh): the same sales are updated where they stand (the
+        owner keeps their place); anything new at the top starts the list over."""
+        current = self._pages.get(0)
+        rows = list(page.data)
+        if current is None or [row.id for row in current[0]] != [row.id for row in rows]:
+            self.reset(fetch, first=page)
+            return
+        self._fetch = fetch
+        if current[0] != rows:
+            self._pages[0] = (rows, [self.texts(row, locale_name()) for row in rows])
+            self.dataChanged.emit(self.index(0, 0), self.index(len(rows) - 1, len(self.columns) - 1))
+
     def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008 - Qt's signature
         return not parent.isValid() and self._has_more and not self._loading and self._fetch is not None
 

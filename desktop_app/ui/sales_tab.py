@@ -76,14 +76,17 @@ class SalesTab(QWidget):
         for words, _ in STATUSES:
             self.status.addItem(words)
         self.export_button = QPushButton(theme.icon("export"), "Export CSV…", self)
-        filters.addWidget(self.search, 2)
-        filters.addWidget(QLabel("From", self))
-        filters.addWidget(self.since)
-        filters.addWidget(QLabel("to", self))
-        filters.addWidget(self.until)
+        filters.addWidget(self.search, 1)
         filters.addWidget(self.status)
-        filters.addWidget(self.export_button)
+        dates = QHBoxLayout()
+        dates.addWidget(QLabel("From", self))
+        dates.addWidget(self.since)
+        dates.addWidget(QLabel("to", self))
+        dates.addWidget(self.until)
+        dates.addStretch(1)
+        dates.addWidget(self.export_button)
         layout.addLayout(filters)
+        layout.addLayout(dates)
 
         self.table = table_view(self)
         self.table.setModel(self.model)
@@ -91,7 +94,7 @@ class SalesTab(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((0, 7), (1, 12), (3, 7), (4, 6), (5, 5), (6, 6)):
+        for column, width in ((0, 6), (1, 10), (3, 5.5), (4, 5), (5, 4), (6, 5)):
             header.resizeSection(column, theme.em(self, width))
         layout.addWidget(self.table, 1)
         self.note = muted("", self)
@@ -142,7 +145,7 @@ class SalesTab(QWidget):
         self.model.reset(self.fetcher())
 
     def earnings_changed(self) -> None:
-        """Another owner: start over. The same owner refreshed: show new sales when they change the first page."""
+        """Another owner: start over. The same owner refreshed: the first page again (see update_first)."""
         earnings = self.earnings
         if earnings.account_key != self._owner or self.model.rowCount() == 0 and not self.model.loading:
             self._owner = earnings.account_key
@@ -151,14 +154,13 @@ class SalesTab(QWidget):
         fetch = self.fetcher()
         if fetch is None or not earnings.live:
             return
-        first = self.model.item(0)
+        owner = self._owner
 
-        def newer(page: Page) -> None:
-            top = page.data[0].id if page.data else None
-            if first is None or top != first.id:
-                self.model.reset(fetch, first=page)
+        def fetched(page: Page) -> None:
+            if owner == self._owner and not self.model.loading:
+                self.model.update_first(page, fetch)
 
-        earnings.pool.start(lambda: fetch(None), on_done=newer, on_error=lambda exc: None)
+        earnings.pool.start(lambda: fetch(None), on_done=fetched, on_error=lambda exc: None)
 
     def _failed(self, exc: BaseException) -> None:
         report(exc)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 
+import msgspec
+
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QApplication
 
@@ -114,3 +116,20 @@ def test_a_failed_page_can_be_retried_and_new_filters_drop_late_pages(qtbot) -> 
     QApplication.processEvents()              # deliver the late page (to be dropped)
     assert [model.item(r).id for r in range(model.rowCount())] == ["ch_000000", "ch_000001", "ch_000002"]
     assert not model.canFetchMore(QModelIndex())
+
+
+def test_a_live_refresh_updates_the_first_page_in_place_and_new_sales_start_over(qtbot) -> None:
+    sales = Sales(30)
+    model = model_for(sales)
+    model.reset(sales, first=sales(None))
+    model.fetchMore(QModelIndex())
+    qtbot.waitUntil(lambda: model.rowCount() == 20)
+    first = sales(None)
+    changed = Page((msgspec.structs.replace(first.data[0], status="disputed"), *first.data[1:]), True)
+    with qtbot.waitSignal(model.dataChanged):
+        model.update_first(changed, sales)
+    assert model.rowCount() == 20 and model.data(model.index(0, 3)) == "Disputed"
+    newer = Page((make_sale(-1), *first.data[:9]), True)
+    with qtbot.waitSignal(model.modelReset):
+        model.update_first(newer, sales)
+    assert model.rowCount() == 10 and model.item(0).id == "ch_-00001"
