@@ -11,7 +11,7 @@ import logging
 import time
 from typing import TYPE_CHECKING, Callable
 
-from PySide6.QtCore import QLocale, QObject, Signal
+from PySide6.QtCore import QLocale, QObject, QTimer, Signal
 
 from ..services import BridgeRefused, BridgeUnreachable, NotSignedIn
 from .errors import describe, report
@@ -24,6 +24,7 @@ if TYPE_CHECKING:   # msgspec and the earnings types load on a worker, after the
 
 log = logging.getLogger(__name__)
 TOPICS = frozenset({"earnings"})
+IMPORT_POLL_MS = 3000   # while the bridge imports past sales: its progress, even if an event is missed
 
 
 def month_start(now: float) -> int:
@@ -58,11 +59,17 @@ class Earnings(QObject):
         self._told: set[str] = set()
         self._first_look = True
         self._again = False
+        self._closed = False
         self._generation = 0
+        self.import_timer = QTimer(self)
+        self.import_timer.setSingleShot(True)
+        self.import_timer.setInterval(IMPORT_POLL_MS)
+        self.import_timer.timeout.connect(self.refresh)
 
     # ----- who
     def bind(self, client: BridgeClient | None, account_key: str) -> None:
         self.clear()
+        self._closed = False
         self.client, self.account_key = client, account_key
 
     def attach(self, client: BridgeClient) -> None:
@@ -70,6 +77,7 @@ class Earnings(QObject):
 
     def clear(self) -> None:
         self._generation += 1
+        self.import_timer.stop()
         self.client, self.account_key, self.view = None, "", None
         self.live = self.offline = self.refreshing = self.unavailable = self._again = False
         self.last_error = ""
@@ -110,7 +118,7 @@ class Earnings(QObject):
         self.pool.start(lambda: cache.load(key), on_done=self._current(shown), on_error=lambda exc: None)
 
     def refresh(self) -> None:
-        if self.client is None:
+        if self.client is None or self._closed:
             return
         if self.refreshing:
             self._again = True
@@ -151,6 +159,9 @@ class Earnings(QObject):
         self.loaded.emit()
         if fresh:
             self.news.emit(fresh)
+        progress = view.account.sales_import if view.account is not None else None
+        if progress is not None and progress.state == "running" and not self._closed:
+            self.import_timer.start()
         self._maybe_again()
 
     def _failed(self, exc: BaseException) -> None:
@@ -172,6 +183,12 @@ class Earnings(QObject):
         if self._again:
             self._again = False
             self.refresh()
+
+    def close(self) -> None:
+        """The window is going: no more refreshes; results in flight are dropped."""
+        self._closed = True
+        self._generation += 1
+        self.import_timer.stop()
 
     def set_offline(self, offline: bool) -> None:
         """The billing refresh found the bridge unreachable (or reachable again): the same holds here."""

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QPushButton, QS
 from ..services import age, day, formatting, money
 from ..services.earnings_words import account_sentence, import_words, requirement_line, schedule_words, things_due
 from . import theme
-from .account import Account
 from .earnings import Earnings
 from .errors import report
 from .widgets import card, clear_layout, icon_label, muted, scroll_body, title
@@ -35,10 +34,10 @@ class EarningsPage(QScrollArea):
     finish_setup = Signal()       # hosted onboarding in the browser
     open_dashboard = Signal()
 
-    def __init__(self, earnings: Earnings, account: Account, *, default_folder: Callable[[], Path],
+    def __init__(self, earnings: Earnings, *, default_folder: Callable[[], Path],
                  clock: Callable[[], float] = time.time, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.earnings, self.account, self.clock = earnings, account, clock
+        self.earnings, self.clock = earnings, clock
         self.default_folder = default_folder
         self.built = False
 
@@ -130,12 +129,13 @@ class EarningsPage(QScrollArea):
         self.show_earnings()
 
     def _load_charting(self) -> None:
-        """Import the charting library (numpy, pyqtgraph: most of a second) on a worker, never on the GUI thread."""
+        """numpy, most of the charting library's import, loads on a worker; pyqtgraph itself makes Qt objects
+        as it loads, so it is imported on the GUI thread when the chart is first shown."""
         def loaded(_: object) -> None:
             self.charting_loaded = True
             self._tab_shown(self.tabs.currentIndex())
 
-        self.earnings.pool.start(lambda: importlib.import_module("pyqtgraph"), on_done=loaded, on_error=report)
+        self.earnings.pool.start(lambda: importlib.import_module("numpy"), on_done=loaded, on_error=report)
 
     def _tab_shown(self, index: int) -> None:
         if self.tabs.widget(index) is not self.chart_tab or self.chart is not None:

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QGridLayo
                                QPushButton, QVBoxLayout, QWidget)
 
 from ..services import money, write_transactions_csv
-from ..services.earnings import Page, Payout, PayoutDetail, Transaction
+from ..services.earnings import Payout, PayoutDetail, Transaction
 from ..services.earnings_words import category_words, payout_status, payout_when
 from . import theme
 from .earnings import Earnings
