@@ -45,9 +45,11 @@ def account_sentence(account: ConnectAccount | None, locale: str | None = None) 
         return f"Stripe is reviewing your account; there is nothing for you to do. {_paused(account, 'meanwhile')}".strip()
     if due:
         stopped = _paused(account, "until you do")
-        if any(r.due == "past_due" for r in due):
-            return f"Stripe needs more information from you{by}. {stopped}".strip()
-        return f"Stripe needs more information from you{by}, or payouts will be paused.".strip()
+        if stopped:
+            return f"Stripe needs more information from you{by}. {stopped}"
+        if account.deadline:
+            return f"Stripe needs more information from you{by}, or payouts will be paused."
+        return "Stripe needs more information from you."
     return "Your account is active: you take payments and get paid out."
 
 

@@ -40,6 +40,8 @@ class EarningsPage(QScrollArea):
         self.earnings, self.clock = earnings, clock
         self.default_folder = default_folder
         self.built = False
+        self._balances_shown: object = None
+        self._due_shown: object = None
 
     def showEvent(self, event: QShowEvent) -> None:
         self.build()
@@ -156,10 +158,12 @@ class EarningsPage(QScrollArea):
         account = earnings.account
         has_account = account is not None and account.has_account
         self.sentence.setText(self._sentence(locale))
-        clear_layout(self.checklist)
         due = things_due(account) if account is not None else []
-        for requirement in due:
-            self._add_check(requirement_line(requirement), requirement.due == "past_due")
+        if due != self._due_shown:
+            self._due_shown = due
+            clear_layout(self.checklist)
+            for requirement in due:
+                self._add_check(requirement_line(requirement), requirement.due == "past_due")
         self.deadline.setText(f"Deadline: {day(account.deadline, locale)}" if due and account and account.deadline else "")
         self.deadline.setVisible(bool(self.deadline.text()))
         self.importing.setText(import_words(account))
@@ -199,11 +203,16 @@ class EarningsPage(QScrollArea):
         label.setWordWrap(True)
         line.addWidget(label, 1)
         self.checklist.addLayout(line)
+        for index in range(line.count()):
+            line.itemAt(index).widget().show()
 
     def _show_balance(self, locale: str) -> None:
-        clear_layout(self.balance_grid)
         view = self.earnings.view
         balances = view.balance.balances if view and view.balance else ()
+        if balances == self._balances_shown and self.balance_grid.count():
+            return
+        self._balances_shown = balances
+        clear_layout(self.balance_grid)
         headings = ("", "Available", "Pending", "On the way\nto your bank")
         for column, heading in enumerate(headings):
             label = muted(heading, self.balance_card)
@@ -219,6 +228,8 @@ class EarningsPage(QScrollArea):
                 self.balance_grid.addWidget(label, row, column)
         if not balances:
             self.balance_grid.addWidget(muted("Nothing yet", self.balance_card), 1, 0, 1, 4)
+        for index in range(self.balance_grid.count()):
+            self.balance_grid.itemAt(index).widget().show()
         account = self.earnings.account
         self.schedule.setText(schedule_words(account.payout_schedule) if account else "")
 

@@ -91,6 +91,8 @@ class PagedModel(QAbstractTableModel):
             self.reset(fetch, first=page)
             return
         self._fetch = fetch
+        if len(self._starts) == 1:   # only the first page shown: whether more follow may have changed too
+            self._has_more = page.has_more and bool(rows)
         if current[0] != rows:
             self._pages[0] = (rows, [self.texts(row, locale_name()) for row in rows])
             self.dataChanged.emit(self.index(0, 0), self.index(len(rows) - 1, len(self.columns) - 1))

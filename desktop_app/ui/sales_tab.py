@@ -159,6 +159,7 @@ class SalesTab(QWidget):
         def fetched(page: Page) -> None:
             if owner == self._owner and not self.model.loading:
                 self.model.update_first(page, fetch)
+                self._update_note()
 
         earnings.pool.start(lambda: fetch(None), on_done=fetched, on_error=lambda exc: None)
 

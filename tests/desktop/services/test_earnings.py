@@ -63,6 +63,13 @@ def test_an_account_decodes_with_its_checklist_most_urgent_first() -> None:
      "Stripe is reviewing your account; there is nothing for you to do. Payments and payouts are paused meanwhile."),
     ({"status": "restricted", "requirements": [], "disabled_reason": "under_review"}, "Stripe is reviewing your account"),
     ({"status": "active", "requirements": [], "payouts_enabled": True}, "Your account is active"),
+    ({"status": "action_required", "payouts_enabled": True, "deadline": None},
+     "Stripe needs more information from you."),
+    ({"status": "action_required", "payouts_enabled": True},
+     "Stripe needs more information from you by Jan 1, 2026, or payouts will be paused."),
+    ({"status": "action_required", "deadline": None, "requirements": [
+        {"code": "external_account", "title": "Add a bank account", "due": "currently_due"}]},
+     "Stripe needs more information from you. Payouts are paused until you do."),
     ({"status": "rejected", "requirements": [], "charges_enabled": False}, "Stripe has closed this account"),
 ])
 def test_every_status_reads_as_one_plain_sentence(changes: dict, words: str) -> None:
