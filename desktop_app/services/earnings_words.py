@@ -96,7 +96,7 @@ def payout_when(payout: Payout, locale: str | None = None) -> str:
     if payout.status == "paid":
         return f"Arrived {date}" if date else "Arrived"
     if payout.status == "failed":
-        return "Failed: " + (payout.failure_message or "the bank refused it")
+        return "Did not arrive: " + (payout.failure_message or "the bank refused it")
     if payout.status == "canceled":
         return "Canceled"
     return f"Expected {date}" if date else "Expected date not known yet"

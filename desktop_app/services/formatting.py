@@ -109,6 +109,14 @@ def day(ts: int | float | None, locale: str | None = None) -> str:
     return format_date(date, "medium", locale=_locale(locale))
 
 
+def short_day(ts: int | float | None, locale: str | None = None) -> str:
+    """A date in few characters, for table cells: "11/26/26" in en_US, "26.11.26" in de_DE."""
+    if ts is None:
+        return ""
+    from babel.dates import format_date
+    return format_date(dt.datetime.fromtimestamp(ts).date(), "short", locale=_locale(locale))
+
+
 def age(seconds: float, locale: str | None = None) -> str:
     """How old something is: "just now", "5 minutes ago", "3 days ago"."""
     if seconds < 60:

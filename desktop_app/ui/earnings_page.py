@@ -122,9 +122,10 @@ class EarningsPage(QScrollArea):
         self.tabs.addTab(self.chart_tab, "Net sales")
         self.chart: SalesChart | None = None
         self.tabs.currentChanged.connect(self._tab_shown)
-        layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.tabs, 100)
         self.empty_note = muted("", self)
         layout.addWidget(self.empty_note)
+        layout.addStretch(1)   # without an account (no tabs) the status card keeps its height
 
         self.earnings.changed.connect(self.show_earnings)
         self.earnings.status_changed.connect(self.update_age)

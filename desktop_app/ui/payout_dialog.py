@@ -64,6 +64,7 @@ class PayoutDialog(QDialog):
         layout.addWidget(buttons)
         self.resize(theme.em(self, 40), theme.em(self, 32))
         self.model.failed.connect(report)
+        self.model.rowsInserted.connect(lambda *_: self.table.resizeColumnsToContents())
         client = earnings.client
         if client is not None:
             payout_id = payout.id

@@ -92,7 +92,7 @@ def test_payouts_say_expected_until_paid_and_never_invent_a_date() -> None:
                                                    payout(4, "pending", arrival_date=None)],
                                           "has_more": True}), "payouts")
     words = [payout_when(p, "en_US") for p in page.data]
-    assert words == ["Expected Jan 2, 2026", "Arrived Jan 3, 2026", "Failed: The bank account is closed.",
+    assert words == ["Expected Jan 2, 2026", "Arrived Jan 3, 2026", "Did not arrive: The bank account is closed.",
                      "Expected date not known yet"]
     assert page.has_more
 
