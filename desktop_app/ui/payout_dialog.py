@@ -97,6 +97,8 @@ class PayoutDialog(QDialog):
             if item is not None and item.widget() is not None:
                 item.widget().setAlignment(Qt.AlignmentFlag.AlignRight)
         self.breakdown.setColumnStretch(3, 1)
+        for index in range(self.breakdown.count()):   # added to a dialog already on screen: show them now
+            self.breakdown.itemAt(index).widget().show()
         self.when.setText(f"{payout_status(detail.payout)} · {payout_when(detail.payout, locale)}")
         self.loaded.emit()
 

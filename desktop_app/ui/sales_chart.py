@@ -124,4 +124,9 @@ class SalesChart(QWidget):
         self.drawn.emit()
 
     def shutdown(self) -> None:
+        """Drop late series and take the plot's scene down now: pyqtgraph's scene must not outlive its view
+        into Qt's deferred deletion of the window."""
         self._generation += 1
+        if not self.plot.closed:
+            self.plot.clear()
+            self.plot.close()
