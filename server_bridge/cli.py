@@ -210,7 +210,7 @@ def stripe_setup() -> int:
         gateway.close()
     print("# Stripe is set up. Export these for `billing-bridge serve`:")
     print(f"BRIDGE_PLANS='{json.dumps(result.plans, separators=(',', ':'))}'")
-    print(f"BRIDGE_WEBHOOK_SECRETS={result.webhook_secret}")
+    print(f"BRIDGE_WEBHOOK_SECRETS={','.join(result.webhook_secrets.values())}")
     return 0
 
 

@@ -41,6 +41,10 @@ class StripeRefused(ApiError):
     status, code = 502, "stripe_error"
     default_message = "Stripe refused the request."
 
+    def __init__(self, message: str | None = None, *, missing: bool = False) -> None:
+        super().__init__(message)
+        self.missing = missing  # Stripe answered resource_missing: there is no such object
+
 
 class CardDeclined(ApiError):
     """A charge was declined; nothing changed."""
@@ -80,7 +84,8 @@ def _mapped_errors() -> Iterator[None]:
         if (exc.http_status or 0) >= 500 or exc.http_status in (409, 429):
             # 409: the same idempotency key is still being worked on (or a lock timed out): transient.
             raise StripeUnavailable() from exc
-        raise StripeRefused(exc.user_message or str(exc) or "Stripe refused the request.") from exc
+        raise StripeRefused(exc.user_message or str(exc) or "Stripe refused the request.",
+                            missing=exc.code == "resource_missing") from exc
 
 
 class Gateway:
@@ -188,6 +193,32 @@ class Gateway:
 
     def get_subscription(self, subscription_id: str) -> dict:
         return self._call(lambda p, o: self._v1.subscriptions.retrieve(subscription_id, p, o))
+
+    def get_invoice(self, invoice_id: str) -> dict:
+        return self._call(lambda p, o: self._v1.invoices.retrieve(invoice_id, p, o))
+
+    def get_subscription_schedule(self, schedule_id: str) -> dict:
+        return self._call(lambda p, o: self._v1.subscription_schedules.retrieve(schedule_id, p, o))
+
+    def get_checkout_session(self, session_id: str) -> dict:
+        return self._call(lambda p, o: self._v1.checkout.sessions.retrieve(session_id, p, o))
+
+    def reread(self, object_type: str, object_id: str) -> dict | None:
+        """The object as Stripe has it now, at the pinned API version; None if Stripe has no such
+        object (any more), or if it is of a kind the bridge never re-reads."""
+        getter = {
+            "customer": self.get_customer, "subscription": self.get_subscription, "invoice": self.get_invoice,
+            "payment_method": self.get_payment_method, "subscription_schedule": self.get_subscription_schedule,
+            "checkout.session": self.get_checkout_session,
+        }.get(object_type)
+        if getter is None:
+            return None
+        try:
+            return getter(object_id)
+        except StripeRefused as exc:
+            if exc.missing:
+                return None
+            raise
 
     def list_invoices(self, customer_id: str) -> list[dict]:
         return self._list_all(self._v1.invoices.list, {"customer": customer_id})

@@ -66,6 +66,7 @@ class StripeObject(Base):
     created: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     seen_at: Mapped[int] = mapped_column(BigInteger)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    terminal: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     data: Mapped[str] = mapped_column(Text)
 
 

@@ -2,8 +2,13 @@
 
 Creates (or finds again, by lookup key) the Starter and Pro products with monthly prices, a
 Customer Portal configuration (card update, cancel at period end with reasons, invoice history,
-no plan switching: plan changes go through the bridge) and the webhook endpoint. Safe to run
-again: only the webhook endpoint is replaced, since Stripe shows its secret only at creation.
+no plan switching: plan changes go through the bridge) and the webhook endpoints of
+WEBHOOK_ENDPOINTS. Safe to run again: only the webhook endpoints are replaced, since Stripe shows
+an endpoint's secret only at creation and its API version cannot be changed afterwards.
+
+Every endpoint is pinned to the API version the bridge's SDK speaks (gateway.STRIPE_VERSION, the
+SDK's `stripe.api_version`): without it Stripe renders events at the account's default version,
+whose shapes the bridge does not read.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import json
 import uuid
 from dataclasses import dataclass
 
-from server_bridge.gateway import Gateway
+from server_bridge.gateway import STRIPE_VERSION, Gateway, StripeRefused
 
 APP_TAG = "billing-manager"
 
@@ -55,15 +60,54 @@ WEBHOOK_EVENTS: tuple[str, ...] = (
 )
 
 
+#: Connect events (issue 8): connected accounts' own objects, delivered to a `connect=true` endpoint.
+CONNECT_EVENTS: tuple[str, ...] = (
+    "account.updated", "capability.updated",
+    "payout.created", "payout.updated", "payout.paid", "payout.failed", "payout.reconciliation_completed",
+    "balance.available",
+    "charge.succeeded", "charge.refunded", "charge.updated",
+    "charge.dispute.created", "charge.dispute.updated", "charge.dispute.closed",
+    "charge.dispute.funds_withdrawn", "charge.dispute.funds_reinstated",
+    "refund.created", "refund.updated", "refund.failed",
+)
+
+
+@dataclass(frozen=True)
+class EndpointSpec:
+    """One webhook endpoint setup keeps at Stripe.
+
+    `path` is where the bridge serves it; None while the bridge has no route for it yet, and then
+    setup leaves it out (Stripe would otherwise retry deliveries nobody takes for three days).
+    """
+
+    name: str
+    path: str | None
+    events: tuple[str, ...]
+    connect: bool = False
+    description: str = "Billing Manager bridge"
+
+
+WEBHOOK_ENDPOINTS: tuple[EndpointSpec, ...] = (
+    EndpointSpec("platform", "/v1/webhooks/stripe", WEBHOOK_EVENTS),
+    EndpointSpec("connect", None, CONNECT_EVENTS, connect=True,
+                 description="Billing Manager bridge: connected accounts"),
+)
+
+
 @dataclass(frozen=True)
 class SetupResult:
     plans: dict[str, str]
-    webhook_secret: str
+    webhook_secrets: dict[str, str]       # endpoint name -> its signing secret
     portal_configuration_id: str
 
+    @property
+    def webhook_secret(self) -> str:
+        """The platform endpoint's secret."""
+        return self.webhook_secrets["platform"]
 
-def webhook_url(public_url: str) -> str:
-    return public_url.rstrip("/") + "/v1/webhooks/stripe"
+
+def webhook_url(public_url: str, path: str = "/v1/webhooks/stripe") -> str:
+    return public_url.rstrip("/") + path
 
 
 def ensure_prices(gateway: Gateway, run: str) -> dict[str, str]:
@@ -121,23 +165,33 @@ def ensure_portal_configuration(gateway: Gateway, public_url: str, run: str) -> 
     return gateway.create_portal_configuration(params, key=f"setup:{run}:portal")["id"]
 
 
-def replace_webhook_endpoint(gateway: Gateway, public_url: str, run: str) -> str:
-    url = webhook_url(public_url)
+def replace_webhook_endpoints(gateway: Gateway, public_url: str, run: str,
+                              specs: tuple[EndpointSpec, ...] = WEBHOOK_ENDPOINTS) -> dict[str, str]:
+    """Endpoint name -> secret of a fresh endpoint pinned to STRIPE_VERSION, for every spec the bridge
+    serves; whatever endpoint was at the same URL (at any version) is deleted first."""
+    wanted = [spec for spec in specs if spec.path]
+    urls = {webhook_url(public_url, spec.path or "") for spec in wanted}
     for endpoint in gateway.list_webhook_endpoints():
-        if endpoint.get("url") == url:
+        if endpoint.get("url") in urls and endpoint.get("id"):
             gateway.delete_webhook_endpoint(endpoint["id"])
-    endpoint = gateway.create_webhook_endpoint(
-        {"url": url, "enabled_events": list(WEBHOOK_EVENTS), "description": "Billing Manager bridge",
-         "metadata": {"app": APP_TAG}},
-        key=f"setup:{run}:webhook",
-    )
-    return endpoint["secret"]
+    secrets: dict[str, str] = {}
+    for spec in wanted:
+        params = {"url": webhook_url(public_url, spec.path or ""), "enabled_events": list(spec.events),
+                  "api_version": STRIPE_VERSION, "description": spec.description, "metadata": {"app": APP_TAG}}
+        if spec.connect:
+            params["connect"] = True
+        endpoint = gateway.create_webhook_endpoint(params, key=f"setup:{run}:webhook:{spec.name}")
+        if endpoint.get("api_version") != STRIPE_VERSION or not endpoint.get("secret"):
+            raise StripeRefused(f"Stripe did not pin the {spec.name} webhook endpoint to {STRIPE_VERSION} "
+                                f"(it answered {endpoint.get('api_version')!r}).")
+        secrets[spec.name] = endpoint["secret"]
+    return secrets
 
 
 def setup_stripe(gateway: Gateway, public_url: str) -> SetupResult:
     run = uuid.uuid4().hex
     plans = ensure_prices(gateway, run)
     portal = ensure_portal_configuration(gateway, public_url, run)
-    secret = replace_webhook_endpoint(gateway, public_url, run)
+    secrets = replace_webhook_endpoints(gateway, public_url, run)
     gateway.portal_configuration_id = portal
-    return SetupResult(plans=plans, webhook_secret=secret, portal_configuration_id=portal)
+    return SetupResult(plans=plans, webhook_secrets=secrets, portal_configuration_id=portal)

@@ -2,8 +2,9 @@
 
 Writes carry `seen_at`, the time Stripe vouched for that state (an event's `created`, or the time of
 the API answer); a write never replaces a copy seen later, so a late or replayed event cannot undo
-newer state. The guard is one statement (INSERT .. ON CONFLICT DO UPDATE .. WHERE), so two writers
-racing cannot break it either.
+newer state. A final state (a canceled subscription, a paid or void invoice, a deleted customer) is
+only ever replaced by another final one. Both guards are one statement (INSERT .. ON CONFLICT DO
+UPDATE .. WHERE), so two writers racing cannot break them either.
 """
 
 from __future__ import annotations
@@ -30,8 +31,22 @@ def customer_of(obj: dict[str, Any]) -> str | None:
     return customer if isinstance(customer, str) else None
 
 
+#: States Stripe never leaves once it is in them.
+TERMINAL_STATUSES: dict[str, frozenset[str]] = {
+    "subscription": frozenset({"canceled", "incomplete_expired"}),
+    "invoice": frozenset({"paid", "void"}),
+}
+
+
+def is_terminal(obj: dict[str, Any]) -> bool:
+    kind = obj.get("object")
+    if kind == "customer":
+        return bool(obj.get("deleted"))
+    return obj.get("status") in TERMINAL_STATUSES.get(str(kind), ())
+
+
 _INSERTS: dict[str, Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
-_UPSERTS: dict[str, Any] = {}
+_UPSERTS: dict[tuple[str, bool], Any] = {}
 
 
 def _insert_for(dialect: str) -> Any:
@@ -42,17 +57,17 @@ def _insert_for(dialect: str) -> Any:
         raise RuntimeError(f"unsupported database: {dialect}") from None
 
 
-def _upsert_statement(dialect: str) -> Any:
-    """The guarded upsert, built once per dialect with bind parameters.
+def _upsert_statement(dialect: str, strict: bool) -> Any:
+    """The guarded upsert, built once per dialect and strictness with bind parameters.
 
     Built per call with literal values, SQLAlchemy would hash the whole JSON text into its cache key
     every time; with parameters the compiled statement is reused.
     """
-    statement = _UPSERTS.get(dialect)
+    statement = _UPSERTS.get((dialect, strict))
     if statement is not None:
         return statement
     table = StripeObject.__table__
-    columns = ("object_type", "id", "customer_id", "created", "seen_at", "deleted", "data")
+    columns = ("object_type", "id", "customer_id", "created", "seen_at", "deleted", "terminal", "data")
     insert = _insert_for(dialect)(table).values({name: bindparam(name, type_=table.c[name].type) for name in columns})
     excluded = insert.excluded
     statement = insert.on_conflict_do_update(
@@ -60,22 +75,25 @@ def _upsert_statement(dialect: str) -> Any:
         set_={
             "seen_at": excluded.seen_at,
             "deleted": excluded.deleted,
+            "terminal": excluded.terminal,
             "data": excluded.data,
             # A tombstone or a partial answer may lack these; keep what we knew.
             "customer_id": func.coalesce(excluded.customer_id, table.c.customer_id),
             "created": func.coalesce(excluded.created, table.c.created),
         },
-        where=table.c.seen_at <= excluded.seen_at,
+        where=and_(table.c.seen_at < excluded.seen_at if strict else table.c.seen_at <= excluded.seen_at,
+                   or_(table.c.terminal.is_(False), excluded.terminal.is_(True))),
     ).returning(table.c.id)
-    _UPSERTS[dialect] = statement
+    _UPSERTS[(dialect, strict)] = statement
     return statement
 
 
-def upsert_object(session: Session, obj: dict[str, Any], *, seen_at: int) -> bool:
-    """Store `obj` unless the stored copy was seen later; True if it was written.
+def upsert_object(session: Session, obj: dict[str, Any], *, seen_at: int, strict: bool = False) -> bool:
+    """Store `obj` unless the stored copy was seen later or is final and `obj` is not; True if written.
 
-    Deleted objects (`"deleted": true`, as Stripe answers a delete) are kept as tombstones so an
-    older event cannot bring them back.
+    `strict`: also keep a copy seen in the same second (an event's payload is only trusted when it
+    is strictly newer; Stripe's `created` is whole seconds). Deleted objects (`"deleted": true`, as
+    Stripe answers a delete) are kept as tombstones so an older event cannot bring them back.
     """
     object_type, obj_id = obj.get("object"), obj.get("id")
     if not object_type or not obj_id:
@@ -88,9 +106,10 @@ def upsert_object(session: Session, obj: dict[str, Any], *, seen_at: int) -> boo
         "created": created if isinstance(created, int) and not isinstance(created, bool) else None,
         "seen_at": int(seen_at),
         "deleted": bool(obj.get("deleted")),
+        "terminal": is_terminal(obj),
         "data": json.dumps(obj, separators=(",", ":"), sort_keys=True),
     }
-    statement = _upsert_statement(session.get_bind().dialect.name)
+    statement = _upsert_statement(session.get_bind().dialect.name, strict)
     return session.execute(statement, values).first() is not None
 
 

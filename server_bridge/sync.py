@@ -77,12 +77,13 @@ def stored_seen_at(session: Session, object_type: str, obj_id: str) -> int | Non
         select(table.seen_at).where(table.object_type == object_type, table.id == obj_id)).scalar()
 
 
-def save_snapshot(session: Session, obj: dict, *, seen_at: int) -> bool:
-    """Store an object (and what was expanded inside it) as seen at seen_at; False if older."""
+def save_snapshot(session: Session, obj: dict, *, seen_at: int, strict: bool = False) -> bool:
+    """Store an object (and what was expanded inside it) as seen at seen_at; False if the stored
+    copy won (see store.upsert_object)."""
     main, nested = split_expanded(obj)
     for inner in nested:
-        store.upsert_object(session, inner, seen_at=seen_at)
-    return store.upsert_object(session, main, seen_at=seen_at)
+        store.upsert_object(session, inner, seen_at=seen_at, strict=strict)
+    return store.upsert_object(session, main, seen_at=seen_at, strict=strict)
 
 
 def save_fetched(session: Session, obj: dict, *, now: int | None = None) -> None:

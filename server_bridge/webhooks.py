@@ -4,7 +4,12 @@
 - A processed event id is never applied again (replays, and two deliveries at once: a new event is
   claimed by INSERT .. ON CONFLICT DO NOTHING, so the second delivery waits for the first to commit
   and then finds it taken; a failed one by an UPDATE that matches only while it is unprocessed).
-- Objects are stored with seen_at = event.created, so an older event never overwrites newer state.
+- An event's object is stored from its payload only when the event is strictly newer than the stored
+  copy and speaks the pinned API version. Otherwise (the same second, older, or another API version)
+  the object is re-read from Stripe through the gateway and that answer is stored, as dj-stripe does:
+  `created` is whole seconds and Stripe does not deliver in order. The re-read happens outside the
+  transaction (no lock is held across a Stripe call); the event is then claimed again.
+- Final states (a canceled subscription, a paid or void invoice) never revert: the store refuses.
 - If applying fails the transaction rolls back, the failure is recorded in a transaction of its
   own (attempts, last_error) and the caller answers 5xx, so Stripe delivers it again.
 """
@@ -16,17 +21,18 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from server_bridge.gateway import STRIPE_VERSION, StripeRefused, StripeUnavailable
 from server_bridge.models import StripeObject, WebhookEvent
 from server_bridge.setup import WEBHOOK_EVENTS
 from server_bridge.store import customer_of
-from server_bridge.sync import save_snapshot
+from server_bridge.sync import save_fetched, save_snapshot
 
 log = logging.getLogger(__name__)
 
@@ -39,21 +45,50 @@ class EventFailed(Exception):
     """Applying the event failed; recorded, to be retried by Stripe."""
 
 
+class NotNewer(Exception):
+    """The event's payload cannot be trusted over the stored copy: re-read the object from Stripe."""
+
+
+class Reread(Protocol):
+    def reread(self, object_type: str, object_id: str) -> dict | None: ...
+
+
 @dataclass(frozen=True)
 class Outcome:
-    status: str                 # "applied" | "duplicate" | "ignored"
+    status: str                 # "applied" | "reread" | "stale" | "duplicate" | "ignored"
     customer_id: str | None = None
     topics: tuple[str, ...] = ()
 
 
-Applier = Callable[[Session, dict[str, Any], dict[str, Any]], tuple[str, ...]]
+@dataclass(frozen=True)
+class Fetched:
+    """What Stripe answered when the object was re-read (None: it has no such object any more)."""
+
+    obj: dict[str, Any] | None
+
+
+#: (session, event, the event's object, the re-read answer or None) -> topics to refresh.
+Applier = Callable[[Session, dict[str, Any], dict[str, Any], "Fetched | None"], tuple[str, ...]]
+
+
+def _gone(obj: dict[str, Any]) -> dict[str, Any]:
+    return {"id": obj["id"], "object": obj["object"], "deleted": True}
 
 
 def _snapshot(topics: tuple[str, ...], *, tombstone: bool = False) -> Applier:
-    def apply(session: Session, event: dict[str, Any], obj: dict[str, Any]) -> tuple[str, ...]:
-        if tombstone:
-            obj = {**obj, "deleted": True}
-        save_snapshot(session, obj, seen_at=int(event["created"]))
+    def apply(session: Session, event: dict[str, Any], obj: dict[str, Any], fetched: Fetched | None) -> tuple[str, ...]:
+        created = int(event["created"])
+        if fetched is None:
+            if event.get("api_version") != STRIPE_VERSION:
+                raise NotNewer
+            if not save_snapshot(session, {**obj, "deleted": True} if tombstone else obj, seen_at=created,
+                                 strict=True):
+                raise NotNewer
+            return topics
+        current = fetched.obj
+        if current is None or (current.get("object") == "payment_method" and not current.get("customer")):
+            current = _gone(obj)  # the store keeps an owner's objects only; a detached card is gone
+        save_fetched(session, current, now=max(created, int(time.time())))
         return topics
 
     return apply
@@ -77,18 +112,28 @@ APPLIERS: dict[str, Applier] = {
 }
 
 
-def apply_event(session: Session, event: dict[str, Any]) -> Outcome:
+def event_object(event: dict[str, Any]) -> dict[str, Any] | None:
+    """The event's object if the bridge applies events of this type, else None."""
     obj = (event.get("data") or {}).get("object")
-    applier = APPLIERS.get(str(event.get("type")))
-    if applier is None or not isinstance(obj, dict):
+    if str(event.get("type")) not in APPLIERS or not isinstance(obj, dict):
+        return None
+    if not isinstance(obj.get("id"), str) or not isinstance(obj.get("object"), str):
+        return None
+    return obj
+
+
+def apply_event(session: Session, event: dict[str, Any], fetched: Fetched | None = None) -> Outcome:
+    """Apply one event in the caller's transaction; NotNewer if its object must be re-read first."""
+    obj = event_object(event)
+    if obj is None:
         return Outcome("ignored")
-    topics = applier(session, event, obj)
-    customer = customer_of(obj)
+    topics = APPLIERS[str(event["type"])](session, event, obj, fetched)
+    customer = customer_of(obj) or (customer_of(fetched.obj) if fetched and fetched.obj else None)
     if customer is None and obj.get("object") and obj.get("id"):
         # A detached card no longer names its customer; the stored copy still does.
         customer = session.execute(select(StripeObject.customer_id).where(
             StripeObject.object_type == obj["object"], StripeObject.id == obj["id"])).scalar_one_or_none()
-    return Outcome("applied", customer, topics)
+    return Outcome("applied" if fetched is None else "reread", customer, topics)
 
 
 def _event_row(event: dict[str, Any], payload: str, now: int, *, processed: bool) -> dict[str, Any]:
@@ -137,26 +182,53 @@ def _record_failure(session_factory: Callable[[], Session], event: dict[str, Any
         session.commit()
 
 
+def _reread(gateway: Reread | None, obj: dict[str, Any]) -> Fetched | None:
+    """Stripe's current copy of the object; None without a gateway (a bridge with no Stripe key)."""
+    if gateway is None:
+        return None
+    return Fetched(gateway.reread(obj["object"], obj["id"]))
+
+
 def process_event(session_factory: Callable[[], Session], event: dict[str, Any], payload: str,
-                  *, now: int | None = None) -> Outcome:
-    """Store and apply one verified event exactly once. Raises EventFailed / EventInFlight (answer 5xx)."""
+                  *, gateway: Reread | None = None, now: int | None = None) -> Outcome:
+    """Store and apply one verified event exactly once. Raises EventFailed / EventInFlight (answer 5xx).
+
+    Without a gateway an event that is not newer than the stored copy is acknowledged unapplied
+    ("stale"): the stored copy is at least as new.
+    """
     now = int(now if now is not None else time.time())
-    with session_factory() as session:
+    fetched: Fetched | None = None
+    while True:  # at most twice: an answer re-read from Stripe is never NotNewer
+        with session_factory() as session:
+            try:
+                if not _claim(session, event, payload, now):
+                    return Outcome("duplicate")
+            except (IntegrityError, OperationalError):
+                # The database could not tell (lock timeout): let Stripe try again shortly.
+                session.rollback()
+                raise EventInFlight(event["id"]) from None
+            try:
+                outcome = apply_event(session, event, fetched)
+                session.commit()
+                return outcome
+            except NotNewer:
+                session.rollback()
+            except Exception as exc:
+                session.rollback()
+                log.exception("applying %s (%s) failed", event.get("id"), event.get("type"))
+                error = f"{type(exc).__name__}: {exc}"
+                break
         try:
-            if not _claim(session, event, payload, now):
-                return Outcome("duplicate")
-        except (IntegrityError, OperationalError):
-            # The database could not tell (lock timeout): let Stripe try again shortly.
-            session.rollback()
-            raise EventInFlight(event["id"]) from None
-        try:
-            outcome = apply_event(session, event)
-            session.commit()
-            return outcome
-        except Exception as exc:
-            session.rollback()
-            log.exception("applying %s (%s) failed", event.get("id"), event.get("type"))
-            error = f"{type(exc).__name__}: {exc}"
+            fetched = _reread(gateway, event_object(event) or {})
+        except (StripeUnavailable, StripeRefused) as exc:
+            error = f"re-reading the object failed: {exc.message}"
+            break
+        if fetched is None:
+            with session_factory() as session:
+                if not _claim(session, event, payload, now):
+                    return Outcome("duplicate")
+                session.commit()
+            return Outcome("stale")
     try:
         _record_failure(session_factory, event, payload, now, error)
     except Exception:

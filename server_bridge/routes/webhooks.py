@@ -56,7 +56,8 @@ async def stripe_webhook(request: Request) -> schemas.WebhookReceived:
         raise LivemodeMismatch()
     try:
         outcome = await run_in_threadpool(
-            process_event, request.app.state.sessions, event, payload.decode("utf-8", "replace"))
+            process_event, request.app.state.sessions, event, payload.decode("utf-8", "replace"),
+            gateway=request.app.state.gateway)
     except EventInFlight:
         raise EventBeingApplied() from None
     except EventFailed:

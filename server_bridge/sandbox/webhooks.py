@@ -22,7 +22,9 @@ import httpx
 from server_bridge.sandbox import errors
 from server_bridge.sandbox.events import type_matches
 from server_bridge.sandbox.params import as_list, merge_metadata, require
+from server_bridge.sandbox.schema import API_VERSION
 from server_bridge.sandbox.store import Store
+from server_bridge.sandbox.versions import event_at
 
 
 def sign(payload: bytes, secret: str, timestamp: int) -> str:
@@ -113,10 +115,14 @@ class Deliveries:
             if not endpoints:
                 return
             event["pending_webhooks"] = len(endpoints)
-            payload = json.dumps(store.render(event), separators=(",", ":")).encode()
+            payloads: dict[str, bytes] = {}
             for we in reversed(endpoints):
+                version = we.get("api_version") or API_VERSION
+                if version not in payloads:
+                    payloads[version] = json.dumps(event_at(store.render(event), version),
+                                                   separators=(",", ":")).encode()
                 self._queues.setdefault(we["id"], collections.deque()).append(
-                    Delivery(event["id"], event.get("account"), payload))
+                    Delivery(event["id"], event.get("account"), payloads[version]))
             self._ensure_worker()
             self._wake.notify_all()
 

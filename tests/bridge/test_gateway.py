@@ -145,6 +145,7 @@ def test_setup_is_idempotent_and_replaces_only_the_webhook_endpoint(sandbox_gate
     endpoints = [e for e in sandbox.list("webhook_endpoint") if not e.get("deleted")]
     assert [e["url"] for e in endpoints] == ["https://billing.example.com/v1/webhooks/stripe"]
     assert set(endpoints[0]["enabled_events"]) == set(WEBHOOK_EVENTS)
+    assert endpoints[0]["api_version"] == stripe.api_version
 
     prices = {key: sandbox.get("price", price_id) for key, price_id in second.plans.items()}
     assert {k: (p["unit_amount"], p["currency"], p["recurring"]["interval"], p["lookup_key"])
@@ -161,6 +162,36 @@ def test_setup_is_idempotent_and_replaces_only_the_webhook_endpoint(sandbox_gate
     assert cancel["enabled"] is True and cancel["mode"] == "at_period_end"
     assert cancel["cancellation_reason"]["enabled"] is True and "too_expensive" in cancel["cancellation_reason"]["options"]
     assert portal["default_return_url"] == "https://billing.example.com/return/portal"
+
+
+def test_setup_replaces_an_endpoint_pinned_to_another_version_or_to_none(
+        sandbox_gateway: tuple[Any, Gateway]) -> None:
+    """Live Stripe renders events at the account's default version for an endpoint without one:
+    setup leaves only endpoints pinned to the version the bridge's SDK speaks."""
+    sandbox, gateway = sandbox_gateway
+    url = "https://billing.example.com/v1/webhooks/stripe"
+    gateway.create_webhook_endpoint({"url": url, "enabled_events": ["*"], "api_version": "2025-02-24.acacia"},
+                                    key="old-pinned")
+    gateway.create_webhook_endpoint({"url": url, "enabled_events": ["*"]}, key="unpinned")
+    elsewhere = gateway.create_webhook_endpoint({"url": "https://other.example.com/hook", "enabled_events": ["*"]},
+                                                key="someone-else")
+    result = setup_stripe(gateway, "https://billing.example.com")
+    endpoints = {e["id"]: e for e in gateway.list_webhook_endpoints()}
+    ours = [e for e in endpoints.values() if e["url"] == url]
+    assert len(ours) == 1 and ours[0]["api_version"] == stripe.api_version
+    assert elsewhere["id"] in endpoints       # not ours to touch
+    assert sandbox.webhook_secret(ours[0]["id"]) == result.webhook_secret
+
+
+def test_the_endpoint_table_covers_every_event_the_bridge_applies() -> None:
+    from server_bridge.setup import WEBHOOK_ENDPOINTS
+
+    names = [spec.name for spec in WEBHOOK_ENDPOINTS]
+    assert len(names) == len(set(names)) and "platform" in names
+    platform = next(spec for spec in WEBHOOK_ENDPOINTS if spec.name == "platform")
+    assert platform.events == WEBHOOK_EVENTS and platform.path == "/v1/webhooks/stripe" and not platform.connect
+    connect = [spec for spec in WEBHOOK_ENDPOINTS if spec.connect]
+    assert connect and all(not set(spec.events) & set(WEBHOOK_EVENTS) for spec in connect)
 
 
 def test_every_write_carries_an_idempotency_key(sandbox_gateway: tuple[Any, Gateway]) -> None:

@@ -19,13 +19,13 @@ def check_upgrade(url: str) -> None:
     assert db.current_revision(url) is None
     db.upgrade(url)
     db.upgrade(url)
-    assert db.current_revision(url) == "0002"
+    assert db.current_revision(url) == "0003_terminal_states"
     engine = db.make_engine(url)
     try:
         inspector = inspect(engine)
         assert TABLES <= set(inspector.get_table_names())
         assert {c["name"] for c in inspector.get_columns("stripe_objects")} == {
-            "object_type", "id", "customer_id", "created", "seen_at", "deleted", "data"}
+            "object_type", "id", "customer_id", "created", "seen_at", "deleted", "terminal", "data"}
         assert inspector.get_pk_constraint("stripe_objects")["constrained_columns"] == ["object_type", "id"]
     finally:
         engine.dispose()

@@ -191,9 +191,9 @@ def test_concurrent_deliveries_of_one_event_apply_it_once(bridge: HookBridge, mo
     applied: list[str] = []
     original = webhooks.APPLIERS["invoice.paid"]
 
-    def counting(session: Any, evt: dict[str, Any], obj: dict[str, Any]) -> tuple[str, ...]:
+    def counting(session: Any, evt: dict[str, Any], obj: dict[str, Any], fetched: Any) -> tuple[str, ...]:
         applied.append(evt["id"])
-        return original(session, evt, obj)
+        return original(session, evt, obj, fetched)
 
     monkeypatch.setitem(webhooks.APPLIERS, "invoice.paid", counting)
     evt = event("invoice.paid", {"id": "in_1", "object": "invoice", "customer": "cus_1", "status": "paid",
@@ -226,8 +226,8 @@ def test_a_failing_apply_is_rolled_back_answered_500_and_retried(bridge: HookBri
     original = webhooks.APPLIERS["customer.subscription.deleted"]
     failures = [RuntimeError("database hiccup")]
 
-    def flaky(session: Any, evt: dict[str, Any], obj: dict[str, Any]) -> tuple[str, ...]:
-        topics = original(session, evt, obj)   # writes, then fails: the write must not survive
+    def flaky(session: Any, evt: dict[str, Any], obj: dict[str, Any], fetched: Any) -> tuple[str, ...]:
+        topics = original(session, evt, obj, fetched)   # writes, then fails: the write must not survive
         if failures:
             raise failures.pop()
         return topics
@@ -273,3 +273,44 @@ def test_every_event_setup_subscribes_to_has_a_handler() -> None:
     from server_bridge.setup import WEBHOOK_EVENTS
 
     assert set(WEBHOOK_EVENTS) <= set(webhooks.APPLIERS)
+
+
+def test_an_event_of_the_same_second_is_not_trusted_over_the_stored_copy(bridge: HookBridge) -> None:
+    """Same `created`, arriving second: its payload may be the older state (this bridge has no Stripe
+    to re-read from, so it keeps what it has and says so)."""
+    canceled = event("customer.subscription.deleted", subscription(status="canceled"), created=1000)
+    active = event("customer.subscription.updated", subscription(status="active"), created=1000)
+    assert bridge.post(canceled).json()["status"] == "applied"
+    answer = bridge.post(active)
+    assert answer.status_code == 200 and answer.json()["status"] == "stale"
+    assert stored(bridge, "subscription", "sub_1")["status"] == "canceled"
+    assert event_row(bridge, active["id"]).processed_at is not None
+
+
+@pytest.mark.parametrize(("kind", "final", "later"), [
+    ("subscription", "canceled", "active"), ("subscription", "incomplete_expired", "incomplete"),
+    ("invoice", "paid", "open"), ("invoice", "void", "open")])
+def test_a_final_state_never_reverts_even_to_a_newer_event(bridge: HookBridge, kind: str, final: str,
+                                                           later: str) -> None:
+    def obj(status: str) -> dict[str, Any]:
+        if kind == "subscription":
+            return subscription(status=status)
+        return {"id": "in_1", "object": "invoice", "customer": "cus_1", "status": status, "created": 5}
+
+    prefix = "customer.subscription" if kind == "subscription" else "invoice"
+    assert bridge.post(event(f"{prefix}.updated", obj(final), created=1000)).status_code == 200
+    assert bridge.post(event(f"{prefix}.updated", obj(later), created=2000)).status_code == 200
+    stored_id = "sub_1" if kind == "subscription" else "in_1"
+    assert stored(bridge, kind, stored_id)["status"] == final
+
+
+def test_an_event_at_another_api_version_is_never_applied_from_its_payload(bridge: HookBridge) -> None:
+    """A pre-2025-03-31 payload (period dates on the subscription, not its items) would blank the
+    next bill; without a Stripe to re-read from the bridge keeps its copy."""
+    current = event("customer.subscription.updated", subscription(), created=1000)
+    old_shape = subscription(current_period_end=2100000000)
+    old_shape["items"]["data"][0].pop("current_period_end")
+    old = {**event("customer.subscription.updated", old_shape, created=2000), "api_version": "2025-02-24.acacia"}
+    assert bridge.post(current).json()["status"] == "applied"
+    assert bridge.post(old).json()["status"] == "stale"
+    assert stored(bridge, "subscription", "sub_1")["items"]["data"][0]["current_period_end"] == 2000000000

@@ -114,3 +114,46 @@ def test_events_filter_by_created(sandbox: Sandbox, client: stripe.StripeClient)
     assert [e.data.object.email for e in recent] == ["new@example.test"]
 
 
+
+
+def test_an_endpoint_pinned_to_an_older_version_gets_that_versions_shapes(sandbox: Sandbox,
+                                                                          client: stripe.StripeClient) -> None:
+    """Stripe renders each delivery at its endpoint's api_version. Before 2025-03-31.basil a
+    subscription carried its period dates itself (its items did not) and an invoice named its
+    subscription at the top level, not under `parent`."""
+    old, new = Receiver(), Receiver()
+    for receiving in (old, new):
+        receiving.server.start()
+    try:
+        wanted = ["customer.subscription.created", "invoice.paid"]
+        pinned_old = client.v1.webhook_endpoints.create({"url": f"{old.server.url}/hook", "enabled_events": wanted,
+                                                         "api_version": "2025-02-24.acacia"})
+        pinned_new = client.v1.webhook_endpoints.create({"url": f"{new.server.url}/hook", "enabled_events": wanted,
+                                                         "api_version": stripe.api_version})
+        assert pinned_old.api_version == "2025-02-24.acacia"
+        prices = plan_prices(client)
+        customer, _ = customer_with_card(client)
+        sub = client.v1.subscriptions.create({"customer": customer.id, "items": [{"price": prices["pro"]}]})
+        assert sandbox.wait_for_deliveries(timeout=10)
+        old_events = [stripe.Webhook.construct_event(b, s, pinned_old.secret).to_dict() for b, s in old.bodies]
+        new_events = [stripe.Webhook.construct_event(b, s, pinned_new.secret).to_dict() for b, s in new.bodies]
+    finally:
+        for receiving in (old, new):
+            receiving.server.stop()
+    assert [e["id"] for e in old_events] == [e["id"] for e in new_events]
+    assert {e["api_version"] for e in old_events} == {"2025-02-24.acacia"}
+    assert {e["api_version"] for e in new_events} == {stripe.api_version}
+
+    old_sub, new_sub = old_events[0]["data"]["object"], new_events[0]["data"]["object"]
+    period_end = sub["items"].data[0].current_period_end
+    assert old_sub["current_period_end"] == period_end and "current_period_end" not in old_sub["items"]["data"][0]
+    assert "current_period_end" not in new_sub and new_sub["items"]["data"][0]["current_period_end"] == period_end
+
+    old_invoice, new_invoice = old_events[1]["data"]["object"], new_events[1]["data"]["object"]
+    assert old_invoice["subscription"] == sub.id and "parent" not in old_invoice
+    assert old_invoice["lines"]["data"][0]["subscription"] == sub.id
+    assert old_invoice["lines"]["data"][0]["type"] == "subscription"
+    assert "subscription" not in new_invoice
+    assert new_invoice["parent"]["subscription_details"]["subscription"] == sub.id
+    # the event itself, read through the API, is at the version the sandbox speaks
+    assert client.v1.events.retrieve(old_events[0]["id"]).api_version == stripe.api_version
