@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from server_bridge import auth, db
+from server_bridge.errors import ApiError
 from server_bridge.models import Owner
 from server_bridge.settings import ConfigError, Settings
 
@@ -50,7 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
         dest="stripe_command", required=True, metavar="ACTION")
     stripe.add_parser("setup", help="create products, prices, the portal configuration and the webhook endpoint")
 
-    commands.add_parser("sync", help="backfill every owner's Stripe objects into the store")
+    sync_command = commands.add_parser("sync", help="backfill every owner's Stripe objects into the store "
+                                                    "(resumes a run that did not finish)")
+    sync_command.add_argument("--full", action="store_true", help="start over instead of resuming")
     database = commands.add_parser("db", help="database").add_subparsers(
         dest="db_command", required=True, metavar="ACTION")
     database.add_parser("upgrade", help="apply the migrations")
@@ -58,7 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command. Whatever goes wrong outside the code's control (Stripe refusing or out of
+    reach, the database out of reach, bad settings) is one sentence on stderr and a non-zero exit."""
     args = build_parser().parse_args(argv)
+    what = " ".join(part for part in (args.command, getattr(args, "stripe_command", None)) if part)
     try:
         if args.command == "serve":
             return serve_sandbox(args) if args.sandbox else serve(args)
@@ -67,7 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "stripe":
             return stripe_setup()
         if args.command == "sync":
-            return sync()
+            return sync(full=args.full)
         if args.command == "db":
             db.upgrade(Settings().database_url)
             print("The database is up to date.")
@@ -75,14 +81,41 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"billing-bridge: {exc}", file=sys.stderr)
         return 2
+    except ApiError as exc:
+        return _fail(f"{what} stopped: {_stripe_sentence(exc)} {_again(args.command)}")
+    except DBAPIError as exc:
+        return _fail(f"{what} stopped: the database could not be used ({_first_line(exc.orig)}).")
     except OSError as exc:
         return _fail(f"could not start: {exc}")
+    except KeyboardInterrupt:
+        return _fail(f"{what} interrupted. {_again(args.command)}", code=130)
     return 2
 
 
-def _fail(message: str) -> int:
+def _fail(message: str, code: int = 1) -> int:
     print(f"billing-bridge: {message}", file=sys.stderr)
-    return 1
+    return code
+
+
+def _first_line(value: object) -> str:
+    text = str(value).strip()
+    return text.splitlines()[0] if text else type(value).__name__
+
+
+def _stripe_sentence(exc: ApiError) -> str:
+    reason = getattr(exc, "reason", "")
+    if reason:
+        return f"Stripe {reason}."
+    message = exc.message.rstrip(".")
+    return f"{message}." if message.startswith("Stripe") else f"Stripe refused: {message}."
+
+
+def _again(command: str) -> str:
+    if command == "sync":
+        return "Run it again to resume."
+    if command == "stripe":
+        return "It is safe to run again."
+    return ""
 
 
 # serve -----------------------------------------------------------------------------------------
@@ -214,8 +247,8 @@ def stripe_setup() -> int:
     return 0
 
 
-def sync() -> int:
-    from server_bridge.gateway import Gateway
+def sync(*, full: bool = False) -> int:
+    from server_bridge.gateway import Gateway, Pacer, stripe_rate_limit
     from server_bridge.sync import sync_all
 
     settings = Settings()
@@ -223,13 +256,32 @@ def sync() -> int:
     db.upgrade(settings.database_url)
     engine = db.make_engine(settings.database_url)
     gateway = Gateway(settings)
+    assert settings.stripe_secret_key is not None
+    limit = settings.stripe_rate_limit or stripe_rate_limit(settings.stripe_secret_key.get_secret_value())
+    gateway.pacer = Pacer(limit * settings.sync_rate_share)
     try:
-        count = sync_all(db.make_sessions(engine), gateway, plans=settings.plans)
+        report = sync_all(db.make_sessions(engine), gateway, plans=settings.plans, full=full)
     finally:
         gateway.close()
         engine.dispose()
-    print(f"Synced {count} owners.")
+    if report.skipped:
+        print("Another bridge is syncing now; nothing done.")
+        return 0
+    resumed = f" ({report.resumed} already synced by the run this one resumed)" if report.resumed else ""
+    print(f"Synced {_owners(report.synced)}{resumed}.")
+    for email, reason in report.failed:
+        print(f"billing-bridge: sync of {email} failed: {reason}.", file=sys.stderr)
+    if report.stopped:
+        return _fail(f"sync stopped: {report.stopped} for {_owners(len(report.failed))} in a row. "
+                     "Run it again to resume.")
+    if report.failed:
+        return _fail(f"sync left {_owners(len(report.failed))} out (the last: {report.failed[-1][1]}). "
+                     "Run it again to retry them.")
     return 0
+
+
+def _owners(count: int) -> str:
+    return f"{count} owner" if count == 1 else f"{count} owners"
 
 
 if __name__ == "__main__":

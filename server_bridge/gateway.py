@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -29,10 +30,18 @@ STRIPE_VERSION = _ApiVersion.CURRENT
 
 
 class StripeUnavailable(ApiError):
-    """Stripe could not be reached, timed out, or answered 5xx/429 after the retries."""
+    """Stripe could not be reached, timed out, or answered 5xx/429 after the retries.
+
+    `reason` says which ("did not answer ...", "answered 500"), for the operator's log and commands;
+    an owner sees only the message.
+    """
 
     status, code = 503, "stripe_unavailable"
     default_message = "Stripe could not be reached. Try again in a moment."
+
+    def __init__(self, message: str | None = None, *, reason: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class StripeRefused(ApiError):
@@ -76,20 +85,51 @@ def _mapped_errors() -> Iterator[None]:
         yield
     except stripe.CardError as exc:
         raise CardDeclined(exc.user_message or "The card was declined.") from exc
-    except (stripe.APIConnectionError, stripe.RateLimitError) as exc:
-        raise StripeUnavailable() from exc
+    except stripe.APIConnectionError as exc:
+        raise StripeUnavailable(reason="did not answer (the connection failed or timed out)") from exc
+    except stripe.RateLimitError as exc:
+        raise StripeUnavailable(reason="kept answering 429 (rate limited)") from exc
     except (stripe.AuthenticationError, stripe.PermissionError) as exc:
         raise StripeRefused("Stripe refused the bridge's secret key; the operator must check it.") from exc
     except stripe.StripeError as exc:
         if (exc.http_status or 0) >= 500 or exc.http_status in (409, 429):
             # 409: the same idempotency key is still being worked on (or a lock timed out): transient.
-            raise StripeUnavailable() from exc
+            raise StripeUnavailable(reason=f"answered {exc.http_status}") from exc
         raise StripeRefused(exc.user_message or str(exc) or "Stripe refused the request.",
                             missing=exc.code == "resource_missing") from exc
 
 
+class Pacer:
+    """Spaces calls at least 1/rate seconds apart, across threads: a share of Stripe's rate limit
+    (100 requests/s live, 25 in test mode, for the whole account) that a backfill may take while
+    serving bridges use the rest."""
+
+    def __init__(self, rate: float, clock: Any = time.monotonic, sleep: Any = time.sleep) -> None:
+        if rate <= 0:
+            raise ValueError("a pace needs a positive rate")
+        self.interval = 1.0 / rate
+        self._clock, self._sleep = clock, sleep
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def wait(self) -> None:
+        with self._lock:
+            now = self._clock()
+            at = max(now, self._next)
+            self._next = at + self.interval
+        if at > now:
+            self._sleep(at - now)
+
+
+def stripe_rate_limit(secret_key: str) -> int:
+    """Stripe's documented limit for the key's mode: 100 requests/s live, 25 in test mode."""
+    return 100 if secret_key.startswith(("sk_live_", "rk_live_")) else 25
+
+
 class Gateway:
     """Typed Stripe calls for the bridge; thread-safe (the SDK keeps one HTTP session per thread)."""
+
+    pacer: Pacer | None = None  # set for a backfill that must share the rate limit
 
     def __init__(self, settings: GatewaySettings) -> None:
         if settings.stripe_secret_key is None:
@@ -115,6 +155,8 @@ class Gateway:
 
     def _call(self, fn: Any, params: Mapping[str, Any] | None = None, key: str | None = None) -> Any:
         options: dict[str, Any] = {"idempotency_key": key} if key else {}
+        if self.pacer is not None:
+            self.pacer.wait()
         with _mapped_errors():
             result = fn(dict(params or {}), options or None)
         return _plain(result)

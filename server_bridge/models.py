@@ -93,3 +93,13 @@ class OwnerSync(Base):
 
     owner_id: Mapped[int] = mapped_column(ForeignKey("owners.id", ondelete="CASCADE"), primary_key=True)
     synced_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class SyncRun(Base):
+    """The last `billing-bridge sync`: a run that did not finish is resumed by the next one."""
+
+    __tablename__ = "sync_runs"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    started_at: Mapped[int] = mapped_column(BigInteger)
+    finished_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)

@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     stripe_timeout: float = Field(default=10.0, gt=0)
     stripe_max_retries: int = Field(default=2, ge=0)
     webhook_tolerance: int = Field(default=300, ge=1)
+    # Stripe's rate limit for the key (default: 100/s live, 25/s test) and the share `sync` takes of it;
+    # the serving bridges keep the rest.
+    stripe_rate_limit: float | None = Field(default=None, gt=0)
+    sync_rate_share: float = Field(default=0.5, gt=0, le=1)
 
     @field_validator("webhook_secrets", mode="before")
     @classmethod

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass, field
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
@@ -18,8 +19,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from server_bridge import store
-from server_bridge.gateway import Gateway
-from server_bridge.models import Owner, StripeObject
+from server_bridge.errors import ApiError
+from server_bridge.gateway import Gateway, StripeUnavailable
+from server_bridge.models import Owner, StripeObject, SyncRun
 
 log = logging.getLogger(__name__)
 
@@ -168,35 +170,103 @@ def ensure_fresh(session: Session, gateway: Gateway, owner: Owner, *, plan_price
 
 
 BACKFILL_LOCK = 0x6269_6C6C  # "bill": one backfill worker at a time across bridge instances
+RUN = "owners"
+GIVE_UP_AFTER = 3  # owners in a row for whom Stripe could not be reached: it is down, stop asking
+
+
+@dataclass
+class SyncReport:
+    """What one `sync` did: owners synced, owners left from a run that had already synced them
+    (resumed), and each owner that failed with the reason."""
+
+    synced: int = 0
+    resumed: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    stopped: str | None = None    # why the run stopped before the end (Stripe unreachable)
+    skipped: bool = False         # another bridge is syncing
+
+    @property
+    def finished(self) -> bool:
+        return not self.failed and self.stopped is None and not self.skipped
+
+
+def _start_run(session: Session, now: int, *, full: bool) -> int | None:
+    """When the unfinished run this one resumes began (owners synced since are kept), else None."""
+    run = session.get(SyncRun, RUN)
+    if run is not None and run.finished_at is None and not full:
+        return run.started_at
+    if run is None:
+        session.add(SyncRun(name=RUN, started_at=now, finished_at=None))
+    else:
+        run.started_at, run.finished_at = now, None
+    session.commit()
+    return None
+
+
+def _finish_run(session: Session, now: int) -> None:
+    run = session.get(SyncRun, RUN)
+    if run is not None:
+        run.finished_at = now
+        session.commit()
 
 
 def sync_all(session_factory: Callable[[], Session], gateway: Gateway, *, plans: Mapping[str, str] | None = None,
-             bus: Publisher | None = None) -> int:
-    """Backfill every enabled owner, one transaction each; returns how many were synced.
+             bus: Publisher | None = None, full: bool = False) -> SyncReport:
+    """Backfill every enabled owner, one transaction each, and report.
 
-    On PostgreSQL several bridges may share the database: an advisory lock lets one run at a time
-    (the others return 0 at once rather than hit Stripe's rate limit twice as hard).
+    One owner's failure is reported and the others go on; when Stripe cannot be reached for
+    GIVE_UP_AFTER owners in a row the run stops. A run that did not finish (failures, a stop, an
+    interruption) is resumed by the next: owners synced since it began are not fetched again
+    (`full` starts over). On PostgreSQL several bridges may share the database: an advisory lock
+    lets one run at a time (the others skip at once rather than hit Stripe's rate limit twice).
     """
+    report = SyncReport()
     with session_factory() as guard:
         postgres = guard.get_bind().dialect.name == "postgresql"
         if postgres and not guard.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": BACKFILL_LOCK}).scalar():
             log.info("another bridge is backfilling; skipped")
-            return 0
+            report.skipped = True
+            return report
         try:
             # the guard's transaction stays open: it pins the connection that holds the lock
-            owner_ids = list(guard.execute(select(Owner.id).where(Owner.disabled.is_(False))).scalars())
-            count = 0
+            owner_ids = list(guard.execute(select(Owner.id).where(Owner.disabled.is_(False))
+                                           .order_by(Owner.id)).scalars())
+            with session_factory() as session:
+                resuming_from = _start_run(session, int(time.time()), full=full)
+            unreachable = 0
             for owner_id in owner_ids:
                 with session_factory() as session:
                     owner = session.get(Owner, owner_id)
                     if owner is None:
                         continue
-                    backfill_owner(session, gateway, owner, plan_prices=(plans or {}).values(), bus=None)
-                    session.commit()
+                    synced = store.synced_at(session, owner.id)
+                    if resuming_from is not None and synced is not None and synced >= resuming_from:
+                        report.resumed += 1
+                        continue
+                    try:
+                        backfill_owner(session, gateway, owner, plan_prices=(plans or {}).values(), bus=None)
+                        session.commit()
+                    except ApiError as exc:
+                        session.rollback()
+                        detail = getattr(exc, "reason", "")
+                        message = exc.message.rstrip(".")
+                        reason = (f"Stripe {detail}" if detail else message if message.startswith("Stripe")
+                                  else f"Stripe refused: {message}")
+                        log.warning("sync of %s failed: %s", owner.email, reason)
+                        report.failed.append((owner.email, reason))
+                        unreachable = unreachable + 1 if isinstance(exc, StripeUnavailable) else 0
+                        if unreachable >= GIVE_UP_AFTER:
+                            report.stopped = reason
+                            break
+                        continue
+                    unreachable = 0
+                    report.synced += 1
                     if bus is not None and owner.stripe_customer_id:
                         bus.publish(owner.stripe_customer_id, list(ALL_TOPICS))
-                    count += 1
-            return count
+            if report.finished:
+                with session_factory() as session:
+                    _finish_run(session, int(time.time()))
+            return report
         finally:
             if postgres:
                 guard.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": BACKFILL_LOCK})

@@ -169,7 +169,7 @@ def test_sync_backfills_every_owner_one_bridge_at_a_time(any_stack: Any,
 
     app, gateway = any_stack.app, any_stack.app.state.gateway
     before = any_stack.sandbox.request_count()
-    assert sync.sync_all(app.state.sessions, gateway, plans=any_stack.settings.plans) == 4
+    assert sync.sync_all(app.state.sessions, gateway, plans=any_stack.settings.plans).synced == 4
     assert any_stack.sandbox.request_count() > before
     pro = client_for(any_stack, "pro@demo.test").get("/v1/billing/summary").json()
     assert pro["status"] == "active"
@@ -177,6 +177,6 @@ def test_sync_backfills_every_owner_one_bridge_at_a_time(any_stack: Any,
         return
     with any_stack.engine.connect() as other_bridge:
         other_bridge.execute(text("SELECT pg_advisory_lock(:key)"), {"key": sync.BACKFILL_LOCK})
-        assert sync.sync_all(app.state.sessions, gateway) == 0
+        assert sync.sync_all(app.state.sessions, gateway).skipped
         other_bridge.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": sync.BACKFILL_LOCK})
-    assert sync.sync_all(app.state.sessions, gateway) == 4
+    assert sync.sync_all(app.state.sessions, gateway).synced == 4

@@ -12,14 +12,14 @@ from sqlalchemy.exc import IntegrityError
 from server_bridge import db
 from tests.bridge.conftest import postgres_database
 
-TABLES = {"owners", "tokens", "login_failures", "stripe_objects", "webhook_events", "owner_syncs"}
+TABLES = {"owners", "tokens", "login_failures", "stripe_objects", "webhook_events", "owner_syncs", "sync_runs"}
 
 
 def check_upgrade(url: str) -> None:
     assert db.current_revision(url) is None
     db.upgrade(url)
     db.upgrade(url)
-    assert db.current_revision(url) == "0003_terminal_states"
+    assert db.current_revision(url) == "0004_sync_runs"
     engine = db.make_engine(url)
     try:
         inspector = inspect(engine)
