@@ -22,13 +22,14 @@ OLD_VERSION = "2025-02-24.acacia"
 
 def repin_bridge_endpoint(stack: Any, version: str) -> None:
     """Put the bridge's endpoint at `version`, as an account set up by hand before would have it."""
-    sandbox = stack.sandbox
+    gateway = stack.app.state.gateway
     url = f"{stack.bridge_url}/v1/webhooks/stripe"
-    current = next(e for e in sandbox.list("webhook_endpoint") if e["url"] == url)
-    sandbox.delete_webhook_endpoint(current["id"])
-    old = sandbox.create_webhook_endpoint({"url": url, "enabled_events": current["enabled_events"],
-                                           "api_version": version})
-    stack.app.state.settings.webhook_secrets.append(SecretStr(sandbox.webhook_secret(old["id"])))
+    current = next(e for e in gateway.list_webhook_endpoints() if e["url"] == url)
+    gateway.delete_webhook_endpoint(current["id"])
+    old = gateway.create_webhook_endpoint({"url": url, "enabled_events": current["enabled_events"],
+                                           "api_version": version}, key=f"repin:{url}:{version}")
+    assert old["api_version"] == version
+    stack.app.state.settings.webhook_secrets.append(SecretStr(old["secret"]))
 
 
 def test_an_old_shape_event_is_reread_and_a_downgrade_still_works(any_stack: Any,
@@ -43,8 +44,8 @@ def test_an_old_shape_event_is_reread_and_a_downgrade_still_works(any_stack: Any
     any_stack.app.state.gateway.update_subscription(sub["id"], {"metadata": {"note": "from the Dashboard"}},
                                                     key="dashboard-edit")
     assert any_stack.sandbox.wait_for_deliveries(15)
-    delivered = [d for d in any_stack.sandbox.delivery_log if d["ok"]]
-    assert delivered, any_stack.sandbox.delivery_log[-3:]
+    delivered = [d for d in any_stack.sandbox.deliveries.log if d["ok"]]
+    assert delivered, any_stack.sandbox.deliveries.log[-3:]
     # the event came in the old shape and was re-read: one more Stripe call than the update itself
     assert any_stack.sandbox.request_count() >= requests_before + 2
 

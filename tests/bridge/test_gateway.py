@@ -24,6 +24,7 @@ from server_bridge.gateway import (
     verify_webhook,
 )
 from server_bridge.serving import ThreadedServer
+from server_bridge.sandbox.webhooks import webhook_secret
 from server_bridge.setup import WEBHOOK_EVENTS, setup_stripe
 
 SECRET = "whsec_test_one"
@@ -180,7 +181,7 @@ def test_setup_replaces_an_endpoint_pinned_to_another_version_or_to_none(
     ours = [e for e in endpoints.values() if e["url"] == url]
     assert len(ours) == 1 and ours[0]["api_version"] == stripe.api_version
     assert elsewhere["id"] in endpoints       # not ours to touch
-    assert sandbox.webhook_secret(ours[0]["id"]) == result.webhook_secret
+    assert webhook_secret(sandbox.store, ours[0]["id"]) == result.webhook_secret
 
 
 def test_the_endpoint_table_covers_every_event_the_bridge_applies() -> None:
