@@ -247,14 +247,15 @@ class Gateway:
 
     def reread(self, object_type: str, object_id: str) -> dict | None:
         """The object as Stripe has it now, at the pinned API version; None if Stripe has no such
-        object (any more), or if it is of a kind the bridge never re-reads."""
+        object (any more). A kind without a getter here is a bug (an applier the webhook pipeline
+        cannot back with a re-read), not a missing object."""
         getter = {
             "customer": self.get_customer, "subscription": self.get_subscription, "invoice": self.get_invoice,
             "payment_method": self.get_payment_method, "subscription_schedule": self.get_subscription_schedule,
             "checkout.session": self.get_checkout_session,
         }.get(object_type)
         if getter is None:
-            return None
+            raise ValueError(f"the bridge cannot re-read a {object_type}")
         try:
             return getter(object_id)
         except StripeRefused as exc:

@@ -112,7 +112,7 @@ def webhook_url(public_url: str, path: str = "/v1/webhooks/stripe") -> str:
 
 def ensure_prices(gateway: Gateway, run: str) -> dict[str, str]:
     """Plan key -> price id, creating the product and price only where the lookup key is unknown."""
-    found = {p["lookup_key"]: p for p in gateway.list_prices([spec.lookup_key for spec in PLANS])}
+    found = {p.get("lookup_key"): p for p in gateway.list_prices([spec.lookup_key for spec in PLANS])}
     plans: dict[str, str] = {}
     for spec in PLANS:
         price = found.get(spec.lookup_key)

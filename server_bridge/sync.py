@@ -93,7 +93,7 @@ def save_fetched(session: Session, obj: dict, *, now: int | None = None) -> None
     at = int(now if now is not None else time.time())
     main, nested = split_expanded(obj)
     for item in [*nested, main]:
-        previous = stored_seen_at(session, item["object"], item["id"])
+        previous = stored_seen_at(session, str(item.get("object")), str(item.get("id")))
         store.upsert_object(session, item, seen_at=max(at, previous or 0))
 
 
