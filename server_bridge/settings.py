@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     stripe_timeout: float = Field(default=10.0, gt=0)
     stripe_max_retries: int = Field(default=2, ge=0)
     webhook_tolerance: int = Field(default=300, ge=1)
+    # Background Stripe reads (Connect imports and follow-ups) stay under this many requests a second,
+    # below Stripe's limit for the whole platform (25/s in test mode, 100/s live).
+    connect_requests_per_second: float = Field(default=20.0, gt=0)
 
     @field_validator("webhook_secrets", mode="before")
     @classmethod

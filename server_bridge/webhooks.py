@@ -23,6 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from server_bridge.connect import events as connect_events
 from server_bridge.models import StripeObject, WebhookEvent
 from server_bridge.setup import WEBHOOK_EVENTS
 from server_bridge.store import customer_of
@@ -44,6 +45,8 @@ class Outcome:
     status: str                 # "applied" | "duplicate" | "ignored"
     customer_id: str | None = None
     topics: tuple[str, ...] = ()
+    account_id: str | None = None                   # a Connect event's connected account
+    follow_ups: tuple[tuple[str, str], ...] = ()    # Stripe reads for the Connect worker, after the commit
 
 
 Applier = Callable[[Session, dict[str, Any], dict[str, Any]], tuple[str, ...]]
@@ -78,6 +81,12 @@ APPLIERS: dict[str, Applier] = {
 
 
 def apply_event(session: Session, event: dict[str, Any]) -> Outcome:
+    if event.get("account"):
+        applied = connect_events.apply(session, event)
+        if applied is None:
+            return Outcome("ignored")
+        return Outcome("applied", applied.owner_key, ("earnings",) if applied.owner_key else (),
+                       account_id=str(event["account"]), follow_ups=applied.follow_ups)
     obj = (event.get("data") or {}).get("object")
     applier = APPLIERS.get(str(event.get("type")))
     if applier is None or not isinstance(obj, dict):
