@@ -12,7 +12,8 @@ import json
 import uuid
 from dataclasses import dataclass
 
-from server_bridge.gateway import Gateway
+from server_bridge.connect.events import CONNECT_EVENTS
+from server_bridge.gateway import STRIPE_VERSION, Gateway
 
 APP_TAG = "billing-manager"
 
@@ -56,10 +57,30 @@ WEBHOOK_EVENTS: tuple[str, ...] = (
 
 
 @dataclass(frozen=True)
+class EndpointSpec:
+    """A webhook endpoint setup creates: the platform's own events, or (connect=True) its connected accounts'."""
+
+    flow: str
+    events: tuple[str, ...]
+    connect: bool = False
+    description: str = "Billing Manager bridge"
+
+
+ENDPOINTS: tuple[EndpointSpec, ...] = (
+    EndpointSpec("platform", WEBHOOK_EVENTS),
+    EndpointSpec("connect", CONNECT_EVENTS, connect=True, description="Billing Manager bridge (connected accounts)"),
+)
+
+
+@dataclass(frozen=True)
 class SetupResult:
     plans: dict[str, str]
-    webhook_secret: str
+    webhook_secrets: tuple[str, ...]   # one per endpoint, in the order of ENDPOINTS
     portal_configuration_id: str
+
+    @property
+    def webhook_secret(self) -> str:
+        return self.webhook_secrets[0]
 
 
 def webhook_url(public_url: str) -> str:
@@ -121,16 +142,21 @@ def ensure_portal_configuration(gateway: Gateway, public_url: str, run: str) -> 
     return gateway.create_portal_configuration(params, key=f"setup:{run}:portal")["id"]
 
 
-def replace_webhook_endpoint(gateway: Gateway, public_url: str, run: str) -> str:
+def _flow_of(endpoint: dict) -> str:
+    return (endpoint.get("metadata") or {}).get("flow") or "platform"
+
+
+def replace_webhook_endpoint(gateway: Gateway, public_url: str, run: str, spec: EndpointSpec = ENDPOINTS[0]) -> str:
+    """Replace this flow's endpoint at the bridge's URL (its secret is shown only at creation)."""
     url = webhook_url(public_url)
     for endpoint in gateway.list_webhook_endpoints():
-        if endpoint.get("url") == url:
+        if endpoint.get("url") == url and _flow_of(endpoint) == spec.flow:
             gateway.delete_webhook_endpoint(endpoint["id"])
-    endpoint = gateway.create_webhook_endpoint(
-        {"url": url, "enabled_events": list(WEBHOOK_EVENTS), "description": "Billing Manager bridge",
-         "metadata": {"app": APP_TAG}},
-        key=f"setup:{run}:webhook",
-    )
+    params: dict = {"url": url, "enabled_events": list(spec.events), "description": spec.description,
+                    "metadata": {"app": APP_TAG, "flow": spec.flow}}
+    if spec.connect:
+        params.update(connect=True, api_version=STRIPE_VERSION)
+    endpoint = gateway.create_webhook_endpoint(params, key=f"setup:{run}:webhook:{spec.flow}")
     return endpoint["secret"]
 
 
@@ -138,6 +164,6 @@ def setup_stripe(gateway: Gateway, public_url: str) -> SetupResult:
     run = uuid.uuid4().hex
     plans = ensure_prices(gateway, run)
     portal = ensure_portal_configuration(gateway, public_url, run)
-    secret = replace_webhook_endpoint(gateway, public_url, run)
+    secrets = tuple(replace_webhook_endpoint(gateway, public_url, run, spec) for spec in ENDPOINTS)
     gateway.portal_configuration_id = portal
-    return SetupResult(plans=plans, webhook_secret=secret, portal_configuration_id=portal)
+    return SetupResult(plans=plans, webhook_secrets=secrets, portal_configuration_id=portal)

@@ -100,7 +100,7 @@ def start_sandbox_stack(
         gateway = Gateway(base)
         result = setup.setup_stripe(gateway, bridge_url)
         settings = base.model_copy(update={"plans": dict(result.plans),
-                                           "webhook_secrets": [SecretStr(result.webhook_secret)]})
+                                           "webhook_secrets": [SecretStr(s) for s in result.webhook_secrets]})
         app = create_app(settings, gateway=gateway)
         customers = sandbox.seed_demo_owners(settings.plans)
         _sign_up_demo_owners(app, customers)
