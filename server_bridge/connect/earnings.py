@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from server_bridge.connect import requirements, shaping
 from server_bridge.connect import store as connect_store
-from server_bridge.errors import ApiError, conflict, invalid_request, not_found
-from server_bridge.gateway import STRIPE_VERSION
+from server_bridge.errors import ApiError, InvalidRequest, NotFound
+from server_bridge.gateway import STRIPE_VERSION, StripeUnavailable
 from server_bridge.models import ConnectImport, Owner
 from server_bridge.settings import Settings
 
@@ -27,6 +27,16 @@ MAX_POINTS = 1000
 APP_TAG = "billing-manager"
 # From this API version on, an Express account may have Stripe collect its fees and carry its losses.
 EXPRESS_WITH_STRIPE_LOSSES = "2026-11-18"
+
+
+class NoAccount(ApiError):
+    status, code = 409, "no_account"
+    default_message = "You have no Stripe account yet. Start selling first."
+
+
+class NoDashboard(ApiError):
+    status, code = 409, "no_dashboard"
+    default_message = "Your account has no Stripe dashboard; the platform manages it."
 
 
 def new_account_controller(api_version: str = STRIPE_VERSION) -> dict[str, Any]:
@@ -112,7 +122,7 @@ class Earnings:
 
     def _gateway(self) -> Any:
         if self.gateway is None:
-            raise ApiError(503, "stripe_unavailable", "The bridge has no Stripe key configured.")
+            raise StripeUnavailable("The bridge has no Stripe key configured.")
         return self.gateway
 
     def _publish(self) -> None:
@@ -177,13 +187,13 @@ class Earnings:
 
     def dashboard_link(self) -> dict[str, Any]:
         if self.account_id is None:
-            raise conflict("no_account", "You have no Stripe account yet. Start selling first.")
+            raise NoAccount()
         account, _ = self._stored_account(fetch=True)
         kind = requirements.dashboard_of(account)
         if kind == "full":
             return {"url": FULL_DASHBOARD_URL, "expires_at": None}
         if kind == "none":
-            raise conflict("no_dashboard", "Your account has no Stripe dashboard; the platform manages it.")
+            raise NoDashboard()
         link = self._gateway().create_login_link(self.account_id, key=f"connect:login:{uuid.uuid4().hex}")
         return {"url": link["url"], "expires_at": None}
 
@@ -199,19 +209,19 @@ class Earnings:
     def payouts(self, limit: int, starting_after: str | None, status: str | None) -> dict[str, Any]:
         if self.account_id is None:
             if starting_after:
-                raise not_found("That payout")
+                raise NotFound.of("That payout")
             return {"data": [], "has_more": False}
         try:
             rows, more = connect_store.payouts(self.session, self.account_id, limit=limit,
                                                starting_after=starting_after, status=status)
         except KeyError:
-            raise not_found("That payout") from None
+            raise NotFound.of("That payout") from None
         return {"data": [shaping.payout_view(p) for p in rows], "has_more": more}
 
     def _own_payout(self, payout_id: str) -> tuple[dict[str, Any], bool]:
         found = connect_store.payout(self.session, self.account_id, payout_id) if self.account_id else None
         if found is None:
-            raise not_found("That payout")
+            raise NotFound.of("That payout")
         return found
 
     def payout_detail(self, payout_id: str) -> dict[str, Any]:
@@ -227,7 +237,7 @@ class Earnings:
             rows, more = connect_store.transactions_page(self.session, self.account_id, payout_id, limit=limit,
                                                          starting_after=starting_after)
         except KeyError:
-            raise not_found("That transaction") from None
+            raise NotFound.of("That transaction") from None
         return {"data": [shaping.transaction_view(r) for r in rows], "has_more": more}
 
     # -- sales -----------------------------------------------------------------------------------
@@ -235,21 +245,21 @@ class Earnings:
     def sales(self, limit: int, starting_after: str | None, **filters: Any) -> dict[str, Any]:
         if self.account_id is None:
             if starting_after:
-                raise not_found("That sale")
+                raise NotFound.of("That sale")
             return {"data": [], "has_more": False}
         try:
             rows, more = connect_store.sales(self.session, self.account_id, limit=limit,
                                              starting_after=starting_after, **filters)
         except KeyError:
-            raise not_found("That sale") from None
+            raise NotFound.of("That sale") from None
         return {"data": rows, "has_more": more}
 
     def series(self, bucket: str, start: int, end: int) -> dict[str, Any]:
         if start >= end:
-            raise invalid_request("from: must be before to")
+            raise InvalidRequest("from: must be before to")
         starts = bucket_starts(bucket, start, end)
         if len(starts) > MAX_POINTS:
-            raise invalid_request(f"A series has at most {MAX_POINTS} points; choose a shorter range or a larger bucket.")
+            raise InvalidRequest(f"A series has at most {MAX_POINTS} points; choose a shorter range or a larger bucket.")
         sums: dict[str, dict[int, Any]] = {}
         if self.account_id is not None:
             for row in connect_store.series_rows(self.session, self.account_id, bucket, start, end):
