@@ -59,9 +59,9 @@ def upgrade() -> None:
                     sa.PrimaryKeyConstraint("id"))
     op.create_index("ix_connect_charges_listing", "connect_charges", ["account_id", "created", "id"])
     op.create_index("ix_connect_charges_status", "connect_charges", ["account_id", "sale_status", "created", "id"])
-    op.create_index("ix_connect_charges_month", "connect_charges",
-                    ["account_id", "month_start", "currency", "amount", "amount_refunded", "stripe_fee",
-                     "platform_fee"])
+    op.create_index("ix_connect_charges_series", "connect_charges",
+                    ["account_id", "charge_status", "created", "currency", "month_start", "amount", "amount_refunded",
+                     "stripe_fee", "platform_fee"])
     op.create_table("connect_refunds", _id(), _id("account_id"), _id("charge_id", True), _int("amount"),
                     sa.Column("currency", sa.String(3), nullable=False),
                     sa.Column("status", sa.String(32), nullable=False), _int("created"), _int("seen_at"),
