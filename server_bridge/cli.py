@@ -245,6 +245,8 @@ def stripe_setup() -> int:
 
 def sync() -> int:
     from server_bridge.gateway import Gateway
+    from server_bridge.connect.backfill import import_accounts
+    from server_bridge.connect.worker import Pacer
     from server_bridge.sync import sync_all
 
     settings = Settings()
@@ -253,11 +255,16 @@ def sync() -> int:
     engine = db.make_engine(settings.database_url)
     gateway = Gateway(settings)
     try:
-        count = sync_all(db.make_sessions(engine), gateway, plans=settings.plans)
+        sessions = db.make_sessions(engine)
+        count = sync_all(sessions, gateway, plans=settings.plans)
+        imported, failed = import_accounts(sessions, gateway, Pacer(settings.connect_requests_per_second))
     finally:
         gateway.close()
         engine.dispose()
     print(f"Synced {count} owners.")
+    print(f"Imported {imported} connected accounts.")
+    if failed:
+        return _fail(f"the import of {', '.join(failed)} failed; run sync again to resume it")
     return 0
 
 

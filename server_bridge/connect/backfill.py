@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from server_bridge.connect import store as connect_store
@@ -162,3 +162,22 @@ def fetch_fees(session: Session, gateway: Any, account_id: str, pace: Pace, limi
         connect_store.save_transactions(session, account_id, [transaction], now)
         connect_store.set_fees(session, account_id, charge_id, transaction)
     return bool(missing)
+
+
+def import_accounts(sessions: Callable[[], Session], gateway: Any, pace: Pace) -> tuple[int, list[str]]:
+    """Import every owner's connected account, one after the other; one account failing does not stop
+    the others (its import keeps its cursor and its error). Returns (imported, failed account ids)."""
+    from server_bridge.models import Owner
+
+    with sessions() as session:
+        accounts = list(session.execute(select(Owner.stripe_account_id).where(
+            Owner.stripe_account_id.is_not(None), Owner.disabled.is_(False))).scalars())
+    failed: list[str] = []
+    for account_id in accounts:
+        with sessions() as session:
+            try:
+                while step(session, gateway, account_id, pace):
+                    pass
+            except Exception:
+                failed.append(account_id)
+    return len(accounts) - len(failed), failed

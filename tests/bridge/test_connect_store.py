@@ -154,3 +154,26 @@ def test_an_import_fills_in_fees_the_webhooks_could_not_tell(sessions: sessionma
     with sessions() as session:
         [found], _ = connect_store.sales(session, ACCT, limit=1, starting_after=None)
     assert (found["stripe_fee"], found["net"]) == (103, 2500 - 103 - 125)
+
+
+def test_one_owners_failing_import_does_not_stop_another(sessions: sessionmaker[Session], owner: str) -> None:
+    with sessions() as session:
+        auth.add_owner(session, "broken@example.com", "pw", account_id="acct_broken", password_hash="x")
+        session.commit()
+    charges = [s.charge(amount=500 + i, created=T0 + i) for i in range(30)]
+    good = s.PagedGateway(s.account(ACCT, created=T0 - 10), charges=charges)
+
+    class Router:
+        def __getattr__(self, name: str):
+            def call(account_id: str, *args, **kwargs):
+                if account_id == "acct_broken":
+                    raise StripeUnavailable()
+                return getattr(good, name)(account_id, *args, **kwargs)
+            return call
+
+    imported, failed = backfill.import_accounts(sessions, Router(), no_pace)
+    assert (imported, failed) == (1, ["acct_broken"])
+    with sessions() as session:
+        assert session.get(ConnectImport, ACCT).state == "done"
+        assert session.get(ConnectImport, "acct_broken").state == "failed"
+        assert len(connect_store.sales(session, ACCT, limit=100, starting_after=None)[0]) == 30
