@@ -100,15 +100,21 @@ def test_start_selling_creates_one_account_and_an_onboarding_link(bridge: tuple)
         assert owner.post("/v1/connect/dashboard-link").json() == {"url": FULL_DASHBOARD_URL, "expires_at": None}
 
 
-def test_a_first_read_imports_the_account_then_reads_make_no_stripe_call(bridge: tuple) -> None:
+def test_a_first_read_imports_the_account_then_reads_make_no_stripe_call(bridge: tuple,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     url, stripe, app = bridge
     stripe.account_obj = s.account("acct_express")
+    published: list[tuple[str, list[str]]] = []
+    monkeypatch.setattr(app.state.bus, "publish", lambda key, topics: published.append((key, topics)))
     with signed_in(url, "express@example.com") as owner:
         assert owner.get("/v1/connect/account").json()["status"] == "active"
         done = wait_until(lambda: owner.get("/v1/connect/account").json()["sales_import"]["state"] == "done")
         assert done
         body = owner.get("/v1/connect/account").json()["sales_import"]
         assert body["imported"] == body["estimated_total"] == 250
+        with app.state.sessions() as session:
+            owner_key = f"owner:{auth.find_owner(session, 'express@example.com').id}"
+        assert len(published) >= 3 and all(item == (owner_key, ["earnings"]) for item in published)
         calls = stripe.calls
         for path in ("/v1/connect/account", "/v1/connect/balance", "/v1/connect/sales", "/v1/connect/payouts",
                      "/v1/connect/sales.csv"):
