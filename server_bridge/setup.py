@@ -58,17 +58,20 @@ WEBHOOK_EVENTS: tuple[str, ...] = (
 
 @dataclass(frozen=True)
 class EndpointSpec:
-    """A webhook endpoint setup creates: the platform's own events, or (connect=True) its connected accounts'."""
+    """A webhook endpoint setup keeps at Stripe: the platform's own events, or (connect=True) its
+    connected accounts', each at its own path on the bridge."""
 
-    flow: str
+    name: str
+    path: str
     events: tuple[str, ...]
     connect: bool = False
     description: str = "Billing Manager bridge"
 
 
 ENDPOINTS: tuple[EndpointSpec, ...] = (
-    EndpointSpec("platform", WEBHOOK_EVENTS),
-    EndpointSpec("connect", CONNECT_EVENTS, connect=True, description="Billing Manager bridge (connected accounts)"),
+    EndpointSpec("platform", "/v1/webhooks/stripe", WEBHOOK_EVENTS),
+    EndpointSpec("connect", "/v1/webhooks/stripe/connect", CONNECT_EVENTS, connect=True,
+                 description="Billing Manager bridge: connected accounts"),
 )
 
 
@@ -83,8 +86,8 @@ class SetupResult:
         return self.webhook_secrets[0]
 
 
-def webhook_url(public_url: str) -> str:
-    return public_url.rstrip("/") + "/v1/webhooks/stripe"
+def webhook_url(public_url: str, path: str = "/v1/webhooks/stripe") -> str:
+    return public_url.rstrip("/") + path
 
 
 def ensure_prices(gateway: Gateway, run: str) -> dict[str, str]:
@@ -142,21 +145,18 @@ def ensure_portal_configuration(gateway: Gateway, public_url: str, run: str) -> 
     return gateway.create_portal_configuration(params, key=f"setup:{run}:portal")["id"]
 
 
-def _flow_of(endpoint: dict) -> str:
-    return (endpoint.get("metadata") or {}).get("flow") or "platform"
-
-
 def replace_webhook_endpoint(gateway: Gateway, public_url: str, run: str, spec: EndpointSpec = ENDPOINTS[0]) -> str:
-    """Replace this flow's endpoint at the bridge's URL (its secret is shown only at creation)."""
-    url = webhook_url(public_url)
+    """Replace the endpoint at this spec's URL, pinned to the SDK's API version (Stripe shows an
+    endpoint's secret only at creation)."""
+    url = webhook_url(public_url, spec.path)
     for endpoint in gateway.list_webhook_endpoints():
-        if endpoint.get("url") == url and _flow_of(endpoint) == spec.flow:
+        if endpoint.get("url") == url:
             gateway.delete_webhook_endpoint(endpoint["id"])
     params: dict = {"url": url, "enabled_events": list(spec.events), "description": spec.description,
-                    "metadata": {"app": APP_TAG, "flow": spec.flow}}
+                    "api_version": STRIPE_VERSION, "metadata": {"app": APP_TAG, "endpoint": spec.name}}
     if spec.connect:
-        params.update(connect=True, api_version=STRIPE_VERSION)
-    endpoint = gateway.create_webhook_endpoint(params, key=f"setup:{run}:webhook:{spec.flow}")
+        params["connect"] = True
+    endpoint = gateway.create_webhook_endpoint(params, key=f"setup:{run}:webhook:{spec.name}")
     return endpoint["secret"]
 
 

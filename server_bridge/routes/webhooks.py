@@ -40,6 +40,7 @@ class EventNotApplied(ApiError):
 
 
 @router.post("/v1/webhooks/stripe")
+@router.post("/v1/webhooks/stripe/connect")
 async def stripe_webhook(request: Request) -> schemas.WebhookReceived:
     signature = request.headers.get("stripe-signature")
     if not signature:

@@ -195,8 +195,8 @@ def test_stripe_setup_then_sync_against_the_sandbox(env: str, capsys: pytest.Cap
             secrets = lines["BRIDGE_WEBHOOK_SECRETS"].split(",")
             assert len(secrets) == 2 and all(secret.startswith("whsec_") for secret in secrets)
             endpoints = sandbox.list("webhook_endpoint")
-            assert [e["url"] for e in endpoints if not e.get("deleted")] == [
-                "https://billing.example.com/v1/webhooks/stripe"] * 2
+            assert sorted(e["url"] for e in endpoints if not e.get("deleted")) == [
+                "https://billing.example.com/v1/webhooks/stripe", "https://billing.example.com/v1/webhooks/stripe/connect"]
 
             customers = sandbox.seed_demo_owners(plans)
             assert run(capsys, "users", "add", "pro@demo.test", "--customer", customers["pro@demo.test"],

@@ -144,9 +144,10 @@ def test_setup_is_idempotent_and_replaces_only_the_webhook_endpoint(sandbox_gate
     assert first.webhook_secret != second.webhook_secret and second.webhook_secret.startswith("whsec_")
 
     assert len(second.webhook_secrets) == 2 and not set(first.webhook_secrets) & set(second.webhook_secrets)
-    endpoints = {e["metadata"]["flow"]: e for e in sandbox.list("webhook_endpoint") if not e.get("deleted")}
-    assert set(endpoints) == {"platform", "connect"}
-    assert {e["url"] for e in endpoints.values()} == {"https://billing.example.com/v1/webhooks/stripe"}
+    endpoints = {e["metadata"]["endpoint"]: e for e in sandbox.list("webhook_endpoint") if not e.get("deleted")}
+    assert {name: e["url"] for name, e in endpoints.items()} == {
+        "platform": "https://billing.example.com/v1/webhooks/stripe",
+        "connect": "https://billing.example.com/v1/webhooks/stripe/connect"}
     assert set(endpoints["platform"]["enabled_events"]) == set(WEBHOOK_EVENTS)
     assert set(endpoints["connect"]["enabled_events"]) == set(CONNECT_EVENTS)
     assert endpoints["connect"]["api_version"] == STRIPE_VERSION
