@@ -6,6 +6,7 @@ sale's status and net are, which breakdown line a balance transaction counts tow
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -31,6 +32,7 @@ def _int(value: Any, default: int = 0) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else default
 
 
+@functools.cache
 def exponent(currency: str) -> int:
     currency = currency.lower()
     return 0 if currency in ZERO_DECIMAL else 3 if currency in THREE_DECIMAL else 2

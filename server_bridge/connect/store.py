@@ -249,25 +249,28 @@ def sales(session: Session, account_id: str, *, limit: int, starting_after: str 
     return [shaping.sale_view(r, disputes.get(r["id"])) for r in rows], more
 
 
+EXPORT_COLUMNS = (CHARGES.c.id, CHARGES.c.created, CHARGES.c.currency, CHARGES.c.amount, CHARGES.c.amount_refunded,
+                  CHARGES.c.stripe_fee, CHARGES.c.platform_fee, CHARGES.c.sale_status, CHARGES.c.description,
+                  CHARGES.c.customer_email, DISPUTES.c.status)
+
+
 def iter_sales(session: Session, account_id: str, *, created_gte: int | None, created_lt: int | None,
-               chunk: int = 1000) -> Iterator[dict[str, Any]]:
-    """Every sale in the range, newest first, fetched `chunk` rows at a time (keyset, not offset)."""
+               chunk: int = 2000) -> Iterator[Any]:
+    """Every sale in the range as a row of EXPORT_COLUMNS (the dispute's status last), newest first,
+    `chunk` rows at a time (keyset, not offset: memory stays bounded and late pages stay fast)."""
     conditions = sale_conditions(account_id, created_gte=created_gte, created_lt=created_lt)
+    joined = CHARGES.outerjoin(DISPUTES, and_(DISPUTES.c.charge_id == CHARGES.c.id, DISPUTES.c.account_id == account_id))
     after: tuple[int, str] | None = None
     while True:
         page = list(conditions)
         if after is not None:
             page.append(or_(CHARGES.c.created < after[0], and_(CHARGES.c.created == after[0], CHARGES.c.id < after[1])))
-        rows = session.execute(select(CHARGES).where(*page).order_by(CHARGES.c.created.desc(), CHARGES.c.id.desc())
-                               .limit(chunk)).mappings().all()
-        if not rows:
-            return
-        disputes = disputes_of(session, account_id, [r["id"] for r in rows if r["sale_status"] == "disputed"])
-        for row in rows:
-            yield shaping.sale_view(row, disputes.get(row["id"]))
+        rows = session.execute(select(*EXPORT_COLUMNS).select_from(joined).where(*page)
+                               .order_by(CHARGES.c.created.desc(), CHARGES.c.id.desc()).limit(chunk)).all()
+        yield from rows
         if len(rows) < chunk:
             return
-        after = (rows[-1]["created"], rows[-1]["id"])
+        after = (rows[-1].created, rows[-1].id)
 
 
 WEEK_ORIGIN = 345600   # 1970-01-05, a Monday

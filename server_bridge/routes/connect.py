@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 from collections.abc import Iterator
-from datetime import datetime, timezone
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -90,13 +90,16 @@ def sales_series(earnings: EarningsDep, start: Annotated[int, Query(alias="from"
     return earnings.series(bucket, start, end)
 
 
-def csv_row(sale: dict[str, Any]) -> list[Any]:
-    currency = sale["currency"]
-    money = (lambda amount: "" if amount is None else shaping.decimal_amount(amount, currency))
-    created = datetime.fromtimestamp(sale["created"], timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return [sale["id"], created, currency, money(sale["gross"]), money(sale["refunded"]), money(sale["stripe_fee"]),
-            money(sale["platform_fee"]), money(sale["net"]), sale["status"], sale["description"] or "",
-            sale["customer_email"] or "", (sale["dispute"] or {}).get("status") or ""]
+def csv_row(row: Any) -> list[Any]:
+    """One sale (a row of connect.store.EXPORT_COLUMNS) as CSV fields; amounts in the major unit."""
+    (sale_id, created, currency, gross, refunded, stripe_fee, platform_fee, status, description, email,
+     dispute_status) = row
+    money = shaping.decimal_amount
+    net = gross - refunded - (stripe_fee or 0) - platform_fee
+    return [sale_id, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(created)), currency, money(gross, currency),
+            money(refunded, currency), "" if stripe_fee is None else money(stripe_fee, currency),
+            money(platform_fee, currency), money(net, currency), status, description or "", email or "",
+            dispute_status or ""]
 
 
 @router.get("/sales.csv", response_class=StreamingResponse)
@@ -112,9 +115,9 @@ def sales_csv(request: Request, owner: OwnerDep, start: Annotated[int | None, Qu
         writer.writerow(CSV_COLUMNS)
         if account_id is not None:
             with sessions() as session:
-                for n, sale in enumerate(connect_store.iter_sales(session, account_id, created_gte=start,
-                                                                  created_lt=end), 1):
-                    writer.writerow(csv_row(sale))
+                for n, row in enumerate(connect_store.iter_sales(session, account_id, created_gte=start,
+                                                                 created_lt=end), 1):
+                    writer.writerow(csv_row(row))
                     if n % 500 == 0:
                         yield buffer.getvalue()
                         buffer.seek(0)

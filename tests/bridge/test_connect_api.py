@@ -186,6 +186,12 @@ def test_the_csv_lists_every_sale_with_decimal_amounts(seller: httpx.Client, wor
     poster = next(r for r in rows if r["description"] == "Poster")
     assert (poster["currency"], poster["gross"], poster["refunded"], poster["status"]) == ("eur", "30.00", "30.00",
                                                                                           "refunded")
+    disputed = next(r for r in rows if r["description"] == "Order #3")
+    assert (disputed["status"], disputed["dispute_status"]) == ("disputed", "needs_response")
+    sale = world["sales"][0]
+    first = next(r for r in rows if r["id"] == sale["id"])
+    fee = sale["balance_transaction"]["fee"]
+    assert (first["created"], first["gross"], first["net"]) == ("2026-01-01T00:00:00Z", "10.00", f"{(1000 - fee) / 100:.2f}")
     ranged = seller.get("/v1/connect/sales.csv", params={"from": JAN_2026, "to": JAN_2026 + 10 * s.DAY}).text
     assert len(list(csv.DictReader(io.StringIO(ranged)))) == 3
 
