@@ -5,9 +5,9 @@
   with sign-in token check, shaping and JSON. Printed as ratios against the bare query.
 - The CSV export of all 100,000 sales over HTTP: time, and the process's peak RSS growth while it
   streams (bounded memory: it must not grow with the number of rows).
-- An import (backfill) of N sales through the paced worker against a stand-in Stripe that answers
-  at once, so the time measured is pacing plus the bridge's own work, against the floor
-  requests / allowed requests per second.
+- An import (backfill) of N sales, paced, against the floor requests / allowed requests per second:
+  from a stand-in Stripe that answers at once (pacing plus the bridge's own work), and from the
+  sandbox over HTTP through the real gateway (plus the sandbox's answer times).
 
     .venv/bin/python bench/bench_connect.py [--sales 100000] [--database sqlite|postgresql] [--import-sales 5000]
 """
@@ -136,6 +136,42 @@ def import_bench(sessions: Any, count: int, rate: float) -> tuple[float, int, fl
     return elapsed, gateway.calls, gateway.calls / rate
 
 
+def sandbox_import_bench(sessions: Any, count: int, rate: float) -> tuple[float, int, float]:
+    """The same import from the sandbox over HTTP, through the bridge's real gateway (the SDK):
+    (seconds, Stripe requests, floor seconds)."""
+    from pydantic import SecretStr
+
+    from server_bridge.gateway import Gateway
+    from server_bridge.sandbox import Sandbox, create_sandbox_app
+
+    sandbox = Sandbox()
+    server = ThreadedServer(create_sandbox_app(sandbox))
+    sandbox.base_url = server.start()
+    gateway = Gateway(Settings(stripe_secret_key=SecretStr(sandbox.api_key), stripe_api_base=sandbox.base_url,
+                               stripe_timeout=60))
+    try:
+        account = gateway.create_account({"controller": {"stripe_dashboard": {"type": "express"},
+                                                         "fees": {"payer": "account"},
+                                                         "losses": {"payments": "stripe"}}}, key="bench")["id"]
+        httpx.post(f"{sandbox.base_url}/_sandbox/connect/onboard", json={"account": account}).raise_for_status()
+        httpx.post(f"{sandbox.base_url}/_sandbox/connect/sales", timeout=600,
+                   json={"account": account, "count": count, "days": 365, "seed": 1}).raise_for_status()
+        before = sandbox.request_count()
+        start = time.perf_counter()
+        with sessions() as session:
+            while backfill.step(session, gateway, account, Pacer(rate)):
+                pass
+            row = session.get(ConnectImport, account)
+            assert row.state == "done", (row.state, row.error)
+        elapsed = time.perf_counter() - start
+        requests = sandbox.request_count() - before
+        return elapsed, requests, requests / rate
+    finally:
+        gateway.close()
+        server.stop()
+        sandbox.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sales", type=int, default=100_000)
@@ -143,6 +179,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--import-sales", type=int, default=5000)
     parser.add_argument("--rate", type=float, default=20.0, help="allowed Stripe requests per second")
+    parser.add_argument("--sandbox-import-sales", type=int, default=2000,
+                        help="sales to import from the sandbox over HTTP (0: skip)")
     args = parser.parse_args()
 
     with ExitStack() as cleanup:
@@ -199,8 +237,12 @@ def main() -> int:
               f"peak RSS growth {growth / 1024:.1f} MiB")
 
         seconds, requests, floor = import_bench(sessions, args.import_sales, args.rate)
-        print(f"import of {args.import_sales} sales: {requests} Stripe requests at <= {args.rate:g}/s, "
-              f"{seconds:.1f} s against a floor of {floor:.1f} s ({seconds / floor:.2f}x)")
+        print(f"import of {args.import_sales} sales from an instant stand-in: {requests} Stripe requests at "
+              f"<= {args.rate:g}/s, {seconds:.1f} s against a floor of {floor:.1f} s ({seconds / floor:.2f}x)")
+        if args.sandbox_import_sales:
+            seconds, requests, floor = sandbox_import_bench(sessions, args.sandbox_import_sales, args.rate)
+            print(f"import of {args.sandbox_import_sales} sales from the sandbox over HTTP: {requests} requests at "
+                  f"<= {args.rate:g}/s, {seconds:.1f} s against a floor of {floor:.1f} s ({seconds / floor:.2f}x)")
     return 0
 
 
