@@ -151,13 +151,14 @@ class Earnings:
         connect_store.save_account(self.session, account, now)
         connect_store.save_balance(self.session, self.account_id, balance, now)
         self.session.commit()
-        if self.worker is not None:
-            self.worker.start_import(self.account_id)
         return account
 
     def account(self) -> dict[str, Any]:
+        """The account as stored; an account never imported (or whose import failed) starts importing."""
         account, seen_at = self._stored_account(fetch=True)
         row = self.session.get(ConnectImport, self.account_id) if self.account_id else None
+        if self.account_id and self.worker is not None and (row is None or row.state == "failed"):
+            self.worker.start_import(self.account_id)
         return account_view(account, seen_at, import_view(row))
 
     def onboarding_link(self) -> dict[str, Any]:

@@ -147,3 +147,21 @@ def test_an_account_without_a_dashboard_has_no_dashboard_link(bridge: tuple) -> 
     with signed_in(url, "express@example.com") as owner:
         answer = owner.post("/v1/connect/dashboard-link")
     assert answer.status_code == 409 and answer.json()["error"]["code"] == "no_dashboard"
+
+
+def test_an_account_known_from_webhooks_alone_is_still_imported_and_a_failed_import_retried(bridge: tuple) -> None:
+    url, stripe, app = bridge
+    stripe.account_obj = s.account("acct_express")
+    with app.state.sessions() as session:
+        from server_bridge.connect import store as connect_store
+        connect_store.save_account(session, stripe.account_obj, 1_760_000_000)
+        session.commit()
+    stripe.fault = StripeUnavailable()
+    with signed_in(url, "express@example.com") as owner:
+        failed = wait_until(lambda: (lambda b: b if b["state"] == "failed" else None)(
+            owner.get("/v1/connect/account").json()["sales_import"]))
+        assert failed["error"] and failed["imported"] == 0
+        stripe.fault = None
+        done = wait_until(lambda: (lambda b: b if b["state"] == "done" else None)(
+            owner.get("/v1/connect/account").json()["sales_import"]))
+        assert done["imported"] == 250
