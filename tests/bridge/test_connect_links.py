@@ -40,7 +40,8 @@ class ConnectStripe(s.PagedGateway):
     def create_account(self, params: dict, *, key: str) -> dict:
         self._count()
         self.created.append({"params": params, "key": key})
-        return {**self.account_obj, "controller": {"stripe_dashboard": params["controller"]["stripe_dashboard"]}}
+        self.account_obj = {**self.account_obj, "controller": {"stripe_dashboard": params["controller"]["stripe_dashboard"]}}
+        return self.account_obj
 
     def create_account_link(self, params: dict, *, key: str) -> dict:
         self._count()
