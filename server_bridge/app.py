@@ -11,10 +11,11 @@ from typing import Any
 from fastapi import FastAPI
 
 from server_bridge import db, errors
+from server_bridge.connect.worker import ConnectWorker
 from server_bridge.events import EventBus, PostgresRelay
 from server_bridge.settings import Settings
 
-ROUTERS = ("auth", "billing", "webhooks", "events", "pages")
+ROUTERS = ("auth", "billing", "connect", "webhooks", "events", "pages")
 
 
 def _default_gateway(settings: Settings) -> Any:
@@ -38,6 +39,8 @@ def create_app(settings: Settings, *, gateway: Any | None = None) -> FastAPI:
             bus.relay = PostgresRelay.for_url(bus, engine.url)
             await asyncio.to_thread(bus.relay.start)
         yield
+        if app.state.connect_worker is not None:
+            await asyncio.to_thread(app.state.connect_worker.close)
         await asyncio.to_thread(bus.close)
         if own_gateway and gateway is not None:
             gateway.close()
@@ -50,6 +53,9 @@ def create_app(settings: Settings, *, gateway: Any | None = None) -> FastAPI:
     app.state.sessions = db.make_sessions(engine)
     app.state.gateway = gateway
     app.state.bus = bus
+    app.state.connect_worker = (ConnectWorker(app.state.sessions, gateway, bus=bus,
+                                              rate=settings.connect_requests_per_second)
+                                if gateway is not None else None)
     errors.install_handlers(app)
     for name in ROUTERS:
         app.include_router(import_module(f"server_bridge.routes.{name}").router)

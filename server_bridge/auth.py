@@ -66,9 +66,9 @@ def find_owner(session: Session, email: str) -> Owner | None:
 
 
 def add_owner(session: Session, email: str, password: str, *, customer_id: str | None = None,
-              password_hash: str | None = None) -> Owner:
+              password_hash: str | None = None, account_id: str | None = None) -> Owner:
     owner = Owner(email=normalize_email(email), password_hash=password_hash or hash_password(password),
-                  stripe_customer_id=customer_id, disabled=False, created_at=now())
+                  stripe_customer_id=customer_id, stripe_account_id=account_id, disabled=False, created_at=now())
     session.add(owner)
     session.flush()
     return owner

@@ -39,7 +39,12 @@ def build_parser() -> argparse.ArgumentParser:
     add = users.add_parser("add", help="add an owner linked to a Stripe customer")
     add.add_argument("email")
     add.add_argument("--customer", required=True, help="the owner's Stripe customer id (cus_...)")
+    add.add_argument("--account", help="the owner's Stripe connected account id (acct_...), if they sell already")
     add.add_argument("--password", help="default: BRIDGE_NEW_PASSWORD, else asked for")
+    link = users.add_parser("set", help="link an owner to another Stripe customer or connected account")
+    link.add_argument("email")
+    link.add_argument("--customer", help="the owner's Stripe customer id (cus_...)")
+    link.add_argument("--account", help="the owner's Stripe connected account id (acct_...)")
     users.add_parser("list", help="list owners")
     disable = users.add_parser("disable", help="disable an owner and sign them out everywhere")
     disable.add_argument("email")
@@ -188,13 +193,15 @@ def users(args: argparse.Namespace) -> int:
             if args.users_command == "list":
                 for owner in session.execute(select(Owner).order_by(Owner.email)).scalars():
                     state = "disabled" if owner.disabled else "active"
-                    print(f"{owner.email}\t{owner.stripe_customer_id or '-'}\t{state}")
+                    print(f"{owner.email}\t{owner.stripe_customer_id or '-'}\t{owner.stripe_account_id or '-'}\t{state}")
                 return 0
             if args.users_command == "add":
                 if "@" not in args.email:
                     return _fail(f"{args.email!r} is not an email address")
                 if not args.customer.startswith("cus_"):
                     return _fail(f"{args.customer!r} is not a Stripe customer id (cus_...)")
+                if args.account and not args.account.startswith("acct_"):
+                    return _fail(f"{args.account!r} is not a Stripe connected account id (acct_...)")
                 if auth.find_owner(session, args.email):
                     return _fail(f"{auth.normalize_email(args.email)} already exists")
                 try:
@@ -202,15 +209,18 @@ def users(args: argparse.Namespace) -> int:
                 except ValueError as exc:
                     return _fail(str(exc))
                 try:
-                    auth.add_owner(session, args.email, password, customer_id=args.customer)
+                    auth.add_owner(session, args.email, password, customer_id=args.customer, account_id=args.account)
                     session.commit()
                 except IntegrityError:
-                    return _fail(f"customer {args.customer} already belongs to another owner")
-                print(f"Added {auth.normalize_email(args.email)} ({args.customer}).")
+                    return _fail(f"customer {args.customer} or account {args.account} already belongs to another owner")
+                print(f"Added {auth.normalize_email(args.email)} ({args.customer}"
+                      f"{', ' + args.account if args.account else ''}).")
                 return 0
             owner = auth.find_owner(session, args.email)
             if owner is None:
                 return _fail(f"no owner {auth.normalize_email(args.email)}")
+            if args.users_command == "set":
+                return set_links(session, owner, args.customer, args.account)
             if args.users_command == "disable":
                 auth.disable_owner(session, owner)
                 session.commit()
@@ -226,6 +236,25 @@ def users(args: argparse.Namespace) -> int:
             return 0
     finally:
         engine.dispose()
+
+
+def set_links(session: Any, owner: Owner, customer: str | None, account: str | None) -> int:
+    if not customer and not account:
+        return _fail("give --customer and/or --account")
+    if customer and not customer.startswith("cus_"):
+        return _fail(f"{customer!r} is not a Stripe customer id (cus_...)")
+    if account and not account.startswith("acct_"):
+        return _fail(f"{account!r} is not a Stripe connected account id (acct_...)")
+    if customer:
+        owner.stripe_customer_id = customer
+    if account:
+        owner.stripe_account_id = account
+    try:
+        session.commit()
+    except IntegrityError:
+        return _fail(f"{customer or account} already belongs to another owner")
+    print(f"Linked {owner.email} to {', '.join(x for x in (customer, account) if x)}.")
+    return 0
 
 
 # stripe setup, sync ----------------------------------------------------------------------------
@@ -248,6 +277,7 @@ def stripe_setup() -> int:
 
 
 def sync(*, full: bool = False) -> int:
+    from server_bridge.connect.backfill import import_accounts
     from server_bridge.gateway import Gateway, Pacer, stripe_rate_limit
     from server_bridge.sync import sync_all
 
@@ -260,7 +290,9 @@ def sync(*, full: bool = False) -> int:
     limit = settings.stripe_rate_limit or stripe_rate_limit(settings.stripe_secret_key.get_secret_value())
     gateway.pacer = Pacer(limit * settings.sync_rate_share)
     try:
-        report = sync_all(db.make_sessions(engine), gateway, plans=settings.plans, full=full)
+        sessions = db.make_sessions(engine)
+        report = sync_all(sessions, gateway, plans=settings.plans, full=full)
+        imported, import_failed = import_accounts(sessions, gateway, Pacer(settings.connect_requests_per_second))
     finally:
         gateway.close()
         engine.dispose()
@@ -269,6 +301,9 @@ def sync(*, full: bool = False) -> int:
         return 0
     resumed = f" ({report.resumed} already synced by the run this one resumed)" if report.resumed else ""
     print(f"Synced {_owners(report.synced)}{resumed}.")
+    print(f"Imported {imported} connected accounts.")
+    if import_failed:
+        return _fail(f"the import of {', '.join(import_failed)} failed; run sync again to resume it")
     for email, reason in report.failed:
         print(f"billing-bridge: sync of {email} failed: {reason}.", file=sys.stderr)
     if report.stopped:

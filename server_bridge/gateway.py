@@ -111,14 +111,18 @@ class Pacer:
         self._clock, self._sleep = clock, sleep
         self._next = 0.0
         self._lock = threading.Lock()
+        self.calls = 0
 
     def wait(self) -> None:
         with self._lock:
             now = self._clock()
             at = max(now, self._next)
             self._next = at + self.interval
+            self.calls += 1
         if at > now:
             self._sleep(at - now)
+
+    __call__ = wait   # a pace is also passed around as a plain callable
 
 
 def stripe_rate_limit(secret_key: str) -> int:
@@ -153,10 +157,13 @@ class Gateway:
 
     # -- generic helpers -------------------------------------------------------------------
 
-    def _call(self, fn: Any, params: Mapping[str, Any] | None = None, key: str | None = None) -> Any:
+    def _call(self, fn: Any, params: Mapping[str, Any] | None = None, key: str | None = None,
+              account: str | None = None) -> Any:
         options: dict[str, Any] = {"idempotency_key": key} if key else {}
         if self.pacer is not None:
             self.pacer.wait()
+        if account:
+            options["stripe_account"] = account
         with _mapped_errors():
             result = fn(dict(params or {}), options or None)
         return _plain(result)
@@ -296,6 +303,40 @@ class Gateway:
 
     def create_checkout_session(self, params: Mapping[str, Any], *, key: str) -> dict:
         return self._call(self._v1.checkout.sessions.create, params, key)
+
+    # -- Connect: an owner's connected account (reads and writes carry Stripe-Account) ---------
+
+    def create_account(self, params: Mapping[str, Any], *, key: str) -> dict:
+        return self._call(self._v1.accounts.create, params, key)
+
+    def get_account(self, account_id: str) -> dict:
+        return self._call(lambda p, o: self._v1.accounts.retrieve(account_id, p, o))
+
+    def create_account_link(self, params: Mapping[str, Any], *, key: str) -> dict:
+        return self._call(self._v1.account_links.create, params, key)
+
+    def create_login_link(self, account_id: str, *, key: str) -> dict:
+        return self._call(lambda p, o: self._v1.accounts.login_links.create(account_id, p, o), {}, key)
+
+    def get_balance(self, account_id: str) -> dict:
+        return self._call(self._v1.balance.retrieve, {}, account=account_id)
+
+    def get_balance_transaction(self, account_id: str, transaction_id: str) -> dict:
+        return self._call(lambda p, o: self._v1.balance_transactions.retrieve(transaction_id, p, o), {},
+                          account=account_id)
+
+    def list_page(self, kind: str, account_id: str, *, starting_after: str | None = None, limit: int = 100,
+                  **filters: Any) -> dict:
+        """One page (`{"data", "has_more"}`) of a connected account's charges, disputes, payouts or
+        balance_transactions, newest first; charges come with their balance transaction expanded."""
+        lister = {"charges": self._v1.charges.list, "disputes": self._v1.disputes.list,
+                  "payouts": self._v1.payouts.list, "balance_transactions": self._v1.balance_transactions.list}[kind]
+        params: dict[str, Any] = {"limit": limit, **filters}
+        if starting_after:
+            params["starting_after"] = starting_after
+        if kind == "charges":
+            params["expand"] = ["data.balance_transaction"]
+        return self._call(lister, params, account=account_id)
 
     # -- invoice PDFs ----------------------------------------------------------------------
 

@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     # the serving bridges keep the rest.
     stripe_rate_limit: float | None = Field(default=None, gt=0)
     sync_rate_share: float = Field(default=0.5, gt=0, le=1)
+    # Background Stripe reads (Connect imports and follow-ups) stay under this many requests a second,
+    # below Stripe's limit for the whole platform (25/s in test mode, 100/s live).
+    connect_requests_per_second: float = Field(default=20.0, gt=0)
 
     @field_validator("webhook_secrets", mode="before")
     @classmethod

@@ -17,6 +17,7 @@ import json
 import uuid
 from dataclasses import dataclass
 
+from server_bridge.connect.events import CONNECT_EVENTS
 from server_bridge.gateway import STRIPE_VERSION, Gateway, StripeRefused
 
 APP_TAG = "billing-manager"
@@ -60,24 +61,12 @@ WEBHOOK_EVENTS: tuple[str, ...] = (
 )
 
 
-#: Connect events (issue 8): connected accounts' own objects, delivered to a `connect=true` endpoint.
-CONNECT_EVENTS: tuple[str, ...] = (
-    "account.updated", "capability.updated",
-    "payout.created", "payout.updated", "payout.paid", "payout.failed", "payout.reconciliation_completed",
-    "balance.available",
-    "charge.succeeded", "charge.refunded", "charge.updated",
-    "charge.dispute.created", "charge.dispute.updated", "charge.dispute.closed",
-    "charge.dispute.funds_withdrawn", "charge.dispute.funds_reinstated",
-    "refund.created", "refund.updated", "refund.failed",
-)
-
-
 @dataclass(frozen=True)
 class EndpointSpec:
     """One webhook endpoint setup keeps at Stripe.
 
-    `path` is where the bridge serves it; None while the bridge has no route for it yet, and then
-    setup leaves it out (Stripe would otherwise retry deliveries nobody takes for three days).
+    `path` is where the bridge serves it: the platform's own events, or (connect=True) its connected
+    accounts', each at its own path. None would leave the endpoint out (a route not served yet).
     """
 
     name: str
@@ -89,7 +78,7 @@ class EndpointSpec:
 
 WEBHOOK_ENDPOINTS: tuple[EndpointSpec, ...] = (
     EndpointSpec("platform", "/v1/webhooks/stripe", WEBHOOK_EVENTS),
-    EndpointSpec("connect", None, CONNECT_EVENTS, connect=True,
+    EndpointSpec("connect", "/v1/webhooks/stripe/connect", CONNECT_EVENTS, connect=True,
                  description="Billing Manager bridge: connected accounts"),
 )
 
@@ -177,7 +166,8 @@ def replace_webhook_endpoints(gateway: Gateway, public_url: str, run: str,
     secrets: dict[str, str] = {}
     for spec in wanted:
         params = {"url": webhook_url(public_url, spec.path or ""), "enabled_events": list(spec.events),
-                  "api_version": STRIPE_VERSION, "description": spec.description, "metadata": {"app": APP_TAG}}
+                  "api_version": STRIPE_VERSION, "description": spec.description,
+                  "metadata": {"app": APP_TAG, "endpoint": spec.name}}
         if spec.connect:
             params["connect"] = True
         endpoint = gateway.create_webhook_endpoint(params, key=f"setup:{run}:webhook:{spec.name}")

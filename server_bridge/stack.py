@@ -103,7 +103,8 @@ def start_sandbox_stack(
                                            "webhook_secrets": [SecretStr(s) for s in result.webhook_secrets.values()]})
         app = create_app(settings, gateway=gateway)
         customers = sandbox.seed_demo_owners(settings.plans)
-        _sign_up_demo_owners(app, customers)
+        seed_accounts = getattr(sandbox, "seed_demo_accounts", None)
+        _sign_up_demo_owners(app, customers, seed_accounts() if callable(seed_accounts) else {})
         sync.sync_all(app.state.sessions, gateway, plans=settings.plans)
 
         bridge_server.app = app
@@ -123,16 +124,19 @@ def start_sandbox_stack(
         raise
 
 
-def _sign_up_demo_owners(app: FastAPI, customers: dict[str, str]) -> None:
-    """Create (or re-link, for a reused data dir) each demo owner with the password "demo"."""
+def _sign_up_demo_owners(app: FastAPI, customers: dict[str, str], accounts: dict[str, str]) -> None:
+    """Create (or re-link, for a reused data dir) each demo owner with the password "demo", linked to
+    their customer and, for those who sell, their connected account."""
     password_hash = auth.hash_password(DEMO_PASSWORD)
     with app.state.sessions() as session:
         for email, customer_id in customers.items():
             owner = auth.find_owner(session, email)
             if owner is None:
-                auth.add_owner(session, email, DEMO_PASSWORD, customer_id=customer_id, password_hash=password_hash)
+                auth.add_owner(session, email, DEMO_PASSWORD, customer_id=customer_id, password_hash=password_hash,
+                               account_id=accounts.get(email))
                 continue
             owner.stripe_customer_id = customer_id
+            owner.stripe_account_id = accounts.get(email)
             owner.password_hash = password_hash
             owner.disabled = False
             auth.revoke_all(session, owner)

@@ -28,6 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from server_bridge.connect import events as connect_events
 from server_bridge.gateway import STRIPE_VERSION, StripeRefused, StripeUnavailable
 from server_bridge.models import StripeObject, WebhookEvent
 from server_bridge.setup import WEBHOOK_EVENTS
@@ -58,6 +59,8 @@ class Outcome:
     status: str                 # "applied" | "reread" | "stale" | "duplicate" | "ignored"
     customer_id: str | None = None
     topics: tuple[str, ...] = ()
+    account_id: str | None = None                   # a Connect event's connected account
+    follow_ups: tuple[tuple[str, str], ...] = ()    # Stripe reads for the Connect worker, after the commit
 
 
 @dataclass(frozen=True)
@@ -123,7 +126,16 @@ def event_object(event: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def apply_event(session: Session, event: dict[str, Any], fetched: Fetched | None = None) -> Outcome:
-    """Apply one event in the caller's transaction; NotNewer if its object must be re-read first."""
+    """Apply one event in the caller's transaction; NotNewer if its object must be re-read first.
+
+    A connected account's event (it names the `account`) goes to the Connect store, which keeps its
+    own guard against older state."""
+    if event.get("account"):
+        applied = connect_events.apply(session, event)
+        if applied is None:
+            return Outcome("ignored")
+        return Outcome("applied", applied.owner_key, ("earnings",) if applied.owner_key else (),
+                       account_id=str(event["account"]), follow_ups=applied.follow_ups)
     obj = event_object(event)
     if obj is None:
         return Outcome("ignored")

@@ -56,3 +56,13 @@ def checkout_success() -> HTMLResponse:
 @router.get("/return/checkout/cancel", response_class=HTMLResponse)
 def checkout_cancel() -> HTMLResponse:
     return _page("Checkout cancelled", "Nothing was charged and nothing has changed.")
+
+
+@router.get("/return/connect", response_class=HTMLResponse)
+def connect_return() -> HTMLResponse:
+    return _page("Thanks", "Stripe has what you entered. Billing Manager will show your account's status in a moment.")
+
+
+@router.get("/return/connect/refresh", response_class=HTMLResponse)
+def connect_refresh() -> HTMLResponse:
+    return _page("This link has expired", "Choose \u201cFinish setup\u201d in Billing Manager again for a new one.")

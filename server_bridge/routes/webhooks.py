@@ -40,6 +40,7 @@ class EventNotApplied(ApiError):
 
 
 @router.post("/v1/webhooks/stripe")
+@router.post("/v1/webhooks/stripe/connect")
 async def stripe_webhook(request: Request) -> schemas.WebhookReceived:
     signature = request.headers.get("stripe-signature")
     if not signature:
@@ -64,4 +65,8 @@ async def stripe_webhook(request: Request) -> schemas.WebhookReceived:
         raise EventNotApplied() from None
     if outcome.customer_id and outcome.topics:
         request.app.state.bus.publish(outcome.customer_id, list(outcome.topics))
+    worker = getattr(request.app.state, "connect_worker", None)
+    if worker is not None and outcome.account_id:
+        for kind, argument in outcome.follow_ups:
+            worker.submit(kind, outcome.account_id, argument)
     return schemas.WebhookReceived(received=True, status=outcome.status)

@@ -51,12 +51,12 @@ def test_users_add_list_disable_reset(env: str, capsys: pytest.CaptureFixture[st
     assert run(capsys, "users", "add", "second@example.test", "--customer", "cus_456")[0] == 0
     code, out, _ = run(capsys, "users", "list")
     assert code == 0
-    assert out.splitlines() == ["owner@example.test\tcus_123\tactive", "second@example.test\tcus_456\tactive"]
+    assert out.splitlines() == ["owner@example.test\tcus_123\t-\tactive", "second@example.test\tcus_456\t-\tactive"]
     assert password_works(env, "owner@example.test", "s3cret")
     assert password_works(env, "second@example.test", "from-env")
 
     assert run(capsys, "users", "disable", "owner@example.test")[0] == 0
-    assert "owner@example.test\tcus_123\tdisabled" in run(capsys, "users", "list")[1]
+    assert "owner@example.test\tcus_123\t-\tdisabled" in run(capsys, "users", "list")[1]
 
     monkeypatch.delenv("BRIDGE_NEW_PASSWORD")
     answers = iter(["n3w", "n3w"])
@@ -64,6 +64,25 @@ def test_users_add_list_disable_reset(env: str, capsys: pytest.CaptureFixture[st
     assert run(capsys, "users", "reset-password", "second@example.test")[0] == 0
     assert password_works(env, "second@example.test", "n3w")
     assert not password_works(env, "second@example.test", "from-env")
+
+
+def test_users_link_a_connected_account(env: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "users", "add", "seller@example.test", "--customer", "cus_1", "--account", "acct_1",
+               "--password", "x")[0] == 0
+    assert run(capsys, "users", "add", "later@example.test", "--customer", "cus_2", "--password", "x")[0] == 0
+    assert run(capsys, "users", "set", "later@example.test", "--account", "acct_2")[0] == 0
+    assert run(capsys, "users", "list")[1].splitlines() == ["later@example.test\tcus_2\tacct_2\tactive",
+                                                            "seller@example.test\tcus_1\tacct_1\tactive"]
+    code, _, err = run(capsys, "users", "set", "later@example.test", "--account", "acct_1")
+    assert code == 1 and "already belongs" in err
+    code, _, err = run(capsys, "users", "set", "later@example.test", "--account", "cus_9")
+    assert code == 1 and "acct_" in err
+    code, _, err = run(capsys, "users", "add", "third@example.test", "--customer", "cus_3", "--account", "ba_1",
+                       "--password", "x")
+    assert code == 1 and "acct_" in err
+    code, _, err = run(capsys, "users", "set", "later@example.test")
+    assert code == 1 and "--account" in err
+    assert "later@example.test\tcus_2\tacct_2" in run(capsys, "users", "list")[1]
 
 
 def test_users_mistakes_are_refused_clearly(env: str, capsys: pytest.CaptureFixture[str],
@@ -89,7 +108,7 @@ def test_users_mistakes_are_refused_clearly(env: str, capsys: pytest.CaptureFixt
 def test_db_upgrade(env: str, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "db", "upgrade")
     assert code == 0 and "up to date" in out
-    assert db.current_revision(env) == "0004_sync_runs"
+    assert db.current_revision(env) == "0005_connect_objects"
 
 
 def test_serve_refuses_to_start_naming_missing_secrets(tmp_path: Path) -> None:
@@ -173,10 +192,11 @@ def test_stripe_setup_then_sync_against_the_sandbox(env: str, capsys: pytest.Cap
             lines = dict(line.split("=", 1) for line in out.splitlines() if line.startswith("BRIDGE_"))
             plans = json.loads(lines["BRIDGE_PLANS"].strip("'"))
             assert set(plans) == {"starter", "pro"}
-            assert lines["BRIDGE_WEBHOOK_SECRETS"].startswith("whsec_")
+            secrets = lines["BRIDGE_WEBHOOK_SECRETS"].split(",")
+            assert len(secrets) == 2 and all(secret.startswith("whsec_") for secret in secrets)
             endpoints = sandbox.list("webhook_endpoint")
-            assert [e["url"] for e in endpoints if not e.get("deleted")] == [
-                "https://billing.example.com/v1/webhooks/stripe"]
+            assert sorted(e["url"] for e in endpoints if not e.get("deleted")) == [
+                "https://billing.example.com/v1/webhooks/stripe", "https://billing.example.com/v1/webhooks/stripe/connect"]
 
             customers = sandbox.seed_demo_owners(plans)
             assert run(capsys, "users", "add", "pro@demo.test", "--customer", customers["pro@demo.test"],

@@ -23,6 +23,7 @@ from server_bridge.gateway import (
     WebhookSignatureError,
     verify_webhook,
 )
+from server_bridge.connect.events import CONNECT_EVENTS
 from server_bridge.serving import ThreadedServer
 from server_bridge.sandbox.webhooks import webhook_secret
 from server_bridge.setup import WEBHOOK_EVENTS, setup_stripe
@@ -143,10 +144,15 @@ def test_setup_is_idempotent_and_replaces_only_the_webhook_endpoint(sandbox_gate
     assert first.portal_configuration_id == second.portal_configuration_id
     assert first.webhook_secret != second.webhook_secret and second.webhook_secret.startswith("whsec_")
 
-    endpoints = [e for e in sandbox.list("webhook_endpoint") if not e.get("deleted")]
-    assert [e["url"] for e in endpoints] == ["https://billing.example.com/v1/webhooks/stripe"]
-    assert set(endpoints[0]["enabled_events"]) == set(WEBHOOK_EVENTS)
-    assert endpoints[0]["api_version"] == stripe.api_version
+    assert len(second.webhook_secrets) == 2
+    assert not set(first.webhook_secrets.values()) & set(second.webhook_secrets.values())
+    endpoints = {e["metadata"]["endpoint"]: e for e in sandbox.list("webhook_endpoint") if not e.get("deleted")}
+    assert {name: e["url"] for name, e in endpoints.items()} == {
+        "platform": "https://billing.example.com/v1/webhooks/stripe",
+        "connect": "https://billing.example.com/v1/webhooks/stripe/connect"}
+    assert set(endpoints["platform"]["enabled_events"]) == set(WEBHOOK_EVENTS)
+    assert set(endpoints["connect"]["enabled_events"]) == set(CONNECT_EVENTS)
+    assert endpoints["connect"]["api_version"] == STRIPE_VERSION
 
     prices = {key: sandbox.get("price", price_id) for key, price_id in second.plans.items()}
     assert {k: (p["unit_amount"], p["currency"], p["recurring"]["interval"], p["lookup_key"])

@@ -12,14 +12,16 @@ from sqlalchemy.exc import IntegrityError
 from server_bridge import db
 from tests.bridge.conftest import postgres_database
 
-TABLES = {"owners", "tokens", "login_failures", "stripe_objects", "webhook_events", "owner_syncs", "sync_runs"}
+TABLES = {"owners", "tokens", "login_failures", "stripe_objects", "webhook_events", "owner_syncs",
+          "connect_accounts", "connect_balances", "connect_payouts", "connect_balance_transactions",
+          "connect_charges", "connect_refunds", "connect_disputes", "connect_imports", "sync_runs"}
 
 
 def check_upgrade(url: str) -> None:
     assert db.current_revision(url) is None
     db.upgrade(url)
     db.upgrade(url)
-    assert db.current_revision(url) == "0004_sync_runs"
+    assert db.current_revision(url) == "0005_connect_objects"
     engine = db.make_engine(url)
     try:
         inspector = inspect(engine)
