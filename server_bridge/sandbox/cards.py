@@ -119,6 +119,7 @@ def card_from_number(store: Store, number: str, exp_month: int | None, exp_year:
                             "cvc_check": "pass" if cvc else None},
                  "networks": {"available": [brand], "preferred": None}, "wallet": None,
                  "generated_from": None, "regulated_status": "unregulated",
+                     "description": None, "iin": None, "issuer": None,
                  "three_d_secure_usage": {"supported": True}},
         "metadata": merge_metadata({}, metadata),
         "allow_redisplay": "unspecified",

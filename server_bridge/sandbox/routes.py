@@ -13,6 +13,7 @@ from server_bridge.sandbox import (cards, catalog, checkout, customers, errors, 
                                    schedules, subscriptions, webhooks)
 from server_bridge.sandbox.connect_routes import CONNECT_TABLE
 from server_bridge.sandbox.params import as_bool, as_list, choice
+from server_bridge.sandbox.schema import OBJECT_CLASSES
 from server_bridge.sandbox.store import Store
 
 Handler = Callable[..., Any]
@@ -223,6 +224,20 @@ def match(method: str, path: str) -> tuple[Handler, str, tuple[str, ...]] | None
             if found:
                 return handler, params, found.groups()
     return None
+
+
+#: Endpoints whose answer is not the object their params class is named after.
+_ANSWERS = {"customer_payment_method_list": "payment_method", "customer_payment_method_retrieve": "payment_method",
+            "invoice_list_lines": "line_item", "checkout.session_line_item_list": "item"}
+
+
+def answers(name: str) -> tuple[str, bool]:
+    """The kind of object an endpoint answers (named by its params class) and whether it is a list of them."""
+    is_list = name.endswith("_list") or name == "invoice_list_lines"
+    if name in _ANSWERS:
+        return _ANSWERS[name], is_list
+    kind = max((k for k in OBJECT_CLASSES if name.startswith(k + "_")), key=len)
+    return kind, is_list
 
 
 def _params_class(name: str) -> type | None:
