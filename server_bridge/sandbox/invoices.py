@@ -8,13 +8,8 @@ from typing import Any
 from server_bridge.sandbox import cards, catalog, errors, shapes, subscriptions
 from server_bridge.sandbox.money import money
 from server_bridge.sandbox.params import as_bool
-from server_bridge.sandbox.periods import DAY, day_text, prorate
+from server_bridge.sandbox.periods import day_text, prorate
 from server_bridge.sandbox.store import Store, diff, new_id
-
-RETRY_AFTER = 3 * DAY          # smart retries: a failed renewal is tried again every 3 days...
-
-
-MAX_RETRIES = 3                # ...three times, then the invoice is uncollectible and the plan ends
 
 
 def line(store: Store, invoice_id: str, sub: dict[str, Any], item: dict[str, Any], price: dict[str, Any], amount: int,
@@ -125,6 +120,7 @@ def finalize(store: Store, invoice: dict[str, Any], *, emit: bool = True, at: in
     invoice["status"] = "open"
     invoice["effective_at"] = at
     invoice["status_transitions"]["finalized_at"] = at
+    invoice["automatically_finalizes_at"] = None
     invoice["hosted_invoice_url"] = f"{store.base_url}/i/{invoice['id']}"
     invoice["invoice_pdf"] = f"{store.base_url}/i/{invoice['id']}/pdf"
     if invoice["amount_due"] == 0:
@@ -155,8 +151,8 @@ def attempt(store: Store, invoice: dict[str, Any], pm: dict[str, Any] | None, *,
             store.emit("invoice.paid", invoice, diff(before, invoice))
             store.emit("invoice.payment_succeeded", invoice)
         return None
-    retries_left = invoice["billing_reason"] == "subscription_cycle" and invoice["attempt_count"] <= MAX_RETRIES
-    invoice["next_payment_attempt"] = at + RETRY_AFTER if retries_left else None
+    invoice["next_payment_attempt"] = (store.dunning.next_attempt(invoice["attempt_count"], at)
+                                       if invoice["billing_reason"] == "subscription_cycle" else None)
     if emit:
         store.emit("invoice.payment_failed", invoice, diff(before, invoice))
         store.emit("invoice.updated", invoice, diff(before, invoice))

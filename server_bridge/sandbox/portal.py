@@ -12,8 +12,6 @@ from server_bridge.sandbox.subscriptions import LIVE
 
 FEEDBACK = ("too_expensive", "missing_features", "switched_service", "unused", "customer_service",
             "too_complex", "low_quality", "other")
-
-
 FLOWS = ("payment_method_update", "subscription_cancel", "subscription_update", "subscription_update_confirm")
 
 

@@ -142,8 +142,6 @@ def _invoice_lines(sb: Store, p: dict[str, Any], invoice_id: str) -> Page:
 def _checkout_line_items(sb: Store, p: dict[str, Any], session_id: str) -> Page:
     session = sb.find("checkout.session", session_id)
     return Page("item", list(session["_line_items"]), f"/v1/checkout/sessions/{session_id}/line_items")
-
-
 _ID = r"([^/]+)"
 _TABLE: list[tuple[str, str, str, Handler]] = [
     ("POST", "customers", "customer_create", lambda sb, p: customers.create_customer(sb, p)),

@@ -20,6 +20,7 @@ import time
 from typing import Any, Callable, Iterator
 
 from server_bridge.sandbox import errors, shapes
+from server_bridge.sandbox.dunning import Dunning
 from server_bridge.sandbox.schema import API_VERSION
 
 _ALPHABET = string.ascii_letters + string.digits
@@ -100,6 +101,7 @@ class Store:
         self.base_url = "http://127.0.0.1"
         self.lock = threading.RLock()
         self.listeners: list[Listener] = []
+        self.dunning = Dunning()
         self._offset = 0 if start_time is None else start_time - int(time.time())
         self._tables: dict[tuple[str | None, str], dict[str, dict[str, Any]]] = {}
         self._local = threading.local()

@@ -17,14 +17,8 @@ from server_bridge.sandbox.periods import DAY, next_period_end
 from server_bridge.sandbox.store import Store, diff, new_id, public
 
 INCOMPLETE_EXPIRES = 23 * 3600
-
-
 LIVE = ("active", "trialing", "past_due")
-
-
 PRORATION = ("create_prorations", "none", "always_invoice")
-
-
 PAYMENT_BEHAVIORS = ("allow_incomplete", "default_incomplete", "error_if_incomplete", "pending_if_incomplete")
 
 

@@ -157,7 +157,7 @@ def test_schedule_downgrades_at_period_end(sandbox: Sandbox, client: stripe.Stri
     assert client.v1.subscriptions.retrieve(sub.id).schedule == schedule.id
     listed = client.v1.subscription_schedules.list({"customer": customer.id}).data
     assert [s.id for s in listed] == [schedule.id]
-    sandbox.advance_clock(phase.end_date - sandbox.now() + 60)
+    sandbox.advance_clock(phase.end_date - sandbox.now() + 3600 + 60)   # the renewal draft is charged an hour later
     after = client.v1.subscriptions.retrieve(sub.id)
     assert after["items"].data[0].price.id == prices["starter"]
     renewal = client.v1.invoices.retrieve(after.latest_invoice)
