@@ -63,9 +63,9 @@ def cannot(path: str, hint: str | None = None) -> errors.StripeError:
     return errors.StripeError(message)
 
 
-def check(kind: str, is_list: bool, paths: list[str]) -> None:
+def check(kind: str | None, is_list: bool, paths: list[str]) -> None:
     """Refuse a path Stripe would refuse for an answer of this kind (a list of it when is_list)."""
-    top = object_class(kind)
+    top = object_class(kind) if kind else None
     if top is None:
         return
     for path in paths:

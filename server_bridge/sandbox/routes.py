@@ -226,16 +226,19 @@ def match(method: str, path: str) -> tuple[Handler, str, tuple[str, ...]] | None
 
 #: Endpoints whose answer is not the object their params class is named after.
 _ANSWERS = {"customer_payment_method_list": "payment_method", "customer_payment_method_retrieve": "payment_method",
-            "invoice_list_lines": "line_item", "checkout.session_line_item_list": "item"}
+            "invoice_list_lines": "line_item", "checkout.session_line_item_list": "item",
+            "account_capability_list": "capability", "account_capability_retrieve": "capability",
+            "account_login_link_create": "login_link"}
 
 
-def answers(name: str) -> tuple[str, bool]:
-    """The kind of object an endpoint answers (named by its params class) and whether it is a list of them."""
+def answers(name: str) -> tuple[str | None, bool]:
+    """The kind of object an endpoint answers (named by its params class; None when not known) and
+    whether it is a list of them."""
     is_list = name.endswith("_list") or name == "invoice_list_lines"
     if name in _ANSWERS:
         return _ANSWERS[name], is_list
-    kind = max((k for k in OBJECT_CLASSES if name.startswith(k + "_")), key=len)
-    return kind, is_list
+    kinds = [k for k in OBJECT_CLASSES if name.startswith(k + "_") or name == k]
+    return (max(kinds, key=len) if kinds else None), is_list
 
 
 def _params_class(name: str) -> type | None:

@@ -46,6 +46,12 @@ _EMPTY: dict[str, dict[str, Any]] = {
 }
 
 
+#: The kinds built explicitly; any other kind is still completed from the SDK's annotations when rendered.
+EXPLICIT = frozenset({"billing_portal.configuration", "billing_portal.session", "checkout.session", "customer", "event",
+                      "invoice", "item", "line_item", "list", "payment_method", "plan", "price", "product",
+                      "subscription", "subscription_item", "subscription_schedule", "webhook_endpoint"})
+
+
 def build(kind: str, fields: dict[str, Any]) -> dict[str, Any]:
     """An object of `kind`: the sandbox's fields over the ones it has no value for."""
     out: dict[str, Any] = dict.fromkeys(_NULL.get(kind, ()))

@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterator
 
 from server_bridge.sandbox import errors, shapes
 from server_bridge.sandbox.dunning import Dunning
-from server_bridge.sandbox.schema import API_VERSION
+from server_bridge.sandbox.schema import API_VERSION, complete
 
 _ALPHABET = string.ascii_letters + string.digits
 
@@ -206,7 +206,7 @@ class Store:
             out = self.links(public(obj))
             for path in expand:
                 out = self._expand(out, path.split("."))
-            return out
+            return out if out.get("object") in shapes.EXPLICIT else complete(out)
 
     def links(self, out: dict[str, Any]) -> dict[str, Any]:
         """Hosted page links built from the current base URL (it may be set after objects exist)."""

@@ -117,3 +117,8 @@ def _one(value: Any, tp: Any, path: str, expanded: frozenset[str]) -> list[str]:
     if tp is str or tp is decimal.Decimal:       # Stripe sends decimals as strings ("1000.5")
         return [] if isinstance(value, str) else [f"{path}: {value!r} is not a string"]
     return [f"{path}: the check does not know the type {tp}"]
+
+
+def missing_fields(value: Any, cls: type | None, path: str) -> list[str]:
+    """Only the declared fields an answer lacks (for the Connect objects still completed from the SDK)."""
+    return [p for p in problems(value, cls, path) if p.endswith(": missing")] if cls is not None else []
