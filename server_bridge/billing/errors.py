@@ -33,3 +33,8 @@ class SamePlan(ApiError):
 class StalePreview(ApiError):
     status, code = 409, "stale_preview"
     default_message = "The price preview is out of date; preview the change again."
+
+
+class PortalNotConfigured(ApiError):
+    status, code = 503, "portal_unavailable"
+    default_message = "The billing portal is not set up yet. Please try again later."

@@ -6,13 +6,14 @@ answers are stored at once, so the next summary shows them before the webhook ar
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from server_bridge import schemas, store
-from server_bridge.billing.errors import AlreadySubscribed, InvalidFlow, NoSubscription, SamePlan, StalePreview, \
-    UnknownPlan
+from server_bridge.billing.errors import (AlreadySubscribed, InvalidFlow, NoSubscription, PortalNotConfigured, SamePlan,
+                                          StalePreview, UnknownPlan)
 from server_bridge.billing.invoices import shape_preview_lines
 from server_bridge.billing.owner import live_subscription, load_owner, overlay, schedule_for
 from server_bridge.billing.reads import BillingReads
@@ -32,15 +33,20 @@ from server_bridge.sync import save_fetched
 
 PORTAL_FLOWS = ("payment_method_update", "subscription_cancel")
 STALE_AFTER = 3600
+log = logging.getLogger(__name__)
 
 
-def portal_configuration(gateway: Gateway) -> str | None:
+def portal_configuration(gateway: Gateway) -> str:
     """The portal configuration `stripe setup` made (card, cancel with reasons, invoices, no plan
-    switching), looked up once per process; None leaves Stripe's default configuration."""
-    if gateway.portal_configuration_id is None:
+    switching), looked up once per process. Without it the portal is refused: the account's default
+    configuration may allow plan switching, which must go through the previewed plan change."""
+    if not gateway.portal_configuration_id:
         found = find_portal_configuration(gateway)
-        gateway.portal_configuration_id = found["id"] if found else ""
-    return gateway.portal_configuration_id or None
+        if found is None:
+            log.error("no active Billing Manager portal configuration at Stripe: run `billing-bridge stripe setup`")
+            raise PortalNotConfigured()
+        gateway.portal_configuration_id = found["id"]
+    return gateway.portal_configuration_id
 
 
 @dataclass
@@ -95,9 +101,7 @@ class BillingService(BillingReads):
                     raise NoSubscription("You have no plan to change or cancel.")
                 flow_data[flow] = {"subscription": sub.id}
             params["flow_data"] = flow_data
-        configuration = portal_configuration(self.gateway)
-        if configuration:
-            params["configuration"] = configuration
+        params["configuration"] = portal_configuration(self.gateway)
         session = self.gateway.create_portal_session(params, key=f"portal:{uuid.uuid4()}")
         return schemas.HostedPage(url=session["url"])
 

@@ -2,45 +2,19 @@
 
 from __future__ import annotations
 
-from html import escape
-
+import jinja2
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
 router = APIRouter()
 
-_PAGE = """<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title} - Billing Manager</title>
-<style>
-  body {{ font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0; min-height: 100vh;
-         display: flex; align-items: center; justify-content: center; background: #f6f7f9; color: #1d2330; }}
-  main {{ max-width: 28rem; padding: 2.5rem; background: #fff; border-radius: 12px;
-         box-shadow: 0 1px 4px rgba(0, 0, 0, .08); text-align: center; }}
-  h1 {{ font-size: 1.35rem; margin: 0 0 .75rem; }}
-  p {{ margin: .5rem 0; line-height: 1.5; }}
-  @media (prefers-color-scheme: dark) {{
-    body {{ background: #15181e; color: #e6e8ec; }} main {{ background: #20242c; box-shadow: none; }}
-  }}
-</style>
-</head>
-<body>
-<main>
-<h1>{title}</h1>
-<p>{detail}</p>
-<p>You can close this tab and go back to Billing Manager.</p>
-</main>
-</body>
-</html>
-"""
+_TEMPLATES = jinja2.Environment(loader=jinja2.PackageLoader("server_bridge", "templates"), autoescape=True,
+                                undefined=jinja2.StrictUndefined)
 
 
 def _page(title: str, detail: str) -> HTMLResponse:
-    return HTMLResponse(_PAGE.format(title=escape(title), detail=escape(detail)),
-                        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
+    text = _TEMPLATES.get_template("return.html").render(title=title, detail=detail)
+    return HTMLResponse(text, headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
 
 
 @router.get("/return/portal", response_class=HTMLResponse)

@@ -18,10 +18,11 @@ from fastapi import FastAPI, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from server_bridge.sandbox import connect_control, connect_pages, control, errors, pages
+from server_bridge.sandbox import expand as expand_paths
 from server_bridge.sandbox.ledger import Window
 from server_bridge.sandbox.store import new_id
 from server_bridge.sandbox.params import decode
-from server_bridge.sandbox.routes import Page, check_params, match
+from server_bridge.sandbox.routes import Page, answers, check_params, match
 from server_bridge.sandbox.schema import API_VERSION
 from server_bridge.sandbox.state import Sandbox
 
@@ -158,6 +159,7 @@ def _dispatch(sandbox: Sandbox, method: str, path: str, params: dict[str, Any], 
     store = sandbox.store
     try:
         check_params(params_class, params)
+        expand_paths.check(*answers(params_class), expand)
         with store.lock, store.serving(request_id, key), store.scoped(account):
             result = handler(store, params, *ids)
             if isinstance(result, Page):
@@ -194,7 +196,7 @@ def create_sandbox_app(sandbox: Sandbox) -> FastAPI:
         return await _handle(sandbox, request, path.rstrip("/"))
 
     app.include_router(control.make_router(sandbox))
-    app.include_router(pages.make_router(sandbox))
+    pages.install(app, sandbox)
     app.include_router(connect_control.make_router(sandbox))
     app.include_router(connect_pages.make_router(sandbox))
 

@@ -33,8 +33,6 @@ TEST_TOKENS: dict[str, str] = {
     "pm_card_chargeDeclinedInsufficientFunds": "4000000000009995",
     "pm_card_chargeCustomerFail": "4000000000000341",
 }
-
-
 DECLINE_MESSAGES = {
     "generic_decline": "Your card was declined.",
     "insufficient_funds": "Your card has insufficient funds.",
@@ -119,6 +117,7 @@ def card_from_number(store: Store, number: str, exp_month: int | None, exp_year:
                             "cvc_check": "pass" if cvc else None},
                  "networks": {"available": [brand], "preferred": None}, "wallet": None,
                  "generated_from": None, "regulated_status": "unregulated",
+                     "description": None, "iin": None, "issuer": None,
                  "three_d_secure_usage": {"supported": True}},
         "metadata": merge_metadata({}, metadata),
         "allow_redisplay": "unspecified",

@@ -8,7 +8,7 @@ from typing import Any
 from server_bridge.sandbox import cards, catalog, customers, errors, subscriptions
 from server_bridge.sandbox.errors import CardError
 from server_bridge.sandbox.params import as_int, as_list, choice, merge_metadata
-from server_bridge.sandbox.store import Store, diff
+from server_bridge.sandbox.store import INCLUDES, Store, diff, public
 
 CHECKOUT_LIFETIME = 24 * 3600
 
@@ -31,6 +31,7 @@ def create_checkout_session(store: Store, params: dict[str, Any]) -> dict[str, A
             price = catalog.price(store, entry["price"], f"line_items[{i}][price]")
             quantity = as_int(entry, "quantity", 1, minimum=1) or 1
             items.append({"id": f"li_{price['id'][6:]}{i}", "object": "item", "price": dict(price),
+                          "adjustable_quantity": None, "discounts": None, "taxes": None,
                           "quantity": quantity, "currency": price["currency"], "description":
                           catalog.product_name(store, price), "amount_subtotal": price["unit_amount"] * quantity,
                           "amount_total": price["unit_amount"] * quantity, "amount_discount": 0,
@@ -46,7 +47,7 @@ def create_checkout_session(store: Store, params: dict[str, Any]) -> dict[str, A
             "customer_email": params.get("customer_email") or (customer or {}).get("email"),
             "client_reference_id": params.get("client_reference_id") or None,
             "metadata": merge_metadata({}, params.get("metadata")), "success_url": success_url,
-            "cancel_url": params.get("cancel_url") or None, "return_url": None, "ui_mode": "hosted",
+            "cancel_url": params.get("cancel_url") or None, "return_url": None, "ui_mode": "hosted_page",
             "currency": items[0]["currency"], "amount_subtotal": total, "amount_total": total,
             "expires_at": as_int(params, "expires_at") or now + CHECKOUT_LIFETIME,
             "subscription": None, "invoice": None, "payment_intent": None, "setup_intent": None,
@@ -125,3 +126,11 @@ def complete(store: Store, session_id: str, *, email: str, number: str, exp_mont
                                          "individual_name": None})
         store.emit("checkout.session.completed", session, diff(before, session))
         return session["success_url"].replace("{CHECKOUT_SESSION_ID}", session["id"])
+
+
+def _expanded_line_items(store: Store, session: dict[str, Any]) -> dict[str, Any]:
+    return {"object": "list", "data": public(session.get("_line_items", [])), "has_more": False,
+            "url": f"/v1/checkout/sessions/{session['id']}/line_items"}
+
+
+INCLUDES[("checkout.session", "line_items")] = _expanded_line_items

@@ -38,7 +38,7 @@ def earliest_due(store: Store, until: int) -> tuple[int, Callable[[], None]] | N
             end = schedule["current_phase"]["end_date"]
             candidates.append((end, 0, lambda s=schedule, t=end: schedules.next_phase(store, s, t)))
     for sub in store.all("subscription"):
-        if sub["status"] in ("active", "trialing", "past_due"):
+        if sub["status"] in ("active", "trialing", "past_due", "unpaid"):
             end = subscriptions.period(sub)[1]
             candidates.append((end, 1, lambda s=sub, t=end: renewals.period_ended(store, s, t)))
         elif sub["status"] == "incomplete":
@@ -48,6 +48,9 @@ def earliest_due(store: Store, until: int) -> tuple[int, Callable[[], None]] | N
         if pending:
             candidates.append((pending["expires_at"], 3, lambda s=sub: renewals.expire_pending(store, s)))
     for invoice in store.all("invoice"):
+        if invoice["status"] == "draft" and invoice.get("automatically_finalizes_at"):
+            finalizes = invoice["automatically_finalizes_at"]
+            candidates.append((finalizes, 2, lambda i=invoice: renewals.finalize_renewal(store, i)))
         if invoice["status"] == "open" and invoice["next_payment_attempt"]:
             at = invoice["next_payment_attempt"]
             candidates.append((at, 2, lambda i=invoice: renewals.retry(store, i)))

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
+
+from server_bridge.sandbox.dunning import Dunning
 
 if TYPE_CHECKING:
     from server_bridge.sandbox.state import Sandbox
@@ -14,6 +16,12 @@ if TYPE_CHECKING:
 
 class Advance(BaseModel):
     seconds: int = Field(ge=0)
+
+
+class DunningRequest(BaseModel):
+    retry_days: list[float] = Field(default=[3, 3, 3], max_length=8)
+    subscription_then: Literal["canceled", "unpaid", "past_due"] = "canceled"
+    invoice_then: Literal["uncollectible", "past_due"] = "uncollectible"
 
 
 class FaultRequest(BaseModel):
@@ -43,6 +51,14 @@ def make_router(sandbox: Sandbox) -> APIRouter:
     def clear_faults() -> dict[str, bool]:
         sandbox.clear_faults()
         return {"cleared": True}
+
+    @router.post("/dunning")
+    def dunning(body: DunningRequest) -> dict[str, object]:
+        try:
+            sandbox.store.dunning = Dunning(tuple(body.retry_days), body.subscription_then, body.invoice_then)
+        except ValueError as exc:
+            raise HTTPException(400, str(exc)) from None
+        return body.model_dump()
 
     @router.get("/requests")
     def requests(prefix: str = "/v1/") -> dict[str, object]:

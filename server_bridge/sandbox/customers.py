@@ -9,7 +9,7 @@ from typing import Any
 
 from server_bridge.sandbox import cards, errors, subscriptions
 from server_bridge.sandbox.params import merge_metadata
-from server_bridge.sandbox.store import Store, diff
+from server_bridge.sandbox.store import INCLUDES, Store, diff
 
 
 def create_customer(store: Store, params: dict[str, Any], *, created: int | None = None,
@@ -84,3 +84,24 @@ def delete_customer(store: Store, customer_id: str) -> dict[str, Any]:
         customer["deleted"] = True
         store.emit("customer.deleted", customer)
         return {"id": customer_id, "object": "customer", "deleted": True}
+
+
+def _empty_list(path: str) -> Any:
+    return lambda store, customer: {"object": "list", "data": [], "has_more": False, "total_count": 0,
+                                    "url": f"/v1/customers/{customer['id']}/{path}"}
+
+
+def _subscriptions(store: Store, customer: dict[str, Any]) -> dict[str, Any]:
+    live = [store.render(s) for s in store.all("subscription")
+            if s["customer"] == customer["id"] and s["status"] not in ("canceled", "incomplete_expired")]
+    return {"object": "list", "data": live, "has_more": False, "total_count": len(live),
+            "url": f"/v1/customers/{customer['id']}/subscriptions"}
+
+
+INCLUDES[("customer", "sources")] = _empty_list("sources")
+INCLUDES[("customer", "tax_ids")] = _empty_list("tax_ids")
+INCLUDES[("customer", "subscriptions")] = _subscriptions
+INCLUDES[("customer", "cash_balance")] = lambda store, customer: None
+INCLUDES[("customer", "tax")] = lambda store, customer: {"automatic_tax": "unrecognized_location", "ip_address": None,
+                                                          "location": None, "provider": "stripe"}
+INCLUDES[("customer", "invoice_credit_balance")] = lambda store, customer: {}

@@ -5,21 +5,16 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from server_bridge.sandbox import cards, catalog, errors, subscriptions
+from server_bridge.sandbox import cards, catalog, errors, shapes, subscriptions
 from server_bridge.sandbox.money import money
 from server_bridge.sandbox.params import as_bool
-from server_bridge.sandbox.periods import DAY, day_text, prorate
+from server_bridge.sandbox.periods import day_text, prorate
 from server_bridge.sandbox.store import Store, diff, new_id
-
-RETRY_AFTER = 3 * DAY          # smart retries: a failed renewal is tried again every 3 days...
-
-
-MAX_RETRIES = 3                # ...three times, then the invoice is uncollectible and the plan ends
 
 
 def line(store: Store, invoice_id: str, sub: dict[str, Any], item: dict[str, Any], price: dict[str, Any], amount: int,
           start: int, end: int, description: str, proration: bool) -> dict[str, Any]:
-    return {"id": new_id("il_", 14), "object": "line_item", "amount": amount, "subtotal": amount,
+    return shapes.build("line_item", {"id": new_id("il_", 14), "object": "line_item", "amount": amount, "subtotal": amount,
             "currency": price["currency"], "description": description, "discount_amounts": [],
             "discountable": True, "discounts": [], "invoice": invoice_id, "livemode": False,
             "metadata": {}, "period": {"start": start, "end": end},
@@ -31,7 +26,7 @@ def line(store: Store, invoice_id: str, sub: dict[str, Any], item: dict[str, Any
             "pricing": {"type": "price_details", "unit_amount_decimal": str(price["unit_amount"]),
                         "price_details": {"price": price["id"], "product": price["product"]}},
             "quantity": item.get("quantity") or 1, "subscription": sub["id"], "taxes": [],
-            "pretax_credit_amounts": []}
+            "pretax_credit_amounts": []})
 
 
 def cycle_line(store: Store, invoice_id: str, sub: dict[str, Any], item: dict[str, Any], start: int,
@@ -67,14 +62,12 @@ def proration_lines(store: Store, invoice_id: str, sub: dict[str, Any], changes:
     return lines
 
 
-def create_invoice(store: Store, customer: dict[str, Any], sub: dict[str, Any] | None, reason: str, period: tuple[int, int],
-             build_lines: Any, *, created: int | None = None, emit: bool = True,
-             proration_date: int | None = None) -> dict[str, Any]:
-    invoice_id = new_id("in_", 24)
-    lines = build_lines(invoice_id)
+def invoice_fields(customer: dict[str, Any], sub: dict[str, Any] | None, reason: str, period: tuple[int, int],
+                   invoice_id: str, lines: list[dict[str, Any]], proration_date: int | None = None) -> dict[str, Any]:
+    """A draft invoice's fields for these lines (the preview shows the same without storing it)."""
     total = sum(line["amount"] for line in lines)
     currency = lines[0]["currency"] if lines else (sub or {}).get("currency") or "usd"
-    invoice = store.new("invoice", {
+    return {
         "customer": customer["id"], "customer_email": customer.get("email"),
         "customer_name": customer.get("name"), "customer_phone": customer.get("phone"),
         "customer_address": None, "customer_shipping": None, "customer_tax_exempt": "none",
@@ -104,7 +97,15 @@ def create_invoice(store: Store, customer: dict[str, Any], sub: dict[str, Any] |
                              "payment_method_types": None},
         "automatic_tax": {"enabled": False, "status": None, "disabled_reason": None, "liability": None,
                           "provider": None},
-    }, created=created, obj_id=invoice_id)
+    }
+
+
+def create_invoice(store: Store, customer: dict[str, Any], sub: dict[str, Any] | None, reason: str,
+                   period: tuple[int, int], build_lines: Any, *, created: int | None = None, emit: bool = True,
+                   proration_date: int | None = None) -> dict[str, Any]:
+    invoice_id = new_id("in_", 24)
+    fields = invoice_fields(customer, sub, reason, period, invoice_id, build_lines(invoice_id), proration_date)
+    invoice = store.new("invoice", fields, created=created, obj_id=invoice_id)
     if emit:
         store.emit("invoice.created", invoice)
     return invoice
@@ -119,6 +120,7 @@ def finalize(store: Store, invoice: dict[str, Any], *, emit: bool = True, at: in
     invoice["status"] = "open"
     invoice["effective_at"] = at
     invoice["status_transitions"]["finalized_at"] = at
+    invoice["automatically_finalizes_at"] = None
     invoice["hosted_invoice_url"] = f"{store.base_url}/i/{invoice['id']}"
     invoice["invoice_pdf"] = f"{store.base_url}/i/{invoice['id']}/pdf"
     if invoice["amount_due"] == 0:
@@ -149,8 +151,8 @@ def attempt(store: Store, invoice: dict[str, Any], pm: dict[str, Any] | None, *,
             store.emit("invoice.paid", invoice, diff(before, invoice))
             store.emit("invoice.payment_succeeded", invoice)
         return None
-    retries_left = invoice["billing_reason"] == "subscription_cycle" and invoice["attempt_count"] <= MAX_RETRIES
-    invoice["next_payment_attempt"] = at + RETRY_AFTER if retries_left else None
+    invoice["next_payment_attempt"] = (store.dunning.next_attempt(invoice["attempt_count"], at)
+                                       if invoice["billing_reason"] == "subscription_cycle" else None)
     if emit:
         store.emit("invoice.payment_failed", invoice, diff(before, invoice))
         store.emit("invoice.updated", invoice, diff(before, invoice))

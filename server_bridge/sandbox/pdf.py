@@ -12,14 +12,14 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from babel import Locale
-from babel.dates import format_date
 from babel.numbers import format_currency, get_currency_precision
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
-LOCALE = Locale.parse("en_US")
+from server_bridge.sandbox.money import LOCALE, money, still_owed
+from server_bridge.sandbox.periods import day, period
+
 _ENCODING = "cp1252"
 
 # The stamp beside the title: label and colour per invoice status.
@@ -35,36 +35,6 @@ _MUTED = (105, 115, 134)
 _RULE = (222, 226, 233)
 _LINK = (99, 91, 255)
 _HEADINGS = FontFace(family="Helvetica", emphasis="BOLD", size_pt=9, color=_MUTED)
-
-
-def money(amount: int | None, currency: str | None) -> str:
-    """Format an amount in minor units (Stripe's integers) for people: 2500, "usd" -> "$25.00"."""
-    code = (currency or "usd").upper()
-    value = (amount or 0) / 10 ** get_currency_precision(code)
-    return format_currency(value, code, locale=LOCALE)
-
-
-def day(ts: int | None) -> str:
-    """A Unix timestamp as a calendar day (UTC), or an empty string for none."""
-    if not ts:
-        return ""
-    return format_date(datetime.fromtimestamp(ts, timezone.utc), "medium", locale=LOCALE)
-
-
-def period(start: int | None, end: int | None) -> str:
-    if not start and not end:
-        return ""
-    if start == end or not end:
-        return day(start)
-    return f"{day(start)} \u2013 {day(end)}"
-
-
-def still_owed(invoice: Mapping[str, Any]) -> int:
-    """What is left to pay: Stripe's amount_remaining (amount_due stays the billed amount once paid)."""
-    remaining = invoice.get("amount_remaining")
-    if remaining is None:
-        remaining = max((invoice.get("amount_due") or 0) - (invoice.get("amount_paid") or 0), 0)
-    return 0 if invoice.get("status") in ("paid", "void") else remaining
 
 
 def _printable(text: object) -> str:

@@ -1,10 +1,14 @@
-"""Calendar arithmetic for billing periods, and proration by the second."""
+"""Calendar arithmetic for billing periods, proration by the second, and dates as people read them."""
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
 from typing import Any
+
+from babel.dates import format_date
+
+from server_bridge.sandbox.money import LOCALE
 
 DAY = 86_400
 
@@ -38,3 +42,18 @@ def prorate(amount: int, start: int, end: int, at: int) -> int:
     if end <= start:
         return 0
     return round(amount * (end - at) / (end - start))
+
+
+def day(ts: int | None) -> str:
+    """A Unix timestamp as a calendar day (UTC), or an empty string for none."""
+    if not ts:
+        return ""
+    return format_date(dt.datetime.fromtimestamp(ts, dt.timezone.utc), "medium", locale=LOCALE)
+
+
+def period(start: int | None, end: int | None) -> str:
+    if not start and not end:
+        return ""
+    if start == end or not end:
+        return day(start)
+    return f"{day(start)} \u2013 {day(end)}"

@@ -12,8 +12,6 @@ from server_bridge.sandbox.subscriptions import LIVE
 
 FEEDBACK = ("too_expensive", "missing_features", "switched_service", "unused", "customer_service",
             "too_complex", "low_quality", "other")
-
-
 FLOWS = ("payment_method_update", "subscription_cancel", "subscription_update", "subscription_update_confirm")
 
 
@@ -24,7 +22,8 @@ def _features(given: Any, current: dict[str, Any] | None = None) -> dict[str, An
         "invoice_history": {"enabled": False},
         "payment_method_update": {"enabled": False, "payment_method_configuration": None},
         "subscription_cancel": {"enabled": False, "mode": "at_period_end", "proration_behavior": "none",
-                                "cancellation_reason": {"enabled": False, "options": []}},
+                                "cancellation_reason": {"enabled": False, "feedback_options": None, "options": []}},
+        "subscription_pause": {"enabled": False, "duration": {"interval_options": [], "type": "indefinite"}},
         "subscription_update": {"enabled": False, "default_allowed_updates": [], "products": [],
                                 "proration_behavior": "none", "billing_cycle_anchor": None,
                                 "schedule_at_period_end": {"conditions": []}, "trial_update_behavior": "end_trial"},
@@ -39,7 +38,7 @@ def _features(given: Any, current: dict[str, Any] | None = None) -> dict[str, An
             if key == "enabled":
                 target["enabled"] = as_bool(settings, "enabled")
             elif key == "cancellation_reason" and isinstance(value, dict):
-                target["cancellation_reason"] = {"enabled": bool(as_bool(value, "enabled", False)),
+                target["cancellation_reason"] = {"enabled": bool(as_bool(value, "enabled", False)), "feedback_options": None,
                                                  "options": as_list(value, "options")}
             elif key in ("allowed_updates", "default_allowed_updates"):
                 target[key] = as_list(settings, key)
@@ -141,7 +140,8 @@ def build_flow(store: Store, data: Any, customer: dict[str, Any], config: dict[s
         "after_completion": {"type": after_type, "redirect": redirect,
                              "hosted_confirmation": {"custom_message": None}
                              if after_type == "hosted_confirmation" else None},
-        "subscription_cancel": None, "subscription_update": None, "subscription_update_confirm": None,
+        "customer_update": None, "subscription_cancel": None, "subscription_pause": None,
+        "subscription_update": None, "subscription_update_confirm": None,
     }
     feature = {"subscription_update_confirm": "subscription_update"}.get(kind, kind)
     if not config["features"][feature]["enabled"]:
@@ -177,7 +177,7 @@ def subscription_of(store: Store, session: dict[str, Any]) -> dict[str, Any]:
         return store.table("subscription")[chosen]
     live = [s for s in store.all("subscription") if s["customer"] == session["customer"] and s["status"] in LIVE]
     if not live:
-        raise KeyError(f"{session['customer']} has no live subscription")
+        raise errors.StripeError("You have no active plan to change.", code="resource_missing", status=409)
     return live[0]
 
 

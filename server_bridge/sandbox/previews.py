@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from server_bridge.sandbox import errors, invoices, subscriptions
+from server_bridge.sandbox import errors, invoices, shapes, subscriptions
 from server_bridge.sandbox.params import as_int, choice, require
 from server_bridge.sandbox.periods import next_period_end
 from server_bridge.sandbox.store import Store, new_id
@@ -48,25 +48,8 @@ def preview_invoice(store: Store, params: dict[str, Any]) -> dict[str, Any]:
                                                                                        sub["_anchor_day"]))
                      for item in scratch["items"]["data"]]
             lines, period, reason = pending + proration_lines + cycle, (start, end), "subscription_cycle"
-        total = sum(line["amount"] for line in lines)
-        due = max(total, 0)
-        return {
+        return shapes.build("invoice", {
             "id": preview_id, "object": "invoice", "created": store.now(), "livemode": False,
-            "customer": customer["id"], "customer_email": customer.get("email"),
-            "customer_name": customer.get("name"), "status": "draft", "number": None,
-            "currency": sub["currency"], "billing_reason": reason, "collection_method": "charge_automatically",
-            "lines": {"object": "list", "data": lines, "has_more": False, "total_count": len(lines),
-                      "url": f"/v1/invoices/{preview_id}/lines"},
-            "subtotal": total, "subtotal_excluding_tax": total, "total": total, "total_excluding_tax": total,
-            "amount_due": due, "amount_paid": 0, "amount_remaining": due, "amount_overpaid": 0,
-            "amount_shipping": 0, "starting_balance": 0, "attempt_count": 0, "attempted": False,
-            "next_payment_attempt": None if behavior == "always_invoice" else end,
-            "period_start": period[0], "period_end": period[1], "auto_advance": False,
-            "parent": {"type": "subscription_details", "quote_details": None,
-                       "subscription_details": {"subscription": sub["id"], "metadata": dict(sub["metadata"]),
-                                                "subscription_proration_date": at}},
-            "status_transitions": {"finalized_at": None, "paid_at": None, "voided_at": None,
-                                   "marked_uncollectible_at": None},
-            "issuer": {"type": "self", "account": None}, "discounts": [], "default_tax_rates": [],
-            "total_taxes": [], "metadata": {},
-        }
+            **invoices.invoice_fields(customer, sub, reason, period, preview_id, lines, at),
+            "next_payment_attempt": None if behavior == "always_invoice" else end, "auto_advance": False,
+        })

@@ -7,7 +7,6 @@ import copy
 from typing import Any
 
 from server_bridge.sandbox import cards, invoices, subscriptions
-from server_bridge.sandbox.invoices import MAX_RETRIES
 from server_bridge.sandbox.periods import next_period_end
 from server_bridge.sandbox.store import Store
 
@@ -19,9 +18,12 @@ def period_ended(store: Store, sub: dict[str, Any], at: int) -> None:
     renew(store, sub, at)
 
 
-def renew(store: Store, sub: dict[str, Any], at: int, *, emit: bool = True,
-           card: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Start the next period: invoice it (with pending prorations), then charge the default card."""
+DRAFT_FOR = 3600
+
+
+def renew(store: Store, sub: dict[str, Any], at: int, *, emit: bool = True) -> dict[str, Any]:
+    """Start the next period and invoice it (with pending prorations) as a draft, which Stripe
+    finalizes and charges about an hour later (`finalize_renewal`)."""
     customer = store.table("customer")[sub["customer"]]
     before = copy.deepcopy(sub)
     old_start, old_end = subscriptions.period(sub)
@@ -37,10 +39,26 @@ def renew(store: Store, sub: dict[str, Any], at: int, *, emit: bool = True,
         return pending + [invoices.cycle_line(store, invoice_id, sub, item, item["current_period_start"],
                                            item["current_period_end"]) for item in sub["items"]["data"]]
 
-    invoice = invoices.create_invoice(store, customer, sub, "subscription_cycle", (old_start, old_end), lines, created=at,
-                            emit=emit)
+    invoice = invoices.create_invoice(store, customer, sub, "subscription_cycle", (old_start, old_end), lines,
+                                      created=at, emit=emit)
+    invoice["automatically_finalizes_at"] = at + DRAFT_FOR
     sub["latest_invoice"] = invoice["id"]
+    if emit:
+        subscriptions.changed(store, sub, before)
+    return invoice
+
+
+def finalize_renewal(store: Store, invoice: dict[str, Any], *, emit: bool = True,
+                     card: dict[str, Any] | None = None) -> None:
+    """The renewal's draft is due: finalize it and charge the card (not for an unpaid subscription:
+    Stripe keeps invoicing it without charging, the invoices stay open until they are paid)."""
+    at = invoice["automatically_finalizes_at"]
     invoices.finalize(store, invoice, emit=emit, at=at)
+    sub = invoices.subscription_of(store, invoice)
+    if sub is None or sub["status"] in ("unpaid", "canceled", "incomplete_expired"):
+        return
+    before = copy.deepcopy(sub)
+    customer = store.table("customer")[invoice["customer"]]
     problem = invoices.attempt(store, invoice, card or cards.card_for(store, sub, customer), emit=emit, at=at)
     if problem is not None:
         sub["status"] = "past_due"
@@ -48,7 +66,6 @@ def renew(store: Store, sub: dict[str, Any], at: int, *, emit: bool = True,
         sub["status"] = "active"
     if emit:
         subscriptions.changed(store, sub, before)
-    return invoice
 
 
 def retry(store: Store, invoice: dict[str, Any]) -> None:
@@ -60,10 +77,22 @@ def retry(store: Store, invoice: dict[str, Any]) -> None:
         if sub is not None:
             subscriptions.after_payment(store, sub, invoice)
         return
-    if invoice["attempt_count"] > MAX_RETRIES:
+    if invoice["next_payment_attempt"] is None:
+        give_up(store, invoice, sub, at)
+
+
+def give_up(store: Store, invoice: dict[str, Any], sub: dict[str, Any] | None, at: int) -> None:
+    """The last retry failed: the invoice and subscription end as the dunning settings say."""
+    if store.dunning.invoice_then == "uncollectible":
         invoices.write_off(store, invoice, at)
-        if sub is not None and sub["status"] in ("active", "past_due"):
-            subscriptions.end_subscription(store, sub, at, reason="payment_failed")
+    if sub is None or sub["status"] not in ("active", "past_due"):
+        return
+    if store.dunning.subscription_then == "canceled":
+        subscriptions.end_subscription(store, sub, at, reason="payment_failed")
+    elif store.dunning.subscription_then == "unpaid":
+        before = copy.deepcopy(sub)
+        sub["status"] = "unpaid"
+        subscriptions.changed(store, sub, before)
 
 
 def expire_incomplete(store: Store, sub: dict[str, Any]) -> None:

@@ -13,6 +13,7 @@ from server_bridge.sandbox import (cards, catalog, checkout, customers, errors, 
                                    schedules, subscriptions, webhooks)
 from server_bridge.sandbox.connect_routes import CONNECT_TABLE
 from server_bridge.sandbox.params import as_bool, as_list, choice
+from server_bridge.sandbox.schema import OBJECT_CLASSES
 from server_bridge.sandbox.store import Store
 
 Handler = Callable[..., Any]
@@ -141,8 +142,6 @@ def _invoice_lines(sb: Store, p: dict[str, Any], invoice_id: str) -> Page:
 def _checkout_line_items(sb: Store, p: dict[str, Any], session_id: str) -> Page:
     session = sb.find("checkout.session", session_id)
     return Page("item", list(session["_line_items"]), f"/v1/checkout/sessions/{session_id}/line_items")
-
-
 _ID = r"([^/]+)"
 _TABLE: list[tuple[str, str, str, Handler]] = [
     ("POST", "customers", "customer_create", lambda sb, p: customers.create_customer(sb, p)),
@@ -223,6 +222,23 @@ def match(method: str, path: str) -> tuple[Handler, str, tuple[str, ...]] | None
             if found:
                 return handler, params, found.groups()
     return None
+
+
+#: Endpoints whose answer is not the object their params class is named after.
+_ANSWERS = {"customer_payment_method_list": "payment_method", "customer_payment_method_retrieve": "payment_method",
+            "invoice_list_lines": "line_item", "checkout.session_line_item_list": "item",
+            "account_capability_list": "capability", "account_capability_retrieve": "capability",
+            "account_login_link_create": "login_link"}
+
+
+def answers(name: str) -> tuple[str | None, bool]:
+    """The kind of object an endpoint answers (named by its params class; None when not known) and
+    whether it is a list of them."""
+    is_list = name.endswith("_list") or name == "invoice_list_lines"
+    if name in _ANSWERS:
+        return _ANSWERS[name], is_list
+    kinds = [k for k in OBJECT_CLASSES if name.startswith(k + "_") or name == k]
+    return (max(kinds, key=len) if kinds else None), is_list
 
 
 def _params_class(name: str) -> type | None:

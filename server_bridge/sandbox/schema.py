@@ -1,9 +1,10 @@
-"""The shape of every object, read from the official SDK's typed resource classes.
+"""The official SDK's typed classes, read as the list of Stripe's objects and their fields.
 
-The SDK's classes are generated from Stripe's OpenAPI spec for the pinned API version, so their
-annotations are the list of fields a real answer carries. `complete()` fills the fields a sandbox
-object leaves out (null for optional ones, an empty value of the right type for the rest), so code
-written against the sandbox never meets a field that real Stripe would have sent.
+The SDK's classes are generated from Stripe's OpenAPI spec for the pinned API version. The sandbox
+reads them to know which fields can be expanded (expand.py); tests/sandbox/shape_check.py compares
+every answer with them. Objects are built explicitly by the resource modules (shapes.py holds the
+fields they have no value for); only the Connect objects not yet listed in shapes.EXPLICIT are still
+completed from these annotations by `complete()` when rendered.
 """
 
 from __future__ import annotations

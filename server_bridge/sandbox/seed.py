@@ -10,7 +10,6 @@ import datetime as dt
 from typing import Any, Mapping
 
 from server_bridge.sandbox import cards, customers, renewals, subscriptions
-from server_bridge.sandbox.invoices import RETRY_AFTER
 from server_bridge.sandbox.periods import DAY, add_months
 from server_bridge.sandbox.store import Store
 
@@ -66,9 +65,12 @@ def _customer(store: Store, email: str, created: int, *, card: tuple[str, int, i
         sub["status"] = "active"
     while subscriptions.period(sub)[1] <= store.now():
         at = subscriptions.period(sub)[1]
-        invoice = renewals.renew(store, sub, at, emit=False, card=pm)
+        invoice = renewals.renew(store, sub, at, emit=False)
+        if invoice["automatically_finalizes_at"] > store.now():
+            break
+        renewals.finalize_renewal(store, invoice, emit=False, card=pm)
         if invoice["status"] == "open":
-            invoice["next_payment_attempt"] = at + RETRY_AFTER
+            invoice["next_payment_attempt"] = store.dunning.next_attempt(1, at)
 
 
 def _months_before(ts: int, months: int) -> int:

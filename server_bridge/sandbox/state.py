@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Mapping, Sequence
 
 from server_bridge.sandbox import clock, errors, pdf, seed
+from server_bridge.sandbox.dunning import Dunning
 from server_bridge.sandbox.sales import Connect
 from server_bridge.sandbox.store import Store
 from server_bridge.sandbox.webhooks import Deliveries
@@ -68,9 +69,10 @@ class Sandbox:
     checkout, portal, webhooks, events, clock) are functions over `sandbox.store`."""
 
     def __init__(self, *, api_key: str = "sk_test_sandbox", start_time: int | None = None,
-                 webhook_retry_delays: Sequence[float] = (0.5, 2, 8, 30, 120)) -> None:
+                 webhook_retry_delays: Sequence[float] = (0.5, 2, 8, 30, 120), dunning: Dunning | None = None) -> None:
         self.api_key = api_key
         self.store = Store(start_time=start_time)
+        self.store.dunning = dunning or Dunning()
         self.deliveries = Deliveries(self.store, webhook_retry_delays)
         self.idempotency = Idempotency()
         self._faults: collections.deque[Fault] = collections.deque()

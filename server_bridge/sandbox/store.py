@@ -19,7 +19,8 @@ import threading
 import time
 from typing import Any, Callable, Iterator
 
-from server_bridge.sandbox import errors
+from server_bridge.sandbox import errors, shapes
+from server_bridge.sandbox.dunning import Dunning
 from server_bridge.sandbox.schema import API_VERSION, complete
 
 _ALPHABET = string.ascii_letters + string.digits
@@ -45,6 +46,9 @@ PREFIXES: dict[str, str] = {
 }
 
 Listener = Callable[[dict[str, Any]], None]
+#: (kind, field) -> the value of a field Stripe sends only when it is expanded (`customer.sources`).
+Include = Callable[["Store", dict[str, Any]], Any]
+INCLUDES: dict[tuple[str, str], Include] = {}
 
 
 def new_id(prefix: str, length: int = 24) -> str:
@@ -97,6 +101,7 @@ class Store:
         self.base_url = "http://127.0.0.1"
         self.lock = threading.RLock()
         self.listeners: list[Listener] = []
+        self.dunning = Dunning()
         self._offset = 0 if start_time is None else start_time - int(time.time())
         self._tables: dict[tuple[str | None, str], dict[str, dict[str, Any]]] = {}
         self._local = threading.local()
@@ -154,9 +159,9 @@ class Store:
     def new(self, kind: str, fields: dict[str, Any], *, created: int | None = None,
             obj_id: str | None = None) -> dict[str, Any]:
         """A stored object with Stripe's common fields (id, object, created, livemode)."""
-        obj = {"id": obj_id or new_id(id_prefix(kind)), "object": kind,
-               "created": self.now() if created is None else created, "livemode": False}
-        obj.update(fields)
+        obj = shapes.build(kind, {"id": obj_id or new_id(id_prefix(kind)), "object": kind,
+                                  "created": self.now() if created is None else created, "livemode": False,
+                                  **fields})
         return self.put(obj)
 
     def find(self, kind: str, obj_id: Any, param: str | None = None) -> dict[str, Any]:
@@ -196,12 +201,12 @@ class Store:
 
     # rendering -----------------------------------------------------------------------------
     def render(self, obj: dict[str, Any], expand: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
-        """The object as the API answers it: every SDK field present, expansions applied."""
+        """The object as the API answers it, expansions applied."""
         with self.lock:
             out = self.links(public(obj))
             for path in expand:
                 out = self._expand(out, path.split("."))
-            return complete(out)
+            return out if out.get("object") in shapes.EXPLICIT else complete(out)
 
     def links(self, out: dict[str, Any]) -> dict[str, Any]:
         """Hosted page links built from the current base URL (it may be set after objects exist)."""
@@ -219,11 +224,10 @@ class Store:
         if not path or not isinstance(value, dict):
             return value
         head, rest = path[0], path[1:]
-        if head == "line_items" and value.get("object") == "checkout.session":
-            stored = self.table("checkout.session").get(value["id"], {})
-            items = public(stored.get("_line_items", []))
-            return {**value, "line_items": {"object": "list", "data": items, "has_more": False,
-                                            "url": f"/v1/checkout/sessions/{value['id']}/line_items"}}
+        include = INCLUDES.get((value.get("object"), head))
+        if include is not None and head not in value:
+            stored = self.lookup(value["id"]) or value
+            return {**value, head: self._expand(include(self, stored), rest)}
         if head == "data" and isinstance(value.get("data"), list):
             return {**value, "data": [self._expand(v, rest) for v in value["data"]]}
         if head not in value:

@@ -17,14 +17,8 @@ from server_bridge.sandbox.periods import DAY, next_period_end
 from server_bridge.sandbox.store import Store, diff, new_id, public
 
 INCOMPLETE_EXPIRES = 23 * 3600
-
-
 LIVE = ("active", "trialing", "past_due")
-
-
 PRORATION = ("create_prorations", "none", "always_invoice")
-
-
 PAYMENT_BEHAVIORS = ("allow_incomplete", "default_incomplete", "error_if_incomplete", "pending_if_incomplete")
 
 
@@ -109,14 +103,15 @@ def start_subscription(store: Store, customer: dict[str, Any], prices: list[tupl
         "customer": customer["id"], "status": "incomplete", "currency": prices[0][0]["currency"],
         "default_payment_method": pm["id"] if pm else None, "latest_invoice": None,
         "cancel_at_period_end": False, "cancel_at": None, "canceled_at": None, "ended_at": None,
-        "cancellation_details": {"comment": None, "feedback": None, "reason": None},
+        "cancellation_details": {"comment": None, "feedback": None, "feedback_option": None, "reason": None},
         "billing_cycle_anchor": trial_end or start, "start_date": start,
         "trial_start": start if trial_end else None, "trial_end": trial_end, "pending_update": None,
         "schedule": None, "metadata": merge_metadata({}, metadata), "collection_method": "charge_automatically",
         "description": None, "days_until_due": None, "discounts": [], "default_tax_rates": [],
         "billing_mode": {"type": "classic", "flexible": None, "updated_at": None},
         "automatic_tax": {"enabled": False, "disabled_reason": None, "liability": None},
-        "invoice_settings": {"account_tax_ids": None, "issuer": {"type": "self", "account": None}},
+        "invoice_settings": {"account_tax_ids": None, "custom_fields": None, "description": None,
+                             "footer": None, "issuer": {"type": "self", "account": None}},
         "payment_settings": {"payment_method_options": None, "payment_method_types": None,
                              "save_default_payment_method": "off"},
         "_anchor_day": dt.datetime.fromtimestamp(trial_end, dt.timezone.utc).day if trial_end else anchor_day,
@@ -278,7 +273,7 @@ def change_items(store: Store, sub: dict[str, Any], changes: list[dict[str, Any]
             "billing_cycle_anchor": None, "expires_at": at + INCOMPLETE_EXPIRES, "trial_end": None,
             "trial_from_plan": None, "discounts": None, "cancel_at_period_end": None, "metadata": None,
             "subscription_items": [preview_item(store, sub, c) for c in changes]}
-        raise problem
+        return
     apply_item_changes(store, sub, changes)
     sub["status"] = "past_due"
 

@@ -82,6 +82,11 @@ def test_a_renewal_reaches_the_invoices_and_the_summary(stack: Any, pro: httpx.C
     stack.sandbox.advance_clock(before["current_period_end"] - stack.sandbox.now() + 60)
     after = settle(stack, pro, lambda s: s["current_period_end"] > before["current_period_end"])
     assert after["status"] == "active" and after["next_invoice"]["date"] == after["current_period_end"]
+    # Stripe keeps a renewal invoice as a draft for about an hour: listed, but no number and no PDF yet
+    draft = wait_until(lambda: (lambda page: page[0] if len(page) == count + 1 else None)(all_invoices(pro, 100)))
+    assert (draft["status"], draft["number"], draft["has_pdf"]) == ("draft", None, False)
+    assert pro.get(f"/v1/billing/invoices/{draft['id']}/pdf").status_code == 404
+    stack.sandbox.advance_clock(3600)
     invoices = wait_until(lambda: (lambda page: page if len(page) == count + 1 and page[0]["status"] == "paid"
                                    else None)(all_invoices(pro, 100)))
     assert invoices[0]["total"] == 2500 and invoices[0]["period_start"] == before["current_period_end"]

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+import stripe
 
 from tests.bridge.test_loop import settle, submit
 
@@ -99,3 +100,23 @@ def test_plan_switching_is_not_a_portal_flow(stack: Any, client_for: Callable[..
     assert answer.status_code == 400 and answer.json()["error"]["code"] == "invalid_flow"
     assert "preview" in answer.json()["error"]["message"]
     assert stack.sandbox.request_count() == before
+
+
+def test_without_its_portal_configuration_the_portal_is_refused(
+        stack: Any, client_for: Callable[..., httpx.Client], caplog: pytest.LogCaptureFixture) -> None:
+    """Never the account's default configuration (it may allow plan switching): a clear 503 and a log line."""
+    pro = client_for(stack, "pro@demo.test")
+    configuration = session_of(stack, portal(pro))["configuration"]
+    sessions_before = len(stack.sandbox.list("billing_portal.session"))
+    sdk = stripe.StripeClient(stack.sandbox.api_key, base_addresses={"api": stack.sandbox.base_url})
+    sdk.v1.billing_portal.configurations.update(configuration, {"active": False})
+    stack._gateway.portal_configuration_id = None        # a bridge started after the configuration went away
+    try:
+        with caplog.at_level("ERROR", logger="server_bridge.billing.service"):
+            answer = pro.post("/v1/billing/portal-session", json={"flow": None})
+        assert answer.status_code == 503 and answer.json()["error"]["code"] == "portal_unavailable"
+        assert "stripe setup" in caplog.text
+        assert len(stack.sandbox.list("billing_portal.session")) == sessions_before
+    finally:
+        sdk.v1.billing_portal.configurations.update(configuration, {"active": True})
+    assert portal(pro)

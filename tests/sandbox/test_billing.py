@@ -88,16 +88,21 @@ def test_upgrade_preview_prorates_by_the_second(client: stripe.StripeClient) -> 
 
 
 def test_declined_upgrade_with_pending_if_incomplete_changes_nothing(client: stripe.StripeClient) -> None:
+    """Stripe's pending updates guide: a failed payment answers 200 with the changes in pending_update
+    and the unpaid invoice open as latest_invoice; the subscription cycles as if nothing was asked."""
     prices = plan_prices(client)
     customer, _ = customer_with_card(client)
     sub = subscribe(client, customer.id, prices["starter"])
     bad = client.v1.payment_methods.attach("pm_card_chargeCustomerFail", {"customer": customer.id})
     client.v1.customers.update(customer.id, {"invoice_settings": {"default_payment_method": bad.id}})
     item = sub["items"].data[0]
-    with pytest.raises(stripe.CardError):
-        client.v1.subscriptions.update(sub.id, {"items": [{"id": item.id, "price": prices["pro"]}],
-                                                "proration_behavior": "always_invoice",
-                                                "payment_behavior": "pending_if_incomplete"})
+    answer = client.v1.subscriptions.update(sub.id, {"items": [{"id": item.id, "price": prices["pro"]}],
+                                                     "proration_behavior": "always_invoice",
+                                                     "payment_behavior": "pending_if_incomplete",
+                                                     "expand": ["latest_invoice"]})
+    assert answer["items"].data[0].price.id == prices["starter"] and answer.status == "active"
+    assert [i.price.id for i in answer.pending_update.subscription_items] == [prices["pro"]]
+    assert answer.latest_invoice.status == "open" and answer.latest_invoice.id != sub.latest_invoice
     after = client.v1.subscriptions.retrieve(sub.id)
     assert after["items"].data[0].price.id == prices["starter"]
     assert after.pending_update is not None and after.status == "active"
@@ -152,7 +157,7 @@ def test_schedule_downgrades_at_period_end(sandbox: Sandbox, client: stripe.Stri
     assert client.v1.subscriptions.retrieve(sub.id).schedule == schedule.id
     listed = client.v1.subscription_schedules.list({"customer": customer.id}).data
     assert [s.id for s in listed] == [schedule.id]
-    sandbox.advance_clock(phase.end_date - sandbox.now() + 60)
+    sandbox.advance_clock(phase.end_date - sandbox.now() + 3600 + 60)   # the renewal draft is charged an hour later
     after = client.v1.subscriptions.retrieve(sub.id)
     assert after["items"].data[0].price.id == prices["starter"]
     renewal = client.v1.invoices.retrieve(after.latest_invoice)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+import httpx
 import pytest
 import stripe
 
 from server_bridge.sandbox import Sandbox
 from server_bridge.sandbox.periods import DAY, add_months
+from server_bridge.sandbox.renewals import DRAFT_FOR
 from tests.sandbox.helpers import customer_with_card, plan_prices
 
 
@@ -21,7 +23,7 @@ def test_renewal_invoices_and_charges_the_default_card(sandbox: Sandbox, client:
     customer, card = customer_with_card(client)
     sub = client.v1.subscriptions.create({"customer": customer.id, "items": [{"price": prices["pro"]}]})
     first_end = period_end(sub)
-    sandbox.advance_clock(first_end - sandbox.now() + 10)
+    sandbox.advance_clock(first_end - sandbox.now() + DRAFT_FOR + 10)
     renewed = client.v1.subscriptions.retrieve(sub.id)
     assert renewed.status == "active"
     item = renewed["items"].data[0]
@@ -36,13 +38,33 @@ def test_renewal_invoices_and_charges_the_default_card(sandbox: Sandbox, client:
     assert {"invoice.created", "invoice.finalized", "invoice.paid", "customer.subscription.updated"} <= set(types)
 
 
+def test_a_renewal_invoice_stays_draft_for_about_an_hour(sandbox: Sandbox, client: stripe.StripeClient) -> None:
+    """As Stripe's subscription invoices: created as a draft at the renewal, finalized and charged about
+    an hour later; a draft has no number, no hosted page and no PDF yet."""
+    prices = plan_prices(client)
+    customer, _ = customer_with_card(client)
+    sub = client.v1.subscriptions.create({"customer": customer.id, "items": [{"price": prices["pro"]}]})
+    end = period_end(sub)
+    sandbox.advance_clock(end - sandbox.now() + 60)
+    renewed = client.v1.subscriptions.retrieve(sub.id)
+    draft = client.v1.invoices.retrieve(renewed.latest_invoice)
+    assert renewed.status == "active" and renewed["items"].data[0].current_period_start == end
+    assert (draft.status, draft.number, draft.invoice_pdf, draft.hosted_invoice_url) == ("draft", None, None, None)
+    assert draft.automatically_finalizes_at == end + DRAFT_FOR and draft.attempt_count == 0
+    assert client.v1.invoices.list({"customer": customer.id, "status": "draft"}).data[0].id == draft.id
+    sandbox.advance_clock(DRAFT_FOR)
+    paid = client.v1.invoices.retrieve(draft.id)
+    assert (paid.status, paid.automatically_finalizes_at) == ("paid", None) and paid.number
+    assert paid.status_transitions.finalized_at == end + DRAFT_FOR
+
+
 def test_declined_renewal_retries_then_gives_up(sandbox: Sandbox, client: stripe.StripeClient) -> None:
     prices = plan_prices(client)
     customer, _ = customer_with_card(client)
     sub = client.v1.subscriptions.create({"customer": customer.id, "items": [{"price": prices["starter"]}]})
     bad = client.v1.payment_methods.attach("pm_card_chargeCustomerFail", {"customer": customer.id})
     client.v1.customers.update(customer.id, {"invoice_settings": {"default_payment_method": bad.id}})
-    sandbox.advance_clock(period_end(sub) - sandbox.now() + 10)
+    sandbox.advance_clock(period_end(sub) - sandbox.now() + DRAFT_FOR + 10)
     late = client.v1.subscriptions.retrieve(sub.id)
     assert late.status == "past_due"
     invoice = client.v1.invoices.retrieve(late.latest_invoice)
@@ -57,13 +79,53 @@ def test_declined_renewal_retries_then_gives_up(sandbox: Sandbox, client: stripe
     assert ended.status == "canceled" and ended.cancellation_details.reason == "payment_failed"
 
 
+@pytest.mark.parametrize(("settings", "sub_status", "invoice_status"), [
+    ({"retry_days": [1, 2], "subscription_then": "unpaid", "invoice_then": "past_due"}, "unpaid", "open"),
+    ({"retry_days": [2], "subscription_then": "past_due", "invoice_then": "uncollectible"}, "past_due",
+     "uncollectible"),
+    ({"retry_days": [1, 1, 1, 1], "subscription_then": "canceled", "invoice_then": "past_due"}, "canceled", "open"),
+])
+def test_dunning_follows_the_retry_settings(sandbox: Sandbox, client: stripe.StripeClient, settings: dict,
+                                            sub_status: str, invoice_status: str) -> None:
+    """Stripe's retry settings: a custom schedule of retries, then cancel / mark unpaid / leave past due,
+    and the invoice marked uncollectible or left past due."""
+    assert httpx.post(f"{sandbox.base_url}/_sandbox/dunning", json=settings).status_code == 200
+    prices = plan_prices(client)
+    customer, _ = customer_with_card(client)
+    sub = client.v1.subscriptions.create({"customer": customer.id, "items": [{"price": prices["starter"]}]})
+    bad = client.v1.payment_methods.attach("pm_card_chargeCustomerFail", {"customer": customer.id})
+    client.v1.customers.update(customer.id, {"invoice_settings": {"default_payment_method": bad.id}})
+    sandbox.advance_clock(period_end(sub) - sandbox.now() + DRAFT_FOR + 10)
+    invoice = client.v1.invoices.retrieve(client.v1.subscriptions.retrieve(sub.id).latest_invoice)
+    attempts = [invoice.status_transitions.finalized_at]
+    for days in settings["retry_days"]:
+        assert invoice.next_payment_attempt == attempts[-1] + days * DAY
+        sandbox.advance_clock(invoice.next_payment_attempt - sandbox.now())
+        attempts.append(invoice.next_payment_attempt)
+        invoice = client.v1.invoices.retrieve(invoice.id)
+    assert invoice.attempt_count == len(settings["retry_days"]) + 1 and invoice.next_payment_attempt is None
+    assert (client.v1.subscriptions.retrieve(sub.id).status, invoice.status) == (sub_status, invoice_status)
+    if sub_status == "unpaid":      # still invoiced each period, never charged
+        renewed = client.v1.subscriptions.retrieve(sub.id)
+        sandbox.advance_clock(period_end(renewed) - sandbox.now() + DRAFT_FOR + 10)
+        later = client.v1.invoices.retrieve(client.v1.subscriptions.retrieve(sub.id).latest_invoice)
+        assert (later.status, later.attempt_count, later.next_payment_attempt) == ("open", 0, None)
+
+
+def test_dunning_settings_are_checked(sandbox: Sandbox) -> None:
+    answer = httpx.post(f"{sandbox.base_url}/_sandbox/dunning", json={"subscription_then": "deleted"})
+    assert answer.status_code == 422
+    answer = httpx.post(f"{sandbox.base_url}/_sandbox/dunning", json={"retry_days": [0]})
+    assert answer.status_code == 400
+
+
 def test_retry_succeeds_after_the_card_is_fixed(sandbox: Sandbox, client: stripe.StripeClient) -> None:
     prices = plan_prices(client)
     customer, good = customer_with_card(client)
     sub = client.v1.subscriptions.create({"customer": customer.id, "items": [{"price": prices["starter"]}]})
     bad = client.v1.payment_methods.attach("pm_card_chargeCustomerFail", {"customer": customer.id})
     client.v1.customers.update(customer.id, {"invoice_settings": {"default_payment_method": bad.id}})
-    sandbox.advance_clock(period_end(sub) - sandbox.now() + 10)
+    sandbox.advance_clock(period_end(sub) - sandbox.now() + DRAFT_FOR + 10)
     client.v1.customers.update(customer.id, {"invoice_settings": {"default_payment_method": good.id}})
     sandbox.advance_clock(3 * DAY)
     fixed = client.v1.subscriptions.retrieve(sub.id)
@@ -77,7 +139,7 @@ def test_paying_an_open_invoice_revives_the_plan(sandbox: Sandbox, client: strip
     sub = client.v1.subscriptions.create({"customer": customer.id, "items": [{"price": prices["starter"]}]})
     bad = client.v1.payment_methods.attach("pm_card_chargeCustomerFail", {"customer": customer.id})
     client.v1.customers.update(customer.id, {"invoice_settings": {"default_payment_method": bad.id}})
-    sandbox.advance_clock(period_end(sub) - sandbox.now() + 10)
+    sandbox.advance_clock(period_end(sub) - sandbox.now() + DRAFT_FOR + 10)
     latest = client.v1.subscriptions.retrieve(sub.id).latest_invoice
     with pytest.raises(stripe.CardError) as declined:
         client.v1.invoices.pay(latest)
@@ -93,7 +155,7 @@ def test_cancel_at_period_end_ends_the_plan(sandbox: Sandbox, client: stripe.Str
     customer, _ = customer_with_card(client)
     sub = client.v1.subscriptions.create({"customer": customer.id, "items": [{"price": prices["pro"]}]})
     client.v1.subscriptions.update(sub.id, {"cancel_at_period_end": True})
-    sandbox.advance_clock(period_end(sub) - sandbox.now() + 10)
+    sandbox.advance_clock(period_end(sub) - sandbox.now() + DRAFT_FOR + 10)
     ended = client.v1.subscriptions.retrieve(sub.id)
     assert (ended.status, ended.ended_at) == ("canceled", period_end(sub))
     assert len(client.v1.invoices.list({"subscription": sub.id}).data) == 1
@@ -109,7 +171,7 @@ def test_prorations_wait_for_the_next_invoice(sandbox: Sandbox, client: stripe.S
     client.v1.subscriptions.update(sub.id, {"items": [{"id": item.id, "price": prices["pro"]}],
                                             "proration_behavior": "create_prorations"})
     preview = client.v1.invoices.create_preview({"customer": customer.id, "subscription": sub.id})
-    sandbox.advance_clock(period_end(sub) - sandbox.now() + 10)
+    sandbox.advance_clock(period_end(sub) - sandbox.now() + DRAFT_FOR + 10)
     invoice = client.v1.invoices.retrieve(client.v1.subscriptions.retrieve(sub.id).latest_invoice)
     assert [line.amount for line in invoice.lines.data] == [line.amount for line in preview.lines.data]
     assert [line.parent.subscription_item_details.proration for line in invoice.lines.data] == [True, True, False]

@@ -193,7 +193,7 @@ def test_every_connect_object_has_every_declared_field(client: stripe.StripeClie
     import httpx
 
     from server_bridge.sandbox.schema import object_class
-    from tests.sandbox.test_fields import missing_fields
+    from tests.sandbox.shape_check import missing_fields
 
     account = active_account(client, sandbox)
     intent = sell(client, account, card="pm_card_createDispute")

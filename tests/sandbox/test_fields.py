@@ -1,52 +1,41 @@
-"""Every object the sandbox answers carries every field the SDK's typed class declares.
+"""Every answer of the sandbox has the shape the SDK's typed classes give Stripe's objects.
 
 Read from the raw JSON (not through the SDK, which would hide a missing field until it is read),
-nested objects and list envelopes included.
+nested objects and list envelopes included, with the check in shape_check.py; and the check itself
+is shown to catch a wrong object.
 """
 
 from __future__ import annotations
 
-from typing import Any, Iterator
-
+import copy
 import urllib.parse
+from typing import Any, Iterator
 
 import httpx
 import pytest
 import stripe
-from stripe._encode import _api_encode
 
 from server_bridge.sandbox import Sandbox, create_sandbox_app
-from server_bridge.sandbox.schema import _list_item_class, _stripe_class, _strip_optional, fields, object_class
+from server_bridge.sandbox.schema import object_class
 from server_bridge.serving import ThreadedServer
 from tests.sandbox.helpers import customer_with_card, plan_prices
+from tests.sandbox.shape_check import problems
 
 
-def missing_fields(value: Any, cls: type | None, path: str) -> list[str]:
-    if not isinstance(value, dict) or cls is None or "UntypedStripeObject" in cls.__name__:
-        return []
-    if isinstance(value.get("object"), str) and object_class(value["object"]) is not None:
-        cls = object_class(value["object"])
-    if value.get("object") == "list":
-        return [m for i, item in enumerate(value.get("data", [])) for m in missing_fields(item, cls, f"{path}[{i}]")]
-    out = []
-    for name, tp in fields(cls).items():
-        if name not in value:
-            out.append(f"{path}.{name}")
-            continue
-        inner, _ = _strip_optional(tp)
-        child = value[name]
-        if isinstance(child, dict):
-            target = _list_item_class(inner) if child.get("object") == "list" else _stripe_class(inner)
-            out += missing_fields(child, target, f"{path}.{name}")
-        elif isinstance(child, list):
-            item_cls = _list_item_class(inner)
-            out += [m for i, item in enumerate(child) for m in missing_fields(item, item_cls, f"{path}.{name}[{i}]")]
-    return out
+def _pairs(value: Any, prefix: str) -> Iterator[tuple[str, str]]:
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield from _pairs(inner, f"{prefix}[{key}]" if prefix else key)
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            yield from _pairs(inner, f"{prefix}[{index}]")
+    else:
+        yield prefix, str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def form(params: dict[str, Any]) -> str:
-    """Params encoded exactly as the SDK encodes them."""
-    return urllib.parse.urlencode(list(_api_encode(params)))
+    """Params form-encoded as Stripe takes them (`a[b][0][c]=...`)."""
+    return urllib.parse.urlencode(list(_pairs(params, "")))
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +65,7 @@ def world() -> Iterator[tuple[Sandbox, dict[str, tuple[str, str]]]]:
             "items": [{"id": item.id, "price": prices["pro"]}], "proration_behavior": "always_invoice"}})
         yield box, {
             "customer": ("GET", f"customers/{customer.id}?expand[]=invoice_settings.default_payment_method"),
+            "customer_expanded": ("GET", f"customers/{customer.id}?expand[]=sources&expand[]=subscriptions"),
             "payment_method": ("GET", f"payment_methods/{card.id}"),
             "price": ("GET", f"prices/{prices['pro']}?expand[]=product"),
             "product": ("GET", f"products/{client.v1.prices.retrieve(prices['pro']).product}"),
@@ -104,27 +94,68 @@ def world() -> Iterator[tuple[Sandbox, dict[str, tuple[str, str]]]]:
 KINDS = ["customer", "payment_method", "price", "product", "subscription", "subscription_item", "invoice", "invoice_lines",
          "invoice_preview", "subscription_schedule", "billing_portal.configuration", "billing_portal.session",
          "checkout.session", "checkout_line_items", "webhook_endpoint", "event", "payment_method_list", "subscription_list",
-         "invoice_list", "event_list"]
+         "invoice_list", "event_list", "customer_expanded"]
+
+
+def answer(box: Sandbox, method: str, path: str) -> dict[str, Any]:
+    if method == "POST":
+        path, _, query = path.partition("?")
+        response = httpx.post(f"{box.base_url}/v1/{path}", content=query, auth=(box.api_key, ""),
+                              headers={"Content-Type": "application/x-www-form-urlencoded"})
+    else:
+        response = httpx.get(f"{box.base_url}/v1/{path}", auth=(box.api_key, ""))
+    assert response.status_code == 200, response.text
+    return response.json()
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_every_object_has_every_declared_field(world: tuple[Sandbox, dict[str, tuple[str, str]]],
-                                               kind: str) -> None:
+def test_every_answer_has_the_sdks_shape(world: tuple[Sandbox, dict[str, tuple[str, str]]], kind: str) -> None:
     box, paths = world
     method, path = paths[kind]
-    if method == "POST":
-        path, _, query = path.partition("?")
-        answer = httpx.post(f"{box.base_url}/v1/{path}", content=query, auth=(box.api_key, ""),
-                            headers={"Content-Type": "application/x-www-form-urlencoded"})
-        assert answer.status_code == 200, answer.text
-        body = answer.json()
-    else:
-        answer = httpx.get(f"{box.base_url}/v1/{path}", auth=(box.api_key, ""))
-        assert answer.status_code == 200, answer.text
-        body = answer.json()
-    assert body is not None
-    cls = object_class(body["object"])
-    assert cls is not None
+    body = answer(box, method, path)
     if body["object"] == "list":
         assert body["data"], "an empty list proves nothing"
-    assert missing_fields(body, cls, kind) == []
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(path).query)
+    expanded = frozenset(query.get("expand[]", []))
+    assert problems(body, object_class(body["object"]), kind, expanded) == []
+
+
+def test_a_key_stripe_leaves_out_is_left_out(world: tuple[Sandbox, dict[str, tuple[str, str]]]) -> None:
+    box, paths = world
+    customer = answer(box, *paths["customer"])
+    assert not {"sources", "subscriptions", "tax_ids", "cash_balance", "deleted"} & customer.keys()
+    card = answer(box, *paths["payment_method"])
+    assert "card" in card and "sepa_debit" not in card and "us_bank_account" not in card
+    expanded = answer(box, *paths["customer_expanded"])
+    assert expanded["sources"]["data"] == [] and expanded["subscriptions"]["data"][0]["object"] == "subscription"
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    (lambda s: s.pop("status"), "sub.status: missing"),
+    (lambda s: s.update(status="actve"), "sub.status: 'actve' is none of"),
+    (lambda s: s.update(cancel_at_period_end=None), "sub.cancel_at_period_end: null"),
+    (lambda s: s.update(created="1700000000"), "sub.created: '1700000000' is not an integer"),
+    (lambda s: s["items"]["data"][0]["price"].update(unit_amount="1000"),
+     "sub.items.data[0].price.unit_amount: '1000' is not an integer"),
+    (lambda s: s["items"]["data"][0]["price"].pop("currency"), "sub.items.data[0].price.currency: missing"),
+    (lambda s: s.update(surprise=1), "sub.surprise: not a field of Subscription"),
+    (lambda s: s["items"].pop("has_more"), "sub.items: not a list envelope"),
+    (lambda s: s["items"]["data"][0]["price"].update(tiers=[]), "sub.items.data[0].price.tiers: sent, but Stripe"),
+    (lambda s: s["cancellation_details"].update(reason="bored"), "sub.cancellation_details.reason: 'bored'"),
+])
+def test_the_check_catches_a_wrong_object(world: tuple[Sandbox, dict[str, tuple[str, str]]], change: Any,
+                                          expected: str) -> None:
+    box, paths = world
+    good = answer(box, *paths["subscription"])
+    assert problems(good, object_class("subscription"), "sub", frozenset({"latest_invoice"})) == []
+    wrong = copy.deepcopy(good)
+    change(wrong)
+    found = problems(wrong, object_class("subscription"), "sub", frozenset({"latest_invoice"}))
+    assert len(found) == 1 and found[0].startswith(expected), found
+
+
+def test_the_check_catches_a_field_sent_unexpanded(world: tuple[Sandbox, dict[str, tuple[str, str]]]) -> None:
+    box, paths = world
+    customer = answer(box, *paths["customer"])
+    found = problems({**customer, "sources": None}, object_class("customer"), "customer")
+    assert found == ["customer.sources: sent, but Stripe leaves it out unless it is expanded"]

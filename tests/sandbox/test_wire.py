@@ -112,3 +112,37 @@ def test_stripe_account_header_keeps_objects_apart(client: stripe.StripeClient) 
     with pytest.raises(stripe.PermissionError):  # an account that does not exist
         client.v1.customers.list(options={"stripe_account": "acct_1Nope"})
     assert [e.data.object.id for e in client.v1.events.list({"type": "customer.created"}).data] == [mine.id]
+
+
+@pytest.mark.parametrize(("path", "expand", "message"), [
+    ("customers/{customer}", "invoice_setings.default_payment_method",
+     "This property cannot be expanded (invoice_setings.default_payment_method)."),
+    ("customers/{customer}", "email", "This property cannot be expanded (email)."),
+    ("customers/{customer}", "invoice_settings", "This property cannot be expanded (invoice_settings)."),
+    ("customers", "invoice_settings.default_payment_method",
+     "This property cannot be expanded (invoice_settings.default_payment_method). You may want to try expanding "
+     "'data.invoice_settings.default_payment_method' instead."),
+])
+def test_expanding_what_cannot_be_expanded_is_400(client: stripe.StripeClient, sandbox: Sandbox, path: str,
+                                                  expand: str, message: str) -> None:
+    customer = client.v1.customers.create({"email": "x@example.test"})
+    answer = httpx.get(f"{sandbox.base_url}/v1/{path.format(customer=customer.id)}", params={"expand[]": expand},
+                       auth=(sandbox.api_key, ""))
+    assert answer.status_code == 400 and answer.json()["error"]["message"] == message
+
+
+def test_a_refused_expand_writes_nothing(client: stripe.StripeClient) -> None:
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.customers.create({"email": "once@example.test", "expand": ["subscription"]})
+    assert client.v1.customers.list({"email": "once@example.test"}).data == []
+
+
+def test_expandable_ids_and_fields_sent_on_request(client: stripe.StripeClient) -> None:
+    customer = client.v1.customers.create({"payment_method": "pm_card_visa",
+                                           "invoice_settings": {"default_payment_method": "pm_card_visa"}})
+    found = client.v1.customers.retrieve(customer.id, {"expand": ["invoice_settings.default_payment_method",
+                                                                  "sources", "tax_ids"]})
+    assert found.invoice_settings.default_payment_method.card.last4 == "4242"
+    assert found.sources.data == [] and found.tax_ids.data == []
+    listed = client.v1.customers.list({"expand": ["data.invoice_settings.default_payment_method"]}).data
+    assert listed[0].invoice_settings.default_payment_method.object == "payment_method"
