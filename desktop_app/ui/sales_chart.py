@@ -127,6 +127,6 @@ class SalesChart(QWidget):
         """Drop late series and take the plot's scene down now: pyqtgraph's scene must not outlive its view
         into Qt's deferred deletion of the window."""
         self._generation += 1
-        if not self.plot.closed:
-            self.plot.clear()
-            self.plot.close()
+        if not self.plot.closed:   # PlotWidget.close() would also make the plot a window of its own
+            self.plot.plotItem.close()
+            self.pg.GraphicsView.close(self.plot)
