@@ -23,6 +23,8 @@ NBSP = "\xa0"
     (123450, "eur", "ja_JP", "€1,234.50"),
     (2500, "jpy", "ja_JP", "￥2,500"),
     (-1450, "usd", "en_US", "-$14.50"),
+    (1000, "krw", "en_US", "₩1,000"),       # zero-decimal, like JPY
+    (1500, "bhd", "en_US", "BHD1.500"),     # three decimals
 ])
 def test_money_in_the_owners_locale(amount: int, currency: str, locale: str, expected: str) -> None:
     assert money(amount, currency, locale) == expected
