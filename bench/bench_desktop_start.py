@@ -87,7 +87,7 @@ def closed_port_url() -> str:
 
 
 def warm_cache(root: Path, url: str) -> None:
-    from desktop_app.services import Cache, CachedView, Config, Invoice, Paths, Plan, Summary, account_key
+    from desktop_app.services import Cache, CachedView, Config, Invoice, Paths, PlanOffer, Summary, account_key
     paths = Paths.under(root)
     Config(bridge_url=url, email=EMAIL).save(paths)
     plan = {"key": "pro", "name": "Pro", "amount": 2500, "currency": "usd", "interval": "month"}
@@ -100,8 +100,8 @@ def warm_cache(root: Path, url: str) -> None:
         "id": f"in_{n}", "number": f"DEMO-{n:04d}", "status": "paid", "total": 2500, "amount_due": 2500,
         "amount_paid": 2500, "currency": "usd", "created": now - n * 86400 * 30, "period_start": now - n * 86400 * 30,
         "period_end": now - (n - 1) * 86400 * 30, "hosted_invoice_url": None, "has_pdf": True}) for n in range(20)]
-    plans = [Plan.from_json({**plan, "features": ["10 sites"], "current": True}),
-             Plan.from_json({**plan, "key": "starter", "name": "Starter", "amount": 1000, "features": ["1 site"]})]
+    plans = [PlanOffer.from_json({**plan, "features": ["10 sites"], "current": True}),
+             PlanOffer.from_json({**plan, "key": "starter", "name": "Starter", "amount": 1000, "features": ["1 site"]})]
     Cache(paths.cache_dir).save(account_key(url, EMAIL),
                                 CachedView(summary, plans, invoices, has_more=True, saved_at=now - 300))
 

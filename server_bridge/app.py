@@ -47,7 +47,7 @@ def create_app(settings: Settings, *, gateway: Any | None = None) -> FastAPI:
         engine.dispose()
 
     app = FastAPI(title="Billing Manager bridge", version="1", lifespan=lifespan,
-                  docs_url=None, redoc_url=None, openapi_url=None)
+                  docs_url=None, redoc_url=None, openapi_url="/openapi.json")
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = db.make_sessions(engine)

@@ -18,6 +18,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from server_bridge.schemas import ErrorBody
+
 log = logging.getLogger(__name__)
 
 
@@ -177,3 +179,21 @@ def install_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, on_validation)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, on_http)  # type: ignore[arg-type]
     app.add_middleware(BugCatcher)
+
+
+def documented(*failures: type[ApiError]) -> dict[int | str, dict[str, Any]]:
+    """A route's `responses=`: the error envelope under each status these failures answer, with their
+    codes, and under "default" for a bug (500 internal_error). Declaring "default" also keeps FastAPI
+    from documenting its 422: validation errors answer 400 invalid_request (InvalidRequest)."""
+    by_status: dict[int, list[type[ApiError]]] = {}
+    for failure in failures:
+        by_status.setdefault(failure.status, []).append(failure)
+    responses: dict[int | str, dict[str, Any]] = {
+        status: {"model": ErrorBody, "description": "; ".join(f"`{f.code}`: {f.default_message}" for f in group)}
+        for status, group in sorted(by_status.items())}
+    responses["default"] = {"model": ErrorBody, "description": f"`{InternalError.code}`: a bug"}
+    return responses
+
+
+SIGNED_IN = (Unauthorized, TokenExpired, AccountDisabled)
+"""What any route that needs a token can answer."""

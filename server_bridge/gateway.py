@@ -9,7 +9,6 @@ back as plain dicts (the shape the store keeps); SDK errors become three ApiErro
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import threading
 import time
@@ -21,12 +20,12 @@ import httpx
 import stripe
 
 from server_bridge.errors import ApiError
-from stripe._api_version import _ApiVersion
 
 if TYPE_CHECKING:
     from pydantic import SecretStr
 
-STRIPE_VERSION = _ApiVersion.CURRENT
+STRIPE_VERSION = stripe.api_version
+"""The API version this SDK release is pinned to; every request and every webhook endpoint uses it."""
 
 
 class StripeUnavailable(ApiError):
@@ -378,37 +377,29 @@ class PdfDownload:
 
 
 def verify_webhook(payload: bytes, sig_header: str, secrets: Iterable[str | SecretStr], tolerance: int) -> dict:
-    """Check a Stripe-Signature header against every configured secret and every v1 in it.
+    """The event, if the Stripe-Signature header signs the payload with one of the configured secrets
+    (several while a secret is rolled) and is at most `tolerance` seconds old (0: any age).
 
-    Raises WebhookSignatureError for a malformed, wrong or stale signature; returns the event.
+    The SDK's stripe.WebhookSignature.verify_header checks each secret; WebhookSignatureError says
+    why none did.
     """
-    timestamp: int | None = None
-    signatures: list[str] = []
-    for part in sig_header.split(","):
-        name, _, value = part.strip().partition("=")
-        if name == "t":
-            try:
-                timestamp = int(value)
-            except ValueError:
-                raise WebhookSignatureError("The signature's timestamp is not a number.") from None
-        elif name == "v1" and value:
-            signatures.append(value)
-    if timestamp is None or not signatures:
-        raise WebhookSignatureError("The signature header has no timestamp or no v1 signature.")
-    signed = str(timestamp).encode() + b"." + payload
-    matched = False
+    try:
+        text = payload.decode("utf-8")
+    except UnicodeDecodeError:
+        raise WebhookSignatureError("The payload is not UTF-8 text.") from None
+    reason = "No webhook signing secret is configured."
     for secret in secrets:
         raw = secret.get_secret_value() if hasattr(secret, "get_secret_value") else str(secret)
-        expected = hmac.new(raw.encode(), signed, hashlib.sha256).hexdigest()
-        if any(hmac.compare_digest(expected, sig) for sig in signatures):
-            matched = True
-            break
-    if not matched:
-        raise WebhookSignatureError("No signature matches the payload.")
-    if tolerance and timestamp < time.time() - tolerance:
-        raise WebhookSignatureError("The signature is too old.")
+        try:
+            stripe.WebhookSignature.verify_header(text, sig_header, raw, tolerance or None)
+        except stripe.SignatureVerificationError as exc:
+            reason = exc.user_message or "The signature does not match."
+            continue
+        break
+    else:
+        raise WebhookSignatureError(reason)
     try:
-        event = json.loads(payload)
+        event = json.loads(text)
     except ValueError:
         raise WebhookSignatureError("The payload is not JSON.") from None
     if not isinstance(event, dict):

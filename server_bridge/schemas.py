@@ -101,8 +101,8 @@ class Plans(BaseModel):
 
 class Invoice(BaseModel):
     id: str
-    number: str | None
-    status: str | None
+    number: str | None = Field(description="null for a draft")
+    status: str = Field(description="draft | open | paid | uncollectible | void")
     total: int
     amount_due: int
     amount_paid: int

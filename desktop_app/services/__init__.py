@@ -19,8 +19,8 @@ _EXPORTS = {
     "errors": ["BridgeError", "BridgeRefused", "BridgeUnreachable", "DownloadCancelled", "NotSignedIn",
                "UnexpectedResponse"],
     "formatting": ["age", "day", "money", "status_words"],
-    "models": ["Card", "Invoice", "InvoicePage", "NextInvoice", "PendingChange", "Plan", "PlanChangePreview",
-               "PreviewLine", "SignIn", "Summary"],
+    "models": ["Card", "Invoice", "InvoicePage", "Me", "NextInvoice", "PendingChange", "Plan", "PlanChangePreview",
+               "PlanOffer", "PreviewLine", "SignIn", "Summary"],
     "paths": ["Paths"],
     "secrets": ["KeyringStore", "MemoryStore", "SecretStore", "open_secret_store"],
 }
@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from .errors import (BridgeError, BridgeRefused, BridgeUnreachable, DownloadCancelled, NotSignedIn,
                          UnexpectedResponse)
     from .formatting import age, day, money, status_words
-    from .models import (Card, Invoice, InvoicePage, NextInvoice, PendingChange, Plan, PlanChangePreview,
-                         PreviewLine, SignIn, Summary)
+    from .models import (Card, Invoice, InvoicePage, Me, NextInvoice, PendingChange, Plan, PlanChangePreview,
+                         PlanOffer, PreviewLine, SignIn, Summary)
     from .paths import Paths
     from .secrets import KeyringStore, MemoryStore, SecretStore, open_secret_store

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Mapping
 from email.message import Message
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, urlsplit
 
 import httpx
@@ -25,7 +25,9 @@ from httpx_sse import SSEError, connect_sse
 
 from .downloads import Progress, safe_filename, save_stream
 from .errors import BridgeRefused, BridgeUnreachable, NotSignedIn, UnexpectedResponse
-from .models import Invoice, InvoicePage, Plan, PlanChangePreview, SignIn, Summary
+from .models import HostedPage, Invoice, InvoicePage, Me, PlanChangePreview, PlanOffer, Plans, SignIn, Summary, decode
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from .earnings import Balance, ConnectAccount, PayoutDetail, PayoutPage, SalePage, SalesSeries, TransactionPage
@@ -141,21 +143,18 @@ class BridgeClient:
             raise refusal(response)
         return response
 
-    def _json(self, method: str, path: str, **kwargs: Any) -> Any:
+    def _call(self, kind: type[T], method: str, path: str, **kwargs: Any) -> T:
+        """The answer to a request, decoded as `kind` (models.decode says what is wrong if it cannot be)."""
         response = self._send(method, path, **kwargs)
-        try:
-            return response.json()
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise UnexpectedResponse("The billing server's answer could not be read.",
-                                     status=response.status_code) from exc
+        return decode(kind, response.content, status=response.status_code)
 
     # ----- auth
     def login(self, email: str, password: str, device: str) -> SignIn:
         """Sign in; a wrong password is a BridgeRefused with code "invalid_credentials"."""
         previous, self.token = self.token, None
         try:
-            sign_in = SignIn.from_json(self._json("POST", "/v1/auth/login",
-                                                  json_body={"email": email, "password": password, "device": device}))
+            sign_in = self._call(SignIn, "POST", "/v1/auth/login",
+                                json_body={"email": email, "password": password, "device": device})
         except BaseException:
             self.token = previous
             raise
@@ -173,28 +172,21 @@ class BridgeClient:
         finally:
             self.token = None
 
-    def me(self) -> dict[str, Any]:
-        data = self._json("GET", "/v1/me")
-        if not isinstance(data, dict):
-            raise UnexpectedResponse("The billing server's answer about the signed-in owner could not be read.")
-        return data
+    def me(self) -> Me:
+        return self._call(Me, "GET", "/v1/me")
 
     # ----- billing
     def summary(self) -> Summary:
-        return Summary.from_json(self._json("GET", "/v1/billing/summary"))
+        return self._call(Summary, "GET", "/v1/billing/summary")
 
-    def plans(self) -> list[Plan]:
-        data = self._json("GET", "/v1/billing/plans")
-        plans = data.get("plans") if isinstance(data, dict) else None
-        if not isinstance(plans, list):
-            raise UnexpectedResponse("The billing server sent no list of plans.")
-        return [Plan.from_json(p) for p in plans]
+    def plans(self) -> list[PlanOffer]:
+        return list(self._call(Plans, "GET", "/v1/billing/plans").plans)
 
     def invoices(self, limit: int = 20, starting_after: str | None = None) -> InvoicePage:
         params: dict[str, Any] = {"limit": limit}
         if starting_after:
             params["starting_after"] = starting_after
-        return InvoicePage.from_json(self._json("GET", "/v1/billing/invoices", params=params))
+        return self._call(InvoicePage, "GET", "/v1/billing/invoices", params=params)
 
     def download_invoice_pdf(self, invoice: Invoice, folder: Path, *, progress: Progress | None = None,
                              cancelled: Callable[[], bool] | None = None) -> Path:
@@ -222,19 +214,17 @@ class BridgeClient:
         return self._url("/v1/billing/checkout-session", {"plan": plan})
 
     def _url(self, path: str, body: dict[str, Any]) -> str:
-        data = self._json("POST", path, json_body=body)
-        url = data.get("url") if isinstance(data, dict) else None
-        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+        url = self._call(HostedPage, "POST", path, json_body=body).url
+        if not url.startswith(("http://", "https://")):
             raise UnexpectedResponse("The billing server sent no usable link.")
         return url
 
     def preview_plan_change(self, plan: str) -> PlanChangePreview:
-        return PlanChangePreview.from_json(self._json("POST", "/v1/billing/plan-change/preview",
-                                                      json_body={"plan": plan}))
+        return self._call(PlanChangePreview, "POST", "/v1/billing/plan-change/preview", json_body={"plan": plan})
 
     def change_plan(self, plan: str, proration_date: int) -> Summary:
-        return Summary.from_json(self._json("POST", "/v1/billing/plan-change",
-                                            json_body={"plan": plan, "proration_date": proration_date}))
+        return self._call(Summary, "POST", "/v1/billing/plan-change",
+                         json_body={"plan": plan, "proration_date": proration_date})
 
     # ----- earnings (Stripe Connect)
     def _decoded(self, kind: Any, what: str, method: str, path: str, **kwargs: Any) -> Any:

@@ -9,19 +9,19 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Literal
+
+import msgspec
 
 from ._atomic import write_atomic
-from .errors import UnexpectedResponse
-from .models import Invoice, Plan, Summary
+from .models import Invoice, PlanOffer, Summary
 
 log = logging.getLogger(__name__)
-VERSION = 1
+VERSION: Literal[1] = 1
 
 
 def account_key(bridge_url: str, email: str) -> str:
@@ -31,7 +31,7 @@ def account_key(bridge_url: str, email: str) -> str:
 @dataclass
 class CachedView:
     summary: Summary | None
-    plans: list[Plan] = field(default_factory=list)
+    plans: list[PlanOffer] = field(default_factory=list)
     invoices: list[Invoice] = field(default_factory=list)
     has_more: bool = False
     saved_at: float = 0.0
@@ -58,8 +58,8 @@ class Cache:
             log.warning("cache %s unreadable: %s", path, exc)
             return None
         try:
-            return _view_from(json.loads(raw.decode("utf-8")))
-        except (ValueError, UnicodeDecodeError, TypeError, KeyError, UnexpectedResponse) as exc:
+            return _view_from(raw)
+        except msgspec.MsgspecError as exc:
             log.warning("dropping cache %s: %s", path, exc)
             with contextlib.suppress(OSError):
                 path.unlink()
@@ -68,18 +68,11 @@ class Cache:
     def save(self, account: str, view: CachedView) -> None:
         """Write atomically; a cache that cannot be written (full disk, read-only folder) is logged, not raised."""
         saved_at = view.saved_at or time.time()
-        data = {
-            "version": VERSION,
-            "saved_at": saved_at,
-            "account": account,
-            "summary": view.summary.to_json() if view.summary else None,
-            "plans": [p.to_json() for p in view.plans],
-            "invoices": [i.to_json() for i in view.invoices],
-            "has_more": view.has_more,
-            "texts": view.texts,
-        }
+        data = CacheFile(version=VERSION, saved_at=saved_at, account=account, summary=view.summary,
+                         plans=list(view.plans), invoices=list(view.invoices), has_more=view.has_more,
+                         texts=view.texts)
         try:
-            write_atomic(self.path_for(account), json.dumps(data, separators=(",", ":")).encode("utf-8"))
+            write_atomic(self.path_for(account), msgspec.json.encode(data))
         except OSError as exc:
             log.warning("could not save cache for %s: %s", self.folder, exc)
 
@@ -88,24 +81,20 @@ class Cache:
             self.path_for(account).unlink()
 
 
-def _view_from(data: Any) -> CachedView:
-    if not isinstance(data, dict) or data.get("version") != VERSION:
-        raise ValueError("not a version 1 cache")
-    saved_at = data["saved_at"]
-    if isinstance(saved_at, bool) or not isinstance(saved_at, (int, float)):
-        raise ValueError("bad saved_at")
-    plans, invoices, has_more = data["plans"], data["invoices"], data["has_more"]
-    if not isinstance(plans, list) or not isinstance(invoices, list) or not isinstance(has_more, bool):
-        raise ValueError("bad shape")
-    summary = data["summary"]
-    texts = data.get("texts") or {}
-    if not isinstance(texts, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in texts.items()):
-        raise ValueError("bad texts")
-    return CachedView(
-        texts=texts,
-        summary=None if summary is None else Summary.from_json(summary),
-        plans=[Plan.from_json(p) for p in plans],
-        invoices=[Invoice.from_json(i) for i in invoices],
-        has_more=has_more,
-        saved_at=float(saved_at),
-    )
+class CacheFile(msgspec.Struct, kw_only=True):
+    """The file's shape: the bridge's own answers (models), with when and for whom they were saved."""
+
+    version: Literal[1]
+    saved_at: float
+    account: str = ""
+    summary: Summary | None
+    plans: list[PlanOffer]
+    invoices: list[Invoice]
+    has_more: bool
+    texts: dict[str, str] = {}
+
+
+def _view_from(raw: bytes) -> CachedView:
+    data = msgspec.json.decode(raw, type=CacheFile)
+    return CachedView(summary=data.summary, plans=data.plans, invoices=data.invoices, has_more=data.has_more,
+                      saved_at=data.saved_at, texts=data.texts)

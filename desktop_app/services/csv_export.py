@@ -8,11 +8,11 @@ import csv
 import datetime as dt
 import io
 from collections.abc import Iterable, Sequence
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ._atomic import write_atomic
+from .formatting import major_units
 from .models import Invoice
 
 if TYPE_CHECKING:
@@ -27,12 +27,7 @@ def _date(ts: int | None) -> str:
 
 
 def _amount(amount: int, currency: str) -> str:
-    from babel.numbers import get_currency_precision   # on export, not when the invoices page loads
-    try:
-        digits = get_currency_precision(currency.upper())
-    except (KeyError, ValueError):
-        digits = 2
-    return f"{Decimal(amount).scaleb(-digits):.{digits}f}"
+    return f"{major_units(amount, currency):f}"
 
 
 def _cell(value: str) -> str:

@@ -84,18 +84,23 @@ def _locale(locale: str | None) -> Locale:
         return Locale.parse(FALLBACK_LOCALE)
 
 
-def money(amount: int, currency: str, locale: str | None = None) -> str:
-    """`amount` is in the currency's minor unit, as Stripe and the bridge send it (cents; yen for JPY)."""
-    if locale and (text := _remembered.get(_money_key(amount, currency, locale))) is not None:
-        return text
-    from babel.numbers import format_currency, get_currency_precision
-    code = (currency or "usd").upper()
+def major_units(amount: int, currency: str) -> Decimal:
+    """A Stripe amount, given in the currency's minor unit (cents; yen for JPY, a zero-decimal currency),
+    in the currency's own unit, with its usual number of decimals (CLDR's, through babel)."""
+    from babel.numbers import get_currency_precision
     try:
-        digits = get_currency_precision(code)
+        digits = get_currency_precision((currency or "usd").upper())
     except (KeyError, ValueError):
         digits = 2
-    value = Decimal(amount).scaleb(-digits)
-    return format_currency(value, code, locale=_locale(locale))
+    return Decimal(amount).scaleb(-digits)
+
+
+def money(amount: int, currency: str, locale: str | None = None) -> str:
+    """`amount` in the currency's minor unit, as Stripe and the bridge send it, written the locale's way."""
+    if locale and (text := _remembered.get(_money_key(amount, currency, locale))) is not None:
+        return text
+    from babel.numbers import format_currency
+    return format_currency(major_units(amount, currency), (currency or "usd").upper(), locale=_locale(locale))
 
 
 def day(ts: int | float | None, locale: str | None = None) -> str:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Callable, Sequence
 
 from PySide6.QtCore import QLocale, QObject, QTimer, Signal
 
-from ..services import (BridgeUnreachable, Cache, CachedView, Invoice, NotSignedIn, Plan, Summary, day, formatting,
+from ..services import (BridgeUnreachable, Cache, CachedView, Invoice, NotSignedIn, PlanOffer, Summary, day, formatting,
                         money)
 from .errors import describe, report
 from .worker import WorkerPool
@@ -37,7 +37,7 @@ def warm_formatting(locale: str) -> None:
     day(time.time(), locale)
 
 
-def texts_quietly(summary: Summary | None, plans: Sequence[Plan], invoices: Sequence[Invoice],
+def texts_quietly(summary: Summary | None, plans: Sequence[PlanOffer], invoices: Sequence[Invoice],
                   locale: str) -> dict[str, str]:
     """The view's formatted texts for the cache; without them the next start just formats with babel."""
     try:
@@ -72,7 +72,7 @@ class Account(QObject):
         self.clock = clock
         self.page_size = page_size
         self.summary: Summary | None = None
-        self.plans: list[Plan] = []
+        self.plans: list[PlanOffer] = []
         self.invoices: list[Invoice] = []
         self.has_more = False
         self.updated_at: float | None = None

@@ -7,7 +7,7 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QGridLayout, QHBoxLayout, QLabel, QPushButton,
                                QScrollArea, QVBoxLayout, QWidget)
 
-from ..services import Plan, PlanChangePreview, day, money
+from ..services import PlanChangePreview, PlanOffer, day, money
 from . import theme
 from .account import Account
 from .overview import locale_name, plan_price
@@ -78,7 +78,7 @@ class PlansPage(QScrollArea):
             self.row.addWidget(frame, 1)
             frame.show()
 
-    def _plan_card(self, plan: Plan, subscribed: bool) -> QWidget:
+    def _plan_card(self, plan: PlanOffer, subscribed: bool) -> QWidget:
         frame, layout = card(self, "planCard")
         frame.setProperty("current", "true" if plan.current else "false")
         header = QHBoxLayout()

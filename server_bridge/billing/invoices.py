@@ -17,7 +17,7 @@ def invoice_period(invoice: Invoice) -> tuple[int, int]:
 def shape_invoice(invoice: Invoice) -> schemas.Invoice:
     start, end = invoice_period(invoice)
     return schemas.Invoice(
-        id=invoice.id, number=invoice.number, status=invoice.status, total=invoice.total,
+        id=invoice.id, number=invoice.number, status=invoice.status or "draft", total=invoice.total,
         amount_due=invoice.amount_due, amount_paid=invoice.amount_paid, currency=invoice.currency,
         created=invoice.created, period_start=start, period_end=end,
         hosted_invoice_url=invoice.hosted_invoice_url, has_pdf=bool(invoice.invoice_pdf))

@@ -26,7 +26,7 @@ from server_bridge.billing.stripe_objects import (
     SubscriptionSchedule,
 )
 from server_bridge.billing.summary import plan_view, shape_summary
-from server_bridge.dates import add_interval
+from server_bridge.dates import add_interval, day_of_month
 from server_bridge.gateway import CardDeclined, Gateway
 from server_bridge.setup import find_portal_configuration
 from server_bridge.sync import save_fetched
@@ -171,7 +171,7 @@ class BillingService(BillingReads):
         if self._deferred(change):
             line = schemas.PreviewLine(description=f"{item.quantity} × {plan.name} (from the next bill)",
                                        amount=next_amount, period_start=period_end,
-                                       period_end=add_interval(period_end, new.recurring.interval))
+                                       period_end=self._first_period_end(change, period_end))
             return schemas.PlanChangePreview(
                 plan=plan, direction=direction, effective="period_end", proration_date=now, amount_due_now=0,
                 currency=new.currency, lines=[line], next_amount=next_amount, next_date=period_end)
@@ -184,6 +184,15 @@ class BillingService(BillingReads):
             plan=plan, direction=direction, effective="now", proration_date=now, amount_due_now=preview.amount_due,
             currency=preview.currency, lines=shape_preview_lines(preview), next_amount=next_amount,
             next_date=period_end)
+
+    @staticmethod
+    def _first_period_end(change: PlanChange, start: int) -> int:
+        """When the new plan's first period, starting at `start`, ends: on the subscription's billing
+        anchor day if the billing interval stays the same (Stripe keeps the anchor then)."""
+        new, old = change.new.recurring, change.current.recurring
+        anchor = change.subscription.billing_cycle_anchor if (new.interval, new.interval_count) == (
+            old.interval, old.interval_count) else None
+        return add_interval(start, new.interval, new.interval_count, anchor_day=day_of_month(anchor or start))
 
     def change_plan(self, plan_key: str, proration_date: int) -> schemas.Summary:
         now = self.now()
@@ -259,7 +268,8 @@ class BillingService(BillingReads):
                  {"items": [{"price": current.id, "quantity": item.quantity}], "start_date": start,
                   "end_date": period_end},
                  {"items": [{"price": new.id, "quantity": item.quantity}],
-                  "end_date": add_interval(period_end, new.recurring.interval)},
+                  "duration": {"interval": new.recurring.interval,
+                               "interval_count": new.recurring.interval_count}},
              ]},
             key=key + ":phases",
         )

@@ -104,6 +104,7 @@ class Subscription(StripeView):
     status: str | None = None
     created: int = 0
     currency: str | None = None
+    billing_cycle_anchor: int | None = None
     cancel_at_period_end: bool = False
     cancel_at: int | None = None
     trial_end: int | None = None

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from server_bridge import auth, schemas, store
 from server_bridge.billing.owner import is_live
 from server_bridge.billing.stripe_objects import Subscription
+from server_bridge.errors import SIGNED_IN, InvalidCredentials, InvalidRequest, TooManyAttempts, documented
 from server_bridge.deps import BusDep, CurrentTokenDep, OwnerDep, SessionDep, SettingsDep
 from server_bridge.events import EventBus
 from server_bridge.models import Owner
@@ -24,20 +25,20 @@ class LoginRequest(BaseModel):
     device: str = Field(min_length=1, max_length=100)
 
 
-@router.post("/v1/auth/login")
+@router.post("/v1/auth/login", responses=documented(InvalidRequest, InvalidCredentials, TooManyAttempts))
 def login(body: LoginRequest, session: SessionDep, settings: SettingsDep) -> schemas.SignedIn:
     signed_in = auth.sign_in(session, settings, body.email, body.password, body.device)
     return schemas.SignedIn(token=signed_in.token, expires_at=signed_in.expires_at,
                             owner=schemas.OwnerEmail(email=signed_in.owner.email))
 
 
-@router.post("/v1/auth/logout", status_code=204)
+@router.post("/v1/auth/logout", status_code=204, responses=documented(*SIGNED_IN))
 def logout(token: CurrentTokenDep, session: SessionDep) -> Response:
     auth.sign_out(session, token)
     return Response(status_code=204)
 
 
-@router.get("/v1/me")
+@router.get("/v1/me", responses=documented(*SIGNED_IN))
 def me(owner: OwnerDep, token: CurrentTokenDep, session: SessionDep, request: Request, bus: BusDep) -> schemas.Me:
     _first_sight(request, session, owner, bus)
     return schemas.Me(email=owner.email, device=token.device, token_expires_at=token.expires_at,

@@ -14,11 +14,17 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from server_bridge import schemas
+from server_bridge.billing.errors import AlreadySubscribed, InvalidFlow, NoSubscription, SamePlan, StalePreview, \
+    UnknownPlan
 from server_bridge.billing.invoices import pdf_filename
 from server_bridge.deps import BillingDep
-from server_bridge.errors import NotFound
+from server_bridge.errors import SIGNED_IN, InvalidRequest, NotFound, documented
+from server_bridge.gateway import CardDeclined, StripeRefused, StripeUnavailable
 
 router = APIRouter(prefix="/v1/billing", tags=["billing"])
+
+STRIPE = (StripeUnavailable, StripeRefused)
+"""A read backfills an owner the bridge has never seen, and a write goes to Stripe: either can fail there."""
 
 
 class PlanBody(BaseModel):
@@ -35,24 +41,26 @@ class PlanChangeBody(PlanBody):
     proration_date: int = Field(ge=0)
 
 
-@router.get("/summary")
+@router.get("/summary", responses=documented(*SIGNED_IN, *STRIPE))
 def summary(billing: BillingDep) -> schemas.Summary:
     """The dashboard's read: from the store, no Stripe call once the owner is known."""
     return billing.summary()
 
 
-@router.get("/plans")
+@router.get("/plans", responses=documented(*SIGNED_IN, *STRIPE))
 def plans(billing: BillingDep) -> schemas.Plans:
     return billing.plans()
 
 
-@router.get("/invoices")
+@router.get("/invoices", responses=documented(InvalidRequest, *SIGNED_IN, NotFound, *STRIPE))
 def invoices(billing: BillingDep, limit: Annotated[int, Query(ge=1, le=100)] = 20,
              starting_after: Annotated[str | None, Query(max_length=255)] = None) -> schemas.InvoicePage:
     return billing.invoices(limit, starting_after or None)
 
 
-@router.get("/invoices/{invoice_id}/pdf", response_class=StreamingResponse)
+@router.get("/invoices/{invoice_id}/pdf", response_class=StreamingResponse, responses={
+    200: {"description": "The invoice's PDF, streamed", "content": {"application/pdf": {}}},
+    **documented(*SIGNED_IN, NotFound, *STRIPE)})
 def invoice_pdf(billing: BillingDep, invoice_id: str) -> StreamingResponse:
     invoice = billing.own_invoice(invoice_id)
     if not invoice.invoice_pdf:
@@ -64,21 +72,22 @@ def invoice_pdf(billing: BillingDep, invoice_id: str) -> StreamingResponse:
     return StreamingResponse(download.chunks(), media_type="application/pdf", headers=headers)
 
 
-@router.post("/portal-session")
+@router.post("/portal-session", responses=documented(InvalidRequest, InvalidFlow, *SIGNED_IN, NoSubscription, *STRIPE))
 def portal_session(billing: BillingDep, body: PortalBody | None = None) -> schemas.HostedPage:
     return billing.portal_session(body.flow if body else None)
 
 
-@router.post("/checkout-session")
+@router.post("/checkout-session", responses=documented(InvalidRequest, UnknownPlan, *SIGNED_IN, AlreadySubscribed, *STRIPE))
 def checkout_session(billing: BillingDep, body: PlanBody) -> schemas.HostedPage:
     return billing.checkout_session(body.plan)
 
 
-@router.post("/plan-change/preview")
+@router.post("/plan-change/preview", responses=documented(InvalidRequest, UnknownPlan, *SIGNED_IN, NoSubscription, SamePlan, *STRIPE))
 def preview_plan_change(billing: BillingDep, body: PlanBody) -> schemas.PlanChangePreview:
     return billing.preview_plan_change(body.plan)
 
 
-@router.post("/plan-change")
+@router.post("/plan-change", responses=documented(
+    InvalidRequest, UnknownPlan, CardDeclined, *SIGNED_IN, NoSubscription, SamePlan, StalePreview, *STRIPE))
 def change_plan(billing: BillingDep, body: PlanChangeBody) -> schemas.Summary:
     return billing.change_plan(body.plan, body.proration_date)

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
 from server_bridge import schemas
-from server_bridge.errors import ApiError, InvalidRequest
+from server_bridge.errors import ApiError, InvalidRequest, documented
 from server_bridge.gateway import WebhookSignatureError, verify_webhook
 from server_bridge.webhooks import EventFailed, EventInFlight, is_event, process_event
 
@@ -39,8 +39,11 @@ class EventNotApplied(ApiError):
     default_message = "The event could not be applied; it will be retried."
 
 
-@router.post("/v1/webhooks/stripe")
-@router.post("/v1/webhooks/stripe/connect")
+WEBHOOK_ERRORS = documented(InvalidSignature, InvalidRequest, LivemodeMismatch, EventNotApplied, EventBeingApplied)
+
+
+@router.post("/v1/webhooks/stripe", responses=WEBHOOK_ERRORS)
+@router.post("/v1/webhooks/stripe/connect", responses=WEBHOOK_ERRORS)
 async def stripe_webhook(request: Request) -> schemas.WebhookReceived:
     signature = request.headers.get("stripe-signature")
     if not signature:

@@ -9,7 +9,6 @@ from server_bridge.billing.owner import OwnerBilling
 from server_bridge.billing.stripe_objects import Invoice, PaymentMethod
 from server_bridge.billing.summary import card_valid_until, card_view
 from server_bridge.billing.summary import shape_summary as shape_typed
-from server_bridge.dates import add_interval
 from server_bridge.sync import split_expanded
 
 PLANS = {"starter": "price_starter", "pro": "price_pro"}
@@ -145,11 +144,6 @@ def test_pdf_file_names_are_safe() -> None:
     assert pdf_filename(Invoice(id="in_1", number="ABC-0001")) == "invoice-ABC-0001.pdf"
     assert pdf_filename(Invoice(id="in_1", number='../"evil')) == "invoice-evil.pdf"
 
-
-def test_months_end_like_stripe_bills() -> None:
-    jan31 = calendar.timegm((2026, 1, 31, 8, 0, 0))
-    assert add_interval(jan31, "month") == calendar.timegm((2026, 2, 28, 8, 0, 0))
-    assert add_interval(jan31, "year") == calendar.timegm((2027, 1, 31, 8, 0, 0))
 
 
 def test_expanded_objects_are_stored_apart() -> None:

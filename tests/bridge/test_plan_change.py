@@ -81,6 +81,7 @@ def test_a_downgrade_waits_for_the_period_end(stack: Any, client_for: Callable[.
     stack.sandbox.advance_clock(summary["current_period_end"] - stack.sandbox.now() + 60)
     after = settle(stack, pro, lambda s: s["plan"]["key"] == "starter")
     assert after["pending_change"] is None and after["next_invoice"]["amount"] == 1000
+    assert after["current_period_end"] == preview["lines"][0]["period_end"]   # the period the preview showed
 
 
 def test_a_failed_payment_never_fixed_ends_the_plan(stack: Any, client_for: Callable[..., httpx.Client]) -> None:

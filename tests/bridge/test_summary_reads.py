@@ -1,15 +1,18 @@
-"""The summary's fast path (a warm SQLite read on the event loop) must answer like the full one:
-a revoked token is refused at once, and an owner or plan price the store lacks is fetched from Stripe."""
+"""The summary, the dashboard's hot read: a revoked token is refused at once, an owner or plan price the
+store lacks is fetched from Stripe, and a read waiting on the database never holds up the event loop."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import delete
 
+from server_bridge.billing import reads
 from server_bridge.models import Owner, OwnerSync, StripeObject
 
 
@@ -55,3 +58,27 @@ def test_a_plan_price_the_store_lacks_is_fetched(stack: Any, client_for: Callabl
     assert stack.sandbox.request_count() > before
     with stack.app.state.sessions() as session:
         assert session.get(StripeObject, ("price", price_id)) is not None
+
+
+def test_a_summary_waiting_on_the_database_holds_up_nothing_else(
+        stack: Any, client_for: Callable[..., httpx.Client], monkeypatch: pytest.MonkeyPatch) -> None:
+    pro = client_for(stack, "pro@demo.test")
+    assert pro.get("/v1/billing/summary").status_code == 200
+    reading, release = threading.Event(), threading.Event()
+    load_owner = reads.load_owner
+
+    def slow_load(*args: Any, **kwargs: Any) -> Any:
+        reading.set()
+        release.wait(10)
+        return load_owner(*args, **kwargs)
+
+    monkeypatch.setattr(reads, "load_owner", slow_load)
+    with ThreadPoolExecutor(1) as pool:
+        pending = pool.submit(pro.get, "/v1/billing/summary")
+        try:
+            assert reading.wait(10)
+            with httpx.Client(base_url=stack.bridge_url, timeout=3) as other:
+                assert other.get("/openapi.json").status_code == 200   # served while the read waits
+        finally:
+            release.set()
+        assert pending.result().status_code == 200

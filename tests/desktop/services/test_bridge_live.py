@@ -38,7 +38,7 @@ def test_sign_in_and_me(owner: Owner) -> None:
     client = owner("pro@demo.test")
     assert client.token
     me = client.me()
-    assert me["email"] == "pro@demo.test" and me["device"] == "pytest-shared" and me["has_subscription"] is True
+    assert me.email == "pro@demo.test" and me.device == "pytest-shared" and me.has_subscription is True
 
 
 def test_one_client_shared_by_worker_threads(owner: Owner) -> None:

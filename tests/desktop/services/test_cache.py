@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop_app.services import Cache, CachedView, Invoice, InvoicePage, Plan, Summary, account_key
+from desktop_app.services import Cache, CachedView, Invoice, InvoicePage, PlanOffer, Summary, account_key
 from tests.desktop.services import samples
 
 ACCOUNT = account_key("http://127.0.0.1:8000", "pro@demo.test")
@@ -14,7 +14,7 @@ ACCOUNT = account_key("http://127.0.0.1:8000", "pro@demo.test")
 def view() -> CachedView:
     page = InvoicePage.from_json({"data": [samples.invoice(n) for n in range(3)], "has_more": True})
     return CachedView(summary=Summary.from_json(samples.summary()),
-                      plans=[Plan.from_json(samples.STARTER), Plan.from_json(samples.PRO)],
+                      plans=[PlanOffer.from_json(samples.STARTER), PlanOffer.from_json(samples.PRO)],
                       invoices=page.invoices, has_more=True, saved_at=1764000000.5)
 
 
@@ -50,7 +50,12 @@ def test_saved_at_is_set_when_missing(tmp_path: Path) -> None:
     json.dumps({"version": 1, "saved_at": 1, "summary": None}).encode(),
     json.dumps({"version": 1, "saved_at": 1, "summary": None, "plans": [], "invoices": [], "has_more": False,
                 "texts": {"m|2500|usd|en_US": 25}}).encode(),
-], ids=["corrupt", "binary", "list", "old-version", "bad-summary", "bad-plans", "missing-keys", "bad-texts"])
+    json.dumps({"version": 1, "saved_at": 1, "summary": None, "plans": [], "has_more": False,
+                "invoices": [{"id": "in_1", "number": None, "status": "draft", "total": 0, "amount_due": 0,
+                              "amount_paid": 0, "currency": "usd", "created": 1, "period_start": None,
+                              "period_end": None, "hosted_invoice_url": None, "has_pdf": False}]}).encode(),
+], ids=["corrupt", "binary", "list", "old-version", "bad-summary", "bad-plans", "missing-keys", "bad-texts",
+        "older-invoice-shape"])
 def test_unusable_file_is_ignored_and_removed(tmp_path: Path, content: bytes) -> None:
     cache = Cache(tmp_path)
     path = cache.path_for(ACCOUNT)

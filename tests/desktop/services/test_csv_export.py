@@ -36,7 +36,7 @@ def test_header_and_rows(tmp_path: Path) -> None:
 def test_quoting_and_formula_cells(tmp_path: Path) -> None:
     invoices = [Invoice.from_json(samples.invoice(1, number='A,"B"\nC')),
                 Invoice.from_json(samples.invoice(2, number="=HYPERLINK(\"x\")")),
-                Invoice.from_json(samples.invoice(3, number=None, period_start=None, period_end=None,
+                Invoice.from_json(samples.invoice(3, number=None, period_start=0, period_end=0,
                                                   hosted_invoice_url=None))]
     path = tmp_path / "invoices.csv"
     write_invoices_csv(invoices, path)

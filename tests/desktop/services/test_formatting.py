@@ -5,7 +5,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from desktop_app.services import Invoice, Plan, Summary, age, day, formatting, money, status_words
+from desktop_app.services import Invoice, PlanOffer, Summary, age, day, formatting, money, status_words
 from desktop_app.services.formatting import default_locale
 from tests.desktop.services import samples
 
@@ -23,6 +23,8 @@ NBSP = "\xa0"
     (123450, "eur", "ja_JP", "€1,234.50"),
     (2500, "jpy", "ja_JP", "￥2,500"),
     (-1450, "usd", "en_US", "-$14.50"),
+    (1000, "krw", "en_US", "₩1,000"),       # zero-decimal, like JPY
+    (1500, "bhd", "en_US", "BHD1.500"),     # three decimals
 ])
 def test_money_in_the_owners_locale(amount: int, currency: str, locale: str, expected: str) -> None:
     assert money(amount, currency, locale) == expected
@@ -88,7 +90,7 @@ def test_saved_texts_are_what_babel_writes_for_every_amount_and_date_shown(remem
     pending = {"plan": {k: samples.STARTER[k] for k in ("key", "name", "amount", "currency", "interval")},
                "effective_at": 1801612800}
     summary = Summary.from_json(samples.summary(pending_change=pending, trial_end=1790000000, cancel_at=1795000000))
-    plans = [Plan.from_json(samples.STARTER), Plan.from_json(samples.PRO)]
+    plans = [PlanOffer.from_json(samples.STARTER), PlanOffer.from_json(samples.PRO)]
     invoices = [Invoice.from_json(samples.invoice(n, currency="eur" if n else "jpy", total=123456)) for n in range(3)]
     texts = formatting.texts_for(summary, plans, invoices, "de_DE")
     assert texts and set(texts.values()) >= {money(2500, "usd", "de_DE"), money(1000, "usd", "de_DE"),
@@ -100,7 +102,7 @@ def test_saved_texts_are_what_babel_writes_for_every_amount_and_date_shown(remem
 
 
 def test_remembered_texts_answer_only_their_own_locale(remembered: dict[str, str]) -> None:
-    plan = Plan.from_json(samples.PRO)
+    plan = PlanOffer.from_json(samples.PRO)
     texts = formatting.texts_for(None, [plan], [], "en_US")
     assert texts == {"m|2500|usd|en_US": "$25.00"}
     formatting.remember({key: "twenty-five dollars" for key in texts})   # as if babel had said so

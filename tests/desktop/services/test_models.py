@@ -56,7 +56,7 @@ def test_invoice_page_and_draft_without_number() -> None:
 def test_preview_and_sign_in() -> None:
     preview = PlanChangePreview.from_json({
         "plan": samples.PRO, "direction": "upgrade", "effective": "now", "proration_date": 1764000000,
-        "amount_due_now": 1450, "currency": "USD",
+        "amount_due_now": 1450, "currency": "usd",
         "lines": [{"description": "Remaining time on Pro", "amount": 1450, "period_start": 1, "period_end": 2}],
         "next_amount": 2500, "next_date": 1767225600})
     assert preview.currency == "usd" and preview.lines[0].amount == 1450

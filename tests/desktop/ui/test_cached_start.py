@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import QLocale
 
 from desktop_app.app import Parts, build
-from desktop_app.services import (Cache, CachedView, Config, Invoice, MemoryStore, Paths, Plan, Summary, account_key,
+from desktop_app.services import (Cache, CachedView, Config, Invoice, MemoryStore, Paths, PlanOffer, Summary, account_key,
                                   day, money)
 from tests.desktop.services import samples
 
@@ -40,7 +40,7 @@ def start_over_cache(tmp_path: Path) -> tuple[Parts, Path]:
     url, paths = closed_url(), Paths.under(tmp_path)
     Config(bridge_url=url, email=EMAIL).save(paths)
     view = CachedView(summary=Summary.from_json(samples.summary()),
-                      plans=[Plan.from_json(samples.STARTER), Plan.from_json(samples.PRO)],
+                      plans=[PlanOffer.from_json(samples.STARTER), PlanOffer.from_json(samples.PRO)],
                       invoices=[Invoice.from_json(samples.invoice(n)) for n in range(3)], has_more=False,
                       saved_at=1764000000)
     cache = Cache(paths.cache_dir)

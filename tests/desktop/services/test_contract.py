@@ -1,0 +1,91 @@
+"""Every field the desktop reads exists in the bridge's schema (docs/openapi.json) with the same type,
+and every bridge call decodes the model the schema says that route answers.
+
+docs/openapi.json is kept equal to the bridge by tests/bridge/test_openapi.py; the desktop is
+checked against that file, so it still imports nothing from server_bridge.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import msgspec.inspect as mi
+import pytest
+
+from desktop_app.services import models
+
+SCHEMA = json.loads((Path(__file__).resolve().parents[3] / "docs" / "openapi.json").read_text(encoding="utf-8"))
+COMPONENTS = SCHEMA["components"]["schemas"]
+REF = "#/components/schemas/"
+
+# The desktop's name for each answer -> the bridge schema's name for it.
+NAMES = {models.Plan: "Plan", models.PlanOffer: "PlanOffer", models.Card: "Card", models.NextInvoice: "NextInvoice",
+         models.PendingChange: "PendingChange", models.Summary: "Summary", models.Invoice: "Invoice",
+         models.InvoicePage: "InvoicePage", models.Plans: "Plans", models.PreviewLine: "PreviewLine",
+         models.PlanChangePreview: "PlanChangePreview", models.OwnerEmail: "OwnerEmail", models.SignIn: "SignedIn",
+         models.Me: "Me", models.HostedPage: "HostedPage"}
+
+# What BridgeClient decodes from each route's 200 answer.
+ROUTES = {("post", "/v1/auth/login"): models.SignIn, ("get", "/v1/me"): models.Me,
+          ("get", "/v1/billing/summary"): models.Summary, ("get", "/v1/billing/plans"): models.Plans,
+          ("get", "/v1/billing/invoices"): models.InvoicePage,
+          ("post", "/v1/billing/portal-session"): models.HostedPage,
+          ("post", "/v1/billing/checkout-session"): models.HostedPage,
+          ("post", "/v1/billing/plan-change/preview"): models.PlanChangePreview,
+          ("post", "/v1/billing/plan-change"): models.Summary}
+
+
+def desktop_type(info: mi.Type) -> Any:
+    """A msgspec type as a comparable value in JSON-schema terms."""
+    if isinstance(info, mi.IntType):
+        return "integer"
+    if isinstance(info, mi.StrType):
+        return "string"
+    if isinstance(info, mi.BoolType):
+        return "boolean"
+    if isinstance(info, mi.FloatType):
+        return "number"
+    if isinstance(info, mi.LiteralType):
+        return ("enum", frozenset(info.values))
+    if isinstance(info, (mi.ListType, mi.VarTupleType)):
+        return ("array", desktop_type(info.item_type))
+    if isinstance(info, mi.StructType):
+        return ("ref", NAMES[info.cls])
+    if isinstance(info, mi.UnionType):
+        kinds = [t for t in info.types if not isinstance(t, mi.NoneType)]
+        assert len(kinds) == 1 and len(info.types) == 2, info
+        return ("nullable", desktop_type(kinds[0]))
+    raise AssertionError(f"no JSON-schema equivalent for {info}")
+
+
+def schema_type(schema: dict[str, Any]) -> Any:
+    if "$ref" in schema:
+        return ("ref", schema["$ref"].removeprefix(REF))
+    if "anyOf" in schema:
+        kinds = [s for s in schema["anyOf"] if s.get("type") != "null"]
+        assert len(kinds) == 1 and len(schema["anyOf"]) == 2, schema
+        return ("nullable", schema_type(kinds[0]))
+    if "enum" in schema:
+        return ("enum", frozenset(schema["enum"]))
+    if schema["type"] == "array":
+        return ("array", schema_type(schema["items"]))
+    return schema["type"]
+
+
+@pytest.mark.parametrize("model", list(NAMES), ids=lambda m: m.__name__)
+def test_every_field_the_desktop_reads_is_in_the_schema_with_its_type(model: type) -> None:
+    component = COMPONENTS[NAMES[model]]
+    for field in mi.type_info(model).fields:
+        assert field.encode_name in component["properties"], f"{model.__name__}.{field.name} is not in the schema"
+        assert desktop_type(field.type) == schema_type(component["properties"][field.encode_name]), \
+            f"{model.__name__}.{field.name} has another type than the bridge's schema says"
+
+
+@pytest.mark.parametrize("route", list(ROUTES), ids=lambda r: f"{r[0]} {r[1]}")
+def test_each_call_decodes_what_the_route_answers(route: tuple[str, str]) -> None:
+    method, path = route
+    answer = SCHEMA["paths"][path][method]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert answer == {"$ref": REF + NAMES[ROUTES[route]]}
+
