@@ -33,3 +33,24 @@ class SamePlan(ApiError):
 class StalePreview(ApiError):
     status, code = 409, "stale_preview"
     default_message = "The price preview is out of date; preview the change again."
+
+
+class ChangeScheduled(ApiError):
+    status, code = 409, "change_scheduled"
+    default_message = "That plan change is already scheduled for the end of the period."
+
+
+class NoPendingChange(ApiError):
+    status, code = 409, "no_pending_change"
+    default_message = "No plan change is scheduled."
+
+
+class PlanEnding(ApiError):
+    status, code = 409, "plan_ending"
+    default_message = ("Your plan is set to end, so there is nothing to downgrade; renew it first if you want "
+                       "to keep a plan.")
+
+
+class InvoiceNotPayable(ApiError):
+    status, code = 409, "invoice_not_payable"
+    default_message = "That invoice is not waiting for a payment."

@@ -88,6 +88,8 @@ class InvoiceSettings(StripeView):
 class Customer(StripeView):
     id: str
     invoice_settings: InvoiceSettings = Field(default_factory=InvoiceSettings)
+    balance: int = 0
+    currency: str | None = None
 
 
 class SubscriptionItem(StripeView):
@@ -171,7 +173,11 @@ class Invoice(StripeView):
     total: int = 0
     amount_due: int = 0
     amount_paid: int = 0
+    amount_remaining: int = 0
     attempt_count: int = 0
+    next_payment_attempt: int | None = None
+    starting_balance: int | None = None
+    ending_balance: int | None = None
     currency: str = "usd"
     created: int = 0
     period_start: int = 0
@@ -179,3 +185,12 @@ class Invoice(StripeView):
     hosted_invoice_url: str | None = None
     invoice_pdf: str | None = None
     lines: StripeList[InvoiceLine] = Field(default_factory=StripeList[InvoiceLine])
+
+
+class UpcomingInvoice(StripeView):
+    """The store's row for a customer's next invoice as Stripe previewed it (next_bill.refresh):
+    `invoice` is None when none will come."""
+
+    id: str
+    subscription: str | None = None
+    invoice: Invoice | None = None
