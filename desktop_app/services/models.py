@@ -60,6 +60,7 @@ class Plan:
     interval: str
     features: tuple[str, ...] = ()
     current: bool = False
+    scheduled: bool = False   # the owner's plan switches to this one at the end of the period
 
     @classmethod
     def from_json(cls, data: Any) -> Plan:
@@ -75,11 +76,13 @@ class Plan:
             interval=_get(d, "interval", str, "plan"),
             features=tuple(features),
             current=_opt_bool(d, "current", "plan"),
+            scheduled=_opt_bool(d, "scheduled", "plan"),
         )
 
     def to_json(self) -> dict[str, Any]:
         return {"key": self.key, "name": self.name, "amount": self.amount, "currency": self.currency,
-                "interval": self.interval, "features": list(self.features), "current": self.current}
+                "interval": self.interval, "features": list(self.features), "current": self.current,
+                "scheduled": self.scheduled}
 
 
 @dataclass(frozen=True)
@@ -141,6 +144,43 @@ class PendingChange:
 
 
 @dataclass(frozen=True)
+class PaymentDue:
+    """A failed renewal still open: what is owed and when Stripe tries the card again (None: never)."""
+
+    invoice_id: str
+    amount: int
+    currency: str
+    next_attempt: int | None = None
+
+    @classmethod
+    def from_json(cls, data: Any) -> PaymentDue:
+        d = _obj(data, "payment due")
+        return cls(invoice_id=_get(d, "invoice_id", str, "payment due"), amount=_get(d, "amount", int, "payment due"),
+                   currency=_get(d, "currency", str, "payment due").lower(),
+                   next_attempt=_get(d, "next_attempt", int, "payment due", optional=True))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"invoice_id": self.invoice_id, "amount": self.amount, "currency": self.currency,
+                "next_attempt": self.next_attempt}
+
+
+@dataclass(frozen=True)
+class Credit:
+    """Money Stripe holds for the owner, used by the next bills."""
+
+    amount: int
+    currency: str
+
+    @classmethod
+    def from_json(cls, data: Any) -> Credit:
+        d = _obj(data, "credit")
+        return cls(amount=_get(d, "amount", int, "credit"), currency=_get(d, "currency", str, "credit").lower())
+
+    def to_json(self) -> dict[str, Any]:
+        return {"amount": self.amount, "currency": self.currency}
+
+
+@dataclass(frozen=True)
 class Summary:
     plan: Plan | None
     status: str
@@ -152,6 +192,9 @@ class Summary:
     next_invoice: NextInvoice | None = None
     pending_change: PendingChange | None = None
     last_payment_failed: bool = False
+    payment_due: PaymentDue | None = None
+    credit: Credit | None = None
+    if_unpaid: str = "cancel"     # cancel | unpaid | past_due: what Stripe does after the last failed retry
     as_of: int | None = None
 
     @property
@@ -177,6 +220,9 @@ class Summary:
             next_invoice=nested("next_invoice", NextInvoice),
             pending_change=nested("pending_change", PendingChange),
             last_payment_failed=_opt_bool(d, "last_payment_failed", "summary"),
+            payment_due=nested("payment_due", PaymentDue),
+            credit=nested("credit", Credit),
+            if_unpaid=_get(d, "if_unpaid", str, "summary", optional=True) or "cancel",
             as_of=_get(d, "as_of", int, "summary", optional=True),
         )
 
@@ -192,6 +238,9 @@ class Summary:
             "next_invoice": self.next_invoice.to_json() if self.next_invoice else None,
             "pending_change": self.pending_change.to_json() if self.pending_change else None,
             "last_payment_failed": self.last_payment_failed,
+            "payment_due": self.payment_due.to_json() if self.payment_due else None,
+            "credit": self.credit.to_json() if self.credit else None,
+            "if_unpaid": self.if_unpaid,
             "as_of": self.as_of,
         }
 
@@ -210,6 +259,13 @@ class Invoice:
     period_end: int | None
     hosted_invoice_url: str | None
     has_pdf: bool
+    payment_failed: bool = False
+    next_payment_attempt: int | None = None
+    amount_refunded: int = 0
+
+    @property
+    def refunded(self) -> bool:
+        return self.amount_paid > 0 and self.amount_refunded >= self.amount_paid
 
     @classmethod
     def from_json(cls, data: Any) -> Invoice:
@@ -227,13 +283,18 @@ class Invoice:
             period_end=_get(d, "period_end", int, "invoice", optional=True),
             hosted_invoice_url=_get(d, "hosted_invoice_url", str, "invoice", optional=True),
             has_pdf=_opt_bool(d, "has_pdf", "invoice"),
+            payment_failed=_opt_bool(d, "payment_failed", "invoice"),
+            next_payment_attempt=_get(d, "next_payment_attempt", int, "invoice", optional=True),
+            amount_refunded=_get(d, "amount_refunded", int, "invoice", optional=True) or 0,
         )
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "number": self.number, "status": self.status, "total": self.total,
                 "amount_due": self.amount_due, "amount_paid": self.amount_paid, "currency": self.currency,
                 "created": self.created, "period_start": self.period_start, "period_end": self.period_end,
-                "hosted_invoice_url": self.hosted_invoice_url, "has_pdf": self.has_pdf}
+                "hosted_invoice_url": self.hosted_invoice_url, "has_pdf": self.has_pdf,
+                "payment_failed": self.payment_failed, "next_payment_attempt": self.next_payment_attempt,
+                "amount_refunded": self.amount_refunded}
 
 
 @dataclass(frozen=True)

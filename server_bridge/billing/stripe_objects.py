@@ -111,6 +111,7 @@ class Subscription(StripeView):
     trial_end: int | None = None
     default_payment_method: Ref = None
     schedule: Ref = None
+    latest_invoice: Ref = None
     items: StripeList[SubscriptionItem] = Field(default_factory=StripeList[SubscriptionItem])
     pending_update: dict[str, Any] | None = None
 

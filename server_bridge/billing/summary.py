@@ -116,7 +116,10 @@ def shape_summary(view: OwnerBilling, plans: Mapping[str, str], now: int,
     next_bill = None
     if live and not canceling and sub.status != "paused" and period_end:
         next_bill = next_invoice(view.upcoming, sub.id, period_end)
-    failed = invoice_failed(view.latest_invoice) if live else False
+    latest = view.latest_invoice
+    if latest is not None and sub.pending_update and sub.latest_invoice == latest.id:
+        latest = None   # the invoice of a declined plan change waiting for payment, not a failed renewal
+    failed = invoice_failed(latest) if live else False
 
     return schemas.Summary(
         plan=plan,
@@ -129,7 +132,7 @@ def shape_summary(view: OwnerBilling, plans: Mapping[str, str], now: int,
         next_invoice=next_bill,
         pending_change=pending,
         last_payment_failed=failed,
-        payment_due=payment_due(view.latest_invoice) if failed else None,
+        payment_due=payment_due(latest) if failed else None,
         credit=credit(view.upcoming, view.customer),
         if_unpaid=if_unpaid,
         as_of=as_of,
