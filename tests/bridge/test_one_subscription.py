@@ -99,12 +99,12 @@ def test_sync_ends_a_duplicate_made_while_the_bridge_was_not_listening(
     plans = stack.app.state.settings.plans
     add_card(stack, customer)
     endpoint = stack.sandbox.list("webhook_endpoint")[0]
-    stack.sandbox.update_webhook_endpoint(endpoint["id"], {"disabled": "true"})
+    api.v1.webhook_endpoints.update(endpoint["id"], {"disabled": True})   # the bridge hears nothing of these
     try:
         older = api.v1.subscriptions.create({"customer": customer, "items": [{"price": plans["starter"]}]})
         newer = api.v1.subscriptions.create({"customer": customer, "items": [{"price": plans["pro"]}]})
     finally:
-        stack.sandbox.update_webhook_endpoint(endpoint["id"], {"disabled": "false"})
+        api.v1.webhook_endpoints.update(endpoint["id"], {"disabled": False})
     report = run_sync(stack, monkeypatch, capsys)
     assert "dashboard@demo.test" in report and newer.id in report
     assert stack.sandbox.get("subscription", newer.id)["status"] == "canceled"
