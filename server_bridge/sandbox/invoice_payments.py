@@ -19,7 +19,7 @@ def record(store: Store, invoice: dict[str, Any], pm: dict[str, Any] | None, at:
     from server_bridge.sandbox.sales import Connect   # payments sit on Connect's ledger, which needs invoices
 
     intent = Connect(store).card_payment(
-        amount=amount, currency=invoice["currency"], pm=pm, customer=invoice["customer"], at=at, emit=emit,
+        amount=amount, currency=invoice["currency"], pm=pm, customer=invoice["customer"], at=at, emit=False,
         description=f"Payment for Invoice {invoice.get('number') or invoice['id']}")
     store.new("invoice_payment", {
         "invoice": invoice["id"], "amount_paid": amount, "amount_requested": invoice["amount_due"],
