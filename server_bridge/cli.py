@@ -292,6 +292,7 @@ def sync(*, full: bool = False) -> int:
     try:
         sessions = db.make_sessions(engine)
         report = sync_all(sessions, gateway, plans=settings.plans, full=full)
+        had_duplicates = [] if report.skipped else report_duplicates(sessions, gateway)
         imported, import_failed = import_accounts(sessions, gateway, Pacer(settings.connect_requests_per_second))
     finally:
         gateway.close()
@@ -301,6 +302,8 @@ def sync(*, full: bool = False) -> int:
         return 0
     resumed = f" ({report.resumed} already synced by the run this one resumed)" if report.resumed else ""
     print(f"Synced {_owners(report.synced)}{resumed}.")
+    for line in had_duplicates:
+        print(line)
     print(f"Imported {imported} connected accounts.")
     if import_failed:
         return _fail(f"the import of {', '.join(import_failed)} failed; run sync again to resume it")
@@ -317,6 +320,23 @@ def sync(*, full: bool = False) -> int:
 
 def _owners(count: int) -> str:
     return f"{count} owner" if count == 1 else f"{count} owners"
+
+
+def report_duplicates(sessions: Any, gateway: Any) -> list[str]:
+    """End any second live subscription the backfill found; one line for every owner who had one."""
+    from server_bridge import duplicates
+
+    lines = []
+    with sessions() as session:
+        owners = session.execute(select(Owner.email, Owner.stripe_customer_id)
+                                 .where(Owner.stripe_customer_id.is_not(None)).order_by(Owner.email)).all()
+        for email, customer_id in owners:
+            if duplicates.has_duplicate(session, customer_id):
+                duplicates.resolve(session, gateway, customer_id)
+                session.commit()
+            for sub in duplicates.cancelled_as_duplicates(session, customer_id):
+                lines.append(f"{email} had a duplicate subscription: {sub['id']} was cancelled and refunded.")
+    return lines
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import hashlib
 import json
 import threading
 import time
+import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Protocol
@@ -281,10 +282,9 @@ class Gateway:
         return self._call(lambda p, o: self._v1.subscriptions.update(subscription_id, p, o), params, key)
 
     def preview_invoice(self, params: Mapping[str, Any]) -> dict:
-        # A preview writes nothing: no idempotency key needed, but it is a POST, so give one anyway
-        # derived from the params so retries of the same preview are replayed.
-        key = "preview:" + hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:32]
-        return self._call(self._v1.invoices.create_preview, params, key)
+        # A preview writes nothing but is a POST: a fresh idempotency key each time, since one derived
+        # from the params would replay an old answer after the subscription changed.
+        return self._call(self._v1.invoices.create_preview, params, f"preview:{uuid.uuid4()}")
 
     def create_subscription_schedule(self, params: Mapping[str, Any], *, key: str) -> dict:
         return self._call(self._v1.subscription_schedules.create, params, key)
@@ -336,6 +336,40 @@ class Gateway:
         if kind == "charges":
             params["expand"] = ["data.balance_transaction"]
         return self._call(lister, params, account=account_id)
+    def list_open_checkout_sessions(self, customer_id: str) -> list[dict]:
+        return self._list_all(self._v1.checkout.sessions.list, {"customer": customer_id, "status": "open"})
+
+    def expire_checkout_session(self, session_id: str, *, key: str) -> dict:
+        return self._call(lambda p, o: self._v1.checkout.sessions.expire(session_id, p, o), {}, key)
+
+    def cancel_subscription(self, subscription_id: str, params: Mapping[str, Any], *, key: str) -> dict:
+        return self._call(lambda p, o: self._v1.subscriptions.cancel(subscription_id, p, o), params, key)
+
+    def list_subscription_invoices(self, subscription_id: str) -> list[dict]:
+        return self._list_all(self._v1.invoices.list, {"subscription": subscription_id})
+
+    def list_invoice_payments(self, invoice_id: str) -> list[dict]:
+        return self._list_all(self._v1.invoice_payments.list, {"invoice": invoice_id, "status": "paid"})
+
+    def create_refund(self, params: Mapping[str, Any], *, key: str) -> dict:
+        return self._call(self._v1.refunds.create, params, key)
+
+    def pay_invoice(self, invoice_id: str, *, key: str) -> dict:
+        return self._call(lambda p, o: self._v1.invoices.pay(invoice_id, p, o), {}, key)
+
+    def upcoming_invoice(self, customer_id: str, subscription_id: str,
+                         details: Mapping[str, Any] | None = None) -> dict | None:
+        """Stripe's own preview of the subscription's next invoice (with `details`: after that change);
+        None when none will come (the subscription ends first)."""
+        params: dict[str, Any] = {"customer": customer_id, "subscription": subscription_id}
+        if details:
+            params["subscription_details"] = dict(details)
+        try:
+            return self.preview_invoice(params)
+        except StripeRefused as exc:
+            if getattr(exc.__cause__, "code", None) == "invoice_upcoming_none":
+                return None
+            raise
 
     # -- invoice PDFs ----------------------------------------------------------------------
 

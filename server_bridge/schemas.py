@@ -75,6 +75,22 @@ class PendingChange(BaseModel):
     effective_at: int
 
 
+class PaymentDue(BaseModel):
+    """A renewal whose payment failed and is still open."""
+
+    invoice_id: str
+    amount: int = Field(description="what is still owed")
+    currency: str
+    next_attempt: int | None = Field(description="when Stripe tries the card again; null: it will not")
+
+
+class Credit(BaseModel):
+    """Money Stripe holds for the owner (the customer's credit balance), used by the next invoices."""
+
+    amount: int = Field(description="positive")
+    currency: str
+
+
 class Summary(BaseModel):
     plan: Plan | None = Field(description="null without a subscription")
     status: str = Field(description="active | trialing | past_due | unpaid | canceled | incomplete | "
@@ -87,12 +103,17 @@ class Summary(BaseModel):
     next_invoice: NextInvoice | None
     pending_change: PendingChange | None
     last_payment_failed: bool = Field(description="the latest invoice is open or uncollectible after a failed attempt")
+    payment_due: PaymentDue | None = Field(description="set while the latest invoice is open after a failed attempt")
+    credit: Credit | None = Field(description="the owner's credit balance, if any")
+    if_unpaid: Literal["cancel", "unpaid", "past_due"] = Field(
+        description="what Stripe does to the plan once the last retry of a failed payment fails")
     as_of: int = Field(description="when the bridge last heard from Stripe about this owner")
 
 
 class PlanOffer(Plan):
     features: list[str]
     current: bool
+    scheduled: bool = Field(description="the owner's plan switches to this one at the end of the period")
 
 
 class Plans(BaseModel):
@@ -112,6 +133,9 @@ class Invoice(BaseModel):
     period_end: int
     hosted_invoice_url: str | None
     has_pdf: bool
+    payment_failed: bool = Field(description="open or uncollectible after a failed payment attempt")
+    next_payment_attempt: int | None = Field(description="when Stripe tries the card again")
+    amount_refunded: int = Field(description="refunded by the bridge (a duplicate subscription's payment)")
 
 
 class InvoicePage(BaseModel):
@@ -141,8 +165,9 @@ class PlanChangePreview(BaseModel):
     amount_due_now: int = Field(description="0 for a downgrade")
     currency: str
     lines: list[PreviewLine]
-    next_amount: int = Field(description="what the owner pays on next_date")
-    next_date: int
+    next_amount: int | None = Field(description="what the owner pays on next_date, as Stripe previews it (credit "
+                                                "included); null when no bill will come (the plan ends)")
+    next_date: int | None
 
 
 # -- webhooks --

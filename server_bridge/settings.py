@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Literal, Annotated, Any
 
 from platformdirs import user_data_dir
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=5, ge=1)
     login_window_seconds: int = Field(default=900, ge=1)
     downgrade_at_period_end: bool = True
+    # What the Stripe account's retry settings do once the last retry of a renewal fails (Dashboard:
+    # Billing > Revenue recovery > Retries): the desktop tells a past-due owner.
+    if_unpaid: Literal["cancel", "unpaid", "past_due"] = "cancel"
     stripe_timeout: float = Field(default=10.0, gt=0)
     stripe_max_retries: int = Field(default=2, ge=0)
     webhook_tolerance: int = Field(default=300, ge=1)

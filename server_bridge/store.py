@@ -88,8 +88,10 @@ def _upsert_statement(dialect: str, strict: bool) -> Any:
     return statement
 
 
-def upsert_object(session: Session, obj: dict[str, Any], *, seen_at: int, strict: bool = False) -> bool:
+def upsert_object(session: Session, obj: dict[str, Any], *, seen_at: int, strict: bool = False,
+                  customer_id: str | None = None) -> bool:
     """Store `obj` unless the stored copy was seen later or is final and `obj` is not; True if written.
+    `customer_id` files an object that does not name its customer (a refund) under one.
 
     `strict`: also keep a copy seen in the same second (an event's payload is only trusted when it
     is strictly newer; Stripe's `created` is whole seconds). Deleted objects (`"deleted": true`, as
@@ -102,7 +104,7 @@ def upsert_object(session: Session, obj: dict[str, Any], *, seen_at: int, strict
     values = {
         "object_type": object_type,
         "id": obj_id,
-        "customer_id": customer_of(obj),
+        "customer_id": customer_id or customer_of(obj),
         "created": created if isinstance(created, int) and not isinstance(created, bool) else None,
         "seen_at": int(seen_at),
         "deleted": bool(obj.get("deleted")),
@@ -176,7 +178,7 @@ def synced_at(session: Session, owner_id: int) -> int | None:
     return session.connection().execute(_SYNCED_AT, {"owner_id": owner_id}).scalar_one_or_none()
 
 
-OWNER_KINDS = ("customer", "subscription", "subscription_schedule", "payment_method")
+OWNER_KINDS = ("customer", "subscription", "subscription_schedule", "payment_method", "upcoming_invoice")
 
 # The dashboard's reads, built once with bind parameters so SQLAlchemy reuses the compiled statements.
 _OWNER_OBJECTS = select(_OBJECTS.data).where(

@@ -18,7 +18,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from server_bridge import store
+from server_bridge import next_bill, store
 from server_bridge.errors import ApiError
 from server_bridge.gateway import Gateway, StripeUnavailable
 from server_bridge.models import Owner, StripeObject, SyncRun
@@ -141,6 +141,7 @@ def backfill_owner(session: Session, gateway: Gateway, owner: Owner, *, plan_pri
         for obj in [customer, *cards, *subscriptions, *schedules, *invoices]:
             save_fetched(session, obj, now=now)
         ensure_prices(session, gateway, [*plan_prices, *subscription_prices(subscriptions, schedules)])
+        next_bill.refresh(session, gateway, customer_id)
     else:
         ensure_prices(session, gateway, plan_prices)
     store.mark_synced(session, owner.id, now)

@@ -211,7 +211,20 @@ class BridgeClient:
         return self._url("/v1/billing/portal-session", {"flow": flow})
 
     def checkout_url(self, plan: str) -> str:
+        """A Checkout page for the plan; the bridge expires the owner's other open ones first."""
         return self._url("/v1/billing/checkout-session", {"plan": plan})
+
+    def abandon_checkout(self) -> None:
+        """Expire the owner's open Checkout pages: the owner gave up paying there."""
+        self._send("DELETE", "/v1/billing/checkout-session")
+
+    def keep_current_plan(self) -> Summary:
+        """Undo a scheduled plan switch; the summary afterwards."""
+        return Summary.from_json(self._json("DELETE", "/v1/billing/pending-change"))
+
+    def pay_invoice(self, invoice_id: str) -> Invoice:
+        """Pay an open invoice now with the card on file (BridgeRefused payment_failed when declined)."""
+        return Invoice.from_json(self._json("POST", f"/v1/billing/invoices/{invoice_id}/pay"))
 
     def _url(self, path: str, body: dict[str, Any]) -> str:
         url = self._call(HostedPage, "POST", path, json_body=body).url

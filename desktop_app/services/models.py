@@ -43,6 +43,7 @@ class PlanOffer(Plan):
 
     features: tuple[str, ...] = ()
     current: bool = False
+    scheduled: bool = False   # the owner's plan switches to this one at the end of the period
 
 
 class Card(Model):
@@ -66,6 +67,22 @@ class PendingChange(Model):
     effective_at: int
 
 
+class PaymentDue(Model):
+    """A failed renewal still open: what is owed and when Stripe tries the card again (None: never)."""
+
+    invoice_id: str
+    amount: int
+    currency: str
+    next_attempt: int | None = None
+
+
+class Credit(Model):
+    """Money Stripe holds for the owner, used by the next bills."""
+
+    amount: int
+    currency: str
+
+
 class Summary(Model):
     plan: Plan | None
     status: str
@@ -77,6 +94,9 @@ class Summary(Model):
     next_invoice: NextInvoice | None = None
     pending_change: PendingChange | None = None
     last_payment_failed: bool = False
+    payment_due: PaymentDue | None = None
+    credit: Credit | None = None
+    if_unpaid: str = "cancel"     # cancel | unpaid | past_due: what Stripe does after the last failed retry
     as_of: int = 0
 
     @property
@@ -97,6 +117,13 @@ class Invoice(Model):
     period_end: int
     hosted_invoice_url: str | None
     has_pdf: bool = False
+    payment_failed: bool = False
+    next_payment_attempt: int | None = None
+    amount_refunded: int = 0
+
+    @property
+    def refunded(self) -> bool:
+        return self.amount_paid > 0 and self.amount_refunded >= self.amount_paid
 
 
 class InvoicePage(Model):

@@ -167,5 +167,18 @@ def row_texts(invoice: Invoice, locale: str | None = None) -> tuple[str, ...]:
     if invoice.period_start and invoice.period_end:
         period = f"{_day(invoice.period_start, locale)} – {_day(invoice.period_end, locale)}"
     return (invoice.number or "Draft", _day(invoice.created, locale), period,
-            _money(invoice.total, invoice.currency, locale),
-            STATUS_WORDS.get(invoice.status, invoice.status.replace("_", " ").capitalize()))
+            _money(invoice.total, invoice.currency, locale), status_text(invoice, locale))
+
+
+def status_text(invoice: Invoice, locale: str) -> str:
+    """Paid, Due, ... and what a plain status would hide: a failed payment (and its retry), a refund."""
+    if invoice.refunded:
+        return "Refunded"
+    if invoice.payment_failed and invoice.status == "open":
+        retry = f", retry {_day(invoice.next_payment_attempt, locale)}" if invoice.next_payment_attempt else ""
+        return f"Payment failed{retry}"
+    if invoice.payment_failed:
+        return "Payment failed"
+    if invoice.amount_refunded:
+        return f"Partly refunded ({_money(invoice.amount_refunded, invoice.currency, locale)})"
+    return STATUS_WORDS.get(invoice.status, invoice.status.replace("_", " ").capitalize())

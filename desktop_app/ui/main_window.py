@@ -22,6 +22,7 @@ from .flows import FlowsRow
 from .hosted import EventListener, HostedFlow
 from .invoices import InvoicesPage
 from .overview import OverviewPage
+from .billing_actions import BillingActions
 from .plan_change import PlanChangeFlow
 from .plans import PlansPage
 from .session import Session
@@ -76,6 +77,16 @@ class MainWindow(QMainWindow):
         self.plan_change.changed.connect(lambda words: self.statusBar().showMessage(words, 10_000))
         self.plans.switch_requested.connect(self.plan_change.start)
         self.plans.subscribe_requested.connect(self.open_checkout)
+        self.actions = BillingActions(account, self)
+        self.actions.done.connect(lambda words: self.statusBar().showMessage(words, 10_000))
+        self.actions.update_card.connect(lambda: self.open_portal("payment_method_update"))
+        self.actions.checkout_closed.connect(self.plans.checkout_closed)
+        self.actions.checkout_closed.connect(self.hosted.end)
+        self.plan_change.declined.connect(self.actions.offer_card_update)
+        self.overview.pay_invoice.connect(self.actions.pay_now)
+        self.overview.keep_plan.connect(self.actions.keep_plan)
+        self.plans.keep_requested.connect(self.actions.keep_plan)
+        self.plans.abandon_requested.connect(self.actions.abandon_checkout)
 
         self.sidebar = QListWidget()
         self.sidebar.setObjectName("sidebar")
@@ -308,8 +319,10 @@ class MainWindow(QMainWindow):
             self.hosted.open(lambda: client.portal_url(flow))
 
     def open_checkout(self, plan: str) -> None:
+        """Checkout in the browser; the other plans wait until it is paid or abandoned."""
         client = self.account.client
         if client is not None:
+            self.plans.checkout_opened(plan)
             self.hosted.open(lambda: client.checkout_url(plan))
 
     def open_onboarding(self) -> None:

@@ -26,6 +26,8 @@ def plan_price(amount: int, currency: str, interval: str) -> str:
 class OverviewPage(QScrollArea):
     open_portal = Signal(object)   # the portal flow (None: the portal's home)
     choose_plan = Signal()
+    pay_invoice = Signal(str)      # the failed invoice to pay now with the card on file
+    keep_plan = Signal()           # undo the scheduled plan switch
 
     def __init__(self, account: Account, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -59,11 +61,21 @@ class OverviewPage(QScrollArea):
         self.card_text = QLabel(self.card_row)
         card_layout.addWidget(self.card_icon)
         card_layout.addWidget(self.card_text, 1)
-        self.pending = QLabel(body)
+        self.pending_row = QWidget(body)
+        pending_layout = QHBoxLayout(self.pending_row)
+        pending_layout.setContentsMargins(0, 0, 0, 0)
+        self.pending = QLabel(self.pending_row)
         self.pending.setWordWrap(True)
+        self.keep_button = QPushButton("Keep my plan", self.pending_row)
+        self.keep_button.clicked.connect(self.keep_plan.emit)
+        pending_layout.addWidget(self.pending, 1)
+        pending_layout.addWidget(self.keep_button)
+        self.credit = QLabel(body)
+        self.credit.setWordWrap(True)
         self.form.addRow("Next bill", self.next_bill)
         self.form.addRow("Card", self.card_row)
-        self.form.addRow("Scheduled", self.pending)
+        self.form.addRow("Scheduled", self.pending_row)
+        self.form.addRow("Credit", self.credit)
         details_layout.addLayout(self.form)
         outer.addWidget(self.details)
 
@@ -118,14 +130,15 @@ class OverviewPage(QScrollArea):
             self.price_label.setText("")
         self.status_label.setText(status_words(summary, locale) if subscribed else "")
         for warning in warnings_for(summary, locale):
-            self._add_warning(warning.text, warning.action, warning.flow)
+            self._add_warning(warning.text, warning.action, warning.flow, warning.second)
         self._show_details(summary, locale)
 
     def _sync_visibility(self) -> None:
         for label in (self.price_label, self.status_label, self.empty_note):
             label.setVisible(bool(label.text()))
 
-    def _add_warning(self, text: str, action: str, flow: str | None) -> None:
+    def _add_warning(self, text: str, action: str, flow: str | None,
+                     second: tuple[str, str | None] | None = None) -> None:
         frame, layout = card(self, "warning")
         row = QHBoxLayout()
         layout.addLayout(row)
@@ -134,14 +147,25 @@ class OverviewPage(QScrollArea):
         label.setWordWrap(True)
         label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         row.addWidget(label, 1)
-        button = QPushButton(action, frame)
-        button.setObjectName("primary")
-        button.clicked.connect(lambda: self.open_portal.emit(flow))
         from PySide6.QtCore import Qt   # looked up late: see theme's QT_NAMESPACE_NOTE
-        row.addWidget(button, 0, Qt.AlignmentFlag.AlignVCenter)
-        self.warning_buttons[action] = button
+        buttons = [(action, flow, True)]
+        if second is not None:
+            buttons.append((second[0], second[1], False))
+        for label, target, primary in buttons:
+            button = QPushButton(label, frame)
+            if primary:
+                button.setObjectName("primary")
+            button.clicked.connect(lambda _=False, target=target: self._act(target))
+            row.addWidget(button, 0, Qt.AlignmentFlag.AlignVCenter)
+            self.warning_buttons[label] = button
         self.warnings_box.addWidget(frame)
         frame.show()
+
+    def _act(self, target: str | None) -> None:
+        if target is not None and target.startswith("pay:"):
+            self.pay_invoice.emit(target.removeprefix("pay:"))
+        else:
+            self.open_portal.emit(target)
 
     def _show_details(self, summary: Summary, locale: str) -> None:
         if summary.cancel_at_period_end:
@@ -166,4 +190,9 @@ class OverviewPage(QScrollArea):
         self.pending.setText(f"Switches to {pending.plan.name} "
                              f"({plan_price(pending.plan.amount, pending.plan.currency, pending.plan.interval)}) "
                              f"on {day(pending.effective_at, locale)}" if pending else "Nothing")
+        self.keep_button.setText(f"Keep {summary.plan.name}" if summary.plan else "Keep my plan")
         self.form.setRowVisible(2, pending is not None)
+        credit = summary.credit
+        self.credit.setText(f"{money(credit.amount, credit.currency, locale)}, used by your next bills"
+                            if credit else "")
+        self.form.setRowVisible(3, credit is not None)

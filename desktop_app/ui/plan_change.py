@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
-from ..services import PlanChangePreview, Summary
+from ..services import BridgeRefused, PlanChangePreview, Summary
 from .account import Account
 from .errors import report
 from .plans import PlanChangeDialog
@@ -14,6 +14,7 @@ from .plans import PlanChangeDialog
 class PlanChangeFlow(QObject):
     busy = Signal(bool)
     changed = Signal(str)    # what happened, in the owner's words
+    declined = Signal(str)   # the card was declined: the words, for a dialog that offers "Update card"
 
     def __init__(self, account: Account, window: QWidget) -> None:
         super().__init__(window)
@@ -52,4 +53,9 @@ class PlanChangeFlow(QObject):
 
     def _failed(self, exc: BaseException) -> None:
         self.busy.emit(False)
+        if isinstance(exc, BridgeRefused) and exc.code == "payment_failed":
+            self.account.refresh()
+            self.declined.emit("Your card was declined, so your plan was not changed. "
+                               "Update your card, then switch again.")
+            return
         report(exc)

@@ -17,6 +17,8 @@ from .widgets import card, clear_layout, icon_label, muted, scroll_body, title
 class PlansPage(QScrollArea):
     switch_requested = Signal(str)      # plan key, for an owner with a subscription
     subscribe_requested = Signal(str)   # plan key, for an owner without one (Checkout)
+    abandon_requested = Signal()        # give up the Checkout page that is open in the browser
+    keep_requested = Signal()           # undo the scheduled plan switch
 
     def __init__(self, account: Account, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -25,12 +27,23 @@ class PlansPage(QScrollArea):
         outer.addWidget(title("Plans", body))
         self.note = muted("", body)
         outer.addWidget(self.note)
+        actions = QHBoxLayout()
+        self.keep_button = QPushButton("Keep my plan", body)
+        self.keep_button.clicked.connect(self.keep_requested.emit)
+        self.abandon_button = QPushButton("Abandon this payment", body)
+        self.abandon_button.clicked.connect(self.abandon_requested.emit)
+        actions.addWidget(self.keep_button)
+        actions.addWidget(self.abandon_button)
+        actions.addStretch(1)
+        outer.addLayout(actions)
         self.row = QHBoxLayout()
         self.row.setSpacing(theme.em(body, 1))
         outer.addLayout(self.row)
         outer.addStretch(1)
         self.buttons: dict[str, QPushButton] = {}
         self.busy = False
+        self.checkout_plan: str | None = None   # the plan whose Checkout page is open in the browser
+        self._clickable: dict[str, bool] = {}
         self._stale = False
         account.changed.connect(self._changed)
         self.show_plans()
@@ -53,8 +66,17 @@ class PlansPage(QScrollArea):
 
     def set_busy(self, busy: bool) -> None:
         self.busy = busy
-        for button in self.buttons.values():
-            button.setEnabled(not busy)
+        for key, button in self.buttons.items():
+            button.setEnabled(not busy and self._clickable.get(key, False))
+
+    def checkout_opened(self, plan: str) -> None:
+        """A Checkout page for `plan` is open: the other plans wait until it is paid or abandoned."""
+        self.checkout_plan = plan
+        self.show_plans()
+
+    def checkout_closed(self) -> None:
+        self.checkout_plan = None
+        self.show_plans()
 
     def show_plans(self) -> None:
         self._stale = False
@@ -62,12 +84,23 @@ class PlansPage(QScrollArea):
         self.buttons = {}
         summary = self.account.summary
         subscribed = summary is not None and summary.has_subscription
+        if subscribed:
+            self.checkout_plan = None
         pending = summary.pending_change if summary is not None else None
+        self.keep_button.setVisible(pending is not None and bool(self.account.plans))
+        self.abandon_button.setVisible(self.checkout_plan is not None and bool(self.account.plans))
+        if summary is not None and summary.plan is not None:
+            self.keep_button.setText(f"Keep {summary.plan.name}")
         if not self.account.plans:
             self.note.setText("Loading plans…" if self.account.client is not None else "")
             return
-        if pending is not None:
-            self.note.setText(f"Your plan switches to {pending.plan.name} on {day(pending.effective_at, locale_name())}.")
+        waiting = next((p.name for p in self.account.plans if p.key == self.checkout_plan), None)
+        if waiting is not None:
+            self.note.setText(f"Finish paying for {waiting} on Stripe's page in your browser; this page updates "
+                              "by itself. Changed your mind? Abandon that payment to choose again.")
+        elif pending is not None:
+            self.note.setText(f"Your plan switches to {pending.plan.name} on {day(pending.effective_at, locale_name())}. "
+                              "Changed your mind? Keep your current plan.")
         elif subscribed:
             self.note.setText("Upgrades take effect at once, with the difference charged now. "
                               "Downgrades take effect at the end of the period.")
@@ -110,6 +143,14 @@ class PlansPage(QScrollArea):
         if plan.current:
             button = QPushButton("Your current plan", frame)
             button.setEnabled(False)
+        elif plan.scheduled:
+            pending = self.account.summary.pending_change if self.account.summary else None
+            when = day(pending.effective_at, locale_name()) if pending else "the end of the period"
+            button = QPushButton(f"Starts on {when}", frame)
+            button.setEnabled(False)
+        elif self.checkout_plan == plan.key:
+            button = QPushButton("Waiting for your payment…", frame)
+            button.setEnabled(False)
         elif subscribed:
             button = QPushButton(f"Switch to {plan.name}", frame)
             button.setObjectName("primary")
@@ -118,7 +159,8 @@ class PlansPage(QScrollArea):
             button = QPushButton(theme.icon("external", "#ffffff"), f"Subscribe to {plan.name}", frame)
             button.setObjectName("primary")
             button.clicked.connect(lambda: self.subscribe_requested.emit(plan.key))
-        button.setEnabled(button.isEnabled() and not self.busy)
+        self._clickable[plan.key] = button.isEnabled() and self.checkout_plan is None
+        button.setEnabled(self._clickable[plan.key] and not self.busy)
         self.buttons[plan.key] = button
         layout.addWidget(button)
         return frame

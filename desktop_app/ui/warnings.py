@@ -12,14 +12,38 @@ class Warning:
     key: str            # stable per problem, so the tray notifies once
     text: str
     action: str         # button label
-    flow: str | None    # portal flow the button opens (None: the portal's home)
+    flow: str | None    # portal flow the button opens (None: the portal's home); "pay:<invoice id>" pays it
+    second: tuple[str, str | None] | None = None   # another (label, flow) button, e.g. "Update card"
+
+
+IF_UNPAID = {
+    "cancel": "your plan will be cancelled",
+    "unpaid": "your plan will stop until the bill is paid",
+    "past_due": "the bill stays open and Stripe stops retrying",
+}
+
+
+def payment_due_text(summary: Summary, locale: str | None) -> str:
+    """How much is owed, when Stripe tries again, and what happens if no payment goes through."""
+    due = summary.payment_due
+    assert due is not None
+    owed = formatting.money(due.amount, due.currency, locale)
+    outcome = IF_UNPAID.get(summary.if_unpaid, IF_UNPAID["cancel"])
+    if due.next_attempt:
+        return (f"Your payment of {owed} failed. Stripe will try your card again on "
+                f"{formatting.day(due.next_attempt, locale)}; if no payment goes through, {outcome}.")
+    return f"Your payment of {owed} failed and Stripe will not try again. Pay it now, or {outcome}."
 
 
 def warnings_for(summary: Summary | None, locale: str | None = None) -> list[Warning]:
     if summary is None or summary.plan is None:
         return []
     found: list[Warning] = []
-    if summary.last_payment_failed or summary.status in ("past_due", "unpaid"):
+    if summary.payment_due is not None:
+        found.append(Warning(f"payment_failed:{summary.payment_due.invoice_id}", payment_due_text(summary, locale),
+                             "Pay now", f"pay:{summary.payment_due.invoice_id}",
+                             ("Update card", "payment_method_update")))
+    elif summary.last_payment_failed or summary.status in ("past_due", "unpaid"):
         found.append(Warning("payment_failed", "Your last payment failed. Update your card so your plan keeps running.",
                              "Fix payment", "payment_method_update"))
     card = summary.card

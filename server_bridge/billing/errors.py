@@ -38,3 +38,24 @@ class StalePreview(ApiError):
 class PortalNotConfigured(ApiError):
     status, code = 503, "portal_unavailable"
     default_message = "The billing portal is not set up yet. Please try again later."
+
+
+class ChangeScheduled(ApiError):
+    status, code = 409, "change_scheduled"
+    default_message = "That plan change is already scheduled for the end of the period."
+
+
+class NoPendingChange(ApiError):
+    status, code = 409, "no_pending_change"
+    default_message = "No plan change is scheduled."
+
+
+class PlanEnding(ApiError):
+    status, code = 409, "plan_ending"
+    default_message = ("Your plan is set to end, so there is nothing to downgrade; renew it first if you want "
+                       "to keep a plan.")
+
+
+class InvoiceNotPayable(ApiError):
+    status, code = 409, "invoice_not_payable"
+    default_message = "That invoice is not waiting for a payment."

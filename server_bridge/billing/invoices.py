@@ -14,13 +14,22 @@ def invoice_period(invoice: Invoice) -> tuple[int, int]:
     return invoice.period_start, invoice.period_end
 
 
-def shape_invoice(invoice: Invoice) -> schemas.Invoice:
+def invoice_failed(invoice: Invoice | None) -> bool:
+    """Open or uncollectible after a failed attempt to charge it."""
+    if invoice is None:
+        return False
+    return invoice.status == "uncollectible" or (invoice.status == "open" and invoice.attempt_count > 0)
+
+
+def shape_invoice(invoice: Invoice, refunded: int = 0) -> schemas.Invoice:
     start, end = invoice_period(invoice)
     return schemas.Invoice(
         id=invoice.id, number=invoice.number, status=invoice.status or "draft", total=invoice.total,
         amount_due=invoice.amount_due, amount_paid=invoice.amount_paid, currency=invoice.currency,
         created=invoice.created, period_start=start, period_end=end,
-        hosted_invoice_url=invoice.hosted_invoice_url, has_pdf=bool(invoice.invoice_pdf))
+        hosted_invoice_url=invoice.hosted_invoice_url, has_pdf=bool(invoice.invoice_pdf),
+        payment_failed=invoice_failed(invoice), next_payment_attempt=invoice.next_payment_attempt,
+        amount_refunded=refunded)
 
 
 def shape_preview_lines(preview: Invoice) -> list[schemas.PreviewLine]:

@@ -19,6 +19,7 @@ from server_bridge.billing.stripe_objects import (
     Product,
     Subscription,
     SubscriptionSchedule,
+    UpcomingInvoice,
 )
 
 LIVE_STATUSES = frozenset({"active", "trialing", "past_due", "unpaid", "paused", "incomplete"})
@@ -39,6 +40,7 @@ class OwnerBilling(BaseModel):
     payment_methods: dict[str, PaymentMethod] = {}
     prices: dict[str, Price] = {}
     products: dict[str, Product] = {}
+    upcoming: UpcomingInvoice | None = Field(default=None, description="Stripe's preview of the next invoice")
     as_of: int | None = Field(default=None, description="when the bridge last heard from Stripe about the owner")
     synced_at: int | None = Field(default=None, description="when the owner was backfilled, if load_owner was told")
 
@@ -63,6 +65,8 @@ def load_owner(session: Session, customer_id: str | None, plans: Mapping[str, st
                 view.subscriptions.append(Subscription.model_validate(obj))
             elif kind == "subscription_schedule":
                 view.schedules.append(SubscriptionSchedule.model_validate(obj))
+            elif kind == "upcoming_invoice":
+                view.upcoming = UpcomingInvoice.model_validate(obj)
             elif kind == "payment_method":
                 method = PaymentMethod.model_validate(obj)
                 view.payment_methods[method.id] = method
@@ -102,6 +106,12 @@ def current_subscription(subscriptions: Sequence[Subscription]) -> Subscription 
 def live_subscription(subscriptions: Sequence[Subscription]) -> Subscription | None:
     sub = current_subscription(subscriptions)
     return sub if sub is not None and is_live(sub) else None
+
+
+def lacks_next_bill(view: OwnerBilling) -> bool:
+    """A live subscription whose next-bill preview the store does not hold yet."""
+    sub = live_subscription(view.subscriptions)
+    return sub is not None and (view.upcoming.subscription if view.upcoming else None) != sub.id
 
 
 def schedule_for(sub: Subscription, schedules: Sequence[SubscriptionSchedule]) -> SubscriptionSchedule | None:

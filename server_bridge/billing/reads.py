@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from server_bridge import schemas, store
+from server_bridge import duplicates, next_bill, schemas, store
 from server_bridge.billing.invoices import shape_invoice
-from server_bridge.billing.owner import OwnerBilling, load_owner
+from server_bridge.billing.owner import OwnerBilling, lacks_next_bill, load_owner
 from server_bridge.billing.stripe_objects import Invoice
 from server_bridge.billing.summary import shape_plans, shape_summary
 from server_bridge.errors import NotFound
@@ -41,12 +41,17 @@ class BillingReads:
         return int(time.time())
 
     def fresh(self) -> OwnerBilling:
-        """The owner's view from the store, backfilled first if the bridge has never seen the owner."""
+        """The owner's view from the store, backfilled first if the bridge has never seen the owner,
+        with Stripe's preview of the next bill if the store has none for the live subscription yet."""
         ensure_fresh(self.session, self.gateway, self.owner, bus=self.bus)
         view = load_owner(self.session, self.customer_id, self.settings.plans)
         missing = [p for p in self.settings.plans.values() if p not in view.prices]
         if missing:
             ensure_prices(self.session, self.gateway, missing)
+            self.session.commit()
+            view = load_owner(self.session, self.customer_id, self.settings.plans)
+        if self.customer_id and lacks_next_bill(view):
+            next_bill.refresh(self.session, self.gateway, self.customer_id)
             self.session.commit()
             view = load_owner(self.session, self.customer_id, self.settings.plans)
         return view
@@ -55,16 +60,16 @@ class BillingReads:
         """The view if the store already holds all a summary needs, else None (then fresh() backfills)."""
         view = load_owner(self.session, self.customer_id, self.settings.plans, self.owner.id)
         synced = view.synced_at if self.customer_id else store.synced_at(self.session, self.owner.id)
-        if synced is None or not view.has_prices(self.settings.plans.values()):
+        if synced is None or not view.has_prices(self.settings.plans.values()) or lacks_next_bill(view):
             return None
         return view
 
     def summary(self) -> schemas.Summary:
         view = self.warm_view() or self.fresh()
-        return shape_summary(view, self.settings.plans, self.now())
+        return shape_summary(view, self.settings.plans, self.now(), self.settings.if_unpaid)
 
     def plans(self) -> schemas.Plans:
-        return shape_plans(self.fresh(), self.settings.plans)
+        return shape_plans(self.fresh(), self.settings.plans, self.now())
 
     def own_invoice(self, invoice_id: str) -> Invoice:
         """The invoice if it is this owner's; another owner's answers exactly as a missing one."""
@@ -85,5 +90,7 @@ class BillingReads:
                                       starting_after=starting_after)
         except KeyError:
             raise NotFound.of("That invoice") from None
-        return schemas.InvoicePage(data=[shape_invoice(Invoice.model_validate(i)) for i in rows[:limit]],
-                                   has_more=len(rows) > limit)
+        refunded = duplicates.refunded_by_invoice(self.session, self.customer_id)
+        return schemas.InvoicePage(
+            data=[shape_invoice(Invoice.model_validate(i), refunded.get(i["id"], 0)) for i in rows[:limit]],
+            has_more=len(rows) > limit)

@@ -11,10 +11,11 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from server_bridge import schemas, store
-from server_bridge.billing.errors import (AlreadySubscribed, InvalidFlow, NoSubscription, PortalNotConfigured, SamePlan,
+from server_bridge import duplicates, next_bill, schemas, store
+from server_bridge.billing.errors import (AlreadySubscribed, ChangeScheduled, InvalidFlow, InvoiceNotPayable,
+                                          NoPendingChange, NoSubscription, PlanEnding, PortalNotConfigured, SamePlan,
                                           StalePreview, UnknownPlan)
-from server_bridge.billing.invoices import shape_preview_lines
+from server_bridge.billing.invoices import shape_invoice, shape_preview_lines
 from server_bridge.billing.owner import live_subscription, load_owner, overlay, schedule_for
 from server_bridge.billing.reads import BillingReads
 from server_bridge.billing.stripe_objects import (
@@ -27,7 +28,7 @@ from server_bridge.billing.stripe_objects import (
 )
 from server_bridge.billing.summary import plan_view, shape_summary
 from server_bridge.dates import add_interval, day_of_month
-from server_bridge.gateway import CardDeclined, Gateway
+from server_bridge.gateway import CardDeclined, Gateway, StripeRefused, StripeUnavailable
 from server_bridge.setup import find_portal_configuration
 from server_bridge.sync import save_fetched
 
@@ -123,16 +124,37 @@ class BillingService(BillingReads):
         if live_subscription(view.subscriptions) is not None:
             raise AlreadySubscribed()
         customer_id = self.ensure_customer()
+        attempt = f"checkout:{self.owner.id}:{plan_key}:{self.now() // 60}"
+        same = self.expire_checkouts(keep=attempt)
+        if same is not None:
+            return schemas.HostedPage(url=same["url"])   # a double click is one session
         params = {
             "mode": "subscription", "customer": customer_id,
             "line_items": [{"price": price_id, "quantity": 1}],
             "success_url": self.settings.return_url("/return/checkout/success") + "?session_id={CHECKOUT_SESSION_ID}",
             "cancel_url": self.settings.return_url("/return/checkout/cancel"),
             "client_reference_id": str(self.owner.id),
-            "metadata": {"owner_id": str(self.owner.id), "plan": plan_key},
+            "metadata": {"owner_id": str(self.owner.id), "plan": plan_key, "attempt": attempt},
         }
-        key = f"checkout:{self.owner.id}:{plan_key}:{self.now() // 60}"
-        return schemas.HostedPage(url=self.gateway.create_checkout_session(params, key=key)["url"])
+        session = self.gateway.create_checkout_session(params, key=f"{attempt}:{uuid.uuid4()}")
+        return schemas.HostedPage(url=session["url"])
+
+    def expire_checkouts(self, keep: str | None = None) -> dict | None:
+        """Expire the owner's open Checkout sessions, so that at most one page can still be paid; one made
+        for the same `keep` attempt (plan and minute) stays open and is returned."""
+        if not self.customer_id:
+            return None
+        kept = None
+        for session in self.gateway.list_open_checkout_sessions(self.customer_id):
+            if kept is None and keep is not None and session.get("url") \
+                    and (session.get("metadata") or {}).get("attempt") == keep:
+                kept = session
+                continue
+            try:
+                self.gateway.expire_checkout_session(session["id"], key=f"checkout-expire:{session['id']}")
+            except StripeRefused:
+                continue   # paid or expired meanwhile: a second subscription is ended on its webhook
+        return kept
 
     # -- plan changes --
 
@@ -149,11 +171,18 @@ class BillingService(BillingReads):
         new = view.prices.get(price_id)
         if new is None or current is None:
             raise UnknownPlan(f"The plan {plan_key!r} is not available right now.")
+        pending = shape_summary(view, self.settings.plans, self.now()).pending_change
+        if pending is not None and pending.plan.key == plan_key:
+            raise ChangeScheduled(f"Your plan already switches to {pending.plan.name} at the end of this period.")
         return PlanChange(sub, sub.item, current, new)
 
     def _deferred(self, change: PlanChange) -> bool:
-        """Downgrades wait for the end of the period when the bridge is set up that way."""
-        return not change.is_upgrade and self.settings.downgrade_at_period_end
+        """Downgrades wait for the end of the period when the bridge is set up that way; a plan that ends
+        then has nothing to downgrade."""
+        deferred = not change.is_upgrade and self.settings.downgrade_at_period_end
+        if deferred and (change.subscription.cancel_at_period_end or change.subscription.cancel_at):
+            raise PlanEnding()
+        return deferred
 
     def _product(self, price: Price) -> Product | None:
         stored = store.get_object(self.session, "product", price.product or "")
@@ -167,23 +196,32 @@ class BillingService(BillingReads):
                             key=plan_key)
         period_end = item.current_period_end or now
         direction = "upgrade" if change.is_upgrade else "downgrade"
-        next_amount = new.unit_amount * item.quantity
-        if self._deferred(change):
+        deferred = self._deferred(change)
+        # The bill after the change as Stripe previews it (credit included); None when the plan ends first.
+        after = self.gateway.upcoming_invoice(self.customer_id or "", change.subscription.id, {
+            "items": [{"id": item.id, "price": new.id}], "proration_behavior": "none"})
+        upcoming = Invoice.model_validate(after) if after else None
+        next_amount = upcoming.amount_due if upcoming else None
+        next_date = period_end if upcoming else None
+        if deferred:
             line = schemas.PreviewLine(description=f"{item.quantity} × {plan.name} (from the next bill)",
-                                       amount=next_amount, period_start=period_end,
+                                       amount=new.unit_amount * item.quantity, period_start=period_end,
                                        period_end=self._first_period_end(change, period_end))
             return schemas.PlanChangePreview(
                 plan=plan, direction=direction, effective="period_end", proration_date=now, amount_due_now=0,
-                currency=new.currency, lines=[line], next_amount=next_amount, next_date=period_end)
+                currency=new.currency, lines=[line], next_amount=next_amount, next_date=next_date)
         preview = Invoice.model_validate(self.gateway.preview_invoice({
             "customer": self.customer_id, "subscription": change.subscription.id,
             "subscription_details": {"items": [{"id": item.id, "price": new.id}],
                                      "proration_behavior": "always_invoice", "proration_date": now},
         }))
+        if upcoming is not None and preview.ending_balance is not None:
+            # The proration invoice is finalized first: its credit (ending balance) pays into the next bill.
+            next_amount = max(upcoming.total + preview.ending_balance, 0)
         return schemas.PlanChangePreview(
             plan=plan, direction=direction, effective="now", proration_date=now, amount_due_now=preview.amount_due,
             currency=preview.currency, lines=shape_preview_lines(preview), next_amount=next_amount,
-            next_date=period_end)
+            next_date=next_date)
 
     @staticmethod
     def _first_period_end(change: PlanChange, start: int) -> int:
@@ -204,10 +242,18 @@ class BillingService(BillingReads):
             self._schedule_downgrade(change, proration_date)
         else:
             self._change_now(change, proration_date)
+        self.refresh_next_bill()
         self.session.commit()
         self.publish(["summary", "invoices", "plans"])
+        return self._summary_after_write()
+
+    def _summary_after_write(self) -> schemas.Summary:
         view = overlay(load_owner(self.session, self.customer_id, self.settings.plans), self.written)
-        return shape_summary(view, self.settings.plans, self.now())
+        return shape_summary(view, self.settings.plans, self.now(), self.settings.if_unpaid)
+
+    def refresh_next_bill(self) -> None:
+        if self.customer_id:
+            next_bill.refresh(self.session, self.gateway, self.customer_id)
 
     def _keep(self, obj: dict) -> None:
         """Store a write's answer, and remember it: within the same second a webhook for an earlier
@@ -274,3 +320,52 @@ class BillingService(BillingReads):
             key=key + ":phases",
         )
         self._keep(schedule)
+
+    # -- undoing a scheduled change, paying a failed invoice --
+
+    def keep_current_plan(self) -> schemas.Summary:
+        """Undo a scheduled plan switch: release the schedule; the subscription renews as it is."""
+        view = self.fresh()
+        sub = live_subscription(view.subscriptions)
+        pending = shape_summary(view, self.settings.plans, self.now()).pending_change
+        if sub is None or pending is None:
+            raise NoPendingChange()
+        schedule = schedule_for(sub, view.schedules)
+        if schedule is not None:
+            self._keep(self.gateway.release_subscription_schedule(
+                schedule.id, key=f"keep:{schedule.id}:{pending.effective_at}"))
+            self._keep(self.gateway.get_subscription(sub.id))
+        self.refresh_next_bill()
+        self.session.commit()
+        self.publish(["summary", "plans"])
+        return self._summary_after_write()
+
+    def pay_invoice(self, invoice_id: str) -> schemas.Invoice:
+        """Pay an open invoice now with the card on file; the invoice as it is afterwards."""
+        invoice = self.own_invoice(invoice_id)
+        if invoice.status != "open":
+            raise InvoiceNotPayable()
+        try:
+            paid = self.gateway.pay_invoice(invoice_id, key=f"pay:{invoice_id}:{invoice.attempt_count}")
+        except CardDeclined:
+            self._refetch_invoice(invoice_id)
+            raise
+        save_fetched(self.session, paid)
+        subscription_id = ((paid.get("parent") or {}).get("subscription_details") or {}).get("subscription")
+        if isinstance(subscription_id, dict):
+            subscription_id = subscription_id.get("id")
+        if subscription_id:
+            save_fetched(self.session, self.gateway.get_subscription(subscription_id))
+        self.refresh_next_bill()
+        self.session.commit()
+        self.publish(["summary", "invoices"])
+        refunded = duplicates.refunded_by_invoice(self.session, self.customer_id or "")
+        return shape_invoice(Invoice.model_validate(paid), refunded.get(invoice_id, 0))
+
+    def _refetch_invoice(self, invoice_id: str) -> None:
+        """A declined attempt changed the invoice (attempt count, next try): keep Stripe's copy."""
+        try:
+            save_fetched(self.session, self.gateway.get_invoice(invoice_id))
+            self.session.commit()
+        except (StripeRefused, StripeUnavailable):
+            self.session.rollback()

@@ -88,6 +88,8 @@ class InvoiceSettings(StripeView):
 class Customer(StripeView):
     id: str
     invoice_settings: InvoiceSettings = Field(default_factory=InvoiceSettings)
+    balance: int = 0
+    currency: str | None = None
 
 
 class SubscriptionItem(StripeView):
@@ -110,6 +112,7 @@ class Subscription(StripeView):
     trial_end: int | None = None
     default_payment_method: Ref = None
     schedule: Ref = None
+    latest_invoice: Ref = None
     items: StripeList[SubscriptionItem] = Field(default_factory=StripeList[SubscriptionItem])
     pending_update: dict[str, Any] | None = None
 
@@ -172,7 +175,11 @@ class Invoice(StripeView):
     total: int = 0
     amount_due: int = 0
     amount_paid: int = 0
+    amount_remaining: int = 0
     attempt_count: int = 0
+    next_payment_attempt: int | None = None
+    starting_balance: int | None = None
+    ending_balance: int | None = None
     currency: str = "usd"
     created: int = 0
     period_start: int = 0
@@ -180,3 +187,12 @@ class Invoice(StripeView):
     hosted_invoice_url: str | None = None
     invoice_pdf: str | None = None
     lines: StripeList[InvoiceLine] = Field(default_factory=StripeList[InvoiceLine])
+
+
+class UpcomingInvoice(StripeView):
+    """The store's row for a customer's next invoice as Stripe previewed it (next_bill.refresh):
+    `invoice` is None when none will come."""
+
+    id: str
+    subscription: str | None = None
+    invoice: Invoice | None = None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -91,3 +91,22 @@ def preview_plan_change(billing: BillingDep, body: PlanBody) -> schemas.PlanChan
     InvalidRequest, UnknownPlan, CardDeclined, *SIGNED_IN, NoSubscription, SamePlan, StalePreview, *STRIPE))
 def change_plan(billing: BillingDep, body: PlanChangeBody) -> schemas.Summary:
     return billing.change_plan(body.plan, body.proration_date)
+
+
+@router.delete("/checkout-session", status_code=204, response_class=Response)
+def abandon_checkout(billing: BillingDep) -> Response:
+    """Expire the owner's open Checkout pages (the owner gave up on paying there)."""
+    billing.expire_checkouts()
+    return Response(status_code=204)
+
+
+@router.delete("/pending-change")
+def keep_current_plan(billing: BillingDep) -> schemas.Summary:
+    """Undo a scheduled plan switch: the plan renews as it is."""
+    return billing.keep_current_plan()
+
+
+@router.post("/invoices/{invoice_id}/pay")
+def pay_invoice(billing: BillingDep, invoice_id: str) -> schemas.Invoice:
+    """Pay an open invoice now with the card on file."""
+    return billing.pay_invoice(invoice_id)

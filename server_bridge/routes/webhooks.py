@@ -7,14 +7,17 @@ applies it; 200 only after that commit, 5xx when Stripe should deliver it again.
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
-from server_bridge import schemas
+from server_bridge import follow_up, schemas
 from server_bridge.errors import ApiError, InvalidRequest, documented
-from server_bridge.gateway import WebhookSignatureError, verify_webhook
+from server_bridge.gateway import StripeRefused, StripeUnavailable, WebhookSignatureError, verify_webhook
 from server_bridge.webhooks import EventFailed, EventInFlight, is_event, process_event
 
+log = logging.getLogger(__name__)
 router = APIRouter(tags=["webhooks"])
 
 
@@ -66,8 +69,20 @@ async def stripe_webhook(request: Request) -> schemas.WebhookReceived:
         raise EventBeingApplied() from None
     except EventFailed:
         raise EventNotApplied() from None
-    if outcome.customer_id and outcome.topics:
-        request.app.state.bus.publish(outcome.customer_id, list(outcome.topics))
+    topics = set(outcome.topics) if outcome.status in ("applied", "reread") else set()
+    gateway = request.app.state.gateway
+    if gateway is not None and outcome.status != "ignored" and not event.get("account") and follow_up.needed(event):
+        # Also for a redelivered (duplicate) event: the follow-up may be what failed the first time.
+        try:
+            topics.update(await run_in_threadpool(follow_up.follow_up, request.app.state.sessions, gateway, event))
+        except StripeUnavailable:
+            log.warning("event %s is stored, but its follow-up at Stripe failed; Stripe will retry", event.get("id"))
+            raise
+        except StripeRefused:
+            log.exception("Stripe refused the follow-up of event %s", event.get("id"))
+    customer = outcome.customer_id or follow_up.event_customer(event)
+    if customer and topics:
+        request.app.state.bus.publish(customer, sorted(topics))
     worker = getattr(request.app.state, "connect_worker", None)
     if worker is not None and outcome.account_id:
         for kind, argument in outcome.follow_ups:

@@ -8,7 +8,7 @@ import string
 from typing import Any
 
 from server_bridge.sandbox import cards, errors, subscriptions
-from server_bridge.sandbox.params import merge_metadata
+from server_bridge.sandbox.params import as_int, merge_metadata
 from server_bridge.sandbox.store import INCLUDES, Store, diff
 
 
@@ -57,6 +57,8 @@ def update_customer(store: Store, customer_id: str, params: dict[str, Any], *, e
                 customer[name] = params[name] or None
         if "metadata" in params:
             customer["metadata"] = merge_metadata(customer["metadata"], params["metadata"])
+        if params.get("balance") not in (None, ""):
+            customer["balance"] = as_int(params, "balance")   # negative: a credit the next invoices use
         settings = params.get("invoice_settings")
         if isinstance(settings, dict) and "default_payment_method" in settings:
             pm_id = settings["default_payment_method"]

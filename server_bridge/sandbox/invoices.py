@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from server_bridge.sandbox import cards, catalog, errors, shapes, subscriptions
+from server_bridge.sandbox import cards, catalog, errors, invoice_payments, shapes, subscriptions
 from server_bridge.sandbox.money import money
 from server_bridge.sandbox.params import as_bool
 from server_bridge.sandbox.periods import day_text, prorate
@@ -123,6 +123,7 @@ def finalize(store: Store, invoice: dict[str, Any], *, emit: bool = True, at: in
     invoice["automatically_finalizes_at"] = None
     invoice["hosted_invoice_url"] = f"{store.base_url}/i/{invoice['id']}"
     invoice["invoice_pdf"] = f"{store.base_url}/i/{invoice['id']}/pdf"
+    apply_balance(store, invoice, customer, emit=emit)
     if invoice["amount_due"] == 0:
         invoice["status"] = "paid"
         invoice["status_transitions"]["paid_at"] = at
@@ -130,6 +131,20 @@ def finalize(store: Store, invoice: dict[str, Any], *, emit: bool = True, at: in
         store.emit("invoice.finalized", invoice, diff(before, invoice))
         if invoice["status"] == "paid":
             store.emit("invoice.paid", invoice)
+
+
+def apply_balance(store: Store, invoice: dict[str, Any], customer: dict[str, Any], *, emit: bool) -> None:
+    """Finalizing applies the customer's credit balance (negative) or debit (positive) to the invoice;
+    a negative total is added to the credit balance, which later invoices use up."""
+    balance = int(customer.get("balance") or 0)
+    after = balance + invoice["total"]
+    invoice.update(starting_balance=balance, ending_balance=min(after, 0), amount_due=max(after, 0),
+                   amount_remaining=max(after, 0))
+    if min(after, 0) != balance:
+        before = copy.deepcopy(customer)
+        customer["balance"] = min(after, 0)
+        if emit:
+            store.emit("customer.updated", customer, diff(before, customer))
 
 
 def attempt(store: Store, invoice: dict[str, Any], pm: dict[str, Any] | None, *, emit: bool = True,
@@ -147,6 +162,7 @@ def attempt(store: Store, invoice: dict[str, Any], pm: dict[str, Any] | None, *,
                        next_payment_attempt=None)
         invoice["default_payment_method"] = pm["id"] if pm else None
         invoice["status_transitions"]["paid_at"] = at
+        invoice_payments.record(store, invoice, pm, at, emit=emit)
         if emit:
             store.emit("invoice.paid", invoice, diff(before, invoice))
             store.emit("invoice.payment_succeeded", invoice)

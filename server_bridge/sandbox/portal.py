@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from server_bridge.sandbox import cards, customers, errors, invoices, subscriptions
+from server_bridge.sandbox import cards, customers, errors, invoices, schedules, subscriptions
 from server_bridge.sandbox.params import as_bool, as_list, choice, merge_metadata, require
 from server_bridge.sandbox.store import Store, diff
 from server_bridge.sandbox.subscriptions import LIVE
@@ -215,6 +215,9 @@ def cancel(store: Store, session_id: str, *, reason: str, comment: str = "") -> 
         if reason not in FEEDBACK:
             raise ValueError(f"unknown cancellation reason {reason!r}")
         sub = subscription_of(store, session)
+        schedule = store.table("subscription_schedule").get(sub.get("schedule") or "")
+        if schedule is not None and schedule["status"] in ("active", "not_started"):
+            schedules.release(store, schedule, store.now())   # a scheduled switch will not happen: the plan ends
         before = copy.deepcopy(sub)
         subscriptions.set_cancel_at_period_end(store, sub, True)
         sub["cancellation_details"].update(feedback=reason, comment=comment or None)

@@ -9,8 +9,8 @@ import sys
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from server_bridge.sandbox import (cards, catalog, checkout, customers, errors, events, invoices, portal, previews,
-                                   schedules, subscriptions, webhooks)
+from server_bridge.sandbox import (cards, catalog, checkout, customers, errors, events, invoice_payments, invoices,
+                                   portal, previews, schedules, subscriptions, webhooks)
 from server_bridge.sandbox.connect_routes import CONNECT_TABLE
 from server_bridge.sandbox.params import as_bool, as_list, choice
 from server_bridge.sandbox.schema import OBJECT_CLASSES
@@ -200,6 +200,9 @@ _TABLE: list[tuple[str, str, str, Handler]] = [
     ("GET", f"checkout/sessions/{_ID}/line_items", "checkout.session_line_item_list", _checkout_line_items),
     ("GET", f"checkout/sessions/{_ID}", "checkout.session_retrieve", _get("checkout.session")),
     ("POST", f"checkout/sessions/{_ID}/expire", "checkout.session_expire", lambda sb, p, i: checkout.expire_checkout_session(sb, i)),
+    ("GET", "invoice_payments", "invoice_payment_list",
+     lambda sb, p: Page("invoice_payment", invoice_payments.list_invoice_payments(sb, p), "/v1/invoice_payments")),
+    ("GET", f"invoice_payments/{_ID}", "invoice_payment_retrieve", _get("invoice_payment")),
     ("GET", "events", "event_list", lambda sb, p: Page("event", events.list_events(sb, p), "/v1/events")),
     ("GET", f"events/{_ID}", "event_retrieve", _get("event")),
     ("POST", "webhook_endpoints", "webhook_endpoint_create", lambda sb, p: webhooks.create_webhook_endpoint(sb, p)),

@@ -28,6 +28,7 @@ _ALPHABET = string.ascii_letters + string.digits
 #: id prefix -> Stripe "object" value, longest prefixes first (used to expand an id).
 PREFIXES: dict[str, str] = {
     "sub_sched_": "subscription_schedule",
+    "inpay_": "invoice_payment",
     "cs_test_": "checkout.session",
     "cus_": "customer",
     "prod_": "product",
@@ -43,6 +44,7 @@ PREFIXES: dict[str, str] = {
     "we_": "webhook_endpoint",
     "pi_": "payment_intent",
     "ch_": "charge",
+    "re_": "refund",
 }
 
 Listener = Callable[[dict[str, Any]], None]

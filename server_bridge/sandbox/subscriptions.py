@@ -170,6 +170,10 @@ def update_subscription(store: Store, sub_id: str, params: dict[str, Any]) -> di
                 raise errors.invalid("default_payment_method", "The payment method must be attached to the "
                                      "customer before it can be the subscription's default.")
         cancel = as_bool(params, "cancel_at_period_end")
+        if (cancel is not None or params.get("cancel_at") not in (None, "")) and sub.get("schedule"):
+            raise errors.StripeError(f"The subscription is managed by the subscription schedule "
+                                     f"`{sub['schedule']}`, and updating any cancelation behavior directly "
+                                     f"is not allowed. Please update the schedule instead.")
         details = params.get("cancellation_details")
         if details not in (None, "") and not isinstance(details, dict):
             raise errors.invalid("cancellation_details", "Invalid object")

@@ -50,9 +50,17 @@ def shape_invoice(invoice: dict) -> dict:
     return shape(Invoice.model_validate(invoice)).model_dump()
 
 
+def upcoming(amount_due: int, starting_balance: int = 0) -> dict:
+    """Stripe's preview of sub_1's next invoice, as next_bill stores it."""
+    return {"object": "upcoming_invoice", "id": "cus_1", "customer": "cus_1", "subscription": "sub_1",
+            "invoice": {"object": "invoice", "amount_due": amount_due, "currency": "usd",
+                        "starting_balance": starting_balance, "next_payment_attempt": PERIOD_END + 3600}}
+
+
 def view(**fields: object) -> OwnerBilling:
     customer = {"id": "cus_1", "object": "customer", "invoice_settings": {"default_payment_method": "pm_1"}}
     defaults: dict = {"customer": customer, "subscriptions": [subscription()], "prices": PRICES,
+                      "upcoming": upcoming(2500),
                       "products": PRODUCTS, "payment_methods": {"pm_1": card(12, 2030)}, "as_of": NOW - 5}
     return OwnerBilling(**{**defaults, **fields})
 
@@ -108,7 +116,7 @@ def test_a_scheduled_downgrade_shows_as_pending_and_in_the_next_bill() -> None:
                 "phases": [{"start_date": NOW - 86400, "end_date": PERIOD_END, "items": [{"price": "price_pro"}]},
                            {"start_date": PERIOD_END, "end_date": PERIOD_END + 30 * 86400,
                             "items": [{"price": "price_starter"}]}]}
-    summary = shape_summary(view(schedules=[schedule]), PLANS, NOW)
+    summary = shape_summary(view(schedules=[schedule], upcoming=upcoming(1000)), PLANS, NOW)
     assert summary["pending_change"] == {"plan": {"key": "starter", "name": "Starter", "amount": 1000,
                                                   "currency": "usd", "interval": "month"},
                                          "effective_at": PERIOD_END}
@@ -153,3 +161,37 @@ def test_expanded_objects_are_stored_apart() -> None:
     assert main["invoice_settings"] == {"default_payment_method": "pm_1", "footer": None}
     assert nested == [card(1, 2030)]
     assert customer["invoice_settings"]["default_payment_method"]["id"] == "pm_1"
+
+
+def test_the_next_bill_is_stripes_preview_not_price_times_quantity() -> None:
+    summary = shape_summary(view(upcoming=upcoming(0, starting_balance=-1234)), PLANS, NOW)
+    assert summary["next_invoice"] == {"amount": 0, "currency": "usd", "date": PERIOD_END}
+    assert summary["credit"] == {"amount": 1234, "currency": "usd"}
+    assert shape_summary(view(upcoming=upcoming(2500)), PLANS, NOW)["credit"] is None
+    other = {**upcoming(999), "subscription": "sub_other"}
+    assert shape_summary(view(upcoming=other), PLANS, NOW)["next_invoice"] is None
+    none_coming = {**upcoming(0), "invoice": None}
+    assert shape_summary(view(upcoming=none_coming), PLANS, NOW)["next_invoice"] is None
+
+
+def test_cancellation_and_a_scheduled_downgrade_show_one_future() -> None:
+    schedule = {"id": "sub_sched_1", "object": "subscription_schedule", "customer": "cus_1", "subscription": "sub_1",
+                "status": "active", "current_phase": {"start_date": NOW - 86400, "end_date": PERIOD_END},
+                "phases": [{"start_date": NOW - 86400, "end_date": PERIOD_END, "items": [{"price": "price_pro"}]},
+                           {"start_date": PERIOD_END, "end_date": PERIOD_END + 30 * 86400,
+                            "items": [{"price": "price_starter"}]}]}
+    canceling = subscription(cancel_at_period_end=True, cancel_at=PERIOD_END)
+    summary = shape_summary(view(subscriptions=[canceling], schedules=[schedule]), PLANS, NOW)
+    assert summary["cancel_at"] == PERIOD_END and summary["pending_change"] is None
+    assert summary["next_invoice"] is None and summary["plan"]["key"] == "pro"
+
+
+def test_a_failed_payment_says_what_is_owed_and_when_stripe_tries_again() -> None:
+    failed = {"id": "in_9", "object": "invoice", "status": "open", "attempt_count": 2, "amount_remaining": 1000,
+              "currency": "usd", "next_payment_attempt": NOW + 3 * 86400}
+    summary = shape_summary(view(subscriptions=[subscription(status="past_due")], latest_invoice=failed), PLANS, NOW)
+    assert summary["payment_due"] == {"invoice_id": "in_9", "amount": 1000, "currency": "usd",
+                                      "next_attempt": NOW + 3 * 86400}
+    assert summary["if_unpaid"] == "cancel"
+    assert shape_invoice({**failed, "created": NOW})["payment_failed"] is True
+    assert shape_invoice({**failed, "created": NOW, "attempt_count": 0})["payment_failed"] is False

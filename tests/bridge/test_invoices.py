@@ -35,7 +35,8 @@ def test_pages_of_every_size_list_the_same_invoices(stack: Any, pro: httpx.Clien
 def test_an_invoice_has_the_fields_the_desktop_shows(pro: httpx.Client) -> None:
     invoice = pro.get("/v1/billing/invoices", params={"limit": 1}).json()["data"][0]
     assert set(invoice) == {"id", "number", "status", "total", "amount_due", "amount_paid", "currency", "created",
-                            "period_start", "period_end", "hosted_invoice_url", "has_pdf"}
+                            "period_start", "period_end", "hosted_invoice_url", "has_pdf", "payment_failed",
+                            "next_payment_attempt", "amount_refunded"}
     assert invoice["period_start"] <= invoice["period_end"] and invoice["currency"] == "usd"
     hosted = httpx.get(invoice["hosted_invoice_url"], timeout=10)
     assert hosted.status_code == 200 and "text/html" in hosted.headers["content-type"]

@@ -81,7 +81,7 @@ def test_the_event_stream_alone_brings_the_change(open_window, browser: Browser,
     window = parts.window
     window.hosted.poll_timer.setInterval(600_000)    # no polling: only the bridge's event stream can tell
     with qtbot.waitSignal(window.hosted.listener.connected, timeout=20_000):
-        qtbot.mouseClick(window.overview.warning_buttons["Fix payment"], Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(window.overview.warning_buttons["Update card"], Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not parts.account.refreshing, timeout=10_000)
     page_url, html = browser.visited[0], browser.pages[0]
     assert "update-card" in forms(html)

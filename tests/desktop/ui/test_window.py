@@ -42,7 +42,7 @@ def test_keyboard_reaches_every_page_and_refreshes(open_window, qtbot) -> None:
 
 @pytest.mark.parametrize("email, action, words", [
     ("starter@demo.test", "Update card", "expires"),
-    ("pastdue@demo.test", "Fix payment", "last payment failed"),
+    ("pastdue@demo.test", "Pay now", "payment of $10.00 failed"),
 ])
 def test_warnings_come_with_their_one_click_fix(open_window, email: str, action: str, words: str) -> None:
     parts = open_window.signed_in(email)
