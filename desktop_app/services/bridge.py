@@ -220,11 +220,11 @@ class BridgeClient:
 
     def keep_current_plan(self) -> Summary:
         """Undo a scheduled plan switch; the summary afterwards."""
-        return Summary.from_json(self._json("DELETE", "/v1/billing/pending-change"))
+        return self._call(Summary, "DELETE", "/v1/billing/pending-change")
 
     def pay_invoice(self, invoice_id: str) -> Invoice:
         """Pay an open invoice now with the card on file (BridgeRefused payment_failed when declined)."""
-        return Invoice.from_json(self._json("POST", f"/v1/billing/invoices/{invoice_id}/pay"))
+        return self._call(Invoice, "POST", f"/v1/billing/invoices/{quote(invoice_id, safe='')}/pay")
 
     def _url(self, path: str, body: dict[str, Any]) -> str:
         url = self._call(HostedPage, "POST", path, json_body=body).url

@@ -96,7 +96,7 @@ class Summary(Model):
     last_payment_failed: bool = False
     payment_due: PaymentDue | None = None
     credit: Credit | None = None
-    if_unpaid: str = "cancel"     # cancel | unpaid | past_due: what Stripe does after the last failed retry
+    if_unpaid: Literal["cancel", "unpaid", "past_due"] = "cancel"   # what Stripe does after the last failed retry
     as_of: int = 0
 
     @property
@@ -150,8 +150,8 @@ class PlanChangePreview(Model):
     amount_due_now: int
     currency: str
     lines: tuple[PreviewLine, ...]
-    next_amount: int
-    next_date: int
+    next_amount: int | None
+    next_date: int | None
 
 
 class OwnerEmail(Model):

@@ -14,8 +14,8 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from server_bridge import schemas
-from server_bridge.billing.errors import AlreadySubscribed, InvalidFlow, NoSubscription, SamePlan, StalePreview, \
-    UnknownPlan
+from server_bridge.billing.errors import AlreadySubscribed, ChangeScheduled, InvalidFlow, InvoiceNotPayable, \
+    NoPendingChange, NoSubscription, PlanEnding, PortalNotConfigured, SamePlan, StalePreview, UnknownPlan
 from server_bridge.billing.invoices import pdf_filename
 from server_bridge.deps import BillingDep
 from server_bridge.errors import SIGNED_IN, InvalidRequest, NotFound, documented
@@ -72,7 +72,8 @@ def invoice_pdf(billing: BillingDep, invoice_id: str) -> StreamingResponse:
     return StreamingResponse(download.chunks(), media_type="application/pdf", headers=headers)
 
 
-@router.post("/portal-session", responses=documented(InvalidRequest, InvalidFlow, *SIGNED_IN, NoSubscription, *STRIPE))
+@router.post("/portal-session", responses=documented(
+    InvalidRequest, InvalidFlow, *SIGNED_IN, NoSubscription, PortalNotConfigured, *STRIPE))
 def portal_session(billing: BillingDep, body: PortalBody | None = None) -> schemas.HostedPage:
     return billing.portal_session(body.flow if body else None)
 
@@ -82,31 +83,34 @@ def checkout_session(billing: BillingDep, body: PlanBody) -> schemas.HostedPage:
     return billing.checkout_session(body.plan)
 
 
-@router.post("/plan-change/preview", responses=documented(InvalidRequest, UnknownPlan, *SIGNED_IN, NoSubscription, SamePlan, *STRIPE))
+@router.post("/plan-change/preview", responses=documented(
+    InvalidRequest, UnknownPlan, *SIGNED_IN, NoSubscription, SamePlan, ChangeScheduled, PlanEnding, *STRIPE))
 def preview_plan_change(billing: BillingDep, body: PlanBody) -> schemas.PlanChangePreview:
     return billing.preview_plan_change(body.plan)
 
 
 @router.post("/plan-change", responses=documented(
-    InvalidRequest, UnknownPlan, CardDeclined, *SIGNED_IN, NoSubscription, SamePlan, StalePreview, *STRIPE))
+    InvalidRequest, UnknownPlan, CardDeclined, *SIGNED_IN, NoSubscription, SamePlan, StalePreview, ChangeScheduled,
+    PlanEnding, *STRIPE))
 def change_plan(billing: BillingDep, body: PlanChangeBody) -> schemas.Summary:
     return billing.change_plan(body.plan, body.proration_date)
 
 
-@router.delete("/checkout-session", status_code=204, response_class=Response)
+@router.delete("/checkout-session", status_code=204, response_class=Response, responses=documented(*SIGNED_IN, *STRIPE))
 def abandon_checkout(billing: BillingDep) -> Response:
     """Expire the owner's open Checkout pages (the owner gave up on paying there)."""
     billing.expire_checkouts()
     return Response(status_code=204)
 
 
-@router.delete("/pending-change")
+@router.delete("/pending-change", responses=documented(*SIGNED_IN, NoPendingChange, *STRIPE))
 def keep_current_plan(billing: BillingDep) -> schemas.Summary:
     """Undo a scheduled plan switch: the plan renews as it is."""
     return billing.keep_current_plan()
 
 
-@router.post("/invoices/{invoice_id}/pay")
+@router.post("/invoices/{invoice_id}/pay", responses=documented(
+    *SIGNED_IN, NotFound, InvoiceNotPayable, CardDeclined, *STRIPE))
 def pay_invoice(billing: BillingDep, invoice_id: str) -> schemas.Invoice:
     """Pay an open invoice now with the card on file."""
     return billing.pay_invoice(invoice_id)

@@ -18,10 +18,16 @@ from fastapi.responses import StreamingResponse
 
 from server_bridge.connect import schemas, shaping
 from server_bridge.connect import store as connect_store
-from server_bridge.connect.earnings import Earnings
+from server_bridge.connect.earnings import Earnings, NoAccount, NoDashboard
 from server_bridge.deps import OwnerDep, SessionDep
+from server_bridge.errors import SIGNED_IN, InvalidRequest, NotFound, documented
+from server_bridge.gateway import StripeRefused, StripeUnavailable
 
 router = APIRouter(prefix="/v1/connect", tags=["connect"])
+
+STRIPE = (StripeUnavailable, StripeRefused)
+READ = documented(InvalidRequest, *SIGNED_IN, NoAccount, NotFound, *STRIPE)
+"""Every read: bad query, signed out, no account yet, another owner's or a missing id, Stripe on first sight."""
 
 Limit = Annotated[int, Query(ge=1, le=100)]
 Cursor = Annotated[str | None, Query(max_length=255)]
@@ -39,44 +45,44 @@ async def get_earnings(request: Request, session: SessionDep, owner: OwnerDep) -
 EarningsDep = Annotated[Earnings, Depends(get_earnings)]
 
 
-@router.get("/account", response_model=schemas.Account)
+@router.get("/account", response_model=schemas.Account, responses=READ)
 def account(earnings: EarningsDep) -> dict:
     return earnings.account()
 
 
-@router.post("/onboarding-link", response_model=schemas.Link)
+@router.post("/onboarding-link", response_model=schemas.Link, responses=documented(*SIGNED_IN, *STRIPE))
 def onboarding_link(earnings: EarningsDep) -> dict:
     return earnings.onboarding_link()
 
 
-@router.post("/dashboard-link", response_model=schemas.Link)
+@router.post("/dashboard-link", response_model=schemas.Link, responses=documented(*SIGNED_IN, NoAccount, NoDashboard, *STRIPE))
 def dashboard_link(earnings: EarningsDep) -> dict:
     return earnings.dashboard_link()
 
 
-@router.get("/balance", response_model=schemas.Balances)
+@router.get("/balance", response_model=schemas.Balances, responses=READ)
 def balance(earnings: EarningsDep) -> dict:
     return earnings.balance()
 
 
-@router.get("/payouts", response_model=schemas.PayoutPage)
+@router.get("/payouts", response_model=schemas.PayoutPage, responses=READ)
 def payouts(earnings: EarningsDep, limit: Limit = 20, starting_after: Cursor = None,
             status: schemas.PayoutStatus | None = None) -> dict:
     return earnings.payouts(limit, starting_after or None, status)
 
 
-@router.get("/payouts/{payout_id}", response_model=schemas.PayoutDetail)
+@router.get("/payouts/{payout_id}", response_model=schemas.PayoutDetail, responses=READ)
 def payout(earnings: EarningsDep, payout_id: str) -> dict:
     return earnings.payout_detail(payout_id)
 
 
-@router.get("/payouts/{payout_id}/transactions", response_model=schemas.TransactionPage)
+@router.get("/payouts/{payout_id}/transactions", response_model=schemas.TransactionPage, responses=READ)
 def payout_transactions(earnings: EarningsDep, payout_id: str, limit: Limit = 50, starting_after: Cursor = None
                         ) -> dict:
     return earnings.payout_transactions(payout_id, limit, starting_after or None)
 
 
-@router.get("/sales", response_model=schemas.SalePage)
+@router.get("/sales", response_model=schemas.SalePage, responses=READ)
 def sales(earnings: EarningsDep, limit: Limit = 50, starting_after: Cursor = None, created_gte: Time = None,
           created_lt: Time = None, status: schemas.SaleStatus | None = None,
           q: Annotated[str | None, Query(max_length=200)] = None) -> dict:
@@ -84,7 +90,7 @@ def sales(earnings: EarningsDep, limit: Limit = 50, starting_after: Cursor = Non
                           status=status, q=(q or "").strip() or None)
 
 
-@router.get("/sales/series", response_model=schemas.SalesSeries)
+@router.get("/sales/series", response_model=schemas.SalesSeries, responses=READ)
 def sales_series(earnings: EarningsDep, start: Annotated[int, Query(alias="from", ge=0, le=2**40)],
                  end: Annotated[int, Query(alias="to", ge=0, le=2**40)], bucket: schemas.Bucket = "month") -> dict:
     return earnings.series(bucket, start, end)
@@ -102,7 +108,8 @@ def csv_row(row: Any) -> list[Any]:
             dispute_status or ""]
 
 
-@router.get("/sales.csv", response_class=StreamingResponse)
+@router.get("/sales.csv", response_class=StreamingResponse, responses={
+    200: {"description": "The sales as CSV, streamed", "content": {"text/csv": {}}}, **READ})
 def sales_csv(request: Request, owner: OwnerDep, start: Annotated[int | None, Query(alias="from", ge=0)] = None,
               end: Annotated[int | None, Query(alias="to", ge=0)] = None) -> StreamingResponse:
     """Streamed in chunks from a session of its own (the request's closes before the body is sent)."""

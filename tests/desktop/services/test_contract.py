@@ -25,7 +25,8 @@ NAMES = {models.Plan: "Plan", models.PlanOffer: "PlanOffer", models.Card: "Card"
          models.PendingChange: "PendingChange", models.Summary: "Summary", models.Invoice: "Invoice",
          models.InvoicePage: "InvoicePage", models.Plans: "Plans", models.PreviewLine: "PreviewLine",
          models.PlanChangePreview: "PlanChangePreview", models.OwnerEmail: "OwnerEmail", models.SignIn: "SignedIn",
-         models.Me: "Me", models.HostedPage: "HostedPage"}
+         models.Me: "Me", models.HostedPage: "HostedPage", models.PaymentDue: "PaymentDue",
+         models.Credit: "Credit"}
 
 # What BridgeClient decodes from each route's 200 answer.
 ROUTES = {("post", "/v1/auth/login"): models.SignIn, ("get", "/v1/me"): models.Me,
@@ -34,7 +35,9 @@ ROUTES = {("post", "/v1/auth/login"): models.SignIn, ("get", "/v1/me"): models.M
           ("post", "/v1/billing/portal-session"): models.HostedPage,
           ("post", "/v1/billing/checkout-session"): models.HostedPage,
           ("post", "/v1/billing/plan-change/preview"): models.PlanChangePreview,
-          ("post", "/v1/billing/plan-change"): models.Summary}
+          ("post", "/v1/billing/plan-change"): models.Summary,
+          ("delete", "/v1/billing/pending-change"): models.Summary,
+          ("post", "/v1/billing/invoices/{invoice_id}/pay"): models.Invoice}
 
 
 def desktop_type(info: mi.Type) -> Any:
