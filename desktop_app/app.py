@@ -50,8 +50,8 @@ class Parts:
 def qt_app(argv: Sequence[str] | None = None) -> QApplication:
     app = QApplication.instance()
     if not isinstance(app, QApplication):
-        # Fusion chosen by Qt at construction: app.setStyle() would hand back a QStyle, and PySide6 building
-        # that class's Python enums costs ~8 ms of the first paint (theme.apply then leaves the style be)
+        # Fusion chosen by Qt at construction: app.setStyle() would hand back a QStyle, whose Python enums
+        # PySide6 then builds on the first paint's path (theme.apply leaves the style be)
         app = QApplication([*(argv or sys.argv[:1]), "-style", "fusion"])
         app.setProperty(theme.STYLE_PROPERTY, "fusion")
     app.setApplicationName("billing-manager")
@@ -128,6 +128,12 @@ def take_screenshot(window: MainWindow, path: Path, app: QApplication, timeout_m
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.demo:
+        from .services.demo import bridge_missing
+        missing = bridge_missing()
+        if missing:
+            print(f"billing-manager: {missing}", file=sys.stderr)
+            return 2
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     app = qt_app()
     previous_hook = errors.install_excepthook()

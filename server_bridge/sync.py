@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -95,12 +95,6 @@ def save_fetched(session: Session, obj: dict, *, now: int | None = None) -> None
     for item in [*nested, main]:
         previous = stored_seen_at(session, str(item.get("object")), str(item.get("id")))
         store.upsert_object(session, item, seen_at=max(at, previous or 0))
-
-
-def latest_seen_at(session: Session, customer_id: str) -> int | None:
-    """When the bridge last heard from Stripe about this customer: the summary's as_of."""
-    table = StripeObject.__table__.c
-    return session.execute(select(func.max(table.seen_at)).where(table.customer_id == customer_id)).scalar()
 
 
 def ensure_prices(session: Session, gateway: Gateway, price_ids: Iterable[str | None]) -> None:

@@ -1,4 +1,4 @@
-"""The layering rules of DESIGN.md, checked on the source so a stray import fails CI.
+"""The layering rules of docs/architecture.md, checked on the source so a stray import fails CI.
 
 - desktop_app never imports stripe or server_bridge (the secret stays on the bridge);
 - desktop_app/services never imports Qt (services stay testable and reusable);

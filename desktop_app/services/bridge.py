@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from .earnings import Balance, ConnectAccount, PayoutDetail, PayoutPage, SalePage, SalesSeries, TransactionPage
 
 #: Codes that mean "sign in again" rather than "this request was wrong".
-SIGNED_OUT_CODES = frozenset({"unauthorized", "token_expired", "account_disabled", "invalid_token"})
+SIGNED_OUT_CODES = frozenset({"unauthorized", "token_expired", "account_disabled"})
 #: The bridge sends a keep-alive comment every 15 s; a silent stream for longer than this is dead.
 EVENTS_READ_TIMEOUT = 45.0
 ALL_TOPICS = ["summary", "plans", "invoices"]

@@ -16,7 +16,7 @@ FILE_NAME = "config.json"
 
 
 def _hostname() -> str:
-    """uname where there is one: every start builds a Config, and importing socket costs ~3 ms."""
+    """uname where there is one: every start builds a Config, and importing socket would slow it."""
     if hasattr(os, "uname"):
         name = os.uname().nodename
     else:

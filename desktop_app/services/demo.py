@@ -1,13 +1,14 @@
 """`billing-manager --demo`: the bridge and its Stripe sandbox as a child process on free ports.
 
-A separate process, never an import: the desktop app must not contain the bridge (DESIGN.md). The
-bridge writes a ready file once both servers accept connections; its output goes to a log file in
+A separate process, never an import: the desktop app must not contain the bridge, which comes with
+the `bridge` extra (`pip install 'billing-manager[bridge]'`) and may not be installed. The bridge writes a ready file once both servers accept connections; its output goes to a log file in
 the data folder, whose last lines are the error message if it dies while starting.
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import json
 import os
 import shutil
@@ -21,6 +22,24 @@ from pathlib import Path
 SOURCE_ROOT = Path(__file__).resolve().parents[2]
 READY_FILE = "bridge-ready.json"
 LOG_FILE = "bridge.log"
+
+
+BRIDGE_MODULES = ("fastapi", "uvicorn", "sqlalchemy", "alembic", "stripe", "argon2", "pydantic_settings",
+                  "sse_starlette", "fpdf")
+INSTALL_BRIDGE = ("The demo runs the billing server, which is not installed: "
+                  "pip install 'billing-manager[bridge]'")
+
+
+def bridge_missing() -> str | None:
+    """The sentence telling what to install when the bridge's libraries are absent, else None."""
+    for name in BRIDGE_MODULES:
+        try:
+            found = importlib.util.find_spec(name) is not None
+        except (ImportError, ValueError):
+            found = False
+        if not found:
+            return INSTALL_BRIDGE
+    return None
 
 
 class DemoBridgeError(RuntimeError):

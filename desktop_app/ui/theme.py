@@ -1,4 +1,4 @@
-"""Light or dark (following the system unless told), icons from resources/*.svg in the text colour."""
+"""Light or dark (following the system unless told), icons from desktop_app/resources/*.svg in the text colour."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QApplication, QWidget
 
 # QT_NAMESPACE_NOTE: PySide6 builds the Qt namespace's ~200 Python enums the first time `Qt` is looked
-# up (~15 ms); modules on the first paint's path look it up inside the functions that need it.
-RESOURCES = Path(__file__).resolve().parents[2] / "resources"
+# up; modules on the first paint's path look it up inside the functions that need it.
+RESOURCES = Path(__file__).resolve().parents[1] / "resources"
 THEMES = ("system", "light", "dark")
 STYLE_PROPERTY = "billingStyle"   # "fusion" once the app runs Fusion (see app.qt_app)
 

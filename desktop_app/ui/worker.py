@@ -106,39 +106,3 @@ class WorkerPool(QObject):
         ok = self._threads.waitForDone(msecs)
         self._running.clear()
         return ok
-
-
-_default: WorkerPool | None = None
-
-
-def default_pool() -> WorkerPool:
-    global _default
-    if _default is None:
-        _default = WorkerPool()
-    return _default
-
-
-def _pool_for(parent: QObject | None) -> WorkerPool:
-    node = parent
-    while node is not None:
-        if isinstance(node, WorkerPool):
-            return node
-        found = node.findChild(WorkerPool)
-        if found is not None:
-            return found
-        node = node.parent()
-    return default_pool()
-
-
-def run_in_background(op: Callable[[], T], *, on_done: Callable[[T], None] | None = None,
-                      on_error: Callable[[BaseException], None] | None = None,
-                      parent: QObject | None = None) -> Task[T]:
-    """Run op on the thread pool; on_done / on_error run on the GUI thread.
-
-    Without on_error a failure goes to ui.errors.report, the one place that shows errors.
-    A QObject parent (a page, a dialog) drops the callbacks when it is destroyed first.
-    """
-    task = _pool_for(parent).start(op, on_done=on_done, on_error=on_error)
-    if parent is not None and not isinstance(parent, WorkerPool):
-        parent.destroyed.connect(task.cancel)
-    return task

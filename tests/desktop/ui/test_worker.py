@@ -5,12 +5,12 @@ from __future__ import annotations
 import threading
 
 import pytest
-from PySide6.QtCore import QObject, QThread, QTimer
+from PySide6.QtCore import QThread, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
 from desktop_app.services import BridgeRefused, BridgeUnreachable, NotSignedIn
 from desktop_app.ui import errors
-from desktop_app.ui.worker import WorkerPool, run_in_background
+from desktop_app.ui.worker import WorkerPool
 
 
 def test_result_arrives_on_the_gui_thread(qtbot) -> None:
@@ -21,7 +21,7 @@ def test_result_arrives_on_the_gui_thread(qtbot) -> None:
     def op() -> str:
         return "worker" if threading.current_thread() is not threading.main_thread() else "gui"
 
-    run_in_background(op, on_done=lambda r: seen.append((r, QThread.currentThread() is gui, pool.busy)), parent=pool)
+    pool.start(op, on_done=lambda r: seen.append((r, QThread.currentThread() is gui, pool.busy)))
     qtbot.waitUntil(lambda: bool(seen))
     assert seen == [("worker", True, False)]
 
@@ -33,34 +33,27 @@ def test_error_goes_to_on_error_or_to_the_reporter(qtbot) -> None:
     def boom() -> None:
         raise BridgeUnreachable("down")
 
-    run_in_background(boom, on_error=failures.append, parent=pool)
+    pool.start(boom, on_error=failures.append)
     qtbot.waitUntil(lambda: bool(failures))
     assert isinstance(failures[0], BridgeUnreachable)
 
     with qtbot.waitSignal(errors.reporter().message) as shown:
-        run_in_background(boom, parent=pool)
+        pool.start(boom)
     assert "reach" in shown.args[0]
 
 
-def test_callbacks_are_dropped_when_the_parent_goes(qtbot) -> None:
+def test_callbacks_are_dropped_once_cancelled(qtbot) -> None:
+    """What a closing window relies on: a result arriving after cancel_all calls nobody back."""
     gate = threading.Event()
     seen: list[object] = []
-    owner = QObject()
-    run_in_background(lambda: gate.wait(5), on_done=seen.append, parent=owner)
-    owner.deleteLater()
-    qtbot.waitUntil(lambda: not _alive(owner))
+    pool = WorkerPool()
+    pool.start(lambda: gate.wait(5), on_done=seen.append)
+    assert pool.busy
+    pool.cancel_all()
     gate.set()
-    assert WorkerPool().wait_for_done()
+    assert pool.wait_for_done()
     QApplication.processEvents()  # deliver any queued result (to be dropped)
-    assert seen == []
-
-
-def _alive(obj: QObject) -> bool:
-    try:
-        obj.objectName()
-    except RuntimeError:
-        return False
-    return True
+    assert seen == [] and not pool.busy
 
 
 @pytest.mark.parametrize("exc, words", [
