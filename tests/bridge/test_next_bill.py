@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from server_bridge.sandbox.renewals import DRAFT_FOR
 from tests.bridge.money import add_card, sandbox_client, settle, stack_on, subscribed_owner
 from tests.bridge.test_loop import submit
 from tests.bridge.test_portal import portal
@@ -65,7 +66,7 @@ def test_a_downgrade_credit_is_kept_and_used_by_the_next_bills(stack: Any,
     assert owner.get("/v1/billing/summary").json()["credit"]["amount"] == -balance
     assert stack.sandbox.request_count() == calls   # a warm read asks Stripe nothing
 
-    stack.sandbox.advance_clock(summary["current_period_end"] - stack.sandbox.now() + 60)
+    stack.sandbox.advance_clock(summary["current_period_end"] - stack.sandbox.now() + DRAFT_FOR + 60)
     renewal = stack.sandbox.list("invoice", customer=customer)[0]
     assert renewal["billing_reason"] == "subscription_cycle" and renewal["starting_balance"] == balance
     assert renewal["amount_due"] == 0 and renewal["status"] == "paid" and renewal["ending_balance"] == balance + 1000
@@ -110,7 +111,7 @@ def test_past_due_says_what_is_owed_and_pay_now_pays_it(stack: Any, client_for: 
     owner, customer, sub_id = subscribed_owner(stack, client_for, "late@demo.test", "starter")
     add_card(stack, customer, "4000000000000341")   # attaches, every charge declined
     end = owner.get("/v1/billing/summary").json()["current_period_end"]
-    stack.sandbox.advance_clock(end - stack.sandbox.now() + 60)
+    stack.sandbox.advance_clock(end - stack.sandbox.now() + DRAFT_FOR + 60)   # the renewal is charged when finalized
     summary = settle(stack, owner, lambda s: s["status"] == "past_due")
     due = summary["payment_due"]
     failed = stack.sandbox.list("invoice", customer=customer)[0]
