@@ -8,7 +8,6 @@ deleted and treated as no cache: it gets rebuilt on the next refresh, never a cr
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import time
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from typing import Literal
 import msgspec
 
 from ._atomic import write_atomic
+from ._cachefile import account_file, drop, read
 from .models import Invoice, PlanOffer, Summary
 
 log = logging.getLogger(__name__)
@@ -46,23 +46,17 @@ class Cache:
         self.folder = Path(folder) / "views"
 
     def path_for(self, account: str) -> Path:
-        return self.folder / f"{hashlib.sha256(account.encode('utf-8')).hexdigest()}.json"
+        return account_file(self.folder, account)
 
     def load(self, account: str) -> CachedView | None:
         path = self.path_for(account)
-        try:
-            raw = path.read_bytes()
-        except FileNotFoundError:
-            return None
-        except OSError as exc:
-            log.warning("cache %s unreadable: %s", path, exc)
+        raw = read(path)
+        if raw is None:
             return None
         try:
             return _view_from(raw)
         except msgspec.MsgspecError as exc:
-            log.warning("dropping cache %s: %s", path, exc)
-            with contextlib.suppress(OSError):
-                path.unlink()
+            drop(path, exc)
             return None
 
     def save(self, account: str, view: CachedView) -> None:

@@ -7,12 +7,12 @@ unreadable or of another version is deleted and treated as no cache, never a cra
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ._atomic import write_atomic
+from ._cachefile import account_file, drop, read
 
 if TYPE_CHECKING:   # msgspec loads with the first read, on a worker
     from .earnings import EarningsView
@@ -25,16 +25,12 @@ class EarningsCache:
         self.folder = Path(folder) / "earnings"
 
     def path_for(self, account: str) -> Path:
-        return self.folder / f"{hashlib.sha256(account.encode('utf-8')).hexdigest()}.json"
+        return account_file(self.folder, account)
 
     def load(self, account: str) -> EarningsView | None:
         path = self.path_for(account)
-        try:
-            raw = path.read_bytes()
-        except FileNotFoundError:
-            return None
-        except OSError as exc:
-            log.warning("earnings cache %s unreadable: %s", path, exc)
+        raw = read(path)
+        if raw is None:
             return None
         import msgspec
 
@@ -45,9 +41,7 @@ class EarningsCache:
                 raise ValueError(f"version {view.version}")
             return view
         except (msgspec.DecodeError, ValueError) as exc:
-            log.warning("dropping earnings cache %s: %s", path, exc)
-            with contextlib.suppress(OSError):
-                path.unlink()
+            drop(path, exc)
             return None
 
     def save(self, account: str, view: EarningsView) -> None:
