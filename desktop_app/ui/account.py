@@ -22,6 +22,9 @@ if TYPE_CHECKING:  # the client (and httpx) load off the GUI thread, after the c
 log = logging.getLogger(__name__)
 
 
+TOPICS = frozenset({"summary", "plans", "invoices"})   # the bridge's topics for what this model shows
+
+
 def summary_key(summary: Summary | None) -> object:
     """A summary's content without its as_of stamp, to notice a real change."""
     if summary is None:
@@ -235,6 +238,12 @@ class Account(QObject):
         self.updated_at = self.clock()
         self.changed.emit()
         self.status_changed.emit()
+
+    def on_topics(self, topics: list[str]) -> None:
+        """The event stream said something changed: refresh when it is about the plan, card or invoices
+        (a change made on another device, by the platform, or by Stripe itself)."""
+        if TOPICS.intersection(topics):
+            self.refresh()
 
     def set_waiting(self, waiting: bool) -> None:
         if waiting != self.waiting:

@@ -47,8 +47,9 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(theme.icon("app"))
         self.hosted = HostedFlow(account, self._events, parent=self)
         earnings.changed.connect(self.hosted.notice_change)
-        self.live_events = EventListener(self._events, self)   # Connect changes, while signed in
+        self.live_events = EventListener(self._events, self)   # every change, while signed in
         self.live_events.topics.connect(earnings.on_topics)
+        self.live_events.topics.connect(account.on_topics)
         self.live_events.connected.connect(earnings.refresh)
         account.loaded.connect(earnings.refresh)   # the bridge answered: earnings follow the billing refresh
         account.status_changed.connect(lambda: earnings.set_offline(account.offline))

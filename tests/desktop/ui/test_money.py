@@ -133,3 +133,18 @@ def test_past_due_says_what_is_owed_and_pay_now_and_update_card(open_window, bac
     qtbot.waitUntil(lambda: bool(browser.visited), timeout=20_000)
     assert "/p/session/" in browser.visited[0] and "update-card" in browser.pages[0]
     window.hosted.end()
+
+
+def test_a_change_made_elsewhere_shows_without_a_click(open_window, backend, qtbot) -> None:
+    """The bridge's event stream says the plan changed (a card set by platform support, by another device):
+    the open window shows it by itself, without the owner pressing Refresh or opening a Stripe page."""
+    window = open_window.signed_in("pastdue@demo.test").window
+    qtbot.waitUntil(lambda: window.live_events.running, timeout=20_000)
+    api = stripe_at(backend)
+    customer = customer_of(backend, "pastdue@demo.test")
+    card = api.v1.payment_methods.create({"type": "card", "card": {"number": "5555555555554444", "exp_month": 3,
+                                                                    "exp_year": 2033, "cvc": "123"}})
+    api.v1.payment_methods.attach(card.id, {"customer": customer})
+    api.v1.customers.update(customer, {"invoice_settings": {"default_payment_method": card.id}})
+    qtbot.waitUntil(lambda: "•••• 4444" in texts(window.overview), timeout=20_000)
+    assert "expires 03/2033" in texts(window.overview)
