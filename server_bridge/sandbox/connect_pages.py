@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from server_bridge.sandbox.state import Sandbox
 
 _ENV = Environment(loader=PackageLoader("server_bridge.sandbox", "templates"), autoescape=select_autoescape(["html"]))
-_CSS = (_ENV.loader.get_source(_ENV, "pages.css")[0])  # type: ignore[union-attr]
 _HEADERS = {
     "Cache-Control": "no-store",
     "Referrer-Policy": "no-referrer",
@@ -34,7 +33,7 @@ WORDS = {"external_account": "a bank account for payouts", PHOTO_ID: "a photo ID
 
 
 def _page(template: str, status: int = 200, **values: Any) -> HTMLResponse:
-    html = _ENV.get_template(f"connect/{template}").render(css=_CSS, **values)
+    html = _ENV.get_template(f"connect/{template}").render(**values)
     return HTMLResponse(html, status_code=status, headers=_HEADERS)
 
 
