@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 from server_bridge.sandbox import errors
-from server_bridge.sandbox.store import PREFIXES, Store, id_prefix
+from server_bridge.sandbox.params import merge_metadata
+from server_bridge.sandbox.store import PREFIXES, Store, diff, id_prefix
 
 DAY = 86_400
 
@@ -143,6 +144,22 @@ class LedgerBase:
         if found is None or found["object"] != kind or found.get("deleted") or found.get("_account") != scope:
             raise errors.no_such(kind, obj_id, param)
         return found
+
+    def _update(self, kind: str, obj_id: Any, params: dict[str, Any],
+                apply: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+        """Stripe's update of an object on the request's account: `metadata` merged, `apply` for the
+        object's other writable fields, and `<kind>.updated` with previous_attributes if anything changed."""
+        with self.lock:
+            obj = self._on(kind, obj_id)
+            before = snapshot(obj)
+            if apply is not None:
+                apply(obj)
+            if "metadata" in params:
+                obj["metadata"] = merge_metadata(obj["metadata"], params["metadata"])
+            previous = diff(before, obj)
+            if previous:
+                self._emit(f"{kind}.updated", obj, previous)
+            return obj
 
     def owned(self, account: str | None, kind: str) -> list[dict[str, Any]]:
         """The account's stored objects of one kind, oldest first (read them under the lock)."""

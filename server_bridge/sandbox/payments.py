@@ -250,19 +250,12 @@ class PaymentsMixin(AccountsMixin):
         return day_start(at) + delay * DAY
 
     def update_charge(self, charge_id: str, params: dict[str, Any]) -> dict[str, Any]:
-        with self.lock:
-            charge = self._on("charge", charge_id)
-            before = snapshot(charge)
-            if "description" in params:
-                charge["description"] = params["description"] or None
-            if "metadata" in params:
-                charge["metadata"] = merge_metadata(charge["metadata"], params["metadata"])
-            if "receipt_email" in params:
-                charge["receipt_email"] = params["receipt_email"] or None
-            previous = diff(before, charge)
-            if previous:
-                self._emit("charge.updated", charge, previous)
-            return charge
+        def apply(charge: dict[str, Any]) -> None:
+            for name in ("description", "receipt_email"):
+                if name in params:
+                    charge[name] = params[name] or None
+
+        return self._update("charge", charge_id, params, apply)
 
     def charges_page(self, params: dict[str, Any]) -> Any:
         filters = {k: params[k] for k in ("customer", "payment_intent", "transfer_group") if params.get(k)}
@@ -332,15 +325,7 @@ class PaymentsMixin(AccountsMixin):
         return refund
 
     def update_refund(self, refund_id: str, params: dict[str, Any]) -> dict[str, Any]:
-        with self.lock:
-            refund = self._on("refund", refund_id)
-            before = snapshot(refund)
-            if "metadata" in params:
-                refund["metadata"] = merge_metadata(refund["metadata"], params["metadata"])
-            previous = diff(before, refund)
-            if previous:
-                self._emit("refund.updated", refund, previous)
-            return refund
+        return self._update("refund", refund_id, params)
 
     def refunds_page(self, params: dict[str, Any]) -> Any:
         filters = {k: params[k] for k in ("charge", "payment_intent") if params.get(k)}

@@ -232,15 +232,7 @@ class PayoutsMixin(DisputesMixin):
             return payout
 
     def update_payout(self, payout_id: str, params: dict[str, Any]) -> dict[str, Any]:
-        with self.lock:
-            payout = self._on("payout", payout_id)
-            before = snapshot(payout)
-            if "metadata" in params:
-                payout["metadata"] = merge_metadata(payout["metadata"], params["metadata"])
-            previous = diff(before, payout)
-            if previous:
-                self._emit("payout.updated", payout, previous)
-            return payout
+        return self._update("payout", payout_id, params)
 
     def payouts_page(self, params: dict[str, Any]) -> Any:
         status = params.get("status")

@@ -279,3 +279,39 @@ def test_a_missed_deadline_disables_the_account(client: stripe.StripeClient, san
     assert account.requirements.current_deadline is None
     updated = client.v1.events.list({"type": "account.updated"}, options={"stripe_account": starter}).data
     assert updated and updated[0].data.previous_attributes.charges_enabled is True
+
+
+def test_updating_a_charge_refund_or_payout_tells_what_changed_once(client: stripe.StripeClient,
+                                                                     sandbox: Sandbox) -> None:
+    """Stripe's update: metadata merged (an empty value deletes a key), other writable fields set, one
+    `<object>.updated` event carrying previous_attributes, none when nothing changed; another account's
+    object answers 404."""
+    account = active_account(client, sandbox)
+    on = {"stripe_account": account}
+    client.v1.accounts.update(account, {"settings": {"payouts": {"schedule": {"interval": "manual"}}}})
+    charge = client.v1.charges.retrieve(sell(client, account).latest_charge, options=on)
+    refund = client.v1.refunds.create({"charge": charge.id, "amount": 1_000}, options=on)
+    sandbox.advance_clock(5 * DAY)
+    payout = client.v1.payouts.create({"amount": 100, "currency": "usd"}, options=on)
+
+    updated = client.v1.charges.update(charge.id, {"description": "Rye loaf", "metadata": {"order": "7"}}, options=on)
+    assert (updated.description, updated.metadata.to_dict()) == ("Rye loaf", {"order": "7"})
+    client.v1.charges.update(charge.id, {"description": "Rye loaf"}, options=on)   # no change, no event
+    assert client.v1.refunds.update(refund.id, {"metadata": {"why": "stale"}}, options=on).metadata["why"] == "stale"
+    assert client.v1.refunds.update(refund.id, {"metadata": {"why": ""}}, options=on).metadata.to_dict() == {}
+    assert client.v1.payouts.update(payout.id, {"metadata": {"batch": "b1"}}, options=on).metadata["batch"] == "b1"
+
+    events = {t: client.v1.events.list({"type": t}, options=on).data
+              for t in ("charge.updated", "refund.updated", "payout.updated")}
+    assert [e.data.previous_attributes.to_dict() for e in events["charge.updated"]] == [
+        {"description": "Sourdough loaf", "metadata": {"order": None}}]
+    assert [e.data.previous_attributes.to_dict() for e in events["refund.updated"]] == [
+        {"metadata": {"why": "stale"}}, {"metadata": {"why": None}}]
+    assert len(events["payout.updated"]) == 1
+
+    other = active_account(client, sandbox)
+    for update in (lambda: client.v1.charges.update(charge.id, {"metadata": {"a": "b"}}, options={"stripe_account": other}),
+                   lambda: client.v1.payouts.update(payout.id, {"metadata": {"a": "b"}}, options={"stripe_account": other})):
+        with pytest.raises(stripe.InvalidRequestError) as caught:
+            update()
+        assert caught.value.http_status == 404
