@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING
 from .formatting import day
 
 if TYPE_CHECKING:
-    from .earnings import ConnectAccount, Payout, PayoutSchedule, Requirement
+    from collections.abc import Sequence
+
+    from .earnings import ConnectAccount, CurrencyBalance, Payout, PayoutSchedule, Requirement
 
 DUE_ORDER = {"past_due": 0, "currently_due": 1, "eventually_due": 2}
 _WEEKDAYS = {"monday": "Monday", "tuesday": "Tuesday", "wednesday": "Wednesday", "thursday": "Thursday",
@@ -88,6 +90,16 @@ def schedule_words(schedule: PayoutSchedule | None) -> str:
         anchor = schedule.monthly_anchor
         return f"Payouts: monthly, on day {anchor}{after}" if anchor else f"Payouts: monthly{after}"
     return f"Payouts: {schedule.interval}"
+
+
+def below_zero_words(balances: Sequence[CurrencyBalance]) -> str:
+    """What a negative available balance means (Stripe covers it from the next sales first), or ""."""
+    negative = [b.currency.upper() for b in balances if b.available < 0]
+    if not negative:
+        return ""
+    which = f" ({', '.join(negative)})" if len(balances) > 1 else ""
+    return (f"Below zero{which}: refunds or disputes took more than was available. Stripe takes it from your "
+            "next sales before paying you again.")
 
 
 def payout_when(payout: Payout, locale: str | None = None) -> str:

@@ -17,7 +17,8 @@ from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QPushButton, QS
                                QWidget)
 
 from ..services import age, day, formatting, money
-from ..services.earnings_words import account_sentence, import_words, requirement_line, schedule_words, things_due
+from ..services.earnings_words import (account_sentence, below_zero_words, import_words, requirement_line,
+                                        schedule_words, things_due)
 from . import theme
 from .earnings import Earnings
 from .errors import report
@@ -232,7 +233,8 @@ class EarningsPage(QScrollArea):
         for index in range(self.balance_grid.count()):
             self.balance_grid.itemAt(index).widget().show()
         account = self.earnings.account
-        self.schedule.setText(schedule_words(account.payout_schedule) if account else "")
+        lines = (schedule_words(account.payout_schedule) if account else "", below_zero_words(balances))
+        self.schedule.setText("\n".join(line for line in lines if line))
 
     def update_age(self) -> None:
         if not self.built:

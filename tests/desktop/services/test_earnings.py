@@ -14,7 +14,7 @@ from desktop_app.services.earnings import (Balance, ConnectAccount, EarningsView
 from desktop_app.services.earnings_cache import EarningsCache
 from desktop_app.services.earnings_notes import news
 from desktop_app.services.earnings_words import (account_sentence, import_words, payout_when, requirement_line,
-                                                 schedule_words, things_due)
+                                                 schedule_words, things_due, below_zero_words)
 
 DAY = 86400
 DEADLINE = 1767268800   # 2026-01-01 12:00 UTC: Jan 1 in every time zone from UTC-11 to UTC+11
@@ -172,3 +172,15 @@ def test_payout_transactions_export_as_plain_numbers(tmp_path: Path) -> None:
     assert rows[0][:7] == ["Date", "Type", "Category", "Description", "Amount", "Fee", "Net"]
     assert rows[1][3] == "'=HYPERLINK()" and rows[1][4:7] == ["25.00", "2.28", "22.72"]
     assert rows[2][4] == "-1000" and rows[2][7] == "JPY"
+
+
+def test_a_balance_below_zero_is_explained_not_just_shown() -> None:
+    """A refund or dispute can take more than the owner had available: the page says what happens next."""
+    from desktop_app.services.earnings import CurrencyBalance
+    assert below_zero_words((CurrencyBalance("usd", available=12_00, pending=5_00),)) == ""
+    assert below_zero_words(()) == ""
+    words = below_zero_words((CurrencyBalance("usd", available=-54_50, pending=191_26),))
+    assert words == ("Below zero: refunds or disputes took more than was available. Stripe takes it from "
+                     "your next sales before paying you again.")
+    several = below_zero_words((CurrencyBalance("eur", available=3_00), CurrencyBalance("usd", available=-1)))
+    assert "Below zero (USD)" in several

@@ -51,6 +51,9 @@ def test_pro_sees_an_active_account_its_balance_payouts_and_sales(open_window, q
     assert "Your account is active" in shown
     assert "Payouts: every day, 2 days after each sale" in shown
     assert "Available" in shown and "On the way\nto your bank" in shown and "USD" in shown
+    # The open dispute can take more than the daily payouts left available: said, not just shown as -$.
+    below_zero = any(b.available < 0 for b in parts.earnings.view.balance.balances)
+    assert ("Below zero: refunds or disputes took more than was available." in shown) == below_zero
     assert button(page, "Open Stripe dashboard")
     assert not page.finish_button.isVisibleTo(page) and not page.start_button.isVisibleTo(page)
     qtbot.waitUntil(lambda: page.payouts.model.rowCount() > 0, timeout=30_000)
