@@ -7,6 +7,7 @@ import json
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 
 import httpx
 import pytest
@@ -72,3 +73,33 @@ def test_webhooks_answer_while_forty_sign_ins_wait(
         answers = [f.result() for f in pending]
     assert {a.status_code for a in answers} == {401}
     assert checks.most_at_once == 2
+
+
+def _rss_mib(field: str) -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError(f"no {field}")
+
+
+@pytest.mark.skipif(not Path("/proc/self/clear_refs").exists(), reason="needs Linux /proc to read peak memory")
+def test_a_flood_of_forty_sign_ins_keeps_memory_bounded(
+        make_bridge: Callable[..., Bridge], db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """40 MiB a check (above glibc's largest mmap threshold, so each check maps and unmaps its own
+    memory as the real 64 MiB does): 40 at once would take 1.6 GiB; two at a time, under 0.3 GiB."""
+    from argon2 import PasswordHasher
+
+    from server_bridge import auth
+
+    monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=40 * 1024, parallelism=1))
+    auth._dummy_hash.cache_clear()
+    bridge = make_bridge(db_url, password_checks_at_once=2, password_check_wait_seconds=60,
+                         login_max_failures_per_address=100)
+    with client(bridge) as http:
+        login(http, password="warm up")
+    Path("/proc/self/clear_refs").write_text("5")   # resets the peak (VmHWM) to the current RSS
+    before = _rss_mib("VmHWM")
+    with ThreadPoolExecutor(40) as pool:
+        answers = [f.result() for f in sign_ins(bridge, pool, 40)]
+    assert {a.status_code for a in answers} == {401}
+    assert _rss_mib("VmHWM") - before < 6 * 40
