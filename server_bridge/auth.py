@@ -292,10 +292,12 @@ async def sign_in(sessions: sessionmaker[Session], settings: Settings, password_
         valid, new_hash = await password_checks.run(_check_password, owner.password_hash if owner else None,
                                                      password)
     except BaseException:
-        await run_in_threadpool(_release, sessions, attempt)
+        with anyio.CancelScope(shield=True):   # settle the count even when the request is cancelled
+            await run_in_threadpool(_release, sessions, attempt)
         raise
     if owner is None or not valid or owner.disabled:
-        await run_in_threadpool(_fail, sessions, settings, attempt)
+        with anyio.CancelScope(shield=True):
+            await run_in_threadpool(_fail, sessions, settings, attempt)
         raise errors.InvalidCredentials()
     signed = await run_in_threadpool(_finish, sessions, settings, attempt, owner.id, device, new_hash)
     return SignIn(signed.token, signed.expires_at, signed.owner, device_proofs.issue(settings, email))
