@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import import_module
 from typing import Any
 
 from fastapi import FastAPI
+from pydantic import SecretStr
 
 from server_bridge import db, errors
 from server_bridge.connect.worker import ConnectWorker
 from server_bridge.events import EventBus, PostgresRelay
+from server_bridge.password_checks import PasswordChecks
 from server_bridge.settings import Settings
+
+log = logging.getLogger(__name__)
 
 ROUTERS = ("auth", "billing", "connect", "webhooks", "events", "pages")
 
@@ -26,8 +32,17 @@ def _default_gateway(settings: Settings) -> Any:
     return Gateway(settings)
 
 
+def _with_device_proof_secret(settings: Settings) -> Settings:
+    if settings.device_proof_secret is not None:
+        return settings
+    log.warning("BRIDGE_DEVICE_PROOF_SECRET is not set: device proofs last until this bridge restarts "
+                "and are not honoured by other bridge instances")
+    return settings.model_copy(update={"device_proof_secret": SecretStr(secrets.token_urlsafe(32))})
+
+
 def create_app(settings: Settings, *, gateway: Any | None = None) -> FastAPI:
     """A bridge for `settings`. Runs no migrations: `billing-bridge serve`/`db upgrade` do."""
+    settings = _with_device_proof_secret(settings)
     engine = db.make_engine(settings.database_url)
     bus = EventBus()
     own_gateway = gateway is None
@@ -53,6 +68,7 @@ def create_app(settings: Settings, *, gateway: Any | None = None) -> FastAPI:
     app.state.sessions = db.make_sessions(engine)
     app.state.gateway = gateway
     app.state.bus = bus
+    app.state.password_checks = PasswordChecks(settings.password_checks_at_once, settings.password_check_wait_seconds)
     app.state.connect_worker = (ConnectWorker(app.state.sessions, gateway, bus=bus,
                                               rate=settings.connect_requests_per_second)
                                 if gateway is not None else None)

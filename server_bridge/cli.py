@@ -133,7 +133,8 @@ def serve(args: argparse.Namespace) -> int:
     settings = Settings(data_dir=args.data_dir) if args.data_dir else Settings()
     settings.require()
     db.upgrade(settings.database_url)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    # proxy_headers off: client_address.py reads BRIDGE_TRUSTED_PROXY_HEADER from trusted proxies only.
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info", proxy_headers=False)
     return 0
 
 

@@ -81,6 +81,14 @@ class TooManyAttempts(ApiError):
                          headers={"Retry-After": str(retry_after)})
 
 
+class Busy(ApiError):
+    """Too many sign-ins at once: each password check takes real memory, so only a few run together."""
+
+    status, code = 503, "busy"
+    default_message = "The billing server is busy signing others in. Try again in a moment."
+    default_headers = {"Retry-After": "1"}
+
+
 class InternalError(ApiError):
     """A bug: logged, answered without internals."""
 

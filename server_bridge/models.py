@@ -48,13 +48,20 @@ class Token(Base):
     revoked_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
-class LoginFailure(Base):
-    __tablename__ = "login_failures"
-    __table_args__ = (Index("ix_login_failures_email_at", "email", "at"),)
+class SignInCounter(Base):
+    """Sign-in attempts counted against one limit in the current window (server_bridge/sign_in_limits.py).
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    email: Mapped[str] = mapped_column(String(320))
-    at: Mapped[int] = mapped_column(BigInteger)
+    `subject` is the sha256 of what is counted (an address, an email, an address and email, a device
+    proof's id), so the table holds no email or address in the clear."""
+
+    __tablename__ = "sign_in_counters"
+    __table_args__ = (Index("ix_sign_in_counters_window", "window_start"),)
+
+    scope: Mapped[str] = mapped_column(String(16), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_start: Mapped[int] = mapped_column(BigInteger)   # the window's first attempt
+    failures: Mapped[int] = mapped_column(Integer)
+    pending: Mapped[int] = mapped_column(Integer)           # attempts whose password is being checked
 
 
 class StripeObject(Base):

@@ -34,6 +34,8 @@ class SignedIn(BaseModel):
     token: str
     expires_at: int
     owner: OwnerEmail
+    device_proof: str = Field(description="Keep it with the token and send it at the next sign-in: a stranger's "
+                                          "wrong guesses for this email then do not lock this device out.")
 
 
 class Me(BaseModel):

@@ -45,7 +45,10 @@ class ThreadedServer:
 
     def start(self, timeout: float = 15.0) -> str:
         self.bind()
-        config = uvicorn.Config(self.app, log_level=self.log_level, lifespan="on", access_log=False)
+        # proxy_headers off: the bridge reads a proxy's header itself, and only from trusted proxies
+        # (client_address.py); uvicorn's own rewriting would believe any local peer.
+        config = uvicorn.Config(self.app, log_level=self.log_level, lifespan="on", access_log=False,
+                                proxy_headers=False)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [self._sock]}, name=f"uvicorn:{self.port}", daemon=True

@@ -6,6 +6,7 @@ environment at import time, so two bridges with different settings can live in o
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from pathlib import Path
 from typing import Literal, Annotated, Any
@@ -37,8 +38,25 @@ class Settings(BaseSettings):
     stripe_api_base: str | None = None
     livemode: bool = False
     token_ttl_days: int = Field(default=30, ge=1)
+    # Sign-in throttling (docs/security.md): failed sign-ins allowed per window for one email from
+    # devices without a device proof, for one device proof, and for one (client address, email) pair;
+    # and for one client address whatever the emails.
     login_max_failures: int = Field(default=5, ge=1)
+    login_max_failures_per_address: int = Field(default=20, ge=1)
     login_window_seconds: int = Field(default=900, ge=1)
+    # Signs the device proofs handed out at sign-in; several bridges on one database need the same one.
+    # Unset: a random secret for this process (proofs then last until a restart).
+    device_proof_secret: SecretStr | None = None
+    device_proof_days: int = Field(default=365, ge=1)
+    # Password checks (argon2id, 64 MiB each) running at once, and how long a sign-in waits for a turn
+    # before it is answered 503 busy.
+    password_checks_at_once: int = Field(default=2, ge=1)
+    password_check_wait_seconds: float = Field(default=2.0, gt=0)
+    # Behind a reverse proxy: the header it writes the client's address in (X-Forwarded-For, X-Real-IP or
+    # Forwarded) and the proxies' addresses or networks. The header is read only from those peers.
+    trusted_proxy_header: str | None = None
+    trusted_proxies: Annotated[list[ipaddress.IPv4Network | ipaddress.IPv6Network], NoDecode] = Field(
+        default_factory=list)
     downgrade_at_period_end: bool = True
     # What the Stripe account's retry settings do once the last retry of a renewal fails (Dashboard:
     # Billing > Revenue recovery > Retries): the desktop tells a past-due owner.
@@ -65,7 +83,20 @@ class Settings(BaseSettings):
             return [part.strip() for part in text.split(",") if part.strip()]
         return value
 
-    @field_validator("stripe_secret_key", mode="before")
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_networks(cls, value: Any) -> Any:
+        """"10.0.0.0/8, 192.0.2.7" from the environment; an address alone is a network of one."""
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        return [ipaddress.ip_network(part, strict=False) if isinstance(part, str) else part for part in value]
+
+    @field_validator("trusted_proxy_header", mode="before")
+    @classmethod
+    def _blank_header_is_none(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("stripe_secret_key", "device_proof_secret", mode="before")
     @classmethod
     def _blank_is_missing(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value

@@ -149,12 +149,17 @@ class BridgeClient:
         return decode(kind, response.content, status=response.status_code)
 
     # ----- auth
-    def login(self, email: str, password: str, device: str) -> SignIn:
-        """Sign in; a wrong password is a BridgeRefused with code "invalid_credentials"."""
+    def login(self, email: str, password: str, device: str, device_proof: str | None = None) -> SignIn:
+        """Sign in; a wrong password is a BridgeRefused with code "invalid_credentials".
+
+        `device_proof`: the one the last sign-in on this device gave for this email; with it, a stranger's
+        wrong guesses for the email do not lock this device out ("too_many_attempts")."""
         previous, self.token = self.token, None
+        body = {"email": email, "password": password, "device": device}
+        if device_proof:
+            body["device_proof"] = device_proof
         try:
-            sign_in = self._call(SignIn, "POST", "/v1/auth/login",
-                                json_body={"email": email, "password": password, "device": device})
+            sign_in = self._call(SignIn, "POST", "/v1/auth/login", json_body=body)
         except BaseException:
             self.token = previous
             raise

@@ -162,6 +162,7 @@ class SignIn(Model):
     token: str
     expires_at: int
     owner: OwnerEmail
+    device_proof: str | None = None   # kept in the secret store, sent at the next sign-in (older bridges: none)
 
     @property
     def email(self) -> str:

@@ -19,6 +19,12 @@ log = logging.getLogger(__name__)
 ClientFactory = Callable[[str, "str | None"], "BridgeClient"]
 
 
+def device_proof_key(bridge_url: str, email: str) -> str:
+    """Where the bridge's device proof for this email is kept in the secret store. It outlives sign-out:
+    it says this device signed in before, which is what keeps it out of a stranger-made lockout."""
+    return account_key(bridge_url, email) + "|device-proof"
+
+
 class Session:
     def __init__(self, *, paths: Paths, config: Config, store: SecretStore | Callable[[], SecretStore], cache: Cache,
                  make_client: ClientFactory) -> None:
@@ -62,15 +68,20 @@ class Session:
         return True
 
     def sign_in(self, bridge_url: str, email: str, password: str) -> SignIn:
-        client = self.make_client(bridge_url.strip().rstrip("/"), None)
+        """Sign in, presenting this device's proof for the email if an earlier sign-in left one."""
+        bridge_url = bridge_url.strip().rstrip("/")
+        client = self.make_client(bridge_url, None)
+        proof_key = device_proof_key(bridge_url, email)
         try:
-            signed = client.login(email.strip(), password, self.config.device)
+            signed = client.login(email.strip(), password, self.config.device, self.store.get(proof_key))
         except BaseException:
             client.close()
             raise
-        self.config.bridge_url = bridge_url.strip().rstrip("/")
+        self.config.bridge_url = bridge_url
         self.config.email = signed.email or email.strip()
         self.store.set(self.account, signed.token)
+        if signed.device_proof:
+            self.store.set(proof_key, signed.device_proof)
         try:
             self.config.save(self.paths)
         except OSError:
@@ -79,7 +90,7 @@ class Session:
         return signed
 
     def sign_out(self) -> None:
-        """Revoke the token at the bridge (best effort) and forget it here."""
+        """Revoke the token at the bridge (best effort) and forget it here; the device proof stays."""
         client, self.client = self.client, None
         if client is not None:
             try:

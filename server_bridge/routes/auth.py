@@ -8,11 +8,12 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from server_bridge import auth, schemas, store
+from server_bridge import auth, fields, schemas, store
 from server_bridge.billing.owner import is_live
 from server_bridge.billing.stripe_objects import Subscription
-from server_bridge.errors import SIGNED_IN, InvalidCredentials, InvalidRequest, TooManyAttempts, documented
-from server_bridge.deps import BusDep, CurrentTokenDep, OwnerDep, SessionDep, SettingsDep
+from server_bridge.client_address import client_address
+from server_bridge.errors import SIGNED_IN, Busy, InvalidCredentials, InvalidRequest, TooManyAttempts, documented
+from server_bridge.deps import BusDep, CurrentTokenDep, OwnerDep, SessionDep
 from server_bridge.events import EventBus
 from server_bridge.models import Owner
 
@@ -20,16 +21,23 @@ log = logging.getLogger(__name__)
 router = APIRouter()
 
 class LoginRequest(BaseModel):
-    email: str = Field(min_length=1, max_length=320)
-    password: str = Field(min_length=1, max_length=1024)
-    device: str = Field(min_length=1, max_length=100)
+    email: fields.Email
+    password: fields.Password
+    device: fields.DeviceName
+    device_proof: fields.DeviceProof | None = Field(
+        default=None, description="The device_proof of this device's last sign-in, if it has one.")
 
 
-@router.post("/v1/auth/login", responses=documented(InvalidRequest, InvalidCredentials, TooManyAttempts))
-def login(body: LoginRequest, session: SessionDep, settings: SettingsDep) -> schemas.SignedIn:
-    signed_in = auth.sign_in(session, settings, body.email, body.password, body.device)
+@router.post("/v1/auth/login", responses=documented(InvalidRequest, InvalidCredentials, TooManyAttempts, Busy))
+async def login(body: LoginRequest, request: Request) -> schemas.SignedIn:
+    """Async so that a sign-in waiting for its turn at a password check holds no worker thread."""
+    state = request.app.state
+    signed_in = await auth.sign_in(state.sessions, state.settings, state.password_checks, email=body.email,
+                                   password=body.password, device=body.device, device_proof=body.device_proof,
+                                   address=client_address(request, state.settings))
     return schemas.SignedIn(token=signed_in.token, expires_at=signed_in.expires_at,
-                            owner=schemas.OwnerEmail(email=signed_in.owner.email))
+                            owner=schemas.OwnerEmail(email=signed_in.owner.email),
+                            device_proof=signed_in.device_proof)
 
 
 @router.post("/v1/auth/logout", status_code=204, responses=documented(*SIGNED_IN))

@@ -43,8 +43,12 @@ def owners(shared_bridge: Bridge) -> Owners:
     return found
 
 
-def login(client: httpx.Client, email: str, password: str = PASSWORD, device: str = "laptop") -> httpx.Response:
-    return client.post("/v1/auth/login", json={"email": email, "password": password, "device": device})
+def login(client: httpx.Client, email: str, password: str = PASSWORD, device: str = "laptop",
+          device_proof: str | None = None) -> httpx.Response:
+    body = {"email": email, "password": password, "device": device}
+    if device_proof is not None:
+        body["device_proof"] = device_proof
+    return client.post("/v1/auth/login", json=body)
 
 
 def me(client: httpx.Client, token: str) -> httpx.Response:
@@ -63,6 +67,7 @@ def test_sign_in_and_me(owners: Owners) -> None:
         assert body["token"].startswith("bmt_") and len(body["token"]) >= 4 + 43
         assert body["owner"] == {"email": owners.email}
         assert abs(body["expires_at"] - (time.time() + 30 * 86400)) < 60
+        assert body["device_proof"] and body["token"] not in body["device_proof"]
         who = me(client, body["token"])
         assert who.status_code == 200
         assert who.json() == {"email": owners.email, "device": "laptop",
@@ -152,7 +157,7 @@ def test_tokens_are_stored_only_hashed(owners: Owners) -> None:
         assert owner is not None
         stored = session.execute(select(Token.token_hash).where(Token.owner_id == owner.id)).scalars().all()
         assert stored == [hashlib.sha256(token.encode()).hexdigest()]
-        for table in ("tokens", "owners", "login_failures"):
+        for table in ("tokens", "owners", "sign_in_counters"):
             rows = repr(session.execute(text(f"SELECT * FROM {table}")).all())
             assert token not in rows and token[4:] not in rows
         assert owner.password_hash.startswith("$argon2id$")
@@ -179,14 +184,20 @@ def test_failed_sign_ins_are_rate_limited_then_recover(make_bridge: Callable[...
         assert answer.status_code == 200
 
 
-def test_success_clears_the_failures(owners: Owners) -> None:
+def test_success_clears_this_clients_failures(owners: Owners) -> None:
     with owners.bridge.client() as client:
         for _ in range(2):
             login(client, owners.email, password="wrong")
-        assert login(client, owners.email).status_code == 200
+        proof = login(client, owners.email).json()["device_proof"]
         for _ in range(2):
-            login(client, owners.email, password="wrong")
-        assert login(client, owners.email).status_code == 200
+            for _ in range(2):
+                login(client, owners.email, password="wrong", device_proof=proof)
+            answer = login(client, owners.email, device_proof=proof)
+            assert answer.status_code == 200
+            proof = answer.json()["device_proof"]
+        # Without the proof the two first failures still count against the email: one more is allowed.
+        assert login(client, owners.email, password="wrong").status_code == 401
+        assert login(client, owners.email).status_code == 429
 
 
 def test_the_limit_counts_unknown_emails_too(owners: Owners) -> None:

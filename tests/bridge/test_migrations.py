@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from server_bridge import db
 from tests.bridge.conftest import postgres_database
 
-TABLES = {"owners", "tokens", "login_failures", "stripe_objects", "webhook_events", "owner_syncs",
+TABLES = {"owners", "tokens", "sign_in_counters", "stripe_objects", "webhook_events", "owner_syncs",
           "connect_accounts", "connect_balances", "connect_payouts", "connect_balance_transactions",
           "connect_charges", "connect_refunds", "connect_disputes", "connect_imports", "sync_runs"}
 
@@ -21,7 +21,7 @@ def check_upgrade(url: str) -> None:
     assert db.current_revision(url) is None
     db.upgrade(url)
     db.upgrade(url)
-    assert db.current_revision(url) == "0005_connect_objects"
+    assert db.current_revision(url) == "0006_sign_in_throttling"
     engine = db.make_engine(url)
     try:
         inspector = inspect(engine)

@@ -125,3 +125,13 @@ def test_each_call_decodes_what_the_route_answers(route: tuple[str, str]) -> Non
     answer = SCHEMA["paths"][path][method]["responses"]["200"]["content"]["application/json"]["schema"]
     assert answer == {"$ref": REF + NAMES[ROUTES[route]]}
 
+
+
+def test_sign_in_carries_the_device_proof_both_ways() -> None:
+    """The desktop sends the proof it kept and keeps the one it is given (see ui/session.py)."""
+    body = SCHEMA["paths"]["/v1/auth/login"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    request = COMPONENTS[body["$ref"].removeprefix(REF)]
+    assert {"email", "password", "device", "device_proof"} <= set(request["properties"])
+    assert "device_proof" not in request.get("required", [])
+    assert "device_proof" in COMPONENTS["SignedIn"]["required"]
+    assert "device_proof" in {f.encode_name for f in mi.type_info(models.SignIn).fields}
