@@ -18,8 +18,10 @@ _PAGE_RESPONSES: dict[int | str, dict[str, object]] = {
     200: {"content": {"text/html": {}}, "description": "The sign-in page."},
     400: {"content": {"text/html": {}}, "description": "An error page: the client_id or redirect_uri is not "
                                                      "acceptable (never redirected to), or the request expired."},
-    303: {"description": "To the loopback redirect_uri: `code` and `state` on success; `error` "
-                         "(invalid_request, unsupported_response_type), `error_description` and `state` otherwise."},
+    303: {"description": "To the loopback redirect_uri with `error` (`invalid_request`, "
+                         "`unsupported_response_type`), `error_description` and `state`."},
+    "default": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+                "description": "`internal_error`: a bug"},
 }
 _BAD_CLIENT = ("This sign-in link is not valid",
                "It was not made by Billing Manager. Start signing in from the app again.")
@@ -96,7 +98,8 @@ def authorize(request: Request, session: SessionDep, settings: SettingsDep,
     401: {"content": {"text/html": {}}, "description": "The page again: the email or password is not right."},
     403: {"content": {"text/html": {}}, "description": "An error page: the form was not sent by the page this "
                                                      "browser was shown (CSRF)."},
-    429: {"content": {"text/html": {}}, "description": "The page again: too many failed sign-ins."}})
+    429: {"content": {"text/html": {}}, "description": "The page again: too many failed sign-ins."},
+    "default": _PAGE_RESPONSES["default"]})
 def authorize_sign_in(request: Request, session: SessionDep, settings: SettingsDep,
                       request_id: Annotated[str, Form(alias="request")] = "",
                       csrf: Annotated[str, Form()] = "", email: Annotated[str, Form()] = "",
