@@ -78,6 +78,25 @@ class Session:
         self._replace_client(client)
         return signed
 
+    def sign_in_with_code(self, bridge_url: str, code: str, verifier: str, redirect_uri: str) -> SignIn:
+        """Redeem a browser sign-in's code (services.oauth) and keep the token as sign_in does."""
+        url = bridge_url.strip().rstrip("/")
+        client = self.make_client(url, None)
+        try:
+            signed = client.redeem_code(code, verifier, redirect_uri, self.config.device)
+        except BaseException:
+            client.close()
+            raise
+        self.config.bridge_url = url
+        self.config.email = signed.email
+        self.store.set(self.account, signed.token)
+        try:
+            self.config.save(self.paths)
+        except OSError:
+            log.warning("could not save the settings", exc_info=True)
+        self._replace_client(client)
+        return signed
+
     def sign_out(self) -> None:
         """Revoke the token at the bridge (best effort) and forget it here."""
         client, self.client = self.client, None
