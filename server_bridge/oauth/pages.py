@@ -17,6 +17,12 @@ HEADERS = {"Cache-Control": "no-store", "Pragma": "no-cache", "Referrer-Policy":
                                       "frame-ancestors 'none'"}
 CSRF_COOKIE = "bm_oauth_csrf"
 COOKIE_PATH = "/v1/auth"
+# Over https the cookie is a __Host- cookie (Secure, Path=/, no Domain): a sibling host cannot plant one.
+SECURE_CSRF_COOKIE = "__Host-bm_oauth_csrf"
+
+
+def csrf_cookie_name(settings: Settings) -> str:
+    return SECURE_CSRF_COOKIE if settings.public_url.startswith("https://") else CSRF_COOKIE
 
 
 def sign_in_page(settings: Settings, *, request_id: str, csrf: str, email: str = "", error: str = "",
@@ -25,8 +31,9 @@ def sign_in_page(settings: Settings, *, request_id: str, csrf: str, email: str =
         request_id=request_id, csrf=csrf, email=email, error=error,
         oidc_name=settings.oidc_name if settings.oidc_issuer else None)
     response = HTMLResponse(text, status_code=status, headers=HEADERS)
-    response.set_cookie(CSRF_COOKIE, csrf, path=COOKIE_PATH, httponly=True, samesite="lax",
-                        secure=settings.public_url.startswith("https://"), max_age=86400)
+    secure = settings.public_url.startswith("https://")
+    response.set_cookie(csrf_cookie_name(settings), csrf, path="/" if secure else COOKIE_PATH, httponly=True,
+                        samesite="lax", secure=secure, max_age=86400)
     return response
 
 

@@ -87,7 +87,7 @@ def authorize(request: Request, session: SessionDep, settings: SettingsDep,
                                                 state=sane_state or None))
     started = flow.start_request(session, redirect_uri=redirect, state=_one(request, "state") or "",
                                  code_challenge=_one(request, "code_challenge") or "",
-                                 csrf=request.cookies.get(pages.CSRF_COOKIE))
+                                 csrf=request.cookies.get(pages.csrf_cookie_name(settings)))
     return pages.sign_in_page(settings, request_id=started.request_id, csrf=started.csrf)
 
 
@@ -109,7 +109,7 @@ def authorize_sign_in(request: Request, session: SessionDep, settings: SettingsD
         pending = flow.pending_request(session, request_id)
     except flow.RequestExpired as exc:
         return pages.error_page("This sign-in has expired", exc.message)
-    cookie = request.cookies.get(pages.CSRF_COOKIE)
+    cookie = request.cookies.get(pages.csrf_cookie_name(settings))
     if not flow.csrf_matches(pending, cookie, csrf):
         return pages.error_page("This sign-in could not be checked",
                                 "The form was not sent from the sign-in page this browser opened. "

@@ -413,3 +413,11 @@ def test_finish_sign_in_refuses_a_disabled_owner(shared_bridge: Bridge, browser:
     with shared_bridge.sessions() as session:
         with pytest.raises(errors.AccountDisabled):
             oauth.finish_sign_in(session, shared_bridge.settings, request_id, auth.find_owner(session, email))
+
+
+def test_over_https_the_csrf_cookie_is_a_host_cookie(make_bridge, db_url: str, browser: httpx.Client) -> None:
+    bridge = make_bridge(db_url, public_url="https://billing.example.test")
+    page = browser.get(f"{bridge.url}/v1/auth/authorize", params=Authorization().params("http://127.0.0.1:4000/cb"))
+    cookie = page.headers["set-cookie"]
+    assert cookie.startswith("__Host-bm_oauth_csrf=") and "Secure" in cookie and "Path=/;" in cookie
+    assert "Domain" not in cookie and "HttpOnly" in cookie
