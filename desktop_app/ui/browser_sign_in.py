@@ -6,6 +6,7 @@ from PySide6.QtCore import QObject, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 
 from ..services.oauth import BrowserSignIn, Redirect
+from .worker import WorkerPool
 
 
 class BrowserFlow(QObject):
@@ -30,7 +31,8 @@ class BrowserFlow(QObject):
     def copy_link(self) -> None:
         QGuiApplication.clipboard().setText(self.url)
 
-    def close(self) -> None:
+    def close(self, pool: WorkerPool) -> None:
+        """Stop listening, on a worker: the listener's loop takes a moment to notice."""
         if not self._closed:
             self._closed = True
-            self.sign_in.close()
+            pool.start(self.sign_in.close)

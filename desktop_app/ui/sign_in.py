@@ -206,7 +206,7 @@ class SignInDialog(QDialog):
         flow, self.flow = self.flow, None
         if flow is not None:
             flow.redirected.disconnect(self._redirected)
-            flow.close()
+            flow.close(self.pool)
             flow.deleteLater()
 
     def _redirected(self, redirect: Redirect) -> None:

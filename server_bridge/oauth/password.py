@@ -2,7 +2,7 @@
 throttling), so the page is no way around the limits on guessing.
 
 auth.sign_in ends in a device token; the page has no device yet (the app names it when it redeems the
-code), so the token it issues here, under a device name no app uses, is revoked at once.
+code), so the token it issues here, under a device name no desktop uses (its host name has no spaces), is revoked at once.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from server_bridge import auth
 from server_bridge.models import Owner, Token
 from server_bridge.settings import Settings
 
-PAGE_DEVICE = "(browser sign-in page)"
+PAGE_DEVICE = "browser sign-in page"   # spaces: never a host name, which desktops use
 
 
 def check_password(session: Session, settings: Settings, email: str, password: str) -> Owner:

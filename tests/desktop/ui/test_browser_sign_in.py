@@ -42,7 +42,7 @@ def test_signing_in_opens_the_browser_and_comes_back_signed_in(open_window, brow
     assert not dialog.isVisible() and "Pro plan" in texts(parts.window.overview)
     session = parts.session
     assert session.config.email == "pro@demo.test" and session.store.get(session.account)
-    assert not listening(landed.url.port)   # the listener is gone once the code came back
+    qtbot.waitUntil(lambda: not listening(landed.url.port))   # the listener is gone once the code came back
 
 
 def test_the_waiting_state_offers_open_again_copy_link_and_cancel(open_window, browser, qtbot) -> None:
@@ -61,7 +61,7 @@ def test_the_waiting_state_offers_open_again_copy_link_and_cancel(open_window, b
     assert browser.visited == [link, link]
     qtbot.mouseClick(button(dialog.waiting_page, "Cancel"), Qt.MouseButton.LeftButton)
     assert not dialog.waiting and dialog.isVisible() and dialog.flow is None
-    assert not listening(port)
+    qtbot.waitUntil(lambda: not listening(port))
     assert parts.session.client is None
 
 
