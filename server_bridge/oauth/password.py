@@ -2,7 +2,8 @@
 throttling), so the page is no way around the limits on guessing.
 
 auth.sign_in ends in a device token; the page has no device yet (the app names it when it redeems the
-code), so the token it issues here, under a device name no desktop uses (its host name has no spaces), is revoked at once.
+code), so the token it issues here, under a device name no desktop uses (desktops use their host name,
+which has no spaces), is revoked at once.
 """
 
 from __future__ import annotations
