@@ -147,6 +147,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         paths, store = Paths.default(), open_secret_store
     config = Config.load(paths)
+    if args.demo:
+        config.sign_in = "password"   # the demo's owners sign in with the app's own form too
     look = args.theme or config.theme
     theme.apply(app, look)
     if look not in ("light", "dark"):

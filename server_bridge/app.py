@@ -21,7 +21,7 @@ from server_bridge.settings import Settings
 
 log = logging.getLogger(__name__)
 
-ROUTERS = ("auth", "billing", "connect", "webhooks", "events", "pages")
+ROUTERS = ("auth", "oauth", "billing", "connect", "webhooks", "events", "pages")
 
 
 def _default_gateway(settings: Settings) -> Any:

@@ -266,8 +266,7 @@ def _release(sessions: sessionmaker[Session], attempt: Attempt) -> None:
         release(session, attempt)
 
 
-def _finish(sessions: sessionmaker[Session], settings: Settings, attempt: Attempt, owner_id: int, device: str,
-            new_hash: str | None) -> IssuedToken:
+def _succeed(sessions: sessionmaker[Session], attempt: Attempt, owner_id: int, new_hash: str | None) -> Owner:
     with sessions() as session:
         record_success(session, attempt)
         owner = session.get(Owner, owner_id)
@@ -275,13 +274,21 @@ def _finish(sessions: sessionmaker[Session], settings: Settings, attempt: Attemp
         if new_hash is not None:
             owner.password_hash = new_hash
             session.commit()
+        return owner
+
+
+def _issue(sessions: sessionmaker[Session], settings: Settings, owner_id: int, device: str) -> IssuedToken:
+    with sessions() as session:
+        owner = session.get(Owner, owner_id)
+        assert owner is not None
         return _issue_token(session, settings, owner, device, now())
 
 
-async def sign_in(sessions: sessionmaker[Session], settings: Settings, password_checks: PasswordChecks, *,
-                  email: str, password: str, device: str, address: str,
-                  device_proof: str | None = None) -> SignIn:
-    """Throttled password sign-in that issues this device's one live token and a new device proof.
+async def verify_credentials(sessions: sessionmaker[Session], settings: Settings,
+                             password_checks: PasswordChecks, *, email: str, password: str, address: str,
+                             device_proof: str | None = None) -> Owner:
+    """The owner these credentials name, checked under the sign-in limits (the JSON login and the browser
+    sign-in page both come here, so neither is a way around the other's limits).
 
     Raises errors.TooManyAttempts, errors.Busy (no turn for a password check) or
     errors.InvalidCredentials (wrong password, unknown email and disabled owner alike). Database work
@@ -299,8 +306,25 @@ async def sign_in(sessions: sessionmaker[Session], settings: Settings, password_
         with anyio.CancelScope(shield=True):
             await run_in_threadpool(_fail, sessions, settings, attempt)
         raise errors.InvalidCredentials()
-    signed = await run_in_threadpool(_finish, sessions, settings, attempt, owner.id, device, new_hash)
-    return SignIn(signed.token, signed.expires_at, signed.owner, device_proofs.issue(settings, email))
+    return await run_in_threadpool(_succeed, sessions, attempt, owner.id, new_hash)
+
+
+async def sign_in(sessions: sessionmaker[Session], settings: Settings, password_checks: PasswordChecks, *,
+                  email: str, password: str, device: str, address: str,
+                  device_proof: str | None = None) -> SignIn:
+    """Throttled password sign-in (verify_credentials) that issues this device's one live token and a new
+    device proof."""
+    owner = await verify_credentials(sessions, settings, password_checks, email=email, password=password,
+                                     address=address, device_proof=device_proof)
+    signed = await run_in_threadpool(_issue, sessions, settings, owner.id, device)
+    return SignIn(signed.token, signed.expires_at, signed.owner, device_proofs.issue(settings, owner.email))
+
+
+def issue_token(session: Session, settings: Settings, owner: Owner, device: str) -> SignIn:
+    """The device's one live token and a new device proof, for an owner known some other way (a
+    browser sign-in's code)."""
+    signed = _issue_token(session, settings, owner, device, now())
+    return SignIn(signed.token, signed.expires_at, signed.owner, device_proofs.issue(settings, owner.email))
 
 
 def _issue_token(session: Session, settings: Settings, owner: Owner, device: str, at: int) -> IssuedToken:

@@ -71,6 +71,10 @@ class Settings(BaseSettings):
     # Background Stripe reads (Connect imports and follow-ups) stay under this many requests a second,
     # below Stripe's limit for the whole platform (25/s in test mode, 100/s live).
     connect_requests_per_second: float = Field(default=20.0, gt=0)
+    # The platform's OpenID Connect provider: when set, the browser sign-in page offers
+    # "Sign in with {oidc_name}" beside the password form.
+    oidc_issuer: str | None = None
+    oidc_name: str = "your platform account"
 
     @field_validator("webhook_secrets", mode="before")
     @classmethod

@@ -100,6 +100,19 @@ def refusal(response: httpx.Response) -> BridgeRefused:
     return BridgeRefused(status, code, message, retry_after=retry_after)
 
 
+def oauth_refusal(response: httpx.Response) -> BridgeRefused:
+    """An OAuth endpoint's refusal ({"error": code, "error_description": text}), else the usual reading."""
+    try:
+        body = response.json()
+    except (ValueError, UnicodeDecodeError):
+        body = None
+    if isinstance(body, dict) and isinstance(body.get("error"), str):
+        description = body.get("error_description")
+        message = description if isinstance(description, str) and description else "The sign-in was refused."
+        return BridgeRefused(response.status_code, body["error"], message)
+    return refusal(response)
+
+
 def filename_from(content_disposition: str | None, fallback: str) -> str:
     """The attachment's file name, reduced to a plain name (no folders, no ".."), else `fallback`."""
     if not content_disposition:
@@ -176,6 +189,23 @@ class BridgeClient:
             pass
         finally:
             self.token = None
+
+    def redeem_code(self, code: str, verifier: str, redirect_uri: str, device: str) -> SignIn:
+        """Exchange a browser sign-in's code for this device's token (POST /v1/auth/token).
+
+        The endpoint refuses in RFC 6749 \u00a75.2's shape ({"error", "error_description"}): a BridgeRefused
+        with that error as its code (invalid_grant for a used or expired code)."""
+        form = {"grant_type": "authorization_code", "code": code, "code_verifier": verifier,
+                "redirect_uri": redirect_uri, "client_id": "billing-manager", "device": device}
+        try:
+            response = self._http.post("/v1/auth/token", data=form)
+        except (httpx.TransportError, httpx.InvalidURL) as exc:
+            raise self._unreachable(exc) from exc
+        if not response.is_success:
+            raise oauth_refusal(response)
+        sign_in = decode(SignIn, response.content, status=response.status_code)
+        self.token = sign_in.token
+        return sign_in
 
     def me(self) -> Me:
         return self._call(Me, "GET", "/v1/me")

@@ -32,6 +32,13 @@ class Config:
     device: str = field(default_factory=_hostname)
     theme: str = "system"
     download_dir: str = ""
+    # "browser": sign in on the bridge's page in the system browser (the default); "password": the
+    # app's own email and password form as well (the demo; an operator may ship it in the config file).
+    sign_in: str = "browser"
+
+    @property
+    def password_sign_in(self) -> bool:
+        return self.sign_in == "password"
 
     @classmethod
     def load(cls, paths: Paths) -> Config:

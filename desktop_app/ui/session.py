@@ -69,19 +69,30 @@ class Session:
 
     def sign_in(self, bridge_url: str, email: str, password: str) -> SignIn:
         """Sign in, presenting this device's proof for the email if an earlier sign-in left one."""
+        proof = self.store.get(device_proof_key(bridge_url.strip().rstrip("/"), email))
+        return self._signed_in(bridge_url, lambda client: client.login(email.strip(), password, self.config.device,
+                                                                       proof))
+
+    def sign_in_with_code(self, bridge_url: str, code: str, verifier: str, redirect_uri: str) -> SignIn:
+        """Redeem a browser sign-in's code (services.oauth) and keep the token as sign_in does."""
+        return self._signed_in(bridge_url, lambda client: client.redeem_code(code, verifier, redirect_uri,
+                                                                             self.config.device))
+
+    def _signed_in(self, bridge_url: str, call: Callable[[BridgeClient], SignIn]) -> SignIn:
+        """Keep what a sign-in gave: the bridge and email in the config, the token and the device proof
+        in the secret store, and the signed-in client."""
         bridge_url = bridge_url.strip().rstrip("/")
         client = self.make_client(bridge_url, None)
-        proof_key = device_proof_key(bridge_url, email)
         try:
-            signed = client.login(email.strip(), password, self.config.device, self.store.get(proof_key))
+            signed = call(client)
         except BaseException:
             client.close()
             raise
         self.config.bridge_url = bridge_url
-        self.config.email = signed.email or email.strip()
+        self.config.email = signed.email
         self.store.set(self.account, signed.token)
         if signed.device_proof:
-            self.store.set(proof_key, signed.device_proof)
+            self.store.set(device_proof_key(bridge_url, signed.email), signed.device_proof)
         try:
             self.config.save(self.paths)
         except OSError:

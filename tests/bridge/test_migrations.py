@@ -14,14 +14,15 @@ from tests.bridge.conftest import postgres_database
 
 TABLES = {"owners", "tokens", "sign_in_counters", "stripe_objects", "webhook_events", "owner_syncs",
           "connect_accounts", "connect_balances", "connect_payouts", "connect_balance_transactions",
-          "connect_charges", "connect_refunds", "connect_disputes", "connect_imports", "sync_runs"}
+          "connect_charges", "connect_refunds", "connect_disputes", "connect_imports", "sync_runs",
+          "oauth_requests", "oauth_codes"}
 
 
 def check_upgrade(url: str) -> None:
     assert db.current_revision(url) is None
     db.upgrade(url)
     db.upgrade(url)
-    assert db.current_revision(url) == "0006_sign_in_throttling"
+    assert db.current_revision(url) == "0007_oauth_codes"
     engine = db.make_engine(url)
     try:
         inspector = inspect(engine)

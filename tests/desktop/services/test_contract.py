@@ -36,7 +36,8 @@ NAMES = {models.Plan: "Plan", models.PlanOffer: "PlanOffer", models.Card: "Card"
          earnings.SalesSeries: "SalesSeries"}
 
 # What BridgeClient decodes from each route's 200 answer.
-ROUTES = {("post", "/v1/auth/login"): models.SignIn, ("get", "/v1/me"): models.Me,
+ROUTES = {("post", "/v1/auth/login"): models.SignIn, ("post", "/v1/auth/token"): models.SignIn,
+          ("get", "/v1/me"): models.Me,
           ("get", "/v1/billing/summary"): models.Summary, ("get", "/v1/billing/plans"): models.Plans,
           ("get", "/v1/billing/invoices"): models.InvoicePage,
           ("post", "/v1/billing/portal-session"): models.HostedPage,
@@ -135,3 +136,13 @@ def test_sign_in_carries_the_device_proof_both_ways() -> None:
     assert "device_proof" not in request.get("required", [])
     assert "device_proof" in COMPONENTS["SignedIn"]["required"]
     assert "device_proof" in {f.encode_name for f in mi.type_info(models.SignIn).fields}
+def test_the_token_request_and_its_refusals_are_what_the_desktop_sends_and_reads() -> None:
+    """BridgeClient.redeem_code posts these form fields and reads RFC 6749 \u00a75.2's error and description."""
+    route = SCHEMA["paths"]["/v1/auth/token"]["post"]
+    form = route["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"]
+    fields = COMPONENTS[form["$ref"].removeprefix(REF)]["properties"]
+    assert {"grant_type", "code", "code_verifier", "redirect_uri", "client_id", "device"} <= set(fields)
+    refusal = route["responses"]["400"]["content"]["application/json"]["schema"]
+    body = COMPONENTS[refusal["$ref"].removeprefix(REF)]
+    assert body["properties"]["error"]["enum"] and body["properties"]["error_description"]["type"] == "string"
+    assert set(body["required"]) == {"error", "error_description"}

@@ -7,7 +7,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 
 from desktop_app.app import Parts, build
-from desktop_app.services import MemoryStore, Paths, SecretStore
+from desktop_app.services import Config, MemoryStore, Paths, SecretStore
 
 DEMO_PASSWORD = "demo"
 
@@ -19,8 +19,13 @@ class Opener:
     url: str
     opened: list[Parts] = field(default_factory=list)
 
-    def build(self, name: str = "app", *, store: SecretStore | None = None, page_size: int = 5) -> Parts:
-        parts = build(Paths.under(self.root / name), store or MemoryStore(), bridge_url=self.url,
+    def build(self, name: str = "app", *, store: SecretStore | None = None, page_size: int = 5,
+              sign_in: str = "password") -> Parts:
+        """sign_in="password": the app's own form is allowed, as in the demo; "browser" is the default app's."""
+        paths = Paths.under(self.root / name)
+        config = Config.load(paths)
+        config.sign_in = sign_in
+        parts = build(paths, store or MemoryStore(), bridge_url=self.url, config=config,
                       page_size=page_size, retry_delays=(0.3, 0.6, 1.0))
         self.opened.append(parts)
         parts.window.show()
