@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select, update
 
 from server_bridge import auth, errors, oauth
-from server_bridge.models import Token
+from server_bridge.models import Owner, Token
 from server_bridge.oauth.models import AuthorizationCode, AuthorizationRequest
 from tests.bridge.conftest import Bridge
 from tests.bridge.oauth_helpers import Authorization, Loopback, hidden, redeem, sign_in_form
@@ -78,14 +78,16 @@ def test_signing_in_in_the_browser_gives_the_app_a_device_token(shared_bridge: B
         assert answer.status_code == 200, answer.text
         assert answer.headers["cache-control"] == "no-store"
         body = answer.json()
-        assert set(body) == {"token", "expires_at", "owner"} and body["owner"] == {"email": email}
+        assert set(body) == {"token", "expires_at", "owner", "device_proof"} and body["owner"] == {"email": email}
+        assert body["device_proof"]   # kept by the app for its next password sign-in (docs/security.md)
         me = app.get("/v1/me", headers={"Authorization": f"Bearer {body['token']}"})
         assert me.status_code == 200
         assert me.json()["email"] == email and me.json()["device"] == "studio-mac"
-    with shared_bridge.sessions() as session:   # the page's own password check leaves no live token behind
+    with shared_bridge.sessions() as session:   # the page's password check issues no token of its own
+        owner_id = session.execute(select(Owner.id).where(Owner.email == email)).scalar_one()
         live = session.execute(select(Token.device).where(Token.revoked_at.is_(None),
-                                                          Token.device != "studio-mac")).scalars().all()
-        assert oauth.password.PAGE_DEVICE not in live
+                                                          Token.owner_id == owner_id)).scalars().all()
+        assert live == ["studio-mac"]
 
 
 def test_an_ipv6_loopback_redirect_is_accepted(shared_bridge: Bridge, browser: httpx.Client) -> None:
@@ -199,6 +201,29 @@ def test_the_page_is_throttled_with_the_json_sign_in(shared_bridge: Bridge, brow
     assert locked.status_code == 429
     assert "Too many failed sign-ins" in locked.text
     assert loopback.received == []
+
+
+def test_a_browser_that_signed_in_before_is_not_locked_out_by_a_stranger(shared_bridge: Bridge,
+                                                                        browser: httpx.Client,
+                                                                        loopback: Loopback) -> None:
+    """OWASP's device cookie on the page: a stranger's wrong guesses (from another address) lock the email
+    for new browsers, while the owner's browser, which signed in before, still signs in."""
+    email = new_owner(shared_bridge)
+    browser_sign_in(shared_bridge, browser, loopback, email, Authorization())
+    stranger = httpx.Client(base_url=shared_bridge.url, timeout=10,
+                            transport=httpx.HTTPTransport(local_address="127.0.0.9"))
+    with stranger:
+        answers = [stranger.post("/v1/auth/login", json={"email": email, "password": "guess", "device": "x"})
+                   .status_code for _ in range(5)]
+    assert answers[-1] == 429 and set(answers) <= {401, 429}
+
+    again = browser_sign_in(shared_bridge, browser, loopback, email, Authorization())
+    assert again["code"]
+    with httpx.Client(follow_redirects=True, timeout=10) as new_browser:
+        fields = sign_in_form(new_browser, shared_bridge.url, Authorization().params(loopback.redirect_uri))
+        locked = new_browser.post(f"{shared_bridge.url}/v1/auth/authorize",
+                                  data={**fields, "email": email, "password": PASSWORD})
+    assert locked.status_code == 429 and "Too many failed sign-ins" in locked.text
 
 
 def test_a_disabled_owner_cannot_sign_in_on_the_page(shared_bridge: Bridge, browser: httpx.Client,
