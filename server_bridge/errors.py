@@ -193,9 +193,10 @@ def install_handlers(app: FastAPI) -> None:
 def documented(*failures: type[ApiError]) -> dict[int | str, dict[str, Any]]:
     """A route's `responses=`: the error envelope under each status these failures answer, with their
     codes, and under "default" for a bug (500 internal_error). Declaring "default" also keeps FastAPI
-    from documenting its 422: validation errors answer 400 invalid_request (InvalidRequest)."""
+    from documenting its 422: validation errors answer 400 invalid_request (InvalidRequest). Every route
+    can answer 413 payload_too_large (limits.BodyLimits bounds every request's body)."""
     by_status: dict[int, list[type[ApiError]]] = {}
-    for failure in failures:
+    for failure in dict.fromkeys((*failures, PayloadTooLarge)):
         by_status.setdefault(failure.status, []).append(failure)
     responses: dict[int | str, dict[str, Any]] = {
         status: {"model": ErrorBody, "description": "; ".join(f"`{f.code}`: {f.default_message}" for f in group)}
