@@ -125,3 +125,21 @@ def test_each_call_decodes_what_the_route_answers(route: tuple[str, str]) -> Non
     answer = SCHEMA["paths"][path][method]["responses"]["200"]["content"]["application/json"]["schema"]
     assert answer == {"$ref": REF + NAMES[ROUTES[route]]}
 
+
+
+def documented_codes() -> set[str]:
+    """Every error code the bridge's routes document (`code` in their error descriptions)."""
+    import re
+
+    return {code for path in SCHEMA["paths"].values() for operation in path.values()
+            for response in operation.get("responses", {}).values()
+            for code in re.findall(r"`([a-z_]+)`", response.get("description", ""))}
+
+
+def test_the_codes_the_desktop_words_are_the_ones_the_bridge_answers() -> None:
+    """A code renamed on the bridge would silently lose the desktop's own words for it."""
+    from desktop_app.ui.errors import _REFUSED_WORDS
+
+    codes = documented_codes()
+    assert {"payload_too_large", "too_many_attempts", "invalid_request"} <= codes
+    assert set(_REFUSED_WORDS) - codes == set()
