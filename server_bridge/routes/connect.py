@@ -110,8 +110,8 @@ def csv_row(row: Any) -> list[Any]:
 
 @router.get("/sales.csv", response_class=StreamingResponse, responses={
     200: {"description": "The sales as CSV, streamed", "content": {"text/csv": {}}}, **READ})
-def sales_csv(request: Request, owner: OwnerDep, start: Annotated[int | None, Query(alias="from", ge=0)] = None,
-              end: Annotated[int | None, Query(alias="to", ge=0)] = None) -> StreamingResponse:
+def sales_csv(request: Request, owner: OwnerDep, start: Annotated[Time, Query(alias="from")] = None,
+              end: Annotated[Time, Query(alias="to")] = None) -> StreamingResponse:
     """Streamed in chunks from a session of its own (the request's closes before the body is sent)."""
     account_id = owner.stripe_account_id
     sessions = request.app.state.sessions

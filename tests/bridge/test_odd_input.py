@@ -164,3 +164,11 @@ def test_the_upstream_pdf_is_closed_when_it_breaks_off(stack: Any, pro: httpx.Cl
         with pro.stream("GET", "/v1/billing/invoices/in_odd_breaks/pdf") as answer:
             answer.read()
     assert server.closed.wait(10), "the bridge never closed the PDF connection that broke off"
+
+
+@pytest.mark.parametrize("bound", ["from", "to"])
+def test_a_sales_export_bounded_past_any_date_is_an_invalid_request(pro: httpx.Client, bound: str) -> None:
+    """Past a BIGINT the database would fail mid-export, after the 200 went out: a broken download."""
+    answer = pro.get("/v1/connect/sales.csv", params={bound: 10**30})
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"]["code"] == "invalid_request"
