@@ -19,13 +19,14 @@ import pytest
 from pydantic import SecretStr
 
 from server_bridge import db
+from server_bridge.settings import Settings
 from tests.bridge.conftest import Bridge, serve_bridge
 from tests.bridge.test_webhooks import SECRET, signature
 from tests.bridge.wire import RawConnection
 from tests.waiting import wait_until
 
 KIB, MIB = 1024, 1024 * 1024
-SIGN_IN, WEBHOOK, OTHER = 4 * KIB, 1 * MIB, 16 * KIB
+SIGN_IN, WEBHOOK, OTHER = 8 * KIB, 1 * MIB, 16 * KIB
 LIMITS = {"/v1/auth/login": SIGN_IN, "/v1/webhooks/stripe": WEBHOOK, "/v1/webhooks/stripe/connect": WEBHOOK,
           "/v1/billing/portal-session": OTHER, "/v1/billing/plan-change": OTHER}
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,6 +84,19 @@ def test_bodies_within_the_limit_are_served(bridge: Bridge) -> None:
         hook = client.post("/v1/webhooks/stripe", content=payload,
                            headers={"Content-Type": "application/json", "Stripe-Signature": signature(payload)})
         assert hook.status_code == 200 and hook.json()["status"] == "ignored", hook.text
+
+
+def test_the_longest_sign_in_the_bridge_accepts_fits_the_limit(bridge: Bridge) -> None:
+    """Every field at its longest, in four-byte characters (UTF-8, as httpx sends JSON): never a 413."""
+    from server_bridge.routes.auth import LoginRequest
+
+    longest = {name: "😀" * field.metadata[-1].max_length for name, field in LoginRequest.model_fields.items()
+               if name in ("email", "password", "device")}
+    body = json.dumps(longest, ensure_ascii=False).encode()
+    assert len(body) <= Settings().sign_in_body_limit == SIGN_IN
+    with bridge.client() as client:
+        answer = client.post("/v1/auth/login", content=body, headers={"Content-Type": "application/json"})
+    assert answer.status_code != 413, answer.text
 
 
 def test_one_byte_over_answers_413_through_an_ordinary_client(bridge: Bridge) -> None:
