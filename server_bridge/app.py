@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import FastAPI
 from pydantic import SecretStr
 
-from server_bridge import db, errors
+from server_bridge import db, errors, limits
 from server_bridge.connect.worker import ConnectWorker
 from server_bridge.events import EventBus, PostgresRelay
 from server_bridge.password_checks import PasswordChecks
@@ -73,6 +73,7 @@ def create_app(settings: Settings, *, gateway: Any | None = None) -> FastAPI:
                                               rate=settings.connect_requests_per_second)
                                 if gateway is not None else None)
     errors.install_handlers(app)
+    app.add_middleware(limits.BodyLimits, limits=limits.route_limits(settings), default=settings.body_limit)
     for name in ROUTERS:
         app.include_router(import_module(f"server_bridge.routes.{name}").router)
     return app

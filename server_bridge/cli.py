@@ -145,7 +145,10 @@ def serve_sandbox(args: argparse.Namespace) -> int:
     previous = {signum: signal.signal(signum, lambda *_: stop.set()) for signum in (signal.SIGTERM, signal.SIGINT)}
     try:
         with tempfile.TemporaryDirectory(prefix="billing-bridge-") as temp:
-            stack = start_sandbox_stack(data_dir=args.data_dir or Path(temp), host=args.host, port=args.port)
+            data_dir = args.data_dir or Path(temp)
+            # BRIDGE_DATABASE_URL if set (PostgreSQL, to try several bridges), else SQLite in data_dir
+            stack = start_sandbox_stack(data_dir=data_dir, database_url=Settings(data_dir=data_dir).database_url,
+                                        host=args.host, port=args.port)
             try:
                 if args.ready_file:
                     write_json_atomic(args.ready_file, {"bridge_url": stack.bridge_url,

@@ -73,6 +73,15 @@ class NotFound(ApiError):
         return cls(f"{what} was not found.")
 
 
+class PayloadTooLarge(ApiError):
+    """A request body over its route's limit (limits.BodyLimits): refused before it is read, and the
+    connection closed so the rest is never read either."""
+
+    status, code = 413, "payload_too_large"
+    default_message = "The request body is larger than the bridge takes."
+    default_headers = {"Connection": "close"}
+
+
 class TooManyAttempts(ApiError):
     status, code = 429, "too_many_attempts"
 
@@ -162,7 +171,7 @@ class BugCatcher:
 _HTTP_ERRORS: dict[int, tuple[str, str | None]] = {
     400: ("invalid_request", None), 401: ("unauthorized", None), 403: ("forbidden", None),
     404: ("not_found", "There is nothing at this address."), 405: ("method_not_allowed", None),
-    413: ("too_large", None), 415: ("unsupported_media_type", None)}
+    413: (PayloadTooLarge.code, None), 415: ("unsupported_media_type", None)}
 
 
 def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -192,9 +201,10 @@ def install_handlers(app: FastAPI) -> None:
 def documented(*failures: type[ApiError]) -> dict[int | str, dict[str, Any]]:
     """A route's `responses=`: the error envelope under each status these failures answer, with their
     codes, and under "default" for a bug (500 internal_error). Declaring "default" also keeps FastAPI
-    from documenting its 422: validation errors answer 400 invalid_request (InvalidRequest)."""
+    from documenting its 422: validation errors answer 400 invalid_request (InvalidRequest). Every route
+    can answer 413 payload_too_large (limits.BodyLimits bounds every request's body)."""
     by_status: dict[int, list[type[ApiError]]] = {}
-    for failure in failures:
+    for failure in dict.fromkeys((*failures, PayloadTooLarge)):
         by_status.setdefault(failure.status, []).append(failure)
     responses: dict[int | str, dict[str, Any]] = {
         status: {"model": ErrorBody, "description": "; ".join(f"`{f.code}`: {f.default_message}" for f in group)}

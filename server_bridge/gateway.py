@@ -9,7 +9,6 @@ back as plain dicts (the shape the store keeps); SDK errors become three ApiErro
 from __future__ import annotations
 
 import hashlib
-import json
 import threading
 import time
 import uuid
@@ -20,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import httpx
 import stripe
 
+from server_bridge import limits
 from server_bridge.errors import ApiError
 
 if TYPE_CHECKING:
@@ -410,12 +410,13 @@ class PdfDownload:
         self._http.close()
 
 
-def verify_webhook(payload: bytes, sig_header: str, secrets: Iterable[str | SecretStr], tolerance: int) -> dict:
+def verify_webhook(payload: bytes, sig_header: str, secrets: Iterable[str | SecretStr], tolerance: int,
+                   *, max_depth: int = 64) -> dict:
     """The event, if the Stripe-Signature header signs the payload with one of the configured secrets
     (several while a secret is rolled) and is at most `tolerance` seconds old (0: any age).
 
     The SDK's stripe.WebhookSignature.verify_header checks each secret; WebhookSignatureError says
-    why none did.
+    why none did. A signed payload nested more than `max_depth` levels raises limits.TooDeep.
     """
     try:
         text = payload.decode("utf-8")
@@ -433,7 +434,7 @@ def verify_webhook(payload: bytes, sig_header: str, secrets: Iterable[str | Secr
     else:
         raise WebhookSignatureError(reason)
     try:
-        event = json.loads(text)
+        event = limits.loads(text, max_depth)
     except ValueError:
         raise WebhookSignatureError("The payload is not JSON.") from None
     if not isinstance(event, dict):

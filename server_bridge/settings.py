@@ -76,6 +76,15 @@ class Settings(BaseSettings):
     oidc_issuer: str | None = None
     oidc_name: str = "your platform account"
 
+    # Request bodies, in bytes: a larger one answers 413 payload_too_large before it is read
+    # (limits.BodyLimits). A sign-in with every field at its longest, in four-byte UTF-8, takes under 6 KiB;
+    # Stripe's events are far smaller than the webhook's; the desktop's other bodies are a few hundred bytes.
+    sign_in_body_limit: int = Field(default=8 * 1024, ge=1024)
+    webhook_body_limit: int = Field(default=1024 * 1024, ge=64 * 1024)
+    body_limit: int = Field(default=16 * 1024, ge=1024)
+    # How deep a webhook's JSON may nest (Stripe's events nest about a dozen levels).
+    json_max_depth: int = Field(default=64, ge=16, le=500)
+
     @field_validator("webhook_secrets", mode="before")
     @classmethod
     def _split_secrets(cls, value: Any) -> Any:

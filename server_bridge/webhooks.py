@@ -21,8 +21,9 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Annotated, Any, Protocol
 
+from pydantic import BaseModel, StringConstraints, ValidationError
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -34,6 +35,7 @@ from server_bridge.models import StripeObject, WebhookEvent
 from server_bridge.setup import WEBHOOK_EVENTS
 from server_bridge.store import customer_of
 from server_bridge.sync import save_fetched, save_snapshot
+from server_bridge.text import Printable, StripeId
 
 log = logging.getLogger(__name__)
 
@@ -251,3 +253,34 @@ def process_event(session_factory: Callable[[], Session], event: dict[str, Any],
 def is_event(value: Any) -> bool:
     return (isinstance(value, dict) and isinstance(value.get("id"), str) and bool(value["id"])
             and isinstance(value.get("created"), int) and isinstance(value.get("type"), str))
+
+
+class _StoredObject(BaseModel):
+    id: StripeId | None = None
+    object: Annotated[str, StringConstraints(max_length=64), Printable] | None = None
+    customer: StripeId | dict[str, Any] | None = None
+
+
+class _StoredEvent(BaseModel):
+    id: StripeId
+    type: Annotated[str, StringConstraints(min_length=1, max_length=128), Printable]
+    account: StripeId | None = None
+
+
+def unstorable(event: dict[str, Any]) -> str | None:
+    """Why the bridge cannot store `event` (e.g. "id: String should have at most 255 characters"), or None.
+
+    What goes into the bridge's columns is checked: the event's id and type, its account, and its
+    object's id, kind and customer (lengths as in models.py, no control characters). Such an event is
+    answered 400 rather than failing as it is written (PostgreSQL refuses a NUL and text over a
+    column's length), which would be a 500 that Stripe retries for three days."""
+    data = event.get("data")
+    obj = data.get("object") if isinstance(data, dict) else None
+    checks = ((_StoredEvent, event, ""), (_StoredObject, obj if isinstance(obj, dict) else {}, "data.object."))
+    for model, value, prefix in checks:
+        try:
+            model.model_validate(value)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            return f"{prefix}{first['loc'][0]}: {first['msg']}"
+    return None

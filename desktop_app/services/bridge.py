@@ -15,6 +15,7 @@ import socket
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from email.message import Message
+from email.utils import collapse_rfc2231_value
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -120,10 +121,19 @@ def filename_from(content_disposition: str | None, fallback: str) -> str:
     msg = Message()
     msg["content-disposition"] = content_disposition
     try:
-        name = msg.get_filename()
+        params = msg.get_params(header="content-disposition", failobj=[])
     except (ValueError, LookupError):
-        name = None
-    return safe_filename(name, fallback) if name else fallback
+        params = []
+    names = []
+    for key, value in params:
+        if key.lower() != "filename":
+            continue
+        if isinstance(value, tuple):  # RFC 5987 filename*: the exact name (RFC 6266), first choice
+            with contextlib.suppress(ValueError, LookupError):
+                names.insert(0, collapse_rfc2231_value(value, errors="strict"))
+        else:
+            names.append(value)
+    return safe_filename(names[0], fallback) if names and names[0] else fallback
 
 
 class BridgeClient:

@@ -43,6 +43,9 @@ def describe(exc: BaseException) -> str:
     if isinstance(exc, NotSignedIn):
         return _REFUSED_WORDS.get(exc.code, "Please sign in again.")
     if isinstance(exc, BridgeRefused):
+        if exc.status == 413:  # the bridge's payload_too_large, or a proxy in front of it
+            return ("The billing server refused a request as too large; nothing was changed. "
+                    "If this keeps happening, tell the platform.")
         if exc.code == "too_many_attempts":
             wait = f" Try again in {wait_words(exc.retry_after)}." if exc.retry_after else " Try again later."
             return "Too many sign-in attempts." + wait

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from urllib.parse import quote
+
 from server_bridge import schemas
 from server_bridge.billing.stripe_objects import Invoice
 
@@ -39,5 +43,15 @@ def shape_preview_lines(preview: Invoice) -> list[schemas.PreviewLine]:
 
 
 def pdf_filename(invoice: Invoice) -> str:
+    """invoice-<number>.pdf, the number's letters and digits kept in whatever script it is written."""
     safe = "".join(c for c in (invoice.number or invoice.id) if c.isalnum() or c in "-_")
     return f"invoice-{safe or 'download'}.pdf"
+
+
+def attachment(filename: str) -> str:
+    """A Content-Disposition for a download called `filename` (RFC 6266): the name itself as an RFC 5987
+    `filename*` (UTF-8, percent-encoded), and an ASCII `filename` for clients that do not read it
+    (accents dropped, other letters left out)."""
+    ascii_name = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode("ascii")
+    ascii_name = re.sub(r"-{2,}", "-", "".join(c for c in ascii_name if c.isalnum() or c in "-_."))
+    return f"attachment; filename=\"{ascii_name or 'download'}\"; filename*=UTF-8''{quote(filename, safe='')}"

@@ -12,14 +12,16 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.types import Receive, Scope, Send
 
 from server_bridge import schemas
 from server_bridge.billing.errors import AlreadySubscribed, ChangeScheduled, InvalidFlow, InvoiceNotPayable, \
     NoPendingChange, NoSubscription, PlanEnding, PortalNotConfigured, SamePlan, StalePreview, UnknownPlan
-from server_bridge.billing.invoices import pdf_filename
+from server_bridge.billing.invoices import attachment, pdf_filename
 from server_bridge.deps import BillingDep
 from server_bridge.errors import SIGNED_IN, InvalidRequest, NotFound, documented
-from server_bridge.gateway import CardDeclined, StripeRefused, StripeUnavailable
+from server_bridge.gateway import CardDeclined, PdfDownload, StripeRefused, StripeUnavailable
+from server_bridge.text import Cursor, StripeId
 
 router = APIRouter(prefix="/v1/billing", tags=["billing"])
 
@@ -54,22 +56,42 @@ def plans(billing: BillingDep) -> schemas.Plans:
 
 @router.get("/invoices", responses=documented(InvalidRequest, *SIGNED_IN, NotFound, *STRIPE))
 def invoices(billing: BillingDep, limit: Annotated[int, Query(ge=1, le=100)] = 20,
-             starting_after: Annotated[str | None, Query(max_length=255)] = None) -> schemas.InvoicePage:
+             starting_after: Cursor = None) -> schemas.InvoicePage:
     return billing.invoices(limit, starting_after or None)
+
+
+class RelayedPdf(StreamingResponse):
+    """An invoice PDF as it arrives from Stripe. The upstream connection is closed however the answer
+    ends: sent whole, broken off upstream, or the owner hanging up mid-way (Starlette then abandons the
+    body's iterator without closing it)."""
+
+    def __init__(self, download: PdfDownload, headers: dict[str, str]) -> None:
+        self.download = download
+        super().__init__(download.chunks(), media_type="application/pdf", headers=headers)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self.download.close()
 
 
 @router.get("/invoices/{invoice_id}/pdf", response_class=StreamingResponse, responses={
     200: {"description": "The invoice's PDF, streamed", "content": {"application/pdf": {}}},
-    **documented(*SIGNED_IN, NotFound, *STRIPE)})
-def invoice_pdf(billing: BillingDep, invoice_id: str) -> StreamingResponse:
+    **documented(InvalidRequest, *SIGNED_IN, NotFound, *STRIPE)})
+def invoice_pdf(billing: BillingDep, invoice_id: StripeId) -> StreamingResponse:
     invoice = billing.own_invoice(invoice_id)
     if not invoice.invoice_pdf:
         raise NotFound.of("That invoice's PDF")
+    headers = {"Content-Disposition": attachment(pdf_filename(invoice))}
     download = billing.gateway.open_pdf(invoice.invoice_pdf)
-    headers = {"Content-Disposition": f'attachment; filename="{pdf_filename(invoice)}"'}
-    if download.length is not None:
-        headers["Content-Length"] = str(download.length)
-    return StreamingResponse(download.chunks(), media_type="application/pdf", headers=headers)
+    try:
+        if download.length is not None:
+            headers["Content-Length"] = str(download.length)
+        return RelayedPdf(download, headers)
+    except BaseException:
+        download.close()
+        raise
 
 
 @router.post("/portal-session", responses=documented(
@@ -110,7 +132,7 @@ def keep_current_plan(billing: BillingDep) -> schemas.Summary:
 
 
 @router.post("/invoices/{invoice_id}/pay", responses=documented(
-    *SIGNED_IN, NotFound, InvoiceNotPayable, CardDeclined, *STRIPE))
-def pay_invoice(billing: BillingDep, invoice_id: str) -> schemas.Invoice:
+    InvalidRequest, *SIGNED_IN, NotFound, InvoiceNotPayable, CardDeclined, *STRIPE))
+def pay_invoice(billing: BillingDep, invoice_id: StripeId) -> schemas.Invoice:
     """Pay an open invoice now with the card on file."""
     return billing.pay_invoice(invoice_id)

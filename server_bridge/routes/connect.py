@@ -22,6 +22,7 @@ from server_bridge.connect.earnings import Earnings, NoAccount, NoDashboard
 from server_bridge.deps import OwnerDep, SessionDep
 from server_bridge.errors import SIGNED_IN, InvalidRequest, NotFound, documented
 from server_bridge.gateway import StripeRefused, StripeUnavailable
+from server_bridge.text import Cursor, SearchText, StripeId
 
 router = APIRouter(prefix="/v1/connect", tags=["connect"])
 
@@ -30,7 +31,6 @@ READ = documented(InvalidRequest, *SIGNED_IN, NoAccount, NotFound, *STRIPE)
 """Every read: bad query, signed out, no account yet, another owner's or a missing id, Stripe on first sight."""
 
 Limit = Annotated[int, Query(ge=1, le=100)]
-Cursor = Annotated[str | None, Query(max_length=255)]
 Time = Annotated[int | None, Query(ge=0, le=2**40)]
 CSV_COLUMNS = ("id", "created", "currency", "gross", "refunded", "stripe_fee", "platform_fee", "net", "status",
                "description", "customer_email", "dispute_status")
@@ -72,12 +72,12 @@ def payouts(earnings: EarningsDep, limit: Limit = 20, starting_after: Cursor = N
 
 
 @router.get("/payouts/{payout_id}", response_model=schemas.PayoutDetail, responses=READ)
-def payout(earnings: EarningsDep, payout_id: str) -> dict:
+def payout(earnings: EarningsDep, payout_id: StripeId) -> dict:
     return earnings.payout_detail(payout_id)
 
 
 @router.get("/payouts/{payout_id}/transactions", response_model=schemas.TransactionPage, responses=READ)
-def payout_transactions(earnings: EarningsDep, payout_id: str, limit: Limit = 50, starting_after: Cursor = None
+def payout_transactions(earnings: EarningsDep, payout_id: StripeId, limit: Limit = 50, starting_after: Cursor = None
                         ) -> dict:
     return earnings.payout_transactions(payout_id, limit, starting_after or None)
 
@@ -85,7 +85,7 @@ def payout_transactions(earnings: EarningsDep, payout_id: str, limit: Limit = 50
 @router.get("/sales", response_model=schemas.SalePage, responses=READ)
 def sales(earnings: EarningsDep, limit: Limit = 50, starting_after: Cursor = None, created_gte: Time = None,
           created_lt: Time = None, status: schemas.SaleStatus | None = None,
-          q: Annotated[str | None, Query(max_length=200)] = None) -> dict:
+          q: SearchText = None) -> dict:
     return earnings.sales(limit, starting_after or None, created_gte=created_gte, created_lt=created_lt,
                           status=status, q=(q or "").strip() or None)
 
@@ -110,8 +110,8 @@ def csv_row(row: Any) -> list[Any]:
 
 @router.get("/sales.csv", response_class=StreamingResponse, responses={
     200: {"description": "The sales as CSV, streamed", "content": {"text/csv": {}}}, **READ})
-def sales_csv(request: Request, owner: OwnerDep, start: Annotated[int | None, Query(alias="from", ge=0)] = None,
-              end: Annotated[int | None, Query(alias="to", ge=0)] = None) -> StreamingResponse:
+def sales_csv(request: Request, owner: OwnerDep, start: Annotated[Time, Query(alias="from")] = None,
+              end: Annotated[Time, Query(alias="to")] = None) -> StreamingResponse:
     """Streamed in chunks from a session of its own (the request's closes before the body is sent)."""
     account_id = owner.stripe_account_id
     sessions = request.app.state.sessions

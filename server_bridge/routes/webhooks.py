@@ -15,7 +15,8 @@ from starlette.concurrency import run_in_threadpool
 from server_bridge import follow_up, schemas
 from server_bridge.errors import ApiError, InvalidRequest, documented
 from server_bridge.gateway import StripeRefused, StripeUnavailable, WebhookSignatureError, verify_webhook
-from server_bridge.webhooks import EventFailed, EventInFlight, is_event, process_event
+from server_bridge.limits import TooDeep
+from server_bridge.webhooks import EventFailed, EventInFlight, is_event, process_event, unstorable
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["webhooks"])
@@ -54,11 +55,19 @@ async def stripe_webhook(request: Request) -> schemas.WebhookReceived:
     settings = request.app.state.settings
     payload = await request.body()
     try:
-        event = verify_webhook(payload, signature, settings.webhook_secrets, settings.webhook_tolerance)
+        event = verify_webhook(payload, signature, settings.webhook_secrets, settings.webhook_tolerance,
+                               max_depth=settings.json_max_depth)
     except WebhookSignatureError as exc:
         raise InvalidSignature(str(exc)) from None
+    except TooDeep as exc:
+        log.warning("a signed event nested too deeply was refused (%s)", exc)
+        raise InvalidRequest(f"The event is {exc}.") from None
     if not is_event(event):
         raise InvalidRequest("The payload is not a Stripe event.")
+    reason = unstorable(event)
+    if reason:
+        log.warning("event %.80r cannot be stored (%s); answered 400", event["id"], reason)
+        raise InvalidRequest(f"The event cannot be stored: {reason}.")
     if bool(event.get("livemode")) != bool(settings.livemode):
         raise LivemodeMismatch()
     try:

@@ -15,6 +15,7 @@ import pytest
 
 from server_bridge import auth, db
 from server_bridge.cli import main, write_json_atomic
+from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -267,3 +268,24 @@ def test_the_operator_flow_serves_from_the_environment(env: str, capsys: pytest.
             if process is not None and process.stderr is not None:
                 process.stderr.close()
             sandbox.close()
+
+
+def test_serve_sandbox_keeps_its_owners_in_bridge_database_url(db_url: str, tmp_path: Path) -> None:
+    """So the sandbox can be tried on PostgreSQL as easily as on SQLite."""
+    ready = tmp_path / "ready.json"
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("BRIDGE_")}, "BRIDGE_DATABASE_URL": db_url}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "server_bridge.cli", "serve", "--sandbox", "--port", "0", "--ready-file", str(ready)],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        wait_until(lambda: ready.exists() or process.poll() is not None, timeout=60)
+        assert ready.exists(), process.stderr.read()
+        with httpx.Client(base_url=json.loads(ready.read_text())["bridge_url"], timeout=10) as client:
+            answer = client.post("/v1/auth/login", json={"email": "pro@demo.test", "password": "demo",
+                                                         "device": "cli-db-test"})
+            assert answer.status_code == 200, answer.text
+        assert password_works(db_url, "pro@demo.test", "demo")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=30)

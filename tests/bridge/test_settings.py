@@ -65,3 +65,15 @@ def test_bad_values_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BRIDGE_PLANS", "not json")
     with pytest.raises(Exception, match="plans"):
         Settings()
+
+
+def test_body_limits_have_documented_defaults_and_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    defaults = Settings()
+    assert (defaults.sign_in_body_limit, defaults.webhook_body_limit, defaults.body_limit,
+            defaults.json_max_depth) == (8 * 1024, 1024 * 1024, 16 * 1024, 64)
+    monkeypatch.setenv("BRIDGE_WEBHOOK_BODY_LIMIT", str(2 * 1024 * 1024))
+    monkeypatch.setenv("BRIDGE_SIGN_IN_BODY_LIMIT", "4096")
+    assert (Settings().webhook_body_limit, Settings().sign_in_body_limit) == (2 * 1024 * 1024, 4096)
+    monkeypatch.setenv("BRIDGE_BODY_LIMIT", "10")  # too small for any JSON the desktop sends
+    with pytest.raises(Exception, match="body_limit"):
+        Settings()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import hmac
 import json
 import threading
@@ -314,3 +315,70 @@ def test_an_event_at_another_api_version_is_never_applied_from_its_payload(bridg
     assert bridge.post(current).json()["status"] == "applied"
     assert bridge.post(old).json()["status"] == "stale"
     assert stored(bridge, "subscription", "sub_1")["items"]["data"][0]["current_period_end"] == 2000000000
+
+
+def nested(depth: int) -> Any:
+    value: Any = "bottom"
+    for _ in range(depth):
+        value = {"deeper": value}
+    return value
+
+
+def nested_text(depth: int) -> str:
+    """`nested(depth)` as JSON, written out (json.dumps itself gives up past ~1000 levels)."""
+    return '{"deeper": ' * depth + '"bottom"' + "}" * depth
+
+
+@pytest.mark.parametrize("depth", [100, 5000])
+def test_a_signed_event_nested_too_deeply_is_refused_as_invalid(bridge: HookBridge, depth: int,
+                                                               caplog: pytest.LogCaptureFixture) -> None:
+    """Deep enough that decoding it (or storing it later) would exhaust Python's recursion limit: a 400 in
+    the envelope, never a 500 Stripe would retry for three days; nothing stored."""
+    evt = event("invoice.updated", {"id": "in_1", "object": "invoice", "customer": "cus_1", "status": "open",
+                                    "created": 5, "metadata": "METADATA"})
+    body = json.dumps(evt).replace('"METADATA"', nested_text(depth)).encode()
+    with caplog.at_level(logging.WARNING, logger="server_bridge.routes.webhooks"):
+        answer = bridge.post(evt, body=body)
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"]["code"] == "invalid_request" and "nested" in answer.json()["error"]["message"]
+    assert event_count(bridge) == 0 and stored(bridge, "invoice", "in_1") is None
+    assert "nested" in caplog.text
+
+
+def test_an_event_as_deep_as_stripes_own_is_applied(bridge: HookBridge) -> None:
+    evt = event("invoice.updated", {"id": "in_1", "object": "invoice", "customer": "cus_1", "status": "open",
+                                    "created": 5, "metadata": nested(40)})
+    answer = bridge.post(evt)
+    assert answer.status_code == 200 and answer.json()["status"] == "applied", answer.text
+
+
+@pytest.mark.parametrize("field, value", [
+    ("id", "evt_" + "x" * 252), ("type", "invoice." + "x" * 121), ("id", "evt_a\x00b"), ("type", "invoice.\x00"),
+    ("object id", "in_" + "x" * 253), ("object id", "in_\x00"), ("account", "acct_" + "x" * 251)])
+def test_a_signed_event_the_bridge_cannot_store_is_400_and_logged(bridge: HookBridge, field: str, value: str,
+                                                                  caplog: pytest.LogCaptureFixture) -> None:
+    """Over the columns' lengths (id 255, type 128) or with a NUL (PostgreSQL refuses it in text): answered
+    400 and logged on both databases, instead of a 500 Stripe would retry for three days."""
+    obj = {"id": "in_1", "object": "invoice", "customer": "cus_1", "status": "open", "created": 5}
+    evt = event("invoice.updated", obj)
+    if field == "object id":
+        obj["id"] = value
+    else:
+        evt[field] = value
+    with caplog.at_level(logging.WARNING, logger="server_bridge.routes.webhooks"):
+        answer = bridge.post(evt)
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"]["code"] == "invalid_request"
+    assert event_count(bridge) == 0
+    assert "cannot be stored" in caplog.text
+
+
+def test_the_longest_event_id_and_type_the_bridge_stores(bridge: HookBridge) -> None:
+    evt = {**event("invoice.updated", {"id": "in_" + "x" * 252, "object": "invoice", "customer": "cus_1",
+                                       "status": "open", "created": 5}),
+           "id": "evt_" + "x" * 251}
+    answer = bridge.post(evt)
+    assert answer.status_code == 200 and answer.json()["status"] == "applied", answer.text
+    long_type = {**event("x" * 128, {"id": "x_1", "object": "x"})}
+    answer = bridge.post(long_type)
+    assert answer.status_code == 200 and answer.json()["status"] == "ignored", answer.text

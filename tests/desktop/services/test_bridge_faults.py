@@ -185,6 +185,14 @@ def test_filename_from_header() -> None:
     assert filename_from("garbage;;;", "f.pdf") == "f.pdf"
 
 
+def test_filename_from_header_prefers_the_exact_name() -> None:
+    """RFC 6266: `filename*` (UTF-8) is the name; `filename` only stands in for clients that cannot read it."""
+    header = "attachment; filename=\"invoice-0042.pdf\"; filename*=UTF-8''invoice-%D0%A1%D0%A7%D0%81%D0%A2-0042.pdf"
+    assert filename_from(header, "f.pdf") == "invoice-СЧЁТ-0042.pdf"
+    assert filename_from("attachment; filename*=UTF-8''..%2F..%2Fevil.pdf", "f.pdf") == "evil.pdf"
+    assert filename_from("attachment; filename*=UTF-8''%FF%FE.pdf; filename=\"a.pdf\"", "f.pdf") in ("a.pdf", "f.pdf")
+
+
 def test_pdf_missing_is_refused_and_leaves_nothing(server: FakeServer, client: BridgeClient, tmp_path: Path) -> None:
     with pytest.raises(BridgeRefused) as err:
         client.download_invoice_pdf(INVOICE, tmp_path)

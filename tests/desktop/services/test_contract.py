@@ -146,3 +146,19 @@ def test_the_token_request_and_its_refusals_are_what_the_desktop_sends_and_reads
     body = COMPONENTS[refusal["$ref"].removeprefix(REF)]
     assert body["properties"]["error"]["enum"] and body["properties"]["error_description"]["type"] == "string"
     assert set(body["required"]) == {"error", "error_description"}
+def documented_codes() -> set[str]:
+    """Every error code the bridge's routes document (`code` in their error descriptions)."""
+    import re
+
+    return {code for path in SCHEMA["paths"].values() for operation in path.values()
+            for response in operation.get("responses", {}).values()
+            for code in re.findall(r"`([a-z_]+)`", response.get("description", ""))}
+
+
+def test_the_codes_the_desktop_words_are_the_ones_the_bridge_answers() -> None:
+    """A code renamed on the bridge would silently lose the desktop's own words for it."""
+    from desktop_app.ui.errors import _REFUSED_WORDS
+
+    codes = documented_codes()
+    assert {"payload_too_large", "too_many_attempts", "invalid_request"} <= codes
+    assert set(_REFUSED_WORDS) - codes == set()

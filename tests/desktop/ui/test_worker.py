@@ -9,6 +9,7 @@ from PySide6.QtCore import QThread, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
 from desktop_app.services import BridgeRefused, BridgeUnreachable, NotSignedIn
+from desktop_app.services.errors import UnexpectedResponse
 from desktop_app.ui import errors
 from desktop_app.ui.worker import WorkerPool
 
@@ -62,6 +63,9 @@ def test_callbacks_are_dropped_once_cancelled(qtbot) -> None:
     (BridgeRefused(401, "invalid_credentials", "bad"), "Wrong email or password"),
     (BridgeRefused(429, "too_many_attempts", "slow down", retry_after=120), "Try again in 2 minutes"),
     (BridgeRefused(502, "stripe_error", "Stripe said no."), "Stripe said no."),
+    (BridgeRefused(413, "payload_too_large", "at most 16384 bytes"), "too large; nothing was changed"),
+    (UnexpectedResponse("The billing server answered 413 Request Entity Too Large.", status=413),
+     "too large; nothing was changed"),
     (PermissionError(13, "denied", "/x"), "No permission"),
     (KeyError("bug"), "Something went wrong"),
 ])
