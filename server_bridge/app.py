@@ -10,9 +10,9 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from server_bridge import db, errors
+from server_bridge import auth, db, errors
 from server_bridge.connect.worker import ConnectWorker
-from server_bridge.events import EventBus, PostgresRelay
+from server_bridge.events import EventBus, PostgresRelay, StreamWarden
 from server_bridge.settings import Settings
 
 ROUTERS = ("auth", "billing", "connect", "webhooks", "events", "pages")
@@ -24,6 +24,11 @@ def _default_gateway(settings: Settings) -> Any:
     from server_bridge.gateway import Gateway
 
     return Gateway(settings)
+
+
+def _ended_tokens(sessions: Any, token_ids: set[int]) -> set[int]:
+    with sessions() as session:
+        return auth.ended_tokens(session, token_ids)
 
 
 def create_app(settings: Settings, *, gateway: Any | None = None) -> FastAPI:
@@ -38,7 +43,9 @@ def create_app(settings: Settings, *, gateway: Any | None = None) -> FastAPI:
         if engine.dialect.name == "postgresql":
             bus.relay = PostgresRelay.for_url(bus, engine.url)
             await asyncio.to_thread(bus.relay.start)
+        warden.start()
         yield
+        await warden.stop()
         if app.state.connect_worker is not None:
             await asyncio.to_thread(app.state.connect_worker.close)
         await asyncio.to_thread(bus.close)
@@ -53,6 +60,7 @@ def create_app(settings: Settings, *, gateway: Any | None = None) -> FastAPI:
     app.state.sessions = db.make_sessions(engine)
     app.state.gateway = gateway
     app.state.bus = bus
+    warden = StreamWarden(bus, lambda ids: _ended_tokens(app.state.sessions, ids), settings.stream_check_seconds)
     app.state.connect_worker = (ConnectWorker(app.state.sessions, gateway, bus=bus,
                                               rate=settings.connect_requests_per_second)
                                 if gateway is not None else None)

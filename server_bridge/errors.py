@@ -81,6 +81,14 @@ class TooManyAttempts(ApiError):
                          headers={"Retry-After": str(retry_after)})
 
 
+class TooManyStreams(ApiError):
+    status, code = 429, "too_many_streams"
+    default_message = "Too many event streams are open for this account. Close one or try again later."
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(headers={"Retry-After": str(retry_after)})
+
+
 class InternalError(ApiError):
     """A bug: logged, answered without internals."""
 

@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     # Background Stripe reads (Connect imports and follow-ups) stay under this many requests a second,
     # below Stripe's limit for the whole platform (25/s in test mode, 100/s live).
     connect_requests_per_second: float = Field(default=20.0, gt=0)
+    # Event streams (GET /v1/events): open at once per sign-in and per owner (per bridge instance), and how
+    # often the tokens of open streams are checked, so a stream ends within that long of its token.
+    streams_per_token: int = Field(default=2, ge=1)
+    streams_per_owner: int = Field(default=10, ge=1)
+    stream_check_seconds: float = Field(default=5.0, gt=0)
 
     @field_validator("webhook_secrets", mode="before")
     @classmethod
