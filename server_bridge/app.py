@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from server_bridge import auth, db, errors
+from server_bridge.deadline import Deadline
 from server_bridge.connect.worker import ConnectWorker
 from server_bridge.events import EventBus, PostgresRelay, StreamWarden
 from server_bridge.settings import Settings
@@ -65,6 +66,7 @@ def create_app(settings: Settings, *, gateway: Any | None = None) -> FastAPI:
                                               rate=settings.connect_requests_per_second)
                                 if gateway is not None else None)
     errors.install_handlers(app)
+    app.add_middleware(Deadline, seconds=settings.request_deadline)
     for name in ROUTERS:
         app.include_router(import_module(f"server_bridge.routes.{name}").router)
     return app

@@ -25,6 +25,7 @@ _REFUSED_WORDS = {
     "stale_preview": "The price preview is out of date. Please look at it again.",
     "payment_failed": "Your card was declined; nothing was changed.",
     "stripe_unavailable": "The payment service is not answering right now. Please try again shortly.",
+    "stripe_timeout": "Stripe is slow to answer; nothing was changed. Please try again in a moment.",
 }
 
 

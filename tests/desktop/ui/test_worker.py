@@ -62,6 +62,7 @@ def test_callbacks_are_dropped_once_cancelled(qtbot) -> None:
     (BridgeRefused(401, "invalid_credentials", "bad"), "Wrong email or password"),
     (BridgeRefused(429, "too_many_attempts", "slow down", retry_after=120), "Try again in 2 minutes"),
     (BridgeRefused(502, "stripe_error", "Stripe said no."), "Stripe said no."),
+    (BridgeRefused(503, "stripe_timeout", "slow"), "Stripe is slow to answer; nothing was changed."),
     (PermissionError(13, "denied", "/x"), "No permission"),
     (KeyError("bug"), "Something went wrong"),
 ])
