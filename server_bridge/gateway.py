@@ -460,6 +460,31 @@ class Gateway:
         return PdfDownload(http, response)
 
 
+class IncompletePdf(Exception):
+    """The upstream ended a PDF early: raised after the last byte, so the relay's answer is aborted
+    (no final chunk) and the client sees an incomplete transfer instead of a short file."""
+
+
+PDF_END = b"%%EOF"
+PDF_END_WITHIN = 1024   # readers look for the end marker in a PDF's last 1024 bytes
+
+
+def whole_pdf(chunks: Iterable[bytes], promised: int | None) -> Iterator[bytes]:
+    """Pass `chunks` on, then raise IncompletePdf unless they add up to the promised length or, with none
+    promised (a body delimited by the connection closing cannot tell a cut from an end), end in %%EOF."""
+    received = 0
+    tail = b""
+    for chunk in chunks:
+        received += len(chunk)
+        tail = (tail + chunk)[-PDF_END_WITHIN:]
+        yield chunk
+    if promised is not None:
+        if received != promised:
+            raise IncompletePdf(f"the invoice PDF ended after {received} of {promised} bytes")
+    elif PDF_END not in tail:
+        raise IncompletePdf(f"the invoice PDF ended after {received} bytes without its %%EOF marker")
+
+
 def _deadline_error() -> Exception:
     error = stripe.APIConnectionError("The request's deadline passed before calling Stripe.", should_retry=False)
     error.__cause__ = _DeadlinePassed()
@@ -477,7 +502,7 @@ class PdfDownload:
 
     def chunks(self) -> Iterator[bytes]:
         try:
-            yield from self._response.iter_bytes(64 * 1024)
+            yield from whole_pdf(self._response.iter_bytes(64 * 1024), self.length)
         finally:
             self.close()
 

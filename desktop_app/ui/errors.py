@@ -10,7 +10,7 @@ from typing import Callable
 
 from PySide6.QtCore import QObject, Signal
 
-from ..services import BridgeRefused, BridgeUnreachable, NotSignedIn
+from ..services import BridgeRefused, BridgeUnreachable, IncompleteDownload, NotSignedIn
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,8 @@ def describe(exc: BaseException) -> str:
     """What the owner reads for exc: one sentence, never a traceback."""
     if isinstance(exc, BridgeUnreachable):
         return "Cannot reach the billing server. Check your connection and try again."
+    if isinstance(exc, IncompleteDownload):
+        return f"{exc.filename} did not arrive whole, so it was not saved. Please try again."
     if isinstance(exc, NotSignedIn):
         return _REFUSED_WORDS.get(exc.code, "Please sign in again.")
     if isinstance(exc, BridgeRefused):

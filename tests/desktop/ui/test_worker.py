@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import QThread, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
-from desktop_app.services import BridgeRefused, BridgeUnreachable, NotSignedIn
+from desktop_app.services import BridgeRefused, BridgeUnreachable, IncompleteDownload, NotSignedIn
 from desktop_app.ui import errors
 from desktop_app.ui.worker import WorkerPool
 
@@ -63,6 +63,7 @@ def test_callbacks_are_dropped_once_cancelled(qtbot) -> None:
     (BridgeRefused(429, "too_many_attempts", "slow down", retry_after=120), "Try again in 2 minutes"),
     (BridgeRefused(502, "stripe_error", "Stripe said no."), "Stripe said no."),
     (BridgeRefused(503, "stripe_timeout", "slow"), "Stripe is slow to answer; nothing was changed."),
+    (IncompleteDownload("invoice-7.pdf"), "did not arrive whole"),
     (PermissionError(13, "denied", "/x"), "No permission"),
     (KeyError("bug"), "Something went wrong"),
 ])
