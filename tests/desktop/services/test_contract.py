@@ -125,3 +125,28 @@ def test_each_call_decodes_what_the_route_answers(route: tuple[str, str]) -> Non
     answer = SCHEMA["paths"][path][method]["responses"]["200"]["content"]["application/json"]["schema"]
     assert answer == {"$ref": REF + NAMES[ROUTES[route]]}
 
+
+
+def documented_codes(method: str, path: str) -> set[str]:
+    """The error codes a route's responses name (errors.documented writes "`code`: message; ...")."""
+    import re
+
+    responses = SCHEMA["paths"][path][method]["responses"]
+    return {code for status, answer in responses.items() if status != "200"
+            for code in re.findall(r"`([a-z_]+)`", answer.get("description", ""))}
+
+
+def test_the_codes_the_desktop_acts_on_are_the_ones_the_bridge_answers() -> None:
+    """Sign-out codes end the session; stripe_timeout is what lets the desktop say "nothing was changed";
+    too_many_streams is what the event listener backs off from."""
+    from desktop_app.services.bridge import SIGNED_OUT_CODES
+
+    for code in SIGNED_OUT_CODES:
+        assert code in documented_codes("get", "/v1/me"), code
+    signed_in_routes = [(m, p) for p, methods in SCHEMA["paths"].items() for m in methods
+                        if "unauthorized" in documented_codes(m, p)]
+    for method, path in signed_in_routes:
+        assert SIGNED_OUT_CODES <= documented_codes(method, path), (method, path)
+        if "stripe_unavailable" in documented_codes(method, path):
+            assert "stripe_timeout" in documented_codes(method, path), (method, path)
+    assert "too_many_streams" in documented_codes("get", "/v1/events")
