@@ -156,3 +156,21 @@ def test_a_disabled_owner_is_told_so_on_every_route(bridge: Bridge) -> None:
             answer = client.request(method, path)
             assert answer.status_code == 403, (path, answer.text)
             assert answer.json()["error"]["code"] == "account_disabled"
+
+
+def test_the_desktop_hears_too_many_streams_with_when_to_try_again(bridge: Bridge) -> None:
+    """The desktop's own client: a refusal it can back off from (its listener retries), not a broken stream."""
+    from desktop_app.services.bridge import BridgeClient
+    from desktop_app.services.errors import BridgeRefused, NotSignedIn
+
+    token = sign_up(bridge, "me@example.test", "cus_me")
+    stop = threading.Event()
+    with httpx.Client(base_url=bridge.url, timeout=5) as client, ExitStack() as opened, \
+            BridgeClient(bridge.url, token=token) as desktop:
+        for _ in range(LIMITS["streams_per_token"]):
+            assert open_stream(opened, client, token).status_code == 200
+        with pytest.raises(BridgeRefused) as refused:
+            next(desktop.events(stop))
+    assert not isinstance(refused.value, NotSignedIn)
+    assert (refused.value.status, refused.value.code) == (429, "too_many_streams")
+    assert refused.value.retry_after is not None and refused.value.retry_after >= 1
