@@ -11,8 +11,8 @@ from typing import Any
 from fastapi import FastAPI
 
 from server_bridge import auth, db, errors
-from server_bridge.deadline import Deadline
 from server_bridge.connect.worker import ConnectWorker
+from server_bridge.deadline import Deadline
 from server_bridge.events import EventBus, PostgresRelay, StreamWarden
 from server_bridge.settings import Settings
 
