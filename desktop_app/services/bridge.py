@@ -300,8 +300,10 @@ class BridgeClient:
                     raise refusal(response)
                 length = response.headers.get("Content-Length")
                 total = int(length) if length and length.isdigit() else None
-                return save_stream(response.iter_bytes(), Path(target).parent, safe_filename(Path(target).name, "sales.csv"),
-                                   total=total, progress=progress, cancelled=cancelled)
+                filename = safe_filename(Path(target).name, "sales.csv")
+                with _broken_off(filename):
+                    return save_stream(response.iter_bytes(), Path(target).parent, filename,
+                                       total=total, progress=progress, cancelled=cancelled)
         except (httpx.TransportError, httpx.InvalidURL) as exc:
             raise self._unreachable(exc) from exc
 

@@ -239,6 +239,23 @@ def test_a_pdf_without_its_end_is_not_kept(server: FakeServer, client: BridgeCli
     assert (tmp_path / "invoice-ABC-0007.pdf").read_bytes() == b"an older download the owner keeps"
 
 
+def test_a_sales_csv_cut_short_is_not_kept(server: FakeServer, client: BridgeClient, tmp_path: Path) -> None:
+    def half(h: BaseHTTPRequestHandler) -> None:
+        h.send_response(200)
+        h.send_header("Content-Type", "text/csv")
+        h.send_header("Content-Length", "5000")
+        h.end_headers()
+        h.wfile.write(b"id,created\n" * 100)
+        h.wfile.flush()
+        h.close_connection = True
+        h.connection.shutdown(socket.SHUT_RDWR)
+
+    server.routes["/v1/connect/sales.csv"] = half
+    with pytest.raises(IncompleteDownload):
+        client.download_sales_csv(tmp_path / "sales.csv")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_pdf_cancel(server: FakeServer, client: BridgeClient, tmp_path: Path) -> None:
     server.routes["/v1/billing/invoices/in_0007/pdf"] = pdf_route(PDF)
     with pytest.raises(DownloadCancelled):
