@@ -13,9 +13,10 @@ from typing import Any
 from fastapi import FastAPI
 from pydantic import SecretStr
 
-from server_bridge import db, errors, limits
+from server_bridge import auth, db, errors, limits
 from server_bridge.connect.worker import ConnectWorker
-from server_bridge.events import EventBus, PostgresRelay
+from server_bridge.deadline import Deadline
+from server_bridge.events import EventBus, PostgresRelay, StreamWarden
 from server_bridge.password_checks import PasswordChecks
 from server_bridge.settings import Settings
 
@@ -38,6 +39,9 @@ def _with_device_proof_secret(settings: Settings) -> Settings:
     log.warning("BRIDGE_DEVICE_PROOF_SECRET is not set: device proofs last until this bridge restarts "
                 "and are not honoured by other bridge instances")
     return settings.model_copy(update={"device_proof_secret": SecretStr(secrets.token_urlsafe(32))})
+def _ended_tokens(sessions: Any, token_ids: set[int]) -> set[int]:
+    with sessions() as session:
+        return auth.ended_tokens(session, token_ids)
 
 
 def create_app(settings: Settings, *, gateway: Any | None = None) -> FastAPI:
@@ -53,7 +57,9 @@ def create_app(settings: Settings, *, gateway: Any | None = None) -> FastAPI:
         if engine.dialect.name == "postgresql":
             bus.relay = PostgresRelay.for_url(bus, engine.url)
             await asyncio.to_thread(bus.relay.start)
+        warden.start()
         yield
+        await warden.stop()
         if app.state.connect_worker is not None:
             await asyncio.to_thread(app.state.connect_worker.close)
         await asyncio.to_thread(bus.close)
@@ -69,10 +75,12 @@ def create_app(settings: Settings, *, gateway: Any | None = None) -> FastAPI:
     app.state.gateway = gateway
     app.state.bus = bus
     app.state.password_checks = PasswordChecks(settings.password_checks_at_once, settings.password_check_wait_seconds)
+    warden = StreamWarden(bus, lambda ids: _ended_tokens(app.state.sessions, ids), settings.stream_check_seconds)
     app.state.connect_worker = (ConnectWorker(app.state.sessions, gateway, bus=bus,
                                               rate=settings.connect_requests_per_second)
                                 if gateway is not None else None)
     errors.install_handlers(app)
+    app.add_middleware(Deadline, seconds=settings.request_deadline)
     app.add_middleware(limits.BodyLimits, limits=limits.route_limits(settings), default=settings.body_limit)
     for name in ROUTERS:
         app.include_router(import_module(f"server_bridge.routes.{name}").router)

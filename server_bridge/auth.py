@@ -13,6 +13,7 @@ import hashlib
 import logging
 import secrets
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -364,14 +365,30 @@ def token_owner(session: Session, raw_token: str | None) -> tuple[Token, Owner]:
     if not raw_token:
         raise errors.Unauthorized()
     found = session.execute(_TOKEN_OWNER, {"token_hash": hash_token(raw_token)}).first()
-    if found is None or found.Token.revoked_at is not None:
+    if found is None:
         raise errors.Unauthorized("Your session has ended. Sign in again.")
     token, owner = found.Token, found.Owner
+    if owner.disabled:
+        # Before the revocation check: disabling also revokes every token, and the owner should
+        # still learn why they were signed out (403), not just that they were (401).
+        raise errors.AccountDisabled()
+    if token.revoked_at is not None:
+        raise errors.Unauthorized("Your session has ended. Sign in again.")
     if token.expires_at <= now():
         raise errors.TokenExpired()
-    if owner.disabled:
-        raise errors.AccountDisabled()
     return token, owner
+
+
+def ended_tokens(session: Session, token_ids: Iterable[int]) -> set[int]:
+    """Those of `token_ids` that no longer sign anyone in: revoked, expired, gone, or their owner disabled."""
+    wanted = set(token_ids)
+    if not wanted:
+        return set()
+    live = session.execute(
+        select(Token.id).join(Owner, Owner.id == Token.owner_id).where(
+            Token.id.in_(wanted), Token.revoked_at.is_(None), Token.expires_at > now(), Owner.disabled.is_(False))
+    ).scalars().all()
+    return wanted - set(live)
 
 
 def sign_out(session: Session, token: Token) -> None:

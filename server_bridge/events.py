@@ -6,16 +6,22 @@ with call_soon_threadsafe, so no lock is held across the thread boundary.
 
 Several bridges on one PostgreSQL database hear each other through LISTEN/NOTIFY (PostgresRelay):
 a webhook applied by one instance refreshes desktops connected to another.
+
+Each stream holds a Lease taken before its response starts: the bus counts them per token and per
+owner (a cap, so one token cannot open hundreds of streams) and ends the streams of tokens that are
+no longer live (StreamWarden asks the database every few seconds).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import threading
 import uuid
-from collections.abc import AsyncIterator
+from collections import Counter
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,10 +37,37 @@ class _Subscriber:
     queue: asyncio.Queue[list[str]] = field(default_factory=asyncio.Queue)
 
 
+class StreamCapReached(Exception):
+    """The token or the owner already has as many open streams as the settings allow."""
+
+    def __init__(self, per: str, limit: int) -> None:
+        super().__init__(f"{per} already has {limit} open event streams")
+        self.per = per
+        self.limit = limit
+
+
+@dataclass(eq=False)
+class Lease:
+    """One stream's place under the caps, from before its response starts until it ends (release is idempotent)."""
+
+    bus: EventBus
+    token_id: int
+    owner_id: int
+    subscriber: _Subscriber | None = None
+    ended: bool = False
+    released: bool = False
+
+    def release(self) -> None:
+        self.bus._release(self)
+
+
 class EventBus:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._subscribers: dict[str, set[_Subscriber]] = {}
+        self._leases: set[Lease] = set()
+        self._per_token: Counter[int] = Counter()
+        self._per_owner: Counter[int] = Counter()
         self._closed = False
         self.relay: PostgresRelay | None = None
 
@@ -59,13 +92,57 @@ class EventBus:
                 return len(self._subscribers.get(customer_id, ()))
             return sum(len(s) for s in self._subscribers.values())
 
-    async def subscribe(self, customer_id: str) -> AsyncIterator[list[str]]:
-        """Yield topic lists published for `customer_id` until the bus closes or the caller stops."""
+    def lease(self, token_id: int, owner_id: int, *, per_token: int, per_owner: int) -> Lease:
+        """A place for one more stream of this token, or StreamCapReached. Checked and taken under one lock,
+        so a burst of requests cannot all pass the check before any of them counts."""
+        with self._lock:
+            if self._per_token[token_id] >= per_token:
+                raise StreamCapReached("this sign-in", per_token)
+            if self._per_owner[owner_id] >= per_owner:
+                raise StreamCapReached("this account", per_owner)
+            lease = Lease(self, token_id, owner_id)
+            self._leases.add(lease)
+            self._per_token[token_id] += 1
+            self._per_owner[owner_id] += 1
+            return lease
+
+    def _release(self, lease: Lease) -> None:
+        with self._lock:
+            if lease.released:
+                return
+            lease.released = True
+            self._leases.discard(lease)
+            for counts, key in ((self._per_token, lease.token_id), (self._per_owner, lease.owner_id)):
+                counts[key] -= 1
+                if counts[key] <= 0:
+                    del counts[key]
+
+    def open_token_ids(self) -> set[int]:
+        """The tokens that hold a stream in this process."""
+        with self._lock:
+            return {lease.token_id for lease in self._leases}
+
+    def end_tokens(self, token_ids: set[int]) -> int:
+        """End every stream of these tokens (revoked, expired, owner disabled); how many were ended."""
+        with self._lock:
+            leases = [lease for lease in self._leases if lease.token_id in token_ids and not lease.ended]
+            for lease in leases:
+                lease.ended = True
+        for lease in leases:
+            if lease.subscriber is not None:
+                self._deliver(lease.subscriber, _CLOSED)
+        return len(leases)
+
+    async def subscribe(self, customer_id: str, lease: Lease | None = None) -> AsyncIterator[list[str]]:
+        """Yield topic lists published for `customer_id` until the bus closes, the lease's token ends or
+        the caller stops."""
         subscriber = _Subscriber(asyncio.get_running_loop())
         with self._lock:
-            if self._closed:
+            if self._closed or (lease is not None and (lease.ended or lease.released)):
                 return
             self._subscribers.setdefault(customer_id, set()).add(subscriber)
+            if lease is not None:
+                lease.subscriber = subscriber
         try:
             while True:
                 topics = await subscriber.queue.get()
@@ -96,6 +173,45 @@ class EventBus:
             subscriber.loop.call_soon_threadsafe(subscriber.queue.put_nowait, topics)
         except RuntimeError:
             pass  # that loop has closed: its stream is gone
+
+
+class StreamWarden:
+    """Ends the streams of tokens that stopped being live (signed out, expired, owner disabled).
+
+    Every `interval` seconds it asks `find_ended` (one database query, on a worker thread) which of the
+    tokens holding streams here are no longer live. The database is the truth, so a token revoked by
+    another bridge instance or by `billing-bridge users disable` ends here too, within one interval.
+    """
+
+    def __init__(self, bus: EventBus, find_ended: Callable[[set[int]], set[int]], interval: float) -> None:
+        self.bus = bus
+        self.find_ended = find_ended
+        self.interval = interval
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="bridge-stream-warden")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            try:
+                await self.check()
+            except Exception:  # noqa: BLE001 - a failed check (database down) is retried next interval
+                log.exception("could not check the tokens of open event streams")
+
+    async def check(self) -> int:
+        token_ids = self.bus.open_token_ids()
+        if not token_ids:
+            return 0
+        ended = await asyncio.to_thread(self.find_ended, token_ids)
+        return self.bus.end_tokens(ended) if ended else 0
 
 
 class PostgresRelay:

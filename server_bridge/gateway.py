@@ -3,7 +3,12 @@
 Every call goes through the official SDK's StripeClient with the API version pinned, network
 retries on and a timeout set, and every write carries an explicit idempotency key derived by the
 caller from the logical operation, so a retried user action never charges twice. Answers come
-back as plain dicts (the shape the store keeps); SDK errors become three ApiErrors (503 / 502 / 402).
+back as plain dicts (the shape the store keeps); SDK errors become ApiErrors (503 / 502 / 402).
+
+Inside a request each call's timeout is cut to what is left of the request's deadline
+(server_bridge.deadline), and no call starts once it has passed: the owner hears 503 stripe_timeout
+("nothing was changed") in time, unless a change had already been sent, which Stripe may have
+carried out: then 503 stripe_unavailable, which claims nothing either way.
 """
 
 from __future__ import annotations
@@ -17,9 +22,11 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
+import requests
 import stripe
 
 from server_bridge import limits
+from server_bridge import deadline
 from server_bridge.errors import ApiError
 
 if TYPE_CHECKING:
@@ -42,6 +49,17 @@ class StripeUnavailable(ApiError):
     def __init__(self, message: str | None = None, *, reason: str = "") -> None:
         super().__init__(message)
         self.reason = reason
+
+
+class StripeTimeout(StripeUnavailable):
+    """Stripe did not answer within the request's deadline, and no change had been sent to it."""
+
+    code = "stripe_timeout"
+    default_message = "Stripe is slow to answer; nothing was changed. Try again in a moment."
+
+
+class _DeadlinePassed(Exception):
+    """The request's deadline left no time for (another) Stripe call."""
 
 
 class StripeRefused(ApiError):
@@ -79,6 +97,21 @@ def _plain(obj: Any) -> Any:
     return obj
 
 
+def _timed_out(exc: BaseException) -> bool:
+    timeouts = (requests.exceptions.Timeout, httpx.TimeoutException, _DeadlinePassed)
+    return isinstance(exc, timeouts) or isinstance(exc.__cause__, timeouts)
+
+
+def _no_answer(exc: BaseException) -> StripeUnavailable:
+    """Stripe did not answer: in time (stripe_timeout, if nothing was sent that changes anything), or at all."""
+    budget = deadline.current()
+    if _timed_out(exc) and not (budget is not None and budget.sent_change):
+        return StripeTimeout(reason="did not answer in time")
+    if _timed_out(exc):
+        return StripeUnavailable(reason="did not answer a change in time (Stripe may have made it)")
+    return StripeUnavailable(reason="did not answer (the connection failed)")
+
+
 @contextmanager
 def _mapped_errors() -> Iterator[None]:
     try:
@@ -86,7 +119,7 @@ def _mapped_errors() -> Iterator[None]:
     except stripe.CardError as exc:
         raise CardDeclined(exc.user_message or "The card was declined.") from exc
     except stripe.APIConnectionError as exc:
-        raise StripeUnavailable(reason="did not answer (the connection failed or timed out)") from exc
+        raise _no_answer(exc) from exc
     except stripe.RateLimitError as exc:
         raise StripeUnavailable(reason="kept answering 429 (rate limited)") from exc
     except (stripe.AuthenticationError, stripe.PermissionError) as exc:
@@ -130,6 +163,31 @@ def stripe_rate_limit(secret_key: str) -> int:
     return 100 if secret_key.startswith(("sk_live_", "rk_live_")) else 25
 
 
+class _DeadlineHTTPClient(stripe.RequestsClient):
+    """The SDK's requests client, with each try's timeout cut to what is left of the request's deadline
+    and no try started once it has passed (the SDK then gives up instead of retrying)."""
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__(timeout=timeout)
+        self._base_timeout = timeout
+
+    @property  # type: ignore[override]
+    def _timeout(self) -> float:
+        budget = deadline.current()
+        return self._base_timeout if budget is None else max(0.001, min(self._base_timeout, budget.remaining()))
+
+    @_timeout.setter
+    def _timeout(self, value: float) -> None:
+        self._base_timeout = value
+
+    def _request_internal(self, method: str, url: str, headers: Any, post_data: Any, is_streaming: bool) -> Any:
+        budget = deadline.current()
+        if budget is not None and budget.remaining() <= 0.05:
+            raise stripe.APIConnectionError("The request's deadline passed before Stripe answered.",
+                                            should_retry=False) from _DeadlinePassed()
+        return super()._request_internal(method, url, headers, post_data, is_streaming)
+
+
 class Gateway:
     """Typed Stripe calls for the bridge; thread-safe (the SDK keeps one HTTP session per thread)."""
 
@@ -141,7 +199,7 @@ class Gateway:
         self.timeout = float(settings.stripe_timeout)
         base = settings.stripe_api_base.rstrip("/") if settings.stripe_api_base else None
         self.api_base = base
-        self._http = stripe.RequestsClient(timeout=self.timeout)
+        self._http = _DeadlineHTTPClient(self.timeout)
         self.client = stripe.StripeClient(
             settings.stripe_secret_key.get_secret_value(),
             stripe_version=STRIPE_VERSION,
@@ -158,12 +216,20 @@ class Gateway:
     # -- generic helpers -------------------------------------------------------------------
 
     def _call(self, fn: Any, params: Mapping[str, Any] | None = None, key: str | None = None,
-              account: str | None = None) -> Any:
+              account: str | None = None, *, changes: bool | None = None) -> Any:
+        """One SDK call; `changes` (default: it has an idempotency key) marks a call that changes
+        something at Stripe, after which a timeout no longer means "nothing was changed"."""
         options: dict[str, Any] = {"idempotency_key": key} if key else {}
         if self.pacer is not None:
             self.pacer.wait()
         if account:
             options["stripe_account"] = account
+        budget = deadline.current()
+        if budget is not None:
+            if budget.remaining() <= 0.05:
+                raise _no_answer(_deadline_error())
+            if changes if changes is not None else key is not None:
+                budget.sent_change = True
         with _mapped_errors():
             result = fn(dict(params or {}), options or None)
         return _plain(result)
@@ -284,7 +350,7 @@ class Gateway:
     def preview_invoice(self, params: Mapping[str, Any]) -> dict:
         # A preview writes nothing but is a POST: a fresh idempotency key each time, since one derived
         # from the params would replay an old answer after the subscription changed.
-        return self._call(self._v1.invoices.create_preview, params, f"preview:{uuid.uuid4()}")
+        return self._call(self._v1.invoices.create_preview, params, f"preview:{uuid.uuid4()}", changes=False)
 
     def create_subscription_schedule(self, params: Mapping[str, Any], *, key: str) -> dict:
         return self._call(self._v1.subscription_schedules.create, params, key)
@@ -375,12 +441,16 @@ class Gateway:
 
     def open_pdf(self, url: str) -> "PdfDownload":
         """Start fetching an invoice's own invoice_pdf URL; fails before any byte is sent on."""
-        http = httpx.Client(timeout=self.timeout, follow_redirects=True)
+        budget = deadline.current()
+        if budget is not None and budget.remaining() <= 0.05:
+            raise _no_answer(_deadline_error())
+        wait = self.timeout if budget is None else min(self.timeout, budget.remaining())
+        http = httpx.Client(timeout=wait, follow_redirects=True)
         try:
             response = http.send(http.build_request("GET", url), stream=True)
         except httpx.HTTPError as exc:
             http.close()
-            raise StripeUnavailable() from exc
+            raise _no_answer(exc) from exc
         if response.status_code >= 400:
             response.close()
             http.close()
@@ -388,6 +458,37 @@ class Gateway:
                 raise StripeUnavailable()
             raise StripeRefused(f"The invoice PDF could not be fetched ({response.status_code}).")
         return PdfDownload(http, response)
+
+
+class IncompletePdf(Exception):
+    """The upstream ended a PDF early: raised after the last byte, so the relay's answer is aborted
+    (no final chunk) and the client sees an incomplete transfer instead of a short file."""
+
+
+PDF_END = b"%%EOF"
+PDF_END_WITHIN = 1024   # readers look for the end marker in a PDF's last 1024 bytes
+
+
+def whole_pdf(chunks: Iterable[bytes], promised: int | None) -> Iterator[bytes]:
+    """Pass `chunks` on, then raise IncompletePdf unless they add up to the promised length or, with none
+    promised (a body delimited by the connection closing cannot tell a cut from an end), end in %%EOF."""
+    received = 0
+    tail = b""
+    for chunk in chunks:
+        received += len(chunk)
+        tail = (tail + chunk)[-PDF_END_WITHIN:]
+        yield chunk
+    if promised is not None:
+        if received != promised:
+            raise IncompletePdf(f"the invoice PDF ended after {received} of {promised} bytes")
+    elif PDF_END not in tail:
+        raise IncompletePdf(f"the invoice PDF ended after {received} bytes without its %%EOF marker")
+
+
+def _deadline_error() -> Exception:
+    error = stripe.APIConnectionError("The request's deadline passed before calling Stripe.", should_retry=False)
+    error.__cause__ = _DeadlinePassed()
+    return error
 
 
 class PdfDownload:
@@ -401,7 +502,7 @@ class PdfDownload:
 
     def chunks(self) -> Iterator[bytes]:
         try:
-            yield from self._response.iter_bytes(64 * 1024)
+            yield from whole_pdf(self._response.iter_bytes(64 * 1024), self.length)
         finally:
             self.close()
 

@@ -61,8 +61,11 @@ class Settings(BaseSettings):
     # What the Stripe account's retry settings do once the last retry of a renewal fails (Dashboard:
     # Billing > Revenue recovery > Retries): the desktop tells a past-due owner.
     if_unpaid: Literal["cancel", "unpaid", "past_due"] = "cancel"
-    stripe_timeout: float = Field(default=10.0, gt=0)
-    stripe_max_retries: int = Field(default=2, ge=0)
+    # Every request answers within request_deadline seconds, below the desktop's 10 s: a Stripe call's
+    # timeout is cut to what is left of it. The defaults let a call and its retry fit inside it.
+    request_deadline: float = Field(default=8.5, gt=0)
+    stripe_timeout: float = Field(default=4.0, gt=0)
+    stripe_max_retries: int = Field(default=1, ge=0)
     webhook_tolerance: int = Field(default=300, ge=1)
     # Stripe's rate limit for the key (default: 100/s live, 25/s test) and the share `sync` takes of it;
     # the serving bridges keep the rest.
@@ -84,6 +87,11 @@ class Settings(BaseSettings):
     body_limit: int = Field(default=16 * 1024, ge=1024)
     # How deep a webhook's JSON may nest (Stripe's events nest about a dozen levels).
     json_max_depth: int = Field(default=64, ge=16, le=500)
+    # Event streams (GET /v1/events): open at once per sign-in and per owner (per bridge instance), and how
+    # often the tokens of open streams are checked, so a stream ends within that long of its token.
+    streams_per_token: int = Field(default=2, ge=1)
+    streams_per_owner: int = Field(default=10, ge=1)
+    stream_check_seconds: float = Field(default=5.0, gt=0)
 
     @field_validator("webhook_secrets", mode="before")
     @classmethod
@@ -124,6 +132,12 @@ class Settings(BaseSettings):
         if not self.database_url:
             self.database_url = f"sqlite:///{self.data_dir / 'bridge.db'}"
         return self
+
+    def stripe_worst_case_seconds(self) -> float:
+        """How long one Stripe call can take with every try timing out: the SDK waits at most
+        min(0.5 s x 2^(n-1), 5 s) before its n-th retry."""
+        waits = sum(min(0.5 * 2 ** (n - 1), 5.0) for n in range(1, self.stripe_max_retries + 1))
+        return self.stripe_timeout * (self.stripe_max_retries + 1) + waits
 
     def require(self, *names: str) -> None:
         """Raise ConfigError naming every missing setting (all of REQUIRED by default)."""

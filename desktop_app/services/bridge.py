@@ -24,8 +24,8 @@ from urllib.parse import quote, urlsplit
 import httpx
 from httpx_sse import SSEError, connect_sse
 
-from .downloads import Progress, safe_filename, save_stream
-from .errors import BridgeRefused, BridgeUnreachable, NotSignedIn, UnexpectedResponse
+from .downloads import Progress, pdf_complete, safe_filename, save_stream
+from .errors import BridgeRefused, BridgeUnreachable, IncompleteDownload, NotSignedIn, UnexpectedResponse
 from .models import HostedPage, Invoice, InvoicePage, Me, PlanChangePreview, PlanOffer, Plans, SignIn, Summary, decode
 
 T = TypeVar("T")
@@ -246,8 +246,9 @@ class BridgeClient:
                 filename = filename_from(response.headers.get("Content-Disposition"), fallback)
                 length = response.headers.get("Content-Length")
                 total = int(length) if length and length.isdigit() else None
-                return save_stream(response.iter_bytes(), Path(folder), filename, total=total,
-                                   progress=progress, cancelled=cancelled)
+                with _broken_off(filename):
+                    return save_stream(response.iter_bytes(), Path(folder), filename, total=total,
+                                       progress=progress, cancelled=cancelled, check=pdf_complete)
         except (httpx.TransportError, httpx.InvalidURL) as exc:
             raise self._unreachable(exc) from exc
 
@@ -344,8 +345,10 @@ class BridgeClient:
                     raise refusal(response)
                 length = response.headers.get("Content-Length")
                 total = int(length) if length and length.isdigit() else None
-                return save_stream(response.iter_bytes(), Path(target).parent, safe_filename(Path(target).name, "sales.csv"),
-                                   total=total, progress=progress, cancelled=cancelled)
+                filename = safe_filename(Path(target).name, "sales.csv")
+                with _broken_off(filename):
+                    return save_stream(response.iter_bytes(), Path(target).parent, filename,
+                                       total=total, progress=progress, cancelled=cancelled)
         except (httpx.TransportError, httpx.InvalidURL) as exc:
             raise self._unreachable(exc) from exc
 
@@ -398,6 +401,15 @@ class BridgeClient:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+@contextlib.contextmanager
+def _broken_off(filename: str) -> Iterator[None]:
+    """A connection that breaks once the file has started arriving: the file did not arrive whole."""
+    try:
+        yield
+    except (httpx.TransportError, httpx.StreamError) as exc:
+        raise IncompleteDownload(filename, _reason(exc)) from exc
 
 
 def _params(**values: Any) -> dict[str, Any]:

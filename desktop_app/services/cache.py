@@ -17,7 +17,7 @@ from typing import Literal
 import msgspec
 
 from ._atomic import write_atomic
-from ._cachefile import account_file, drop, read
+from ._cachefile import account_file, load
 from .models import Invoice, PlanOffer, Summary
 
 log = logging.getLogger(__name__)
@@ -49,15 +49,7 @@ class Cache:
         return account_file(self.folder, account)
 
     def load(self, account: str) -> CachedView | None:
-        path = self.path_for(account)
-        raw = read(path)
-        if raw is None:
-            return None
-        try:
-            return _view_from(raw)
-        except msgspec.MsgspecError as exc:
-            drop(path, exc)
-            return None
+        return load(self.path_for(account), _view_from)
 
     def save(self, account: str, view: CachedView) -> None:
         """Write atomically; a cache that cannot be written (full disk, read-only folder) is logged, not raised."""

@@ -3,7 +3,9 @@
 Bytes go to "<name>.part-<random>" in the target folder (same file system, so the final step is a
 rename), are fsynced, then take the first free name: "invoice.pdf", "invoice (1).pdf", ... A file
 already there with the same bytes is the same invoice downloaded before: it is reused, not duplicated.
-On an error or a cancel the temporary file is removed and the error is raised.
+On an error or a cancel the temporary file is removed and the error is raised. A file is only kept
+whole: IncompleteDownload when its length is not the announced `total`, or `check` (given the last
+1024 bytes) says it did not end as its kind of file must (a PDF's %%EOF).
 """
 
 from __future__ import annotations
@@ -16,11 +18,17 @@ import secrets
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from .errors import DownloadCancelled
+from .errors import DownloadCancelled, IncompleteDownload
 
 Progress = Callable[[int, "int | None"], None]
 _UNSAFE = re.compile(r'[\x00-\x1f<>:"/\\|?*]')
 _MAX_TRIES = 1000
+TAIL = 1024
+
+
+def pdf_complete(tail: bytes) -> bool:
+    """A PDF ends with %%EOF, which readers look for in its last 1024 bytes."""
+    return b"%%EOF" in tail
 
 
 def safe_filename(name: str, fallback: str) -> str:
@@ -70,13 +78,15 @@ def _claim(tmp: Path, target: Path) -> bool:
 
 
 def save_stream(chunks: Iterable[bytes], folder: Path, filename: str, *, total: int | None = None,
-                progress: Progress | None = None, cancelled: Callable[[], bool] | None = None) -> Path:
+                progress: Progress | None = None, cancelled: Callable[[], bool] | None = None,
+                check: Callable[[bytes], bool] | None = None) -> Path:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     filename = safe_filename(filename, "download")
     tmp = folder / f"{filename}.part-{secrets.token_hex(6)}"
     h = hashlib.sha256()
     done = 0
+    tail = b""
     try:
         with open(tmp, "xb") as f:
             if progress:
@@ -89,10 +99,17 @@ def save_stream(chunks: Iterable[bytes], folder: Path, filename: str, *, total: 
                 f.write(chunk)
                 h.update(chunk)
                 done += len(chunk)
+                tail = (tail + chunk)[-TAIL:]
+                if total is not None and done > total:
+                    raise IncompleteDownload(filename, f"more than the {total} bytes announced")
                 if progress:
                     progress(done, total)
             if cancelled and cancelled():
                 raise DownloadCancelled(f"Download of {filename} cancelled")
+            if total is not None and done != total:
+                raise IncompleteDownload(filename, f"{done} of {total} bytes arrived")
+            if check is not None and not check(tail):
+                raise IncompleteDownload(filename, "it ends before its end")
             f.flush()
             os.fsync(f.fileno())
         digest = h.hexdigest()

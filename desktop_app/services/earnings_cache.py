@@ -1,7 +1,7 @@
 """The last good view of the owner's earnings, so the page shows at once, with its age, and offline.
 
 One JSON file per account (hashed like the billing cache) under <cache_dir>/earnings/. Anything
-unreadable or of another version is deleted and treated as no cache, never a crash.
+unreadable or of another version is set aside (_cachefile) and treated as no cache, never a crash.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ._atomic import write_atomic
-from ._cachefile import account_file, drop, read
+from ._cachefile import account_file, load
 
 if TYPE_CHECKING:   # msgspec loads with the first read, on a worker
     from .earnings import EarningsView
@@ -28,21 +28,7 @@ class EarningsCache:
         return account_file(self.folder, account)
 
     def load(self, account: str) -> EarningsView | None:
-        path = self.path_for(account)
-        raw = read(path)
-        if raw is None:
-            return None
-        import msgspec
-
-        from .earnings import VIEW_VERSION, decode_view
-        try:
-            view = decode_view(raw)
-            if view.version != VIEW_VERSION:
-                raise ValueError(f"version {view.version}")
-            return view
-        except (msgspec.DecodeError, ValueError) as exc:
-            drop(path, exc)
-            return None
+        return load(self.path_for(account), _view_from)
 
     def save(self, account: str, view: EarningsView) -> None:
         """Write atomically; a cache that cannot be written is logged, not raised."""
@@ -55,3 +41,12 @@ class EarningsCache:
     def delete(self, account: str) -> None:
         with contextlib.suppress(OSError):
             self.path_for(account).unlink()
+
+
+def _view_from(raw: bytes) -> EarningsView:
+    from .earnings import VIEW_VERSION, decode_view
+
+    view = decode_view(raw)
+    if view.version != VIEW_VERSION:
+        raise ValueError(f"version {view.version}")
+    return view

@@ -46,3 +46,14 @@ class UnexpectedResponse(BridgeRefused):
 
 class DownloadCancelled(Exception):
     """The owner cancelled a download; nothing was left behind."""
+
+
+class IncompleteDownload(BridgeError):
+    """A download that did not arrive whole (cut short, or not the length or kind of file it announced):
+    it was not saved, and a file already there was left as it was."""
+
+    def __init__(self, filename: str, reason: str = "") -> None:
+        detail = f" ({reason})" if reason else ""
+        super().__init__(f"{filename} did not arrive whole, so it was not saved{detail}. Try again.")
+        self.filename = filename
+        self.reason = reason

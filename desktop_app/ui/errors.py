@@ -10,7 +10,7 @@ from typing import Callable
 
 from PySide6.QtCore import QObject, Signal
 
-from ..services import BridgeRefused, BridgeUnreachable, NotSignedIn
+from ..services import BridgeRefused, BridgeUnreachable, IncompleteDownload, NotSignedIn
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +25,7 @@ _REFUSED_WORDS = {
     "stale_preview": "The price preview is out of date. Please look at it again.",
     "payment_failed": "Your card was declined; nothing was changed.",
     "stripe_unavailable": "The payment service is not answering right now. Please try again shortly.",
+    "stripe_timeout": "Stripe is slow to answer; nothing was changed. Please try again in a moment.",
 }
 
 
@@ -40,6 +41,8 @@ def describe(exc: BaseException) -> str:
     """What the owner reads for exc: one sentence, never a traceback."""
     if isinstance(exc, BridgeUnreachable):
         return "Cannot reach the billing server. Check your connection and try again."
+    if isinstance(exc, IncompleteDownload):
+        return f"{exc.filename} did not arrive whole, so it was not saved. Please try again."
     if isinstance(exc, NotSignedIn):
         return _REFUSED_WORDS.get(exc.code, "Please sign in again.")
     if isinstance(exc, BridgeRefused):

@@ -20,12 +20,12 @@ from server_bridge.billing.errors import AlreadySubscribed, ChangeScheduled, Inv
 from server_bridge.billing.invoices import attachment, pdf_filename
 from server_bridge.deps import BillingDep
 from server_bridge.errors import SIGNED_IN, InvalidRequest, NotFound, documented
-from server_bridge.gateway import CardDeclined, PdfDownload, StripeRefused, StripeUnavailable
+from server_bridge.gateway import CardDeclined, PdfDownload, StripeRefused, StripeTimeout, StripeUnavailable
 from server_bridge.text import Cursor, StripeId
 
 router = APIRouter(prefix="/v1/billing", tags=["billing"])
 
-STRIPE = (StripeUnavailable, StripeRefused)
+STRIPE = (StripeUnavailable, StripeTimeout, StripeRefused)
 """A read backfills an owner the bridge has never seen, and a write goes to Stripe: either can fail there."""
 
 

@@ -21,12 +21,12 @@ from server_bridge.connect import store as connect_store
 from server_bridge.connect.earnings import Earnings, NoAccount, NoDashboard
 from server_bridge.deps import OwnerDep, SessionDep
 from server_bridge.errors import SIGNED_IN, InvalidRequest, NotFound, documented
-from server_bridge.gateway import StripeRefused, StripeUnavailable
+from server_bridge.gateway import StripeRefused, StripeTimeout, StripeUnavailable
 from server_bridge.text import Cursor, SearchText, StripeId
 
 router = APIRouter(prefix="/v1/connect", tags=["connect"])
 
-STRIPE = (StripeUnavailable, StripeRefused)
+STRIPE = (StripeUnavailable, StripeTimeout, StripeRefused)
 READ = documented(InvalidRequest, *SIGNED_IN, NoAccount, NotFound, *STRIPE)
 """Every read: bad query, signed out, no account yet, another owner's or a missing id, Stripe on first sight."""
 

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from server_bridge import follow_up, schemas
 from server_bridge.errors import ApiError, InvalidRequest, documented
-from server_bridge.gateway import StripeRefused, StripeUnavailable, WebhookSignatureError, verify_webhook
+from server_bridge.gateway import StripeRefused, StripeTimeout, StripeUnavailable, WebhookSignatureError, verify_webhook
 from server_bridge.limits import TooDeep
 from server_bridge.webhooks import EventFailed, EventInFlight, is_event, process_event, unstorable
 
@@ -43,7 +43,8 @@ class EventNotApplied(ApiError):
     default_message = "The event could not be applied; it will be retried."
 
 
-WEBHOOK_ERRORS = documented(InvalidSignature, InvalidRequest, LivemodeMismatch, EventNotApplied, EventBeingApplied)
+WEBHOOK_ERRORS = documented(InvalidSignature, InvalidRequest, LivemodeMismatch, EventNotApplied, EventBeingApplied,
+                            StripeUnavailable, StripeTimeout)   # a follow-up at Stripe that failed: Stripe retries
 
 
 @router.post("/v1/webhooks/stripe", responses=WEBHOOK_ERRORS)

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from desktop_app.services import (BridgeClient, BridgeRefused, BridgeUnreachable, DownloadCancelled, Invoice,
-                                  NotSignedIn, UnexpectedResponse)
+from desktop_app.services import (BridgeClient, BridgeRefused, BridgeUnreachable, DownloadCancelled,
+                                  IncompleteDownload, Invoice, NotSignedIn, UnexpectedResponse)
 from desktop_app.services.bridge import filename_from, user_agent
 from tests.desktop.services import samples
 from tests.desktop.services.fake_server import FakeServer, answer, fake_server
 
-PDF = b"%PDF-1.4\n" + b"x" * 50_000
+PDF = b"%PDF-1.4\n" + b"x" * 50_000 + b"\n%%EOF\n"
 
 
 @pytest.fixture
@@ -211,8 +211,56 @@ def test_pdf_stream_breaking_leaves_no_partial_file(server: FakeServer, client: 
         h.connection.shutdown(socket.SHUT_RDWR)
 
     server.routes["/v1/billing/invoices/in_0007/pdf"] = half
-    with pytest.raises(BridgeUnreachable):
+    with pytest.raises(IncompleteDownload):
         client.download_invoice_pdf(INVOICE, tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def cut_short(*, chunked: bool):
+    """A PDF without its end: close-delimited (no length, no chunking), or chunked and properly ended:
+    transfers that look complete, as an older bridge relayed a PDF its upstream had cut (issue 9 §4)."""
+    def route(h: BaseHTTPRequestHandler) -> None:
+        h.send_response(200)
+        h.send_header("Content-Type", "application/pdf")
+        h.send_header("Content-Disposition", 'attachment; filename="invoice-ABC-0007.pdf"')
+        if chunked:
+            h.send_header("Transfer-Encoding", "chunked")
+        else:
+            h.send_header("Connection", "close")
+        h.end_headers()
+        body = PDF[:30_000]
+        h.wfile.write(b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body) if chunked else body)
+        h.wfile.flush()
+        h.close_connection = True
+    return route
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+def test_a_pdf_without_its_end_is_not_kept(server: FakeServer, client: BridgeClient, tmp_path: Path,
+                                           chunked: bool) -> None:
+    server.routes["/v1/billing/invoices/in_0007/pdf"] = cut_short(chunked=chunked)
+    (tmp_path / "invoice-ABC-0007.pdf").write_bytes(b"an older download the owner keeps")
+    with pytest.raises(IncompleteDownload) as err:
+        client.download_invoice_pdf(INVOICE, tmp_path)
+    assert "not saved" in err.value.message
+    assert [p.name for p in tmp_path.iterdir()] == ["invoice-ABC-0007.pdf"]   # no part file, nothing overwritten
+    assert (tmp_path / "invoice-ABC-0007.pdf").read_bytes() == b"an older download the owner keeps"
+
+
+def test_a_sales_csv_cut_short_is_not_kept(server: FakeServer, client: BridgeClient, tmp_path: Path) -> None:
+    def half(h: BaseHTTPRequestHandler) -> None:
+        h.send_response(200)
+        h.send_header("Content-Type", "text/csv")
+        h.send_header("Content-Length", "5000")
+        h.end_headers()
+        h.wfile.write(b"id,created\n" * 100)
+        h.wfile.flush()
+        h.close_connection = True
+        h.connection.shutdown(socket.SHUT_RDWR)
+
+    server.routes["/v1/connect/sales.csv"] = half
+    with pytest.raises(IncompleteDownload):
+        client.download_sales_csv(tmp_path / "sales.csv")
     assert list(tmp_path.iterdir()) == []
 
 

@@ -56,15 +56,47 @@ def test_saved_at_is_set_when_missing(tmp_path: Path) -> None:
                               "period_end": None, "hosted_invoice_url": None, "has_pdf": False}]}).encode(),
 ], ids=["corrupt", "binary", "list", "old-version", "bad-summary", "bad-plans", "missing-keys", "bad-texts",
         "older-invoice-shape"])
-def test_unusable_file_is_ignored_and_removed(tmp_path: Path, content: bytes) -> None:
+def test_unusable_file_is_moved_aside_and_rebuilt(tmp_path: Path, content: bytes) -> None:
     cache = Cache(tmp_path)
     path = cache.path_for(ACCOUNT)
     path.parent.mkdir(parents=True)
     path.write_bytes(content)
     assert cache.load(ACCOUNT) is None
-    assert not path.exists()
+    assert not path.exists() and aside(path).read_bytes() == content   # kept for a look, out of the way
     cache.save(ACCOUNT, view())
     assert cache.load(ACCOUNT) == view()
+
+
+def aside(path: Path) -> Path:
+    return path.with_name(path.name + ".unreadable")
+
+
+def deeply_nested(depth: int = 100_000) -> bytes:
+    return b'{"version": 1, "saved_at": 1, "summary": ' + b"[" * depth + b"]" * depth + b"}"
+
+
+def test_deeply_nested_file_is_moved_aside_not_a_crash(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """msgspec gives up on deep nesting with a RecursionError, not a DecodeError (issue 9 §4)."""
+    cache = Cache(tmp_path)
+    path = cache.path_for(ACCOUNT)
+    path.parent.mkdir(parents=True)
+    path.write_bytes(deeply_nested())
+    assert cache.load(ACCOUNT) is None
+    assert not path.exists() and aside(path).exists()
+    assert any("unreadable" in r.getMessage() and str(aside(path)) in r.getMessage() for r in caplog.records)
+    cache.save(ACCOUNT, view())
+    assert cache.load(ACCOUNT) == view()
+
+
+def test_a_second_bad_file_replaces_the_first_one_set_aside(tmp_path: Path) -> None:
+    cache = Cache(tmp_path)
+    path = cache.path_for(ACCOUNT)
+    path.parent.mkdir(parents=True)
+    for content in (b"{first", b"{second"):
+        path.write_bytes(content)
+        assert cache.load(ACCOUNT) is None
+    assert sorted(p.name for p in path.parent.iterdir()) == [aside(path).name]
+    assert aside(path).read_bytes() == b"{second"
 
 
 def test_truncated_file(tmp_path: Path) -> None:
@@ -72,7 +104,7 @@ def test_truncated_file(tmp_path: Path) -> None:
     cache.save(ACCOUNT, view())
     path = cache.path_for(ACCOUNT)
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
-    assert cache.load(ACCOUNT) is None and not path.exists()
+    assert cache.load(ACCOUNT) is None and not path.exists() and aside(path).exists()
 
 
 def test_save_leaves_no_temporary_files(tmp_path: Path) -> None:

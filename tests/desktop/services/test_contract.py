@@ -136,6 +136,8 @@ def test_sign_in_carries_the_device_proof_both_ways() -> None:
     assert "device_proof" not in request.get("required", [])
     assert "device_proof" in COMPONENTS["SignedIn"]["required"]
     assert "device_proof" in {f.encode_name for f in mi.type_info(models.SignIn).fields}
+
+
 def test_the_token_request_and_its_refusals_are_what_the_desktop_sends_and_reads() -> None:
     """BridgeClient.redeem_code posts these form fields and reads RFC 6749 \u00a75.2's error and description."""
     route = SCHEMA["paths"]["/v1/auth/token"]["post"]
@@ -146,6 +148,8 @@ def test_the_token_request_and_its_refusals_are_what_the_desktop_sends_and_reads
     body = COMPONENTS[refusal["$ref"].removeprefix(REF)]
     assert body["properties"]["error"]["enum"] and body["properties"]["error_description"]["type"] == "string"
     assert set(body["required"]) == {"error", "error_description"}
+
+
 def documented_codes() -> set[str]:
     """Every error code the bridge's routes document (`code` in their error descriptions)."""
     import re
@@ -162,3 +166,26 @@ def test_the_codes_the_desktop_words_are_the_ones_the_bridge_answers() -> None:
     codes = documented_codes()
     assert {"payload_too_large", "too_many_attempts", "invalid_request"} <= codes
     assert set(_REFUSED_WORDS) - codes == set()
+def documented_codes(method: str, path: str) -> set[str]:
+    """The error codes a route's responses name (errors.documented writes "`code`: message; ...")."""
+    import re
+
+    responses = SCHEMA["paths"][path][method]["responses"]
+    return {code for status, answer in responses.items() if status != "200"
+            for code in re.findall(r"`([a-z_]+)`", answer.get("description", ""))}
+
+
+def test_the_codes_the_desktop_acts_on_are_the_ones_the_bridge_answers() -> None:
+    """Sign-out codes end the session; stripe_timeout is what lets the desktop say "nothing was changed";
+    too_many_streams is what the event listener backs off from."""
+    from desktop_app.services.bridge import SIGNED_OUT_CODES
+
+    for code in SIGNED_OUT_CODES:
+        assert code in documented_codes("get", "/v1/me"), code
+    signed_in_routes = [(m, p) for p, methods in SCHEMA["paths"].items() for m in methods
+                        if "unauthorized" in documented_codes(m, p)]
+    for method, path in signed_in_routes:
+        assert SIGNED_OUT_CODES <= documented_codes(method, path), (method, path)
+        if "stripe_unavailable" in documented_codes(method, path):
+            assert "stripe_timeout" in documented_codes(method, path), (method, path)
+    assert "too_many_streams" in documented_codes("get", "/v1/events")

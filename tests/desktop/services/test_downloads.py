@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop_app.services import DownloadCancelled, save_stream
+from desktop_app.services import DownloadCancelled, IncompleteDownload, save_stream
 from desktop_app.services.downloads import safe_filename
 
 PDF = b"%PDF-1.4\n" + bytes(range(256)) * 40
@@ -100,3 +100,18 @@ def test_a_hostile_name_stays_in_the_folder(tmp_path: Path) -> None:
     folder = tmp_path / "downloads"
     path = save_stream([PDF], folder, "../outside.pdf")
     assert path.parent == folder and not (tmp_path / "outside.pdf").exists()
+
+
+@pytest.mark.parametrize("chunks, total", [([b"a" * 10, b"b" * 5], 20), ([b"a" * 10, b"b" * 15], 20)])
+def test_a_length_other_than_announced_leaves_nothing(tmp_path: Path, chunks: list[bytes], total: int) -> None:
+    with pytest.raises(IncompleteDownload):
+        save_stream(iter(chunks), tmp_path, "f.bin", total=total)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failed_check_leaves_nothing(tmp_path: Path) -> None:
+    with pytest.raises(IncompleteDownload):
+        save_stream(iter([b"%PDF-1.4 no end"]), tmp_path, "f.pdf", check=lambda tail: tail.endswith(b"%%EOF"))
+    assert list(tmp_path.iterdir()) == []
+    saved = save_stream(iter([b"%PDF-1.4 ", b"%%EOF"]), tmp_path, "f.pdf", check=lambda tail: tail.endswith(b"%%EOF"))
+    assert saved.read_bytes() == b"%PDF-1.4 %%EOF"

@@ -157,6 +157,11 @@ def test_the_cache_keeps_the_view_and_drops_a_broken_file(tmp_path: Path) -> Non
     assert cache.load("http://b|pro@demo.test") is None and not path.exists()
     path.write_bytes(b'{"version": 99}')
     assert cache.load("http://b|pro@demo.test") is None
+    path.write_bytes(b'{"version": 1, "payouts": ' + b"[" * 100_000 + b"]" * 100_000 + b"}")
+    assert cache.load("http://b|pro@demo.test") is None   # deep nesting: set aside, not a RecursionError
+    assert not path.exists() and path.with_name(path.name + ".unreadable").exists()
+    cache.save("http://b|pro@demo.test", view)
+    assert cache.load("http://b|pro@demo.test") == view
 
 
 def test_payout_transactions_export_as_plain_numbers(tmp_path: Path) -> None:

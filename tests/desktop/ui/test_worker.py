@@ -8,8 +8,8 @@ import pytest
 from PySide6.QtCore import QThread, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
-from desktop_app.services import BridgeRefused, BridgeUnreachable, NotSignedIn
 from desktop_app.services.errors import UnexpectedResponse
+from desktop_app.services import BridgeRefused, BridgeUnreachable, IncompleteDownload, NotSignedIn
 from desktop_app.ui import errors
 from desktop_app.ui.worker import WorkerPool
 
@@ -66,6 +66,8 @@ def test_callbacks_are_dropped_once_cancelled(qtbot) -> None:
     (BridgeRefused(413, "payload_too_large", "at most 16384 bytes"), "too large; nothing was changed"),
     (UnexpectedResponse("The billing server answered 413 Request Entity Too Large.", status=413),
      "too large; nothing was changed"),
+    (BridgeRefused(503, "stripe_timeout", "slow"), "Stripe is slow to answer; nothing was changed."),
+    (IncompleteDownload("invoice-7.pdf"), "did not arrive whole"),
     (PermissionError(13, "denied", "/x"), "No permission"),
     (KeyError("bug"), "Something went wrong"),
 ])

@@ -1,0 +1,157 @@
+"""Schemathesis against the contract the bridge serves, signed in as a demo owner, on SQLite and PostgreSQL
+(issue 9 §5).
+
+Every operation of the served /openapi.json gets generated requests, valid ones and invalid ones, over
+real HTTP to a bridge on the sandbox. Each answer must: not be a 5xx, have a status the operation
+documents, have the documented content type, match the documented schema, and, for an error, be the
+envelope {"error": {"code", "message"}} and nothing else.
+
+Bounded for CI: EXAMPLES per operation and mode, derandomized. `BRIDGE_FUZZ_LONG=1` runs many more,
+with a fresh random seed each run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import hypothesis
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (content_type_conformance, response_schema_conformance,
+                                               status_code_conformance)
+
+from tests.bridge.conftest import _stack, postgres_database
+
+LONG = os.environ.get("BRIDGE_FUZZ_LONG") == "1"
+EXAMPLES = 400 if LONG else 10
+OWNER = "pro@demo.test"
+pytestmark = pytest.mark.timeout(3600 if LONG else 300)
+
+CONTRACT = json.loads((Path(__file__).parents[2] / "docs" / "openapi.json").read_text())
+OPERATIONS = sorted(f"{method.upper()} {path}" for path, methods in CONTRACT["paths"].items() for method in methods)
+
+NOT_FUZZED = {
+    # Signs the fuzzer's own token out, so every later case would be a 401; tests/bridge/test_auth.py.
+    "POST /v1/auth/logout",
+    # A stream that only ends when the client leaves; tests/bridge/test_events.py and test_stream_limits.py.
+    "GET /v1/events",
+}
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def _nul_in(*names: str) -> Callable[[schemathesis.Case], bool]:
+    def known(case: schemathesis.Case) -> bool:
+        where = {**(case.query or {}), **(case.path_parameters or {}),
+                 **(case.body if isinstance(case.body, dict) else {})}
+        return any(_has_nul(where.get(name)) for name in names)
+    return known
+
+
+def _beyond_bigint(*names: str) -> Callable[[schemathesis.Case], bool]:
+    def known(case: schemathesis.Case) -> bool:
+        return any(isinstance(v, int) and abs(v) >= 2**63 for k, v in (case.query or {}).items() if k in names)
+    return known
+
+
+KNOWN_FAILURES: dict[str, list[Callable[[schemathesis.Case], bool]]] = {
+    # Cases left out because they fail today for a known, tracked reason ("METHOD /path": [predicate]);
+    # every other case of the operation is still sent and checked. Empty: the NUL bytes, over-long ids and
+    # unbounded dates the fuzzer first found (issue 9 §3) answer 400 now.
+}
+
+
+def not_known_to_fail(operation: str) -> Callable[[schemathesis.Case], bool]:
+    checks = KNOWN_FAILURES.get(operation, [])
+    return lambda case: not any(known(case) for known in checks)
+
+
+@schemathesis.check
+def error_envelope(ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case) -> None:
+    """An error is always {"error": {"code": <text>, "message": <text>}}, with nothing beside it."""
+    if response.status_code < 400:
+        return None
+    body = json.loads(response.content)
+    assert set(body) == {"error"}, f"not the error envelope: {response.text[:200]}"
+    error = body["error"]
+    assert set(error) == {"code", "message"}, f"not the error envelope: {response.text[:200]}"
+    assert isinstance(error["code"], str) and error["code"], f"no code: {response.text[:200]}"
+    assert isinstance(error["message"], str) and error["message"], f"no message: {response.text[:200]}"
+    return None
+
+
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
+          error_envelope]
+
+
+class Fuzzed:
+    def __init__(self, stack: Any) -> None:
+        self.stack = stack
+        self.url = stack.bridge_url
+        self.schema = schemathesis.openapi.from_url(f"{self.url}/openapi.json")
+        self.schema.config.update(base_url=self.url)
+        self.headers = {"Authorization": f"Bearer {self.sign_in()}"}
+
+    def sign_in(self) -> str:
+        import httpx
+
+        answer = httpx.post(f"{self.url}/v1/auth/login", timeout=10,
+                            json={"email": OWNER, "password": "demo", "device": "fuzzer"})
+        assert answer.status_code == 200, answer.text
+        return answer.json()["token"]
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def fuzzed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fuzzed]:
+    folder = tmp_path_factory.mktemp("fuzz")
+    if request.param == "sqlite":
+        with _stack(folder) as stack:
+            yield Fuzzed(stack)
+        return
+    with postgres_database() as url, _stack(folder, url) as stack:
+        yield Fuzzed(stack)
+
+
+def takes_input(operation: str) -> bool:
+    """A body or a query parameter: something an invalid request can get wrong (a path id is any text)."""
+    method, path = operation.split(" ", 1)
+    spec = CONTRACT["paths"][path][method.lower()]
+    return "requestBody" in spec or any(p["in"] != "path" for p in spec.get("parameters", []))
+
+
+CASES = [pytest.param(o, GenerationMode.POSITIVE, id=f"{o} valid") for o in OPERATIONS if o not in NOT_FUZZED] + [
+    pytest.param(o, GenerationMode.NEGATIVE, id=f"{o} invalid") for o in OPERATIONS
+    if o not in NOT_FUZZED and takes_input(o)]
+
+
+@pytest.mark.parametrize("operation, mode", CASES)
+def test_every_answer_is_documented_and_no_server_error(fuzzed: Fuzzed, operation: str,
+                                                        mode: GenerationMode) -> None:
+    method, path = operation.split(" ", 1)
+    api_operation = fuzzed.schema[path][method]
+
+    @hypothesis.given(case=api_operation.as_strategy(generation_mode=mode).filter(not_known_to_fail(operation)))
+    @hypothesis.settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=not LONG,
+                         suppress_health_check=list(HealthCheck), phases=[Phase.generate, Phase.shrink])
+    def one(case: schemathesis.Case) -> None:
+        headers = {**fuzzed.headers, **(case.headers or {})} if "Authorization" not in (case.headers or {}) \
+            else dict(case.headers)
+        response = case.call(headers=headers, timeout=15)
+        case.validate_response(response, checks=CHECKS, headers=headers)
+
+    one()
