@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
-from ..services import BridgeUnreachable, SignIn
+from ..services import BridgeUnreachable, SignIn, addresses
 from . import theme
 from .errors import describe
 from .session import Session
@@ -69,9 +69,10 @@ class SignInDialog(QDialog):
     def submit(self) -> None:
         if self._busy:
             return
-        url = self.url_edit.text().strip()
-        if not url.startswith(("http://", "https://")):
-            self.show_error("The billing server address starts with http:// or https://.")
+        try:
+            url = addresses.typed(self.url_edit.text())   # https:// added when missing
+        except addresses.BadAddress as exc:
+            self.show_error(exc.message)
             return
         email, password = self.email_edit.text().strip(), self.password_edit.text()
         self._busy = True
@@ -93,6 +94,11 @@ class SignInDialog(QDialog):
         self.password_edit.setFocus()
         self.show_error(exc.message if isinstance(exc, BridgeUnreachable) else describe(exc))
         self._update()
+
+    def use_address(self, url: str) -> None:
+        """A billing-manager:// link chose the bridge while this dialog was open."""
+        self.url_edit.setText(url)
+        (self.password_edit if self.email_edit.text() else self.email_edit).setFocus()
 
     def show_error(self, text: str) -> None:
         self.error_label.setText(text)
