@@ -21,6 +21,7 @@ class Component:
     name: str
     version: str
     licence: str
+    main: bool = True   # the app, Python, Qt and what the app asks for itself; False: what those bring
 
 
 def app_version() -> str:
@@ -69,7 +70,8 @@ def components() -> list[Component]:
     """The app, Python, Qt and every distribution the app depends on (not the bridge's extra), by name."""
     found: dict[str, Component] = {}
     app = _distribution(APP_DISTRIBUTION)
-    todo = _requirement_names(app) if app is not None else []
+    direct = {_normal(n) for n in _requirement_names(app)} if app is not None else set()
+    todo = sorted(direct)
     while todo:
         name = _normal(todo.pop())
         if name in found:
@@ -77,14 +79,14 @@ def components() -> list[Component]:
         dist = _distribution(name)
         if dist is None:
             continue
-        found[name] = Component(dist.metadata["Name"] or name, dist.version, licence_of(dist))
+        found[name] = Component(dist.metadata["Name"] or name, dist.version, licence_of(dist), name in direct)
         todo.extend(_requirement_names(dist))
     head = [Component("Billing Manager", app_version(), licence_of(app) if app is not None else "not stated"),
             Component("Python", platform.python_version(), "PSF-2.0")]
     qt = qt_version()
     if qt:
         head.append(Component("Qt", qt, "LGPL-3.0-only"))
-    return head + sorted(found.values(), key=lambda c: c.name.lower())
+    return head + sorted(found.values(), key=lambda c: (not c.main, c.name.lower()))
 
 
 def qt_version() -> str:

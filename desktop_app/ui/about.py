@@ -36,7 +36,12 @@ class AboutDialog(QDialog):
         heading.addWidget(self.bridge_label)
         top.addLayout(heading, 1)
         layout.addLayout(top)
-        layout.addWidget(QLabel("Licences", self))
+        heading_label = QLabel("Licences", self)
+        heading_label.setFont(theme.font(heading_label, 1.0, bold=True))
+        layout.addWidget(heading_label)
+        self.lgpl_label = QLabel(LGPL_NOTE, self)
+        self.lgpl_label.setWordWrap(True)
+        layout.addWidget(self.lgpl_label)
         self.licences = QTextBrowser(self)
         self.licences.setOpenExternalLinks(True)
         self.licences.setPlainText("Reading…")
@@ -47,10 +52,16 @@ class AboutDialog(QDialog):
         self.resize(theme.em(self, 30), theme.em(self, 28))
 
     def show_components(self, components: list[Component]) -> None:
-        rows = "".join(f"<tr><td>{escape(c.name)}</td><td>{escape(c.version)}</td><td>{escape(c.licence)}</td></tr>"
-                       for c in components)
-        self.licences.setHtml(f"<table cellpadding='3'><tr><th align='left'>Part</th><th align='left'>Version</th>"
-                              f"<th align='left'>Licence</th></tr>{rows}</table><p>{escape(LGPL_NOTE)}</p>")
+        def table(rows: list[Component]) -> str:
+            cells = "".join(f"<tr><td>{escape(c.name)}</td><td>{escape(c.version)}</td><td>{escape(c.licence)}</td></tr>"
+                            for c in rows)
+            return (f"<table cellpadding='3'><tr><th align='left'>Part</th><th align='left'>Version</th>"
+                    f"<th align='left'>Licence</th></tr>{cells}</table>")
+
+        main = [c for c in components if c.main]
+        rest = [c for c in components if not c.main]
+        extra = f"<p><b>Also inside, brought by the parts above</b></p>{table(rest)}" if rest else ""
+        self.licences.setHtml(table(main) + extra)
 
     def licence_text(self) -> str:
-        return self.licences.toPlainText()
+        return "\n".join((self.lgpl_label.text(), self.licences.toPlainText()))

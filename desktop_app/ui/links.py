@@ -44,7 +44,8 @@ class LinkHandler(QObject):
         super().__init__(window)
         self.window = window
         self.switch_dialog: SwitchDialog | None = None
-        self._settled = False
+        dialog = window.sign_in_dialog
+        self._settled = window.account.client is not None or (dialog is not None and dialog.isVisible())
         self._pending = ""
         self._after_sign_out = ""
         window.sign_in_shown.connect(self._sign_in_shown)
