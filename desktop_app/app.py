@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Callable, Sequence
 from PySide6.QtCore import QThreadPool, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
-from .services import Cache, Config, MemoryStore, Paths, SecretStore, about, addresses, open_secret_store
+from .services import Cache, Config, MemoryStore, Paths, SecretStore, addresses, open_secret_store
 from .services.earnings_cache import EarningsCache
 from .ui import errors, theme
 from .ui.account import Account
@@ -109,6 +109,7 @@ class VersionAction(argparse.Action):
         super().__init__(option_strings, dest, nargs=0, help="show the version and exit")
 
     def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        from .services import about
         print(f"billing-manager {about.app_version()}")
         parser.exit()
 

@@ -164,3 +164,16 @@ def test_the_built_folder_holds_the_desktop_and_none_of_the_bridge(built: Path) 
         assert (inside / "desktop_app" / "resources" / name).is_file(), name
     assert list(inside.glob("pyside6_essentials-*.dist-info")), "About reads the licences from the metadata"
     assert os.access(built / "install-desktop-entry.sh", os.X_OK)
+
+
+def test_the_windows_and_macos_icons_are_drawn_from_the_app_svg(tmp_path: Path) -> None:
+    """packaging/icons.py, which the spec runs on Windows and macOS (in its own process: it makes a QGuiApplication)."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run([sys.executable, str(ROOT / "packaging" / "icons.py"), str(tmp_path)], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "billing-manager.ico").read_bytes()[:4] == b"\x00\x00\x01\x00"   # ICONDIR, type 1: icon
+    assert (tmp_path / "billing-manager.icns").read_bytes()[:4] == b"icns"
+    from PySide6.QtGui import QImage
+    image = QImage(str(tmp_path / "billing-manager.png"))
+    assert image.width() == 256 and image.pixelColor(128, 20).name() == "#4f46e5"   # the app's indigo tile

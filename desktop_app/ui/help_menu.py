@@ -8,7 +8,6 @@ from PySide6.QtCore import QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QMenu
 
-from ..services import about
 from ..services.addresses import OperatorDefaults
 from .guide import GuideWindow
 
@@ -49,7 +48,8 @@ class HelpMenu:
         self.guide.raise_()
 
     def open_about(self) -> AboutDialog:
-        from .about import AboutDialog   # loaded when first asked for
+        from ..services import about     # importlib.metadata and the dialog: loaded when first asked for
+        from .about import AboutDialog
         if self.about_dialog is not None:
             self.about_dialog.close()
         dialog = AboutDialog(about.app_version(), self.window.session.bridge_url, self.window)
