@@ -154,16 +154,27 @@ def take_screenshot(window: MainWindow, path: Path, app: QApplication, timeout_m
     window.sign_in_shown.connect(failed)
 
 
+def say(line: str) -> None:
+    """Print for the self-test's caller; a closed pipe (or no console) must not keep the app from exiting."""
+    try:
+        print(line, flush=True)
+    except (OSError, ValueError):
+        pass
+
+
 def self_test(window: MainWindow, path: Path | None, app: QApplication, timeout_ms: int = 60_000) -> None:
     """Exit 0 once the first window is up and say which: the built app's check that it starts."""
     def shown(what: str, widget: Callable[[], QWidget]) -> None:
-        print(f"self-test: {what}; billing server: {window.session.bridge_url or 'none'}", flush=True)
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if not widget().grab().save(str(path)):
-                app.exit(1)
-                return
-        app.exit(0)
+        code = 0
+        try:
+            say(f"self-test: {what}; billing server: {window.session.bridge_url or 'none'}")
+            if path is not None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                code = 0 if widget().grab().save(str(path)) else 1
+        except OSError:
+            code = 1
+        finally:
+            app.exit(code)
 
     def sign_in() -> None:
         dialog = window.sign_in_dialog
@@ -171,7 +182,7 @@ def self_test(window: MainWindow, path: Path | None, app: QApplication, timeout_
         QTimer.singleShot(150, lambda: shown("sign-in shown", lambda: dialog))
 
     def failed() -> None:
-        print("self-test: no window came up", flush=True)
+        say("self-test: no window came up")
         app.exit(1)
 
     window.sign_in_shown.connect(sign_in)
