@@ -14,19 +14,18 @@ from typing import TYPE_CHECKING, Callable, Sequence
 from PySide6.QtCore import QThreadPool, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
-from .services import Cache, Config, MemoryStore, Paths, SecretStore, addresses, open_secret_store
+from .services import Cache, Config, MemoryStore, Paths, SecretStore, open_secret_store
 from .services.earnings_cache import EarningsCache
 from .ui import errors, theme
 from .ui.account import Account
 from .ui.earnings import Earnings
-from .ui.links import LinkHandler
 from .ui.main_window import PAGES, MainWindow
 from .ui.session import Session
-from .ui.single_instance import InstanceServer, hand_over, server_name
 from .ui.worker import WorkerPool
 
 if TYPE_CHECKING:
     from .services import BridgeClient, DemoBridge
+    from .ui.single_instance import InstanceServer
 
 log = logging.getLogger(__name__)
 DEMO_PASSWORD = "demo"
@@ -192,6 +191,7 @@ def self_test(window: MainWindow, path: Path | None, app: QApplication, timeout_
 
 def single_instance(paths: Paths, link: str) -> InstanceServer | None:
     """None when another instance is running for these folders (it got the link); else our listener."""
+    from .ui.single_instance import InstanceServer, hand_over, server_name   # main()'s alone: build() never needs it
     name = server_name(paths.config_dir)
     if hand_over(name, link):
         return None
@@ -201,6 +201,8 @@ def single_instance(paths: Paths, link: str) -> InstanceServer | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from .services import addresses
+    from .ui.links import LinkHandler
     args = parse_args(argv)
     if args.demo:
         from .services.demo import bridge_missing

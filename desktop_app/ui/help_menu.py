@@ -8,11 +8,10 @@ from PySide6.QtCore import QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QMenu
 
-from ..services.addresses import OperatorDefaults
-from .guide import GuideWindow
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:   # the guide, About and the operator's settings load when first used, not on every start
+    from ..services.addresses import OperatorDefaults
     from .about import AboutDialog
+    from .guide import GuideWindow
     from .main_window import MainWindow
 
 
@@ -20,7 +19,7 @@ class HelpMenu:
     def __init__(self, window: MainWindow, menu: QMenu) -> None:
         self.window = window
         self.menu = menu
-        self.operator = OperatorDefaults()
+        self.operator: OperatorDefaults | None = None
         self.about_dialog: AboutDialog | None = None
         self.guide: GuideWindow | None = None
         self.guide_action = QAction("Billing Manager &Help", window)
@@ -37,12 +36,13 @@ class HelpMenu:
         self.operator = operator
 
     def open_guide(self) -> None:
-        if self.operator.docs:
+        if self.operator is not None and self.operator.docs:
             if QDesktopServices.openUrl(QUrl(self.operator.docs)):
                 return
             self.window.show_error(f"Could not open your browser. The help pages are at {self.operator.docs}")
             return
         if self.guide is None:
+            from .guide import GuideWindow
             self.guide = GuideWindow(self.window)
         self.guide.show()
         self.guide.raise_()
