@@ -83,7 +83,21 @@ def test_the_install_script_refuses_a_folder_without_the_app(tmp_path: Path) -> 
 def test_windows_registers_the_url_protocol_with_the_link_as_argument() -> None:
     iss = (ROOT / "packaging" / "windows" / "billing-manager.iss").read_text()
     assert 'Subkey: "Software\\Classes\\billing-manager"; ValueType: string; ValueName: "URL Protocol"' in iss
-    assert 'ValueData: """{app}\\billing-manager.exe"" ""%1"""' in iss
+    assert 'ValueData: """{app}\\billing-manager.exe"" -- ""%1"""' in iss
+    reg = (ROOT / "packaging" / "windows" / "url-protocol.reg.template").read_text()
+    assert '@="\\"INSTALL_DIR\\\\billing-manager.exe\\" -- \\"%1\\""' in reg
+
+
+def test_after_two_dashes_a_link_can_smuggle_in_no_option() -> None:
+    """Windows starts `billing-manager.exe -- "%1"`: a link that breaks out of its quotes adds arguments,
+    which are then refused instead of read as options such as --paths-root."""
+    from desktop_app.app import parse_args
+
+    link = "billing-manager://connect?bridge=https://billing.example.com"
+    assert parse_args(["--", link]).link == link
+    with pytest.raises(SystemExit) as refused:
+        parse_args(["--", "billing-manager://x", "--paths-root", "C:/elsewhere"])
+    assert refused.value.code == 2
 
 
 # ----- the real build (BILLING_PACKAGE_TEST=1)

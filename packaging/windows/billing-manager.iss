@@ -37,10 +37,11 @@ Name: "{autoprograms}\Billing Manager"; Filename: "{app}\billing-manager.exe"
 
 [Registry]
 ; HKCU\Software\Classes is HKEY_CLASSES_ROOT for this user: no administrator rights needed.
+; "--" before "%1": whatever a crafted link smuggles past the quotes is never read as an option.
 Root: HKCU; Subkey: "Software\Classes\billing-manager"; ValueType: string; ValueName: ""; ValueData: "URL:Billing Manager link"; Flags: uninsdeletekey
 Root: HKCU; Subkey: "Software\Classes\billing-manager"; ValueType: string; ValueName: "URL Protocol"; ValueData: ""
 Root: HKCU; Subkey: "Software\Classes\billing-manager\DefaultIcon"; ValueType: string; ValueName: ""; ValueData: """{app}\billing-manager.exe"",0"
-Root: HKCU; Subkey: "Software\Classes\billing-manager\shell\open\command"; ValueType: string; ValueName: ""; ValueData: """{app}\billing-manager.exe"" ""%1"""
+Root: HKCU; Subkey: "Software\Classes\billing-manager\shell\open\command"; ValueType: string; ValueName: ""; ValueData: """{app}\billing-manager.exe"" -- ""%1"""
 
 [Run]
 Filename: "{app}\billing-manager.exe"; Description: "Start Billing Manager"; Flags: nowait postinstall skipifsilent
