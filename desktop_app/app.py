@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
 from PySide6.QtCore import QThreadPool, QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from .services import Cache, Config, MemoryStore, Paths, SecretStore, open_secret_store
 from .services.earnings_cache import EarningsCache
@@ -25,6 +25,7 @@ from .ui.worker import WorkerPool
 
 if TYPE_CHECKING:
     from .services import BridgeClient, DemoBridge
+    from .ui.single_instance import InstanceServer
 
 log = logging.getLogger(__name__)
 DEMO_PASSWORD = "demo"
@@ -95,18 +96,44 @@ def demo_sign_in(session: Session, demo: DemoBridge, email: str) -> Callable[[],
     return start
 
 
+def frozen() -> bool:
+    """A built app (PyInstaller): the desktop alone, without the bridge, so without --demo."""
+    return bool(getattr(sys, "frozen", False))
+
+
+class VersionAction(argparse.Action):
+    """--version; the metadata is read only when asked (every other start skips it)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="show the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        from .services import about
+        print(f"billing-manager {about.app_version()}")
+        parser.exit()
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="billing-manager", description="Your site's plan, card and invoices.")
-    parser.add_argument("--demo", action="store_true", help="start a sandboxed billing server and sign in to it")
-    parser.add_argument("--demo-owner", default="pro@demo.test", metavar="EMAIL",
-                        help="the demo owner to sign in as (default: pro@demo.test)")
+    parser.add_argument("link", nargs="?", default="",
+                        help="a billing-manager://connect?bridge=https://... link from your platform's dashboard")
+    parser.add_argument("--version", action=VersionAction)
+    if not frozen():
+        parser.add_argument("--demo", action="store_true", help="start a sandboxed billing server and sign in to it")
+        parser.add_argument("--demo-owner", default="pro@demo.test", metavar="EMAIL",
+                            help="the demo owner to sign in as (default: pro@demo.test)")
     parser.add_argument("--bridge-url", default="", help="the billing server's address")
     parser.add_argument("--screenshot", type=Path, metavar="PATH",
                         help="save the window as PNG once its data has loaded, then exit")
+    parser.add_argument("--self-test", action="store_true",
+                        help="start, say which first window showed (the sign-in on a first run), exit 0; with "
+                             "--screenshot, save that window")
     parser.add_argument("--page", choices=PAGES, default="overview")
     parser.add_argument("--theme", choices=theme.THEMES, default=None)
     parser.add_argument("--paths-root", type=Path, metavar="DIR", help="keep settings and cache under DIR")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    args.demo = getattr(args, "demo", False)
+    return args
 
 
 def take_screenshot(window: MainWindow, path: Path, app: QApplication, timeout_ms: int = 90_000) -> None:
@@ -126,7 +153,56 @@ def take_screenshot(window: MainWindow, path: Path, app: QApplication, timeout_m
     window.sign_in_shown.connect(failed)
 
 
+def say(line: str) -> None:
+    """Print for the self-test's caller; a closed pipe (or no console) must not keep the app from exiting."""
+    try:
+        print(line, flush=True)
+    except (OSError, ValueError):
+        pass
+
+
+def self_test(window: MainWindow, path: Path | None, app: QApplication, timeout_ms: int = 60_000) -> None:
+    """Exit 0 once the first window is up and say which: the built app's check that it starts."""
+    def shown(what: str, widget: Callable[[], QWidget]) -> None:
+        code = 0
+        try:
+            say(f"self-test: {what}; billing server: {window.session.bridge_url or 'none'}")
+            if path is not None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                code = 0 if widget().grab().save(str(path)) else 1
+        except OSError:
+            code = 1
+        finally:
+            app.exit(code)
+
+    def sign_in() -> None:
+        dialog = window.sign_in_dialog
+        assert dialog is not None
+        QTimer.singleShot(150, lambda: shown("sign-in shown", lambda: dialog))
+
+    def failed() -> None:
+        say("self-test: no window came up")
+        app.exit(1)
+
+    window.sign_in_shown.connect(sign_in)
+    window.ready.connect(lambda: QTimer.singleShot(150, lambda: shown("signed in", lambda: window)))
+    QTimer.singleShot(timeout_ms, window, failed)
+
+
+def single_instance(paths: Paths, link: str) -> InstanceServer | None:
+    """None when another instance is running for these folders (it got the link); else our listener."""
+    from .ui.single_instance import InstanceServer, hand_over, server_name   # main()'s alone: build() never needs it
+    name = server_name(paths.config_dir)
+    if hand_over(name, link):
+        return None
+    server = InstanceServer(name)
+    server.listen()
+    return server
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    from .services import addresses
+    from .ui.links import LinkHandler
     args = parse_args(argv)
     if args.demo:
         from .services.demo import bridge_missing
@@ -146,9 +222,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         paths, store = Paths.under(args.paths_root), open_secret_store
     else:
         paths, store = Paths.default(), open_secret_store
+    server: InstanceServer | None = None
+    if not args.demo:
+        server = single_instance(paths, args.link)
+        if server is None:
+            sys.excepthook = previous_hook
+            return 0   # the running window took the link and came to the front
     config = Config.load(paths)
     if args.demo:
         config.sign_in = "password"   # the demo's owners sign in with the app's own form too
+    operator = addresses.operator_defaults(paths.operator_file)
+    if not config.bridge_url and operator.bridge:
+        config.bridge_url = operator.bridge   # a branded build's billing server, until the owner picks another
     look = args.theme or config.theme
     theme.apply(app, look)
     if look not in ("light", "dark"):
@@ -160,14 +245,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .services import DemoBridge   # subprocess and friends: only the demo needs them
         demo = DemoBridge(temp_root / "bridge")
         start = demo_sign_in(parts.session, demo, args.demo_owner)
+    parts.window.help_menu.set_operator(operator)
+    links = LinkHandler(parts.window)
+    app.installEventFilter(links)   # macOS: a clicked link arrives as a QFileOpenEvent
+    if server is not None:
+        server.received.connect(links.open)
+    if args.link:
+        links.open(args.link)
     parts.window.show_page(args.page)
-    if args.screenshot:
+    if args.self_test:
+        self_test(parts.window, args.screenshot, app)
+    elif args.screenshot:
         take_screenshot(parts.window, args.screenshot, app)
     parts.window.show()
     parts.window.start(start)
     try:
         code = app.exec()
     finally:
+        app.removeEventFilter(links)
+        if server is not None:
+            server.close()
         parts.close()
         if demo is not None:
             demo.stop()

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 APP_NAME = "billing-manager"
+OPERATOR_FILE = "billing-manager.toml"   # an operator's defaults, shipped beside the executable
+
+
+def install_dir() -> Path:
+    """The folder the app runs from: beside the executable of a built app (PyInstaller sets sys.frozen),
+    beside the `billing-manager` script of a pip install."""
+    if getattr(sys, "frozen", False):
+        return Path(sys.executable).resolve().parent
+    script = sys.argv[0] if sys.argv and sys.argv[0] not in ("", "-c") else ""
+    return Path(script).resolve().parent if script else Path.cwd()
 
 
 @dataclass(frozen=True)
@@ -14,6 +25,11 @@ class Paths:
     cache_dir: Path
     data_dir: Path
     downloads_dir: Path
+    install_dir: Path | None = None   # where the operator's file is looked for; None: nowhere
+
+    @property
+    def operator_file(self) -> Path | None:
+        return None if self.install_dir is None else self.install_dir / OPERATOR_FILE
 
     @classmethod
     def default(cls) -> Paths:
@@ -23,6 +39,7 @@ class Paths:
             cache_dir=Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False)),
             data_dir=Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)),
             downloads_dir=Path(platformdirs.user_downloads_dir()),
+            install_dir=install_dir(),
         )
 
     @classmethod
@@ -34,4 +51,5 @@ class Paths:
             cache_dir=root / "cache",
             data_dir=root / "data",
             downloads_dir=root / "downloads",
+            install_dir=root / "app",
         )

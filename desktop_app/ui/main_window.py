@@ -19,6 +19,7 @@ from .account import Account, warm_formatting
 from .earnings import Earnings
 from .earnings_page import EarningsPage
 from .flows import FlowsRow
+from .help_menu import HelpMenu
 from .hosted import EventListener, HostedFlow
 from .invoices import InvoicesPage
 from .overview import OverviewPage
@@ -38,6 +39,7 @@ PAGES = ("overview", "plans", "invoices", "earnings")
 class MainWindow(QMainWindow):
     ready = Signal()   # signed in and showing live data
     sign_in_shown = Signal()
+    session_bound = Signal()   # signed in (restored or just now), before the data arrives
 
     def __init__(self, session: Session, account: Account, pool: WorkerPool, earnings: Earnings, *,
                  clock: Callable[[], float] = time.time, parent: QWidget | None = None) -> None:
@@ -187,6 +189,7 @@ class MainWindow(QMainWindow):
         self.sign_in_action.triggered.connect(lambda: self.show_sign_in())
         self.account_menu.addAction(self.sign_in_action)
         self._update_account_menu()
+        self.help_menu = HelpMenu(self, bar.addMenu("&Help"))
 
     def _update_account_menu(self) -> None:
         signed_in = self.account.client is not None
@@ -253,6 +256,7 @@ class MainWindow(QMainWindow):
         if not store.persistent and not self._store_note_shown:
             self._store_note_shown = True
             self.statusBar().showMessage(store.description, 15_000)
+        self.session_bound.emit()
 
     def show_sign_in(self, message: str = "") -> SignInDialog:
         if self.sign_in_dialog is not None and self.sign_in_dialog.isVisible():

@@ -7,7 +7,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
                                QStackedWidget, QVBoxLayout, QWidget)
 
-from ..services import BridgeUnreachable, SignIn
+from ..services import BridgeUnreachable, SignIn, addresses
 from ..services.oauth import Redirect
 from . import theme
 from .browser_sign_in import BrowserFlow
@@ -153,11 +153,12 @@ class SignInDialog(QDialog):
         self.sign_in_button.setEnabled(ready and not self._busy)
 
     def _checked_url(self) -> str | None:
-        url = self.url_edit.text().strip()
-        if not url.startswith(("http://", "https://")):
-            self.show_error("The billing server address starts with http:// or https://.")
+        """The typed address, with https:// added when missing; None (and why, shown) when it is not one."""
+        try:
+            return addresses.typed(self.url_edit.text())
+        except addresses.BadAddress as exc:
+            self.show_error(exc.message)
             return None
-        return url
 
     # ----- the browser
     def start_browser(self) -> None:
@@ -258,6 +259,14 @@ class SignInDialog(QDialog):
         self.password_edit.setFocus()
         self.show_error(exc.message if isinstance(exc, BridgeUnreachable) else describe(exc))
         self._update()
+
+    def use_address(self, url: str) -> None:
+        """A billing-manager:// link chose the bridge while this dialog was open."""
+        self.url_edit.setText(url)
+        if not self.password_allowed:
+            self.browser_button.setFocus()
+        else:
+            (self.password_edit if self.email_edit.text() else self.email_edit).setFocus()
 
     def show_error(self, text: str) -> None:
         self.error_label.setText(text)

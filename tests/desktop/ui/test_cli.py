@@ -35,3 +35,21 @@ def test_screenshot_without_a_sign_in_fails_with_exit_1(tmp_path: Path) -> None:
                    "--screenshot", str(shot), timeout=60)
     assert done.returncode == 1
     assert not shot.exists()
+
+
+def test_self_test_on_a_first_run_shows_the_sign_in_and_exits(tmp_path: Path) -> None:
+    shot = tmp_path / "first-run.png"
+    done = run_app("--paths-root", str(tmp_path / "home"), "--self-test", "--screenshot", str(shot), timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "self-test: sign-in shown; billing server: none"
+    assert not QImage(str(shot)).isNull()
+
+
+def test_self_test_exits_even_when_nobody_reads_its_output(tmp_path: Path) -> None:
+    """`billing-manager --self-test | head -0` once hung: printing to a closed pipe failed inside a Qt slot."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    child = subprocess.Popen([sys.executable, "-m", "desktop_app", "--paths-root", str(tmp_path / "home"),
+                              "--self-test"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    assert child.stdout is not None
+    child.stdout.close()
+    assert child.wait(timeout=60) == 0

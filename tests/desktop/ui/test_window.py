@@ -97,9 +97,21 @@ def test_sign_in_to_an_address_where_nothing_answers(open_window, qtbot) -> None
     dialog.submit()
     qtbot.waitUntil(lambda: "Could not reach the billing server" in dialog.error_label.text(), timeout=15_000)
     assert dialog.isVisible() and dialog.sign_in_button.isEnabled()
-    dialog.url_edit.setText("billing.example.com")
+    dialog.url_edit.setText("http://billing.example.com")
     dialog.submit()
-    assert "http://" in dialog.error_label.text()
+    assert "must start with https://" in dialog.error_label.text()
+
+
+def test_an_address_typed_without_https_is_completed(open_window, qtbot) -> None:
+    """Typed by hand as a last resort: the owner leaves out the scheme (http:// only for this computer)."""
+    parts = open_window.build("typed")
+    dialog = sign_in_dialog(parts, qtbot)
+    dialog.url_edit.setText(open_window.url.removeprefix("http://") + "/")
+    dialog.email_edit.setText("pro@demo.test")
+    dialog.password_edit.setText("demo")
+    with qtbot.waitSignal(parts.window.ready, timeout=20_000):
+        dialog.submit()
+    assert parts.session.bridge_url == open_window.url
 
 
 def test_too_many_wrong_passwords_say_how_long_to_wait(open_window, qtbot) -> None:
