@@ -15,7 +15,7 @@ from server_bridge.connect.worker import ConnectWorker
 from server_bridge.events import EventBus, PostgresRelay
 from server_bridge.settings import Settings
 
-ROUTERS = ("auth", "billing", "connect", "webhooks", "events", "pages")
+ROUTERS = ("auth", "billing", "connect", "webhooks", "events", "pages", "identity")
 
 
 def _default_gateway(settings: Settings) -> Any:
@@ -24,6 +24,14 @@ def _default_gateway(settings: Settings) -> Any:
     from server_bridge.gateway import Gateway
 
     return Gateway(settings)
+
+
+def _oidc_provider(settings: Settings) -> Any:
+    if not settings.oidc_enabled:
+        return None
+    from server_bridge.identity.oidc import Provider
+
+    return Provider(settings)
 
 
 def create_app(settings: Settings, *, gateway: Any | None = None) -> FastAPI:
@@ -53,6 +61,7 @@ def create_app(settings: Settings, *, gateway: Any | None = None) -> FastAPI:
     app.state.sessions = db.make_sessions(engine)
     app.state.gateway = gateway
     app.state.bus = bus
+    app.state.oidc = _oidc_provider(settings)
     app.state.connect_worker = (ConnectWorker(app.state.sessions, gateway, bus=bus,
                                               rate=settings.connect_requests_per_second)
                                 if gateway is not None else None)

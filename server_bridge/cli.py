@@ -51,6 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
     reset = users.add_parser("reset-password", help="set a new password and sign the owner out everywhere")
     reset.add_argument("email")
     reset.add_argument("--password", help="default: BRIDGE_NEW_PASSWORD, else asked for")
+    reset_link = users.add_parser("reset-link", help="print a one-time link for the owner to choose a new password "
+                                                     "(what \"forgot password\" mails)")
+    reset_link.add_argument("email")
 
     stripe = commands.add_parser("stripe", help="Stripe account set-up").add_subparsers(
         dest="stripe_command", required=True, metavar="ACTION")
@@ -221,6 +224,8 @@ def users(args: argparse.Namespace) -> int:
                 return _fail(f"no owner {auth.normalize_email(args.email)}")
             if args.users_command == "set":
                 return set_links(session, owner, args.customer, args.account)
+            if args.users_command == "reset-link":
+                return print_reset_link(session, settings, owner)
             if args.users_command == "disable":
                 auth.disable_owner(session, owner)
                 session.commit()
@@ -236,6 +241,18 @@ def users(args: argparse.Namespace) -> int:
             return 0
     finally:
         engine.dispose()
+
+
+def print_reset_link(session: Any, settings: Settings, owner: Owner) -> int:
+    from server_bridge.identity import resets
+
+    if owner.disabled:
+        return _fail(f"{owner.email} is disabled; a link would not work")
+    link = resets.issue(session, settings, owner)
+    print(link.url)
+    print(f"Give this link to {owner.email} only. It works once, for {settings.password_reset_minutes} minutes, "
+          "and signs them out on every device.", file=sys.stderr)
+    return 0
 
 
 def set_links(session: Any, owner: Owner, customer: str | None, account: str | None) -> int:
