@@ -173,20 +173,22 @@ async def oidc_callback(request: Request, settings: SettingsDep,
     if provider is None:
         return _not_set_up()
     sessions = request.app.state.sessions
+
+    def take() -> OidcSignIn:
+        with sessions() as session:
+            return oidc.take_trip(session, state, request.cookies.get(BROWSER_COOKIE))
+
     try:
-        if not state:
+        if error:
+            # Only a page, whoever sent it; the trip, if named, is spent. (Some providers leave the state out.)
+            if state:
+                await run_in_threadpool(take)
+            raise oidc.SignInRefused(f"You cancelled signing in with {provider.name}." if error == "access_denied"
+                                     else f"{provider.name} did not sign you in. Start again from Billing Manager.")
+        if not state or not code:
             raise oidc.SignInRefused("The answer from the sign-in service is incomplete. Start again from "
                                      "Billing Manager.")
-
-        def take() -> OidcSignIn:
-            with sessions() as session:
-                return oidc.take_trip(session, state, request.cookies.get(BROWSER_COOKIE))
-
         trip = await run_in_threadpool(take)
-        if error or not code:
-            cancelled = error == "access_denied"
-            raise oidc.SignInRefused(f"You cancelled signing in with {provider.name}." if cancelled else
-                                     f"{provider.name} did not sign you in. Start again from Billing Manager.")
         claims = await provider.verified_claims(code, trip.nonce, trip.code_verifier)
 
         def finish() -> Response:
