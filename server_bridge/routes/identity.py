@@ -4,7 +4,7 @@ platform's OpenID Connect provider. HTML for a person, not JSON for the desktop.
 from __future__ import annotations
 
 import secrets
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -12,12 +12,22 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from server_bridge.deps import SessionDep, SettingsDep
-from server_bridge.errors import InvalidRequest, documented
+from server_bridge.errors import ApiError, InvalidRequest, documented
 from server_bridge.identity import oidc, pages, resets
 from server_bridge.models import OidcSignIn, Owner
 from server_bridge.settings import Settings
 
 router = APIRouter()
+
+
+def _page_errors(*failures: type[ApiError]) -> dict[int | str, dict[str, Any]]:
+    """documented(...) for a route that answers HTML: its errors are still the JSON envelope."""
+    responses = documented(*failures)
+    for response in responses.values():
+        response.pop("model")
+        response["content"] = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+    return responses
+
 
 FORGOT_PATH = "/v1/auth/forgot"
 BROWSER_COOKIE = "bm_oidc"
@@ -35,7 +45,7 @@ def _no_mail() -> HTMLResponse:
 
 # Forgot password --------------------------------------------------------------------------------
 
-@router.get(FORGOT_PATH, response_class=HTMLResponse, responses=documented())
+@router.get(FORGOT_PATH, response_class=HTMLResponse, responses=_page_errors())
 def forgot_form(request: Request, settings: SettingsDep) -> Response:
     """The "forgot password" form: an email address."""
     if not settings.sends_mail:
@@ -43,7 +53,7 @@ def forgot_form(request: Request, settings: SettingsDep) -> Response:
     return pages.form("forgot.html", request, settings, title="Forgot your password?", problem=None, email="")
 
 
-@router.post(FORGOT_PATH, response_class=HTMLResponse, responses=documented(InvalidRequest))
+@router.post(FORGOT_PATH, response_class=HTMLResponse, responses=_page_errors(InvalidRequest))
 def forgot(request: Request, session: SessionDep, settings: SettingsDep, background: BackgroundTasks,
            email: Annotated[str, Form(max_length=320)] = "",
            csrf: Annotated[str, Form(max_length=100)] = "") -> Response:
@@ -84,7 +94,7 @@ def _reset_form(request: Request, settings: Settings, token: str, owner: Owner, 
                       max_length=resets.PASSWORD_MAX_LENGTH)
 
 
-@router.get("/v1/auth/reset/{token}", response_class=HTMLResponse, responses=documented(InvalidRequest))
+@router.get("/v1/auth/reset/{token}", response_class=HTMLResponse, responses=_page_errors(InvalidRequest))
 def reset_form(token: Token, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     """The new-password form of a live link (404 page for a used, expired or unknown one). Opening it
     does not spend the link: mail scanners open links too."""
@@ -94,7 +104,7 @@ def reset_form(token: Token, request: Request, session: SessionDep, settings: Se
     return _reset_form(request, settings, token, owner, None)
 
 
-@router.post("/v1/auth/reset/{token}", response_class=HTMLResponse, responses=documented(InvalidRequest))
+@router.post("/v1/auth/reset/{token}", response_class=HTMLResponse, responses=_page_errors(InvalidRequest))
 def reset(token: Token, request: Request, session: SessionDep, settings: SettingsDep,
           password: Annotated[str, Form(max_length=4096)] = "", repeated: Annotated[str, Form(max_length=4096)] = "",
           csrf: Annotated[str, Form(max_length=100)] = "") -> Response:
@@ -131,7 +141,8 @@ def _not_set_up() -> HTMLResponse:
                          "with your Billing Manager password.", status=404)
 
 
-@router.get("/v1/auth/oidc/start", response_class=HTMLResponse, responses=documented(InvalidRequest))
+@router.get("/v1/auth/oidc/start", response_class=HTMLResponse,
+            responses={302: {"description": "To the platform's identity provider"}, **_page_errors(InvalidRequest)})
 async def oidc_start(request: Request, settings: SettingsDep,
                      authorization_request: Annotated[str, Query(alias="request", min_length=1, max_length=255)]
                      ) -> Response:
@@ -161,7 +172,9 @@ async def oidc_start(request: Request, settings: SettingsDep,
     return response
 
 
-@router.get(oidc.CALLBACK_PATH, response_class=HTMLResponse, responses=documented(InvalidRequest))
+@router.get(oidc.CALLBACK_PATH, response_class=HTMLResponse,
+            responses={302: {"description": "To the desktop's loopback address, with a code"},
+                       **_page_errors(InvalidRequest)})
 async def oidc_callback(request: Request, settings: SettingsDep,
                         state: Annotated[str, Query(max_length=512)] = "",
                         code: Annotated[str, Query(max_length=4096)] = "",

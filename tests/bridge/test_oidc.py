@@ -179,6 +179,12 @@ def test_a_forged_callback_is_refused(bridge: Bridge) -> None:
     assert missing.status_code == 400 and "incomplete" in missing.text
 
 
+def test_a_start_without_its_request_is_the_error_envelope(bridge: Bridge) -> None:
+    with bridge.client() as client:
+        answer = client.get("/v1/auth/oidc/start")
+    assert answer.status_code == 400 and answer.json()["error"]["code"] == "invalid_request"
+
+
 def test_without_oidc_the_routes_say_so(make_bridge: Callable[..., Bridge], db_url: str) -> None:
     bridge = make_bridge(db_url)
     with bridge.client() as browser:

@@ -16,7 +16,9 @@ COMMITTED = ROOT / "docs" / "openapi.json"
 NOT_JSON = {("get", "/v1/billing/invoices/{invoice_id}/pdf"), ("get", "/v1/events"), ("post", "/v1/auth/logout"),
             ("get", "/return/portal"), ("get", "/return/checkout/success"), ("get", "/return/checkout/cancel"),
             ("get", "/return/connect"), ("get", "/return/connect/refresh"), ("delete", "/v1/billing/checkout-session"),
-            ("get", "/v1/connect/sales.csv")}
+            ("get", "/v1/connect/sales.csv"), ("get", "/v1/auth/forgot"), ("post", "/v1/auth/forgot"),
+            ("get", "/v1/auth/reset/{token}"), ("post", "/v1/auth/reset/{token}"), ("get", "/v1/auth/oidc/start"),
+            ("get", "/v1/auth/oidc/callback")}
 
 
 def operations(schema: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:

@@ -281,3 +281,10 @@ def test_the_operator_prints_a_link(bridge: Bridge, monkeypatch: pytest.MonkeyPa
     with bridge.client() as browser:
         assert "Your password is changed" in set_new_password(browser, path_of(link)).text
     assert password_is(bridge, OWNER, NEW)
+
+
+def test_a_hand_made_request_out_of_bounds_gets_the_error_envelope(bridge: Bridge) -> None:
+    with bridge.client() as client:
+        too_long = client.post("/v1/auth/forgot", data={"email": "a" * 400 + "@example.test", "csrf": "x"})
+        assert too_long.status_code == 400 and too_long.json()["error"]["code"] == "invalid_request"
+        assert client.get("/v1/auth/reset/" + "t" * 200).json()["error"]["code"] == "invalid_request"
