@@ -15,7 +15,7 @@ from server_bridge.connect.worker import ConnectWorker
 from server_bridge.events import EventBus, PostgresRelay
 from server_bridge.settings import Settings
 
-ROUTERS = ("auth", "billing", "connect", "webhooks", "events", "pages", "identity")
+ROUTERS = ("auth", "oauth", "billing", "connect", "webhooks", "events", "pages", "identity")
 
 
 def _default_gateway(settings: Settings) -> Any:

@@ -197,3 +197,53 @@ def documented(*failures: type[ApiError]) -> dict[int | str, dict[str, Any]]:
 
 SIGNED_IN = (Unauthorized, TokenExpired, AccountDisabled)
 """What any route that needs a token can answer."""
+
+
+# OAuth 2.0 (the browser sign-in's token endpoint) ------------------------------------------------
+# RFC 6749 §5.2 prescribes its own shape, {"error": CODE, "error_description": TEXT}, always 400 here
+# (the one client is public and never sends credentials, so invalid_client never calls for a 401).
+
+class OAuthError(Exception):
+    status: ClassVar[int] = 400
+    code: ClassVar[str] = "invalid_request"
+    default_message: ClassVar[str] = "The request is missing a parameter or has a bad one."
+
+    def __init__(self, message: str | None = None) -> None:
+        self.message = message or self.default_message
+        super().__init__(self.message)
+
+    def response(self) -> JSONResponse:
+        return JSONResponse({"error": self.code, "error_description": self.message}, status_code=self.status,
+                            headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+
+
+class OAuthInvalidRequest(OAuthError):
+    code = "invalid_request"
+
+
+class OAuthInvalidClient(OAuthError):
+    code = "invalid_client"
+    default_message = "This client is not known to the bridge."
+
+
+class OAuthInvalidGrant(OAuthError):
+    code = "invalid_grant"
+    default_message = ("The sign-in code is not valid: it has expired, was already used, or belongs to another "
+                       "redirect or verifier.")
+
+
+class OAuthUnsupportedGrantType(OAuthError):
+    code = "unsupported_grant_type"
+    default_message = "Only grant_type=authorization_code is supported."
+
+
+OAUTH_TOKEN_ERRORS = (OAuthInvalidRequest, OAuthInvalidClient, OAuthInvalidGrant, OAuthUnsupportedGrantType)
+
+
+def oauth_documented(*failures: type[OAuthError]) -> dict[int | str, dict[str, Any]]:
+    """`responses=` for an OAuth endpoint: RFC 6749 §5.2's body under 400, the envelope for a bug."""
+    from server_bridge.schemas import OAuthErrorBody
+
+    description = "; ".join(f"`{f.code}`: {f.default_message.rstrip('.')}" for f in failures)
+    return {400: {"model": OAuthErrorBody, "description": description},
+            "default": {"model": ErrorBody, "description": f"`{InternalError.code}`: a bug"}}

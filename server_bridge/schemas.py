@@ -176,3 +176,13 @@ class PlanChangePreview(BaseModel):
 class WebhookReceived(BaseModel):
     received: bool
     status: str
+
+
+# -- OAuth (browser sign-in) --
+
+class OAuthErrorBody(BaseModel):
+    """A refusal at the OAuth token endpoint, in RFC 6749 §5.2's shape (not the bridge's error envelope)."""
+
+    error: Literal["invalid_request", "invalid_client", "invalid_grant", "unsupported_grant_type"] = Field(
+        description="RFC 6749 §5.2's error code.")
+    error_description: str = Field(description="A sentence for a person.")

@@ -66,7 +66,8 @@ class Settings(BaseSettings):
     smtp_timeout: float = Field(default=10.0, gt=0)
     password_reset_minutes: int = Field(default=30, ge=1, le=1440)
     password_min_length: int = Field(default=10, ge=8, le=128)
-    # Owners sign in with the platform's own accounts (OpenID Connect) when oidc_issuer is set.
+    # The platform's OpenID Connect provider: when set, the browser sign-in page offers
+    # "Sign in with {oidc_name}" beside the password form.
     oidc_issuer: str | None = None
     oidc_client_id: str | None = None
     oidc_client_secret: SecretStr | None = None

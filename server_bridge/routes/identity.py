@@ -11,8 +11,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from server_bridge import oauth
 from server_bridge.deps import SessionDep, SettingsDep
-from server_bridge.errors import ApiError, InvalidRequest, documented
+from server_bridge.errors import AccountDisabled, ApiError, InvalidRequest, documented
 from server_bridge.identity import oidc, pages, resets
 from server_bridge.models import OidcSignIn, Owner
 from server_bridge.settings import Settings
@@ -162,9 +163,13 @@ async def oidc_start(request: Request, settings: SettingsDep,
 
     def save() -> None:
         with request.app.state.sessions() as session:
+            oauth.pending_request(session, authorization_request)
             oidc.save_trip(session, trip, browser, authorization_request)
 
-    await run_in_threadpool(save)
+    try:
+        await run_in_threadpool(save)
+    except oauth.RequestExpired as exc:
+        return pages.message("This sign-in has expired", exc.message, status=400)
     response = RedirectResponse(trip.url, status_code=302, headers=pages.HEADERS)
     # Lax: the provider sends the browser back with a top-level GET from its own site.
     response.set_cookie(BROWSER_COOKIE, browser, max_age=oidc.TRIP_SECONDS, path="/v1/auth/oidc", httponly=True,
@@ -215,8 +220,11 @@ async def oidc_callback(request: Request, settings: SettingsDep,
 
 
 def _finish(session: Session, settings: Settings, request_id: str, owner: Owner) -> Response:
-    """Hand the verified owner to the desktop's pending authorization request."""
-    # INTEGRATION (oauth): server_bridge.oauth.finish_sign_in(session, settings, request_id, owner) returns the
-    # loopback redirect URL (code and state); until that branch is merged there is nothing to hand to.
-    return pages.message("Signed in", f"You are {owner.email}, but this bridge cannot hand the sign-in to "
-                         "Billing Manager yet.", status=501)
+    """Hand the verified owner to the desktop's pending authorization request: to its loopback address."""
+    try:
+        return RedirectResponse(oauth.finish_sign_in(session, settings, request_id, owner), status_code=303,
+                                headers=pages.HEADERS)
+    except oauth.RequestExpired as exc:
+        return pages.message("This sign-in has expired", exc.message, status=400)
+    except AccountDisabled as exc:
+        return pages.message("You are not signed in", exc.message, status=403)

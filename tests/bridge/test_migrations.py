@@ -15,7 +15,7 @@ from tests.bridge.conftest import postgres_database
 TABLES = {"owners", "tokens", "login_failures", "stripe_objects", "webhook_events", "owner_syncs",
           "connect_accounts", "connect_balances", "connect_payouts", "connect_balance_transactions",
           "connect_charges", "connect_refunds", "connect_disputes", "connect_imports", "sync_runs",
-          "password_resets", "password_reset_requests", "oidc_sign_ins"}
+          "oauth_requests", "oauth_codes", "password_resets", "password_reset_requests", "oidc_sign_ins"}
 
 
 def check_upgrade(url: str) -> None:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import html
+import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -26,9 +28,11 @@ from server_bridge import auth
 from server_bridge.app import create_app
 from server_bridge.identity import oidc
 from server_bridge.models import OidcSignIn, Owner, Token
+from server_bridge.oauth.models import AuthorizationRequest
 from server_bridge.serving import ThreadedServer
 from server_bridge.settings import Settings
 from tests.bridge.conftest import Bridge
+from tests.bridge.oauth_helpers import Authorization, Loopback, redeem
 from tests.bridge.oidc_provider import Provider, oidc_provider, sign_in_at
 
 OWNER = "owner@example.test"
@@ -76,15 +80,27 @@ def bridge(db_url: str, tmp_path: Path, provider: Provider) -> Iterator[Bridge]:
         yield started
 
 
-def start(browser: httpx.Client, request_id: str = "req-1") -> httpx.Response:
-    answer = browser.get("/v1/auth/oidc/start", params={"request": request_id})
+def pending_request(browser: httpx.Client, redirect: str = "http://127.0.0.1:9/callback",
+                    grant: Authorization | None = None) -> str:
+    """Open the bridge's sign-in page as the desktop does; the request id its OpenID Connect button names."""
+    page = browser.get("/v1/auth/authorize", params=(grant or Authorization()).params(redirect))
+    assert page.status_code == 200, page.text
+    button = re.search(r'<a class="button" id="oidc" href="([^"]+)"', page.text)
+    assert button, "the sign-in page offers the platform's accounts"
+    link = urlsplit(html.unescape(button.group(1)))
+    assert link.path == "/v1/auth/oidc/start"
+    return parse_qs(link.query)["request"][0]
+
+
+def start(browser: httpx.Client, request_id: str | None = None) -> httpx.Response:
+    answer = browser.get("/v1/auth/oidc/start", params={"request": request_id or pending_request(browser)})
     assert answer.status_code == 302, answer.text
     return answer
 
 
-def to_the_provider_and_back(browser: httpx.Client, sub: str | None, request_id: str = "req-1") -> httpx.Response:
+def to_the_provider_and_back(browser: httpx.Client, sub: str | None) -> httpx.Response:
     """Start at the bridge, sign in at the provider as `sub`, follow the provider back to the bridge."""
-    back = sign_in_at(browser, start(browser, request_id).headers["location"], sub)
+    back = sign_in_at(browser, start(browser).headers["location"], sub)
     return browser.get(back.headers["location"])
 
 
@@ -94,16 +110,31 @@ def counts(sessions: sessionmaker[Session]) -> tuple[int, int]:
                 session.execute(select(func.count()).select_from(Token)).scalar_one())
 
 
-def test_the_platform_account_signs_the_owner_in(bridge: Bridge, provider: Provider) -> None:
-    with bridge.client() as browser:
-        going = start(browser)
-        assert going.headers["location"].startswith(provider.url + "/oauth2/authorize?")
-        assert "bm_oidc" in browser.cookies
-        back = sign_in_at(browser, going.headers["location"], "owner-1")
-        assert back.headers["location"].startswith(bridge.url + oidc.CALLBACK_PATH + "?")
-        answer = browser.get(back.headers["location"])
-    # INTEGRATION (oauth): once finish_sign_in is merged this is the loopback redirect with a code.
-    assert answer.status_code == 501 and OWNER in answer.text
+def test_the_platform_account_signs_the_desktop_in(bridge: Bridge, provider: Provider) -> None:
+    """The desktop's authorize request -> the bridge's page -> the provider -> the callback -> the
+    desktop's loopback listener with a code -> the device token."""
+    grant, loopback = Authorization(), Loopback()
+    try:
+        with bridge.client() as browser:
+            request_id = pending_request(browser, loopback.redirect_uri, grant)
+            going = start(browser, request_id)
+            assert going.headers["location"].startswith(provider.url + "/oauth2/authorize?")
+            assert "bm_oidc" in browser.cookies
+            back = sign_in_at(browser, going.headers["location"], "owner-1")
+            assert back.headers["location"].startswith(bridge.url + oidc.CALLBACK_PATH + "?")
+            handed = browser.get(back.headers["location"])
+            assert handed.status_code == 303 and handed.headers["location"].startswith(loopback.redirect_uri + "?")
+            assert browser.get(handed.headers["location"]).status_code == 200
+        received = loopback.received[-1]
+        assert received["state"] == grant.state and received["code"]
+        with bridge.client() as desktop:
+            answer = redeem(desktop, received["code"], grant.verifier, loopback.redirect_uri)
+            assert answer.status_code == 200, answer.text
+            token = answer.json()["token"]
+            me = desktop.get("/v1/me", headers={"Authorization": f"Bearer {token}"})
+            assert me.status_code == 200 and me.json()["email"] == OWNER and me.json()["device"] == "laptop"
+    finally:
+        loopback.close()
 
     asked = provider.params("/oauth2/authorize")[0]
     assert asked["client_id"] == CLIENT_ID and asked["response_type"] == "code"
@@ -115,6 +146,18 @@ def test_the_platform_account_signs_the_owner_in(bridge: Bridge, provider: Provi
     assert asked["code_challenge_method"] == "S256" and asked["code_challenge"] == challenge.decode()
     with bridge.sessions() as session:
         assert session.execute(select(OidcSignIn)).scalars().all() == [], "a trip is kept only until it ends"
+
+
+def test_an_expired_or_finished_desktop_request_is_not_signed_in(bridge: Bridge) -> None:
+    with bridge.client() as browser:
+        unknown = browser.get("/v1/auth/oidc/start", params={"request": "made-up"})
+        assert unknown.status_code == 400 and "expired" in unknown.text
+        back = sign_in_at(browser, start(browser).headers["location"], "owner-1").headers["location"]
+        with bridge.sessions() as session:
+            session.query(AuthorizationRequest).update({AuthorizationRequest.expires_at: auth.now() - 1})
+            session.commit()
+        late = browser.get(back)
+    assert late.status_code == 400 and "expired" in late.text and "location" not in late.headers
 
 
 @pytest.mark.parametrize("sub, says", [("stranger", "No Billing Manager account uses stranger@example.test"),
@@ -149,7 +192,7 @@ def test_the_answer_works_once_and_only_in_the_browser_that_started(bridge: Brid
         assert browser.get(back).status_code == 400, "the stolen try spent the state"
 
         back = sign_in_at(browser, start(browser).headers["location"], "owner-1").headers["location"]
-        assert browser.get(back).status_code == 501
+        assert browser.get(back).status_code == 303
         replay = browser.get(back)
         assert replay.status_code == 400 and "already used" in replay.text
 
@@ -198,7 +241,7 @@ def test_a_provider_out_of_reach_gets_a_page(db_url: str, tmp_path: Path) -> Non
         issuer = gone.url
     with bridge_on(db_url, tmp_path, oidc_issuer=issuer, oidc_client_id=CLIENT_ID,
                    oidc_client_secret=CLIENT_SECRET, oidc_name="Acme Sites") as bridge, bridge.client() as browser:
-        answer = browser.get("/v1/auth/oidc/start", params={"request": "req-1"})
+        answer = browser.get("/v1/auth/oidc/start", params={"request": pending_request(browser)})
     assert answer.status_code == 502 and "Acme Sites could not be reached" in answer.text
 
 

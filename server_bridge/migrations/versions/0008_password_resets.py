@@ -2,7 +2,7 @@
 progress at the platform's OpenID Connect provider.
 
 Revision ID: 0008_password_resets
-Revises: 0005_connect_objects
+Revises: 0007_oauth_codes
 Create Date: 2026-11-26
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_password_resets"
-down_revision = "0005_connect_objects"
+down_revision = "0007_oauth_codes"
 branch_labels = None
 depends_on = None
 
