@@ -21,7 +21,8 @@ def message(settings: Settings, to: str, subject: str, text: str) -> EmailMessag
     mail["Subject"] = subject
     mail["Message-ID"] = make_msgid(domain=parseaddr(settings.smtp_from or "")[1].rpartition("@")[2] or None)
     mail["Auto-Submitted"] = "auto-generated"
-    mail.set_content(text)
+    # Plain 7bit when it can be, so a link stays whole even in a mail reader that shows the raw text.
+    mail.set_content(text, cte="7bit" if text.isascii() else "quoted-printable")
     return mail
 
 

@@ -106,6 +106,7 @@ def test_the_mailed_link_sets_a_new_password_and_signs_out_every_device(bridge: 
         assert mail["From"] == "Billing <billing@platform.test>" and "password" in mail["Subject"].lower()
         assert inbox.logins == ["bridge"]   # the bridge logged in with the operator's SMTP account
         assert link.startswith(bridge.settings.public_url + "/v1/auth/reset/")
+        assert link in mail.as_string(), "the link is whole in the raw mail too"
 
         form = browser.get(path_of(link))
         assert form.status_code == 200 and OWNER in form.text
