@@ -101,10 +101,14 @@ class Provider:
             log.warning("OpenID Connect discovery at %s failed: %s", self.issuer, exc)
             raise ProviderUnavailable(f"{self.name} could not be reached. Try again in a moment, "
                                       "or sign in with your Billing Manager password.") from exc
+        problem = None
         if str(metadata.get("issuer", "")).rstrip("/") != self.issuer:
+            problem = f"names the issuer {metadata.get('issuer')!r}: check BRIDGE_OIDC_ISSUER"
+        elif missing := [k for k in ("authorization_endpoint", "token_endpoint", "jwks_uri") if not metadata.get(k)]:
+            problem = f"has no {', '.join(missing)}"
+        if problem:
             self.client.server_metadata.pop("_loaded_at", None)   # read it again next time
-            log.error("the discovery document of %s names the issuer %r: check BRIDGE_OIDC_ISSUER",
-                      self.issuer, metadata.get("issuer"))
+            log.error("the discovery document of %s %s", self.issuer, problem)
             raise ProviderUnavailable(f"Signing in with {self.name} is not set up right on this bridge. "
                                       "Tell the platform.")
         return metadata

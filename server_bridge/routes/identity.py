@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import secrets
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, BackgroundTasks, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from server_bridge import oauth
@@ -133,8 +134,22 @@ def _provider(request: Request) -> oidc.Provider | None:
     return request.app.state.oidc
 
 
-def _refused(exc: oidc.SignInRefused) -> HTMLResponse:
-    return pages.message(exc.title, exc.detail, status=exc.status)
+def _refused(exc: oidc.SignInRefused, back: str | None = None) -> HTMLResponse:
+    return pages.message(exc.title, exc.detail, status=exc.status,
+                         link=(back, "Sign in another way") if back else None)
+
+
+def _sign_in_page(sessions: sessionmaker[Session], request_id: str) -> str | None:
+    """The bridge's sign-in page again for the desktop's request, while it is pending: the desktop still
+    waits on its loopback address with the same state and verifier, so a password sign-in there works."""
+    with sessions() as session:
+        try:
+            pending = oauth.pending_request(session, request_id)
+        except oauth.RequestExpired:
+            return None
+        return "/v1/auth/authorize?" + urlencode({
+            "response_type": "code", "client_id": pending.client_id, "redirect_uri": pending.redirect_uri,
+            "state": pending.state, "code_challenge": pending.code_challenge, "code_challenge_method": "S256"})
 
 
 def _not_set_up() -> HTMLResponse:
@@ -148,15 +163,16 @@ async def oidc_start(request: Request, settings: SettingsDep,
                      authorization_request: Annotated[str, Query(alias="request", min_length=1, max_length=255)]
                      ) -> Response:
     """Send the browser to the platform's identity provider (302) for the desktop's pending authorization
-    request `request`. A page instead when OpenID Connect is not configured (404) or the provider's
-    discovery fails (502)."""
+    request `request`. A page instead when OpenID Connect is not configured (404), the request is not
+    pending (400) or the provider's discovery fails (502, with a way back to the sign-in page)."""
     provider = _provider(request)
     if provider is None:
         return _not_set_up()
     try:
         trip = await provider.trip()
     except oidc.SignInRefused as exc:
-        return _refused(exc)
+        return _refused(exc, await run_in_threadpool(_sign_in_page, request.app.state.sessions,
+                                                     authorization_request))
     browser = request.cookies.get(BROWSER_COOKIE) or ""
     if len(browser) != 43:
         browser = secrets.token_urlsafe(32)
@@ -178,15 +194,16 @@ async def oidc_start(request: Request, settings: SettingsDep,
 
 
 @router.get(oidc.CALLBACK_PATH, response_class=HTMLResponse,
-            responses={302: {"description": "To the desktop's loopback address, with a code"},
+            responses={303: {"description": "To the desktop's loopback address, with a code"},
                        **_page_errors(InvalidRequest)})
 async def oidc_callback(request: Request, settings: SettingsDep,
                         state: Annotated[str, Query(max_length=512)] = "",
                         code: Annotated[str, Query(max_length=4096)] = "",
                         error: Annotated[str, Query(max_length=128)] = "") -> Response:
     """Where the provider sends the browser back. A verified email of an owner finishes the desktop's
-    sign-in (a redirect to its loopback address with a code); anything else is a page saying why
-    (400; 403 for an email that is not an owner's or not verified; 502 when the provider fails)."""
+    sign-in (303 to its loopback address with a code); anything else is a page saying why (400; 403 for
+    an email that is not an owner's or not verified; 502 when the provider fails), with a way back to
+    the sign-in page while the desktop's request is pending."""
     provider = _provider(request)
     if provider is None:
         return _not_set_up()
@@ -196,11 +213,12 @@ async def oidc_callback(request: Request, settings: SettingsDep,
         with sessions() as session:
             return oidc.take_trip(session, state, request.cookies.get(BROWSER_COOKIE))
 
+    trip: OidcSignIn | None = None
     try:
         if error:
             # Only a page, whoever sent it; the trip, if named, is spent. (Some providers leave the state out.)
             if state:
-                await run_in_threadpool(take)
+                trip = await run_in_threadpool(take)
             raise oidc.SignInRefused(f"You cancelled signing in with {provider.name}." if error == "access_denied"
                                      else f"{provider.name} did not sign you in. Start again from Billing Manager.")
         if not state or not code:
@@ -216,7 +234,8 @@ async def oidc_callback(request: Request, settings: SettingsDep,
 
         return await run_in_threadpool(finish)
     except oidc.SignInRefused as exc:
-        return _refused(exc)
+        back = await run_in_threadpool(_sign_in_page, sessions, trip.request_id) if trip is not None else None
+        return _refused(exc, back)
 
 
 def _finish(session: Session, settings: Settings, request_id: str, owner: Owner) -> Response:

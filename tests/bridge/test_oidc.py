@@ -32,7 +32,7 @@ from server_bridge.oauth.models import AuthorizationRequest
 from server_bridge.serving import ThreadedServer
 from server_bridge.settings import Settings
 from tests.bridge.conftest import Bridge
-from tests.bridge.oauth_helpers import Authorization, Loopback, redeem
+from tests.bridge.oauth_helpers import Authorization, Loopback, hidden, redeem
 from tests.bridge.oidc_provider import Provider, oidc_provider, sign_in_at
 
 OWNER = "owner@example.test"
@@ -172,6 +172,32 @@ def test_an_email_that_is_not_a_verified_owners_gets_a_page_never_an_account(bri
     assert counts(bridge.sessions) == before
 
 
+def test_after_a_refusal_the_owner_can_sign_in_another_way(bridge: Bridge) -> None:
+    """The refusal page leads back to the sign-in page of the same desktop request: a password sign-in
+    there reaches the desktop, which still waits with the same state and verifier."""
+    grant, loopback = Authorization(), Loopback()
+    try:
+        with bridge.client() as browser:
+            request_id = pending_request(browser, loopback.redirect_uri, grant)
+            back = sign_in_at(browser, start(browser, request_id).headers["location"], "stranger")
+            refused = browser.get(back.headers["location"])
+            assert refused.status_code == 403
+            again = re.search(r'<a class="button" href="([^"]+)">Sign in another way</a>', refused.text)
+            assert again, refused.text
+            page = browser.get(html.unescape(again.group(1)))
+            assert page.status_code == 200 and 'id="sign-in"' in page.text
+            fields = {name: hidden(page.text, name) for name in ("request", "csrf")}
+            landed = browser.post("/v1/auth/authorize", data={**fields, "email": OWNER, "password": "a password"})
+            assert landed.status_code == 303 and landed.headers["location"].startswith(loopback.redirect_uri)
+            browser.get(landed.headers["location"])
+        received = loopback.received[-1]
+        assert received["state"] == grant.state
+        with bridge.client() as desktop:
+            assert redeem(desktop, received["code"], grant.verifier, loopback.redirect_uri).status_code == 200
+    finally:
+        loopback.close()
+
+
 def test_a_disabled_owner_is_not_signed_in(bridge: Bridge) -> None:
     with bridge.sessions() as session:
         owner = auth.find_owner(session, OWNER)
@@ -302,16 +328,17 @@ OTHER_KEY = RSAKey.generate_key(2048, parameters={"kid": "k1"})
 class FakeProviderHTTP:
     """The provider's three answers over an httpx transport: enough to try one check at a time."""
 
-    def __init__(self, id_token: Callable[[str], str | None], issuer: str = ISSUER) -> None:
-        self.id_token, self.issuer = id_token, issuer
+    def __init__(self, id_token: Callable[[str], str | None], issuer: str = ISSUER, leave_out: str = "") -> None:
+        self.id_token, self.issuer, self.leave_out = id_token, issuer, leave_out
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path
         if path == "/.well-known/openid-configuration":
-            return httpx.Response(200, json={
-                "issuer": self.issuer, "authorization_endpoint": f"{ISSUER}/authorize",
-                "token_endpoint": f"{ISSUER}/token", "jwks_uri": f"{ISSUER}/jwks",
-                "id_token_signing_alg_values_supported": ["RS256"]})
+            document = {"issuer": self.issuer, "authorization_endpoint": f"{ISSUER}/authorize",
+                        "token_endpoint": f"{ISSUER}/token", "jwks_uri": f"{ISSUER}/jwks",
+                        "id_token_signing_alg_values_supported": ["RS256"]}
+            document.pop(self.leave_out, None)
+            return httpx.Response(200, json=document)
         if path == "/jwks":
             return httpx.Response(200, json={"keys": [KEY.as_dict(private=False)]})
         assert path == "/token"
@@ -334,10 +361,11 @@ def good_claims(**changes: Any) -> dict[str, Any]:
     return {k: v for k, v in claims.items() if v is not None}
 
 
-def verify(id_token: str | None, issuer: str = ISSUER) -> Mapping[str, Any]:
+def verify(id_token: str | None, issuer: str = ISSUER, leave_out: str = "") -> Mapping[str, Any]:
     settings = Settings(database_url="sqlite://", oidc_issuer=ISSUER, oidc_client_id=CLIENT_ID,
                         oidc_client_secret=CLIENT_SECRET)
-    provider = oidc.Provider(settings, transport=httpx.MockTransport(FakeProviderHTTP(lambda code: id_token, issuer)))
+    fake = FakeProviderHTTP(lambda code: id_token, issuer, leave_out)
+    provider = oidc.Provider(settings, transport=httpx.MockTransport(fake))
     return asyncio.run(provider.verified_claims("the-code", nonce="n-1", code_verifier="v" * 48))
 
 
@@ -363,6 +391,10 @@ def test_an_id_token_failing_any_check_signs_nobody_in(id_token: str | None) -> 
     assert not isinstance(refused.value, oidc.ProviderUnavailable)
 
 
-def test_a_discovery_document_of_another_issuer_is_refused() -> None:
+@pytest.mark.parametrize("issuer, leave_out", [("https://evil.example.com", ""), (ISSUER, "jwks_uri"),
+                                               (ISSUER, "token_endpoint"), (ISSUER, "issuer")])
+def test_a_discovery_document_of_another_issuer_or_incomplete_is_refused(issuer: str, leave_out: str,
+                                                                        caplog: pytest.LogCaptureFixture) -> None:
     with pytest.raises(oidc.ProviderUnavailable, match="not set up right"):
-        verify(signed(good_claims()), issuer="https://evil.example.com")
+        verify(signed(good_claims()), issuer=issuer, leave_out=leave_out)
+    assert "discovery document" in caplog.text
