@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
@@ -89,6 +90,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"billing-bridge: {exc}", file=sys.stderr)
         return 2
+    except ValidationError as exc:
+        print(f"billing-bridge: the settings are not valid: {_settings_problems(exc)}", file=sys.stderr)
+        return 2
     except ApiError as exc:
         return _fail(f"{what} stopped: {_stripe_sentence(exc)} {_again(args.command)}")
     except DBAPIError as exc:
@@ -98,6 +102,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return _fail(f"{what} interrupted. {_again(args.command)}", code=130)
     return 2
+
+
+def _settings_problems(exc: ValidationError) -> str:
+    """Each bad BRIDGE_* setting in a few words (pydantic's own text, without its links)."""
+    problems = []
+    for error in exc.errors():
+        name = "_".join(str(part) for part in error["loc"]).upper()
+        message = error["msg"].removeprefix("Value error, ")
+        problems.append(f"BRIDGE_{name}: {message}" if name else message)
+    return "; ".join(problems)
 
 
 def _fail(message: str, code: int = 1) -> int:

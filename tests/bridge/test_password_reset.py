@@ -5,6 +5,7 @@ a link must fail (expired, used, used twice at once, another owner's form, a for
 from __future__ import annotations
 
 import logging
+import os
 import re
 import threading
 from collections.abc import Callable, Iterator
@@ -42,6 +43,15 @@ def bridge(make_bridge: Callable[..., Bridge], db_url: str, inbox: Inbox) -> Bri
         auth.add_owner(session, OTHER, OLD, customer_id="cus_other")
         session.commit()
     return started
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """No BRIDGE_* variable from outside the test reaches the command line's Settings()."""
+    for name in list(os.environ):
+        if name.startswith("BRIDGE_"):
+            monkeypatch.delenv(name)
+    return monkeypatch
 
 
 def csrf_of(page: httpx.Response) -> str:
@@ -267,12 +277,12 @@ def test_without_smtp_the_page_sends_owners_to_the_platform(make_bridge: Callabl
         assert "Ask the platform" in browser.post("/v1/auth/forgot", data={"email": OWNER}).text
 
 
-def test_the_operator_prints_a_link(bridge: Bridge, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+def test_the_operator_prints_a_link(bridge: Bridge, clean_env: pytest.MonkeyPatch, tmp_path: Path,
                                    capsys: pytest.CaptureFixture[str]) -> None:
     from server_bridge.cli import main
 
-    monkeypatch.setenv("BRIDGE_DATABASE_URL", bridge.settings.database_url)
-    monkeypatch.setenv("BRIDGE_PUBLIC_URL", "https://billing.example.com")
+    clean_env.setenv("BRIDGE_DATABASE_URL", bridge.settings.database_url)
+    clean_env.setenv("BRIDGE_PUBLIC_URL", "https://billing.example.com")
     assert main(["users", "reset-link", "Owner@Example.test"]) == 0
     out, err = capsys.readouterr()
     link = out.strip()
@@ -289,3 +299,20 @@ def test_a_hand_made_request_out_of_bounds_gets_the_error_envelope(bridge: Bridg
         too_long = client.post("/v1/auth/forgot", data={"email": "a" * 400 + "@example.test", "csrf": "x"})
         assert too_long.status_code == 400 and too_long.json()["error"]["code"] == "invalid_request"
         assert client.get("/v1/auth/reset/" + "t" * 200).json()["error"]["code"] == "invalid_request"
+
+
+@pytest.mark.parametrize("setting, value, says", [
+    ("BRIDGE_SMTP_HOST", "smtp.example.test", "BRIDGE_SMTP_HOST needs BRIDGE_SMTP_FROM"),
+    ("BRIDGE_OIDC_ISSUER", "https://id.example.test", "needs BRIDGE_OIDC_CLIENT_ID and BRIDGE_OIDC_CLIENT_SECRET"),
+    ("BRIDGE_SMTP_SECURITY", "maybe", "BRIDGE_SMTP_SECURITY: Input should be"),
+])
+def test_a_half_made_identity_setting_stops_the_bridge_with_a_sentence(
+        setting: str, value: str, says: str, clean_env: pytest.MonkeyPatch, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from server_bridge.cli import main
+
+    clean_env.setenv("BRIDGE_DATABASE_URL", f"sqlite:///{tmp_path / 'b.db'}")
+    clean_env.setenv(setting, value)
+    assert main(["users", "list"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("billing-bridge: the settings are not valid:") and says in err and "Traceback" not in err
