@@ -73,7 +73,7 @@ def forgot(request: Request, session: SessionDep, settings: SettingsDep, backgro
     try:
         may_send = resets.count_request(session, email, _address(request))
     except resets.TooManyRequests as exc:
-        minutes = -(-exc.retry_after // 60)
+        minutes = max(1, -(-(exc.retry_after - 1) // 60))
         response = pages.message("Too many requests", f"Wait {minutes} minutes, then ask again.", status=429)
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
