@@ -11,7 +11,7 @@ from typing import Any
 
 import jinja2
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from server_bridge.settings import Settings
 
@@ -33,19 +33,30 @@ def message(title: str, detail: str, *, status: int = 200, link: tuple[str, str]
     return page("message.html", status, title=title, detail=detail, link=link)
 
 
+def cookie_name(settings: Settings, name: str) -> str:
+    """Over https a __Host- cookie (Secure, Path=/, no Domain): a sibling host cannot plant one."""
+    return f"__Host-{name}" if settings.public_url.startswith("https://") else name
+
+
+def set_cookie(response: Response, settings: Settings, name: str, value: str, *, path: str, samesite: str,
+               max_age: int | None = None) -> None:
+    secure = settings.public_url.startswith("https://")
+    response.set_cookie(cookie_name(settings, name), value, max_age=max_age, path="/" if secure else path,
+                        httponly=True, samesite=samesite, secure=secure)  # type: ignore[arg-type]
+
+
 def form(template: str, request: Request, settings: Settings, status: int = 200, **values: Any) -> HTMLResponse:
     """A form page with its CSRF token, in the field and (again) in the cookie."""
-    token = request.cookies.get(CSRF_COOKIE) or ""
+    token = request.cookies.get(cookie_name(settings, CSRF_COOKIE)) or ""
     if len(token) != 43:
         token = secrets.token_urlsafe(32)
     response = page(template, status, csrf=token, **values)
-    response.set_cookie(CSRF_COOKIE, token, path="/v1/auth", httponly=True, samesite="strict",
-                        secure=settings.public_url.startswith("https://"))
+    set_cookie(response, settings, CSRF_COOKIE, token, path="/v1/auth", samesite="strict")
     return response
 
 
-def csrf_ok(request: Request, field: str) -> bool:
-    cookie = request.cookies.get(CSRF_COOKIE, "")
+def csrf_ok(request: Request, settings: Settings, field: str) -> bool:
+    cookie = request.cookies.get(cookie_name(settings, CSRF_COOKIE), "")
     return bool(cookie) and secrets.compare_digest(cookie.encode(), field.encode())
 
 

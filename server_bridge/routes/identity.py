@@ -64,7 +64,7 @@ def forgot(request: Request, session: SessionDep, settings: SettingsDep, backgro
     token does not match its cookie."""
     if not settings.sends_mail:
         return _no_mail()
-    if not pages.csrf_ok(request, csrf):
+    if not pages.csrf_ok(request, settings, csrf):
         return pages.expired_form(FORGOT_PATH)
     email = email.strip()
     if "@" not in email:
@@ -112,7 +112,7 @@ def reset(token: Token, request: Request, session: SessionDep, settings: Setting
           csrf: Annotated[str, Form(max_length=100)] = "") -> Response:
     """Set the new password (twice the same, long enough) and spend the link: the owner's devices are
     signed out. 404 page for a dead link, 403 for a CSRF token that does not match its cookie."""
-    if not pages.csrf_ok(request, csrf):
+    if not pages.csrf_ok(request, settings, csrf):
         return pages.expired_form(f"/v1/auth/reset/{token}")
     owner = resets.live_link_owner(session, token)
     if owner is None:
@@ -173,7 +173,7 @@ async def oidc_start(request: Request, settings: SettingsDep,
     except oidc.SignInRefused as exc:
         return _refused(exc, await run_in_threadpool(_sign_in_page, request.app.state.sessions,
                                                      authorization_request))
-    browser = request.cookies.get(BROWSER_COOKIE) or ""
+    browser = request.cookies.get(pages.cookie_name(settings, BROWSER_COOKIE)) or ""
     if len(browser) != 43:
         browser = secrets.token_urlsafe(32)
 
@@ -188,8 +188,8 @@ async def oidc_start(request: Request, settings: SettingsDep,
         return pages.message("This sign-in has expired", exc.message, status=400)
     response = RedirectResponse(trip.url, status_code=302, headers=pages.HEADERS)
     # Lax: the provider sends the browser back with a top-level GET from its own site.
-    response.set_cookie(BROWSER_COOKIE, browser, max_age=oidc.TRIP_SECONDS, path="/v1/auth/oidc", httponly=True,
-                        samesite="lax", secure=settings.public_url.startswith("https://"))
+    pages.set_cookie(response, settings, BROWSER_COOKIE, browser, path="/v1/auth/oidc", samesite="lax",
+                     max_age=oidc.TRIP_SECONDS)
     return response
 
 
@@ -211,7 +211,7 @@ async def oidc_callback(request: Request, settings: SettingsDep,
 
     def take() -> OidcSignIn:
         with sessions() as session:
-            return oidc.take_trip(session, state, request.cookies.get(BROWSER_COOKIE))
+            return oidc.take_trip(session, state, request.cookies.get(pages.cookie_name(settings, BROWSER_COOKIE)))
 
     trip: OidcSignIn | None = None
     try:

@@ -269,6 +269,17 @@ def test_a_mail_server_fault_is_logged_and_the_page_says_the_same(make_bridge: C
     assert inbox.messages == [] and inbox.logins == []
 
 
+def test_over_https_the_csrf_cookie_is_a_host_cookie(make_bridge: Callable[..., Bridge], db_url: str,
+                                                      inbox: Inbox) -> None:
+    """A sibling host cannot plant a __Host- cookie, so it cannot pair a planted cookie with its own form."""
+    bridge = make_bridge(db_url, public_url="https://billing.example.test", **settings_for(inbox))
+    with bridge.client() as browser:
+        cookie = browser.get("/v1/auth/forgot").headers["set-cookie"]
+    name, _, attributes = cookie.partition(";")
+    assert name.startswith("__Host-bm_csrf=")
+    assert {a.strip().lower() for a in attributes.split(";")} >= {"secure", "httponly", "path=/", "samesite=strict"}
+
+
 def test_without_smtp_the_page_sends_owners_to_the_platform(make_bridge: Callable[..., Bridge], db_url: str) -> None:
     bridge = make_bridge(db_url)
     with bridge.client() as browser:
