@@ -22,7 +22,7 @@ from server_bridge.settings import Settings
 
 log = logging.getLogger(__name__)
 
-ROUTERS = ("auth", "oauth", "billing", "connect", "webhooks", "events", "pages")
+ROUTERS = ("auth", "oauth", "billing", "connect", "webhooks", "events", "pages", "identity")
 
 
 def _default_gateway(settings: Settings) -> Any:
@@ -39,9 +39,19 @@ def _with_device_proof_secret(settings: Settings) -> Settings:
     log.warning("BRIDGE_DEVICE_PROOF_SECRET is not set: device proofs last until this bridge restarts "
                 "and are not honoured by other bridge instances")
     return settings.model_copy(update={"device_proof_secret": SecretStr(secrets.token_urlsafe(32))})
+
+
 def _ended_tokens(sessions: Any, token_ids: set[int]) -> set[int]:
     with sessions() as session:
         return auth.ended_tokens(session, token_ids)
+
+
+def _oidc_provider(settings: Settings) -> Any:
+    if not settings.oidc_enabled:
+        return None
+    from server_bridge.identity.oidc import Provider
+
+    return Provider(settings)
 
 
 def create_app(settings: Settings, *, gateway: Any | None = None) -> FastAPI:
@@ -76,6 +86,7 @@ def create_app(settings: Settings, *, gateway: Any | None = None) -> FastAPI:
     app.state.bus = bus
     app.state.password_checks = PasswordChecks(settings.password_checks_at_once, settings.password_check_wait_seconds)
     warden = StreamWarden(bus, lambda ids: _ended_tokens(app.state.sessions, ids), settings.stream_check_seconds)
+    app.state.oidc = _oidc_provider(settings)
     app.state.connect_worker = (ConnectWorker(app.state.sessions, gateway, bus=bus,
                                               rate=settings.connect_requests_per_second)
                                 if gateway is not None else None)

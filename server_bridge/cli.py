@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
@@ -51,6 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     reset = users.add_parser("reset-password", help="set a new password and sign the owner out everywhere")
     reset.add_argument("email")
     reset.add_argument("--password", help="default: BRIDGE_NEW_PASSWORD, else asked for")
+    reset_link = users.add_parser("reset-link", help="print a one-time link for the owner to choose a new password "
+                                                     "(what \"forgot password\" mails)")
+    reset_link.add_argument("email")
 
     stripe = commands.add_parser("stripe", help="Stripe account set-up").add_subparsers(
         dest="stripe_command", required=True, metavar="ACTION")
@@ -86,6 +90,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"billing-bridge: {exc}", file=sys.stderr)
         return 2
+    except ValidationError as exc:
+        print(f"billing-bridge: the settings are not valid: {_settings_problems(exc)}", file=sys.stderr)
+        return 2
     except ApiError as exc:
         return _fail(f"{what} stopped: {_stripe_sentence(exc)} {_again(args.command)}")
     except DBAPIError as exc:
@@ -95,6 +102,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return _fail(f"{what} interrupted. {_again(args.command)}", code=130)
     return 2
+
+
+def _settings_problems(exc: ValidationError) -> str:
+    """Each bad BRIDGE_* setting in a few words (pydantic's own text, without its links)."""
+    problems = []
+    for error in exc.errors():
+        name = "_".join(str(part) for part in error["loc"]).upper()
+        message = error["msg"].removeprefix("Value error, ")
+        problems.append(f"BRIDGE_{name}: {message}" if name else message)
+    return "; ".join(problems)
 
 
 def _fail(message: str, code: int = 1) -> int:
@@ -225,6 +242,8 @@ def users(args: argparse.Namespace) -> int:
                 return _fail(f"no owner {auth.normalize_email(args.email)}")
             if args.users_command == "set":
                 return set_links(session, owner, args.customer, args.account)
+            if args.users_command == "reset-link":
+                return print_reset_link(session, settings, owner)
             if args.users_command == "disable":
                 auth.disable_owner(session, owner)
                 session.commit()
@@ -240,6 +259,18 @@ def users(args: argparse.Namespace) -> int:
             return 0
     finally:
         engine.dispose()
+
+
+def print_reset_link(session: Any, settings: Settings, owner: Owner) -> int:
+    from server_bridge.identity import resets
+
+    if owner.disabled:
+        return _fail(f"{owner.email} is disabled; a link would not work")
+    link = resets.issue(session, settings, owner)
+    print(link.url)
+    print(f"Give this link to {owner.email} only. It works once, for {settings.password_reset_minutes} minutes, "
+          "and signs them out on every device.", file=sys.stderr)
+    return 0
 
 
 def set_links(session: Any, owner: Owner, customer: str | None, account: str | None) -> int:

@@ -253,3 +253,45 @@ class ConnectImport(Base):
     started_at: Mapped[int] = mapped_column(BigInteger)
     finished_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class PasswordReset(Base):
+    """A "forgot password" link: only the sha256 of its token is kept; used once, then dead."""
+
+    __tablename__ = "password_resets"
+    __table_args__ = (Index("ix_password_resets_owner", "owner_id"),)
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("owners.id", ondelete="CASCADE"))
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    expires_at: Mapped[int] = mapped_column(BigInteger)
+    used_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class ResetRequest(Base):
+    """One "forgot password" form sent, known email or not: what the rate limits count."""
+
+    __tablename__ = "password_reset_requests"
+    __table_args__ = (Index("ix_reset_requests_email_at", "email", "at"),
+                      Index("ix_reset_requests_address_at", "address", "at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    email: Mapped[str] = mapped_column(String(320))
+    address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[int] = mapped_column(BigInteger)
+
+
+class OidcSignIn(Base):
+    """A trip to the platform's identity provider, from start to callback: the state (hashed), the
+    browser it belongs to (hashed cookie), the nonce and PKCE verifier, and the desktop's pending
+    authorization request it signs in."""
+
+    __tablename__ = "oidc_sign_ins"
+
+    state_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    browser_hash: Mapped[str] = mapped_column(String(64))
+    nonce: Mapped[str] = mapped_column(String(128))
+    code_verifier: Mapped[str] = mapped_column(String(128))
+    request_id: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    expires_at: Mapped[int] = mapped_column(BigInteger)

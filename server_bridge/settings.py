@@ -10,6 +10,7 @@ import ipaddress
 import json
 from pathlib import Path
 from typing import Literal, Annotated, Any
+from urllib.parse import urlsplit
 
 from platformdirs import user_data_dir
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -74,10 +75,24 @@ class Settings(BaseSettings):
     # Background Stripe reads (Connect imports and follow-ups) stay under this many requests a second,
     # below Stripe's limit for the whole platform (25/s in test mode, 100/s live).
     connect_requests_per_second: float = Field(default=20.0, gt=0)
+
+    # "Forgot password": the one-time link goes out through the operator's SMTP server. Without
+    # smtp_host the page sends owners to the platform, and `billing-bridge users reset-link` prints links.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_security: Literal["starttls", "ssl", "none"] = "starttls"   # ssl: implicit TLS (port 465)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str | None = None
+    smtp_timeout: float = Field(default=10.0, gt=0)
+    password_reset_minutes: int = Field(default=30, ge=1, le=1440)
+    password_min_length: int = Field(default=10, ge=8, le=128)
     # The platform's OpenID Connect provider: when set, the browser sign-in page offers
     # "Sign in with {oidc_name}" beside the password form.
     oidc_issuer: str | None = None
-    oidc_name: str = "your platform account"
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+    oidc_name: str = "your platform account"   # the button says "Sign in with <oidc_name>"
 
     # Request bodies, in bytes: a larger one answers 413 payload_too_large before it is read
     # (limits.BodyLimits). A sign-in with every field at its longest, in four-byte UTF-8, takes under 6 KiB;
@@ -117,10 +132,24 @@ class Settings(BaseSettings):
     def _blank_header_is_none(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("stripe_secret_key", "device_proof_secret", mode="before")
+    @field_validator("stripe_secret_key", "device_proof_secret", "smtp_host", "smtp_username", "smtp_password",
+                     "smtp_from", "oidc_issuer", "oidc_client_id", "oidc_client_secret", mode="before")
     @classmethod
     def _blank_is_missing(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("oidc_issuer")
+    @classmethod
+    def _issuer_over_tls(cls, value: str | None) -> str | None:
+        """The issuer is compared exactly with the one its discovery document names (no trailing slash)."""
+        if value is None:
+            return None
+        value = value.strip().rstrip("/")
+        parts = urlsplit(value)
+        loopback = parts.hostname in ("127.0.0.1", "::1", "localhost")
+        if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
+            raise ValueError("the OpenID Connect issuer must be an https:// URL")
+        return value
 
     @field_validator("public_url")
     @classmethod
@@ -138,6 +167,24 @@ class Settings(BaseSettings):
         min(0.5 s x 2^(n-1), 5 s) before its n-th retry."""
         waits = sum(min(0.5 * 2 ** (n - 1), 5.0) for n in range(1, self.stripe_max_retries + 1))
         return self.stripe_timeout * (self.stripe_max_retries + 1) + waits
+
+    @model_validator(mode="after")
+    def _whole_identity_settings(self) -> "Settings":
+        if self.oidc_issuer and not (self.oidc_client_id and self.oidc_client_secret):
+            raise ValueError("BRIDGE_OIDC_ISSUER needs BRIDGE_OIDC_CLIENT_ID and BRIDGE_OIDC_CLIENT_SECRET")
+        if self.smtp_host and not self.smtp_from:
+            raise ValueError("BRIDGE_SMTP_HOST needs BRIDGE_SMTP_FROM (the address reset links are sent from)")
+        if self.smtp_username and self.smtp_password is None:
+            raise ValueError("BRIDGE_SMTP_USERNAME needs BRIDGE_SMTP_PASSWORD")
+        return self
+
+    @property
+    def sends_mail(self) -> bool:
+        return self.smtp_host is not None
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return self.oidc_issuer is not None
 
     def require(self, *names: str) -> None:
         """Raise ConfigError naming every missing setting (all of REQUIRED by default)."""

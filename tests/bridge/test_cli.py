@@ -109,7 +109,7 @@ def test_users_mistakes_are_refused_clearly(env: str, capsys: pytest.CaptureFixt
 def test_db_upgrade(env: str, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "db", "upgrade")
     assert code == 0 and "up to date" in out
-    assert db.current_revision(env) == "0007_oauth_codes"
+    assert db.current_revision(env) == "0008_password_resets"
 
 
 def test_serve_refuses_to_start_naming_missing_secrets(tmp_path: Path) -> None:

@@ -15,14 +15,14 @@ from tests.bridge.conftest import postgres_database
 TABLES = {"owners", "tokens", "sign_in_counters", "stripe_objects", "webhook_events", "owner_syncs",
           "connect_accounts", "connect_balances", "connect_payouts", "connect_balance_transactions",
           "connect_charges", "connect_refunds", "connect_disputes", "connect_imports", "sync_runs",
-          "oauth_requests", "oauth_codes"}
+          "oauth_requests", "oauth_codes", "password_resets", "password_reset_requests", "oidc_sign_ins"}
 
 
 def check_upgrade(url: str) -> None:
     assert db.current_revision(url) is None
     db.upgrade(url)
     db.upgrade(url)
-    assert db.current_revision(url) == "0007_oauth_codes"
+    assert db.current_revision(url) == "0008_password_resets"
     engine = db.make_engine(url)
     try:
         inspector = inspect(engine)

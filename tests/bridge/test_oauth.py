@@ -106,7 +106,8 @@ def test_an_ipv6_loopback_redirect_is_accepted(shared_bridge: Bridge, browser: h
 
 def test_the_page_offers_the_platform_account_when_an_identity_provider_is_set(
         make_bridge, db_url: str, browser: httpx.Client) -> None:
-    bridge = make_bridge(db_url, oidc_issuer="https://id.example.test", oidc_name="Sitebuilder <ID>")
+    bridge = make_bridge(db_url, oidc_issuer="https://id.example.test", oidc_client_id="bridge", oidc_client_secret="s",
+                         oidc_name="Sitebuilder <ID>")
     page = browser.get(f"{bridge.url}/v1/auth/authorize", params=Authorization().params("http://127.0.0.1:4000/cb"))
     assert page.status_code == 200
     request_id = hidden(page.text, "request")

@@ -16,7 +16,9 @@ COMMITTED = ROOT / "docs" / "openapi.json"
 NOT_JSON = {("get", "/v1/billing/invoices/{invoice_id}/pdf"), ("get", "/v1/events"), ("post", "/v1/auth/logout"),
             ("get", "/return/portal"), ("get", "/return/checkout/success"), ("get", "/return/checkout/cancel"),
             ("get", "/return/connect"), ("get", "/return/connect/refresh"), ("delete", "/v1/billing/checkout-session"),
-            ("get", "/v1/connect/sales.csv"), ("get", "/v1/auth/authorize"), ("post", "/v1/auth/authorize")}
+            ("get", "/v1/connect/sales.csv"), ("get", "/v1/auth/authorize"), ("post", "/v1/auth/authorize"),
+            ("get", "/v1/auth/forgot"), ("post", "/v1/auth/forgot"), ("get", "/v1/auth/reset/{token}"),
+            ("post", "/v1/auth/reset/{token}"), ("get", "/v1/auth/oidc/start"), ("get", "/v1/auth/oidc/callback")}
 # The browser sign-in: its pages answer HTML (errors too, checked by hand, never a 422), and its token
 # endpoint refuses in RFC 6749 \u00a75.2's shape.
 HTML_PAGES = {("get", "/v1/auth/authorize"), ("post", "/v1/auth/authorize")}
