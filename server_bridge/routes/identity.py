@@ -23,12 +23,26 @@ from server_bridge.settings import Settings
 router = APIRouter()
 
 
+PAGE_ANSWERS = {
+    400: "a page saying what is wrong (the sign-in it belongs to has expired)",
+    403: "a page: the form was not sent from the page this browser opened, or the account may not sign in",
+    404: "a page: the link is not valid or has expired, or this bridge does not offer it",
+    429: "a page: too many requests from this address or for this email; `Retry-After`",
+}
+
+
 def _page_errors(*failures: type[ApiError]) -> dict[int | str, dict[str, Any]]:
-    """documented(...) for a route that answers HTML: its errors are still the JSON envelope."""
+    """documented(...) for a route that answers HTML: the input the route cannot take (400), a body over
+    its limit (413) and a bug are the JSON envelope; what a person meets answers a page (PAGE_ANSWERS)."""
     responses = documented(*failures)
     for response in responses.values():
         response.pop("model")
         response["content"] = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+    for status, page in PAGE_ANSWERS.items():
+        answer = responses.setdefault(status, {"description": page, "content": {}})
+        if answer["description"] != page:
+            answer["description"] += f"; or {page}"
+        answer["content"]["text/html"] = {}
     return responses
 
 

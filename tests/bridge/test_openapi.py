@@ -22,6 +22,10 @@ NOT_JSON = {("get", "/v1/billing/invoices/{invoice_id}/pdf"), ("get", "/v1/event
 # The browser sign-in: its pages answer HTML (errors too, checked by hand, never a 422), and its token
 # endpoint refuses in RFC 6749 \u00a75.2's shape.
 HTML_PAGES = {("get", "/v1/auth/authorize"), ("post", "/v1/auth/authorize")}
+# The identity pages (forgot password, reset, OpenID Connect): a person meets a page, a malformed request
+# the JSON envelope; both are documented where both occur.
+IDENTITY_PAGES = {("get", "/v1/auth/forgot"), ("post", "/v1/auth/forgot"), ("get", "/v1/auth/reset/{token}"),
+                  ("post", "/v1/auth/reset/{token}"), ("get", "/v1/auth/oidc/start"), ("get", "/v1/auth/oidc/callback")}
 OAUTH_ERRORS = {("post", "/v1/auth/token")}
 
 
@@ -64,6 +68,8 @@ def test_every_answer_and_error_has_its_model() -> None:
         for status, response in responses.items():
             if (method, path) in HTML_PAGES and status.startswith(("4", "5")) and status != "default":
                 assert set(response["content"]) == {"text/html"}, (method, path, status)
+            elif (method, path) in IDENTITY_PAGES and status in ("400", "403", "404", "429"):
+                assert "text/html" in response["content"], (method, path, status)
             elif (method, path) in OAUTH_ERRORS and status == "400":
                 assert response["content"]["application/json"]["schema"] == {
                     "$ref": "#/components/schemas/OAuthErrorBody"}
