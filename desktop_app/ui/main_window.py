@@ -27,6 +27,7 @@ from .plan_change import PlanChangeFlow
 from .plans import PlansPage
 from .session import Session
 from .tray import Tray
+from .waiting_banner import WaitingBanner
 from .worker import WorkerPool
 
 if TYPE_CHECKING:
@@ -103,8 +104,9 @@ class MainWindow(QMainWindow):
         self.sidebar.setCurrentRow(0)
 
         self.banner, self.banner_text = self._banner("banner", "warning", closable=True)
-        self.waiting_banner, self.waiting_text = self._banner("waiting", "clock", closable=False)
-        self.waiting_text.setText("Waiting for Stripe… Finish in your browser; this page updates by itself.")
+        self.waiting_banner = WaitingBanner(self.hosted)
+        self.hosted.gave_up.connect(lambda: self.statusBar().showMessage(
+            "Stopped waiting for Stripe: nothing changed. Refresh (F5) if you finish there later.", 15_000))
         errors.reporter().message.connect(self.show_error)
 
         right = QWidget()
@@ -373,7 +375,6 @@ class MainWindow(QMainWindow):
         self.status_label.setText(self.status_text())
         if self.account.offline or self.account.waiting:
             self.statusBar().clearMessage()   # these matter more than a passing note
-        self.waiting_banner.setVisible(self.account.waiting)
         if not self.account.offline and self.banner_text.text().startswith("Cannot reach"):
             self.banner.hide()
 
@@ -400,8 +401,11 @@ class MainWindow(QMainWindow):
         self.activateWindow()
 
     def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
-            self.hosted.window_activated()
+        if event.type() == QEvent.Type.ActivationChange:
+            if self.isActiveWindow():
+                self.hosted.window_activated()
+            else:
+                self.hosted.window_deactivated()
         super().changeEvent(event)
 
     def shutdown(self) -> None:
