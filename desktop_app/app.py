@@ -141,7 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo: DemoBridge | None = None
     if args.demo:
         temp_root = Path(tempfile.mkdtemp(prefix="billing-manager-demo-"))
-        paths, store = Paths.under(temp_root), MemoryStore(DEMO_NOTE)  # never the owner's real keyring
+        paths, store = Paths.demo(temp_root), MemoryStore(DEMO_NOTE)  # never the owner's real keyring
     elif args.paths_root:
         paths, store = Paths.under(args.paths_root), open_secret_store
     else:

@@ -122,6 +122,15 @@ def short_day(ts: int | float | None, locale: str | None = None) -> str:
     return format_date(dt.datetime.fromtimestamp(ts).date(), "short", locale=_locale(locale))
 
 
+def clock_time(ts: int | float, locale: str | None = None) -> str:
+    """A time of day the locale's short way ("3:07 PM" in en_US, "15:07" in de_DE), without babel until loaded."""
+    moment = dt.datetime.fromtimestamp(ts)
+    if not loaded():   # a status line painted from the cache at start-up: 24-hour time until babel is in
+        return moment.strftime("%H:%M")
+    from babel.dates import format_time
+    return format_time(moment.time(), "short", locale=_locale(locale))
+
+
 def age(seconds: float, locale: str | None = None) -> str:
     """How old something is: "just now", "5 minutes ago", "3 days ago"."""
     if seconds < 60:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Callable, Sequence
 
 from PySide6.QtCore import QLocale, QObject, QTimer, Signal
 
+from ..services import errors
 from ..services import (BridgeUnreachable, Cache, CachedView, Invoice, NotSignedIn, PlanOffer, Summary, day, formatting,
                         money)
 from .errors import describe, report
@@ -243,6 +244,32 @@ class Account(QObject):
         """The event stream said something changed: refresh when it is about the plan, card or invoices
         (a change made on another device, by the platform, or by Stripe itself)."""
         if TOPICS.intersection(topics):
+            self.refresh()
+
+    def connection_lost(self, exc: BaseException) -> None:
+        """The event stream broke: offline now rather than at the next click. A refused token is checked
+        by a refresh (which signs out only if the bridge says so); its retries and the stream's reconnect
+        bring the data back by themselves."""
+        if self._closed or self.client is None:
+            return
+        if isinstance(exc, NotSignedIn):
+            self.refresh()
+            return
+        if not isinstance(exc, BridgeUnreachable):
+            return
+        if exc.kind in (errors.BROKEN, errors.SLOW) and not self.offline:
+            self.refresh()   # the stream alone broke: asking now tells a blip from a bridge that is gone
+            return
+        if not self.offline:
+            self.offline = True
+            self.last_error = describe(exc)
+            self.status_changed.emit()
+        if not self.refreshing and not self.retry_timer.isActive():
+            self._schedule_retry()
+
+    def connection_back(self) -> None:
+        """The event stream is back: refresh now if the bridge had been out of reach."""
+        if self.offline:
             self.refresh()
 
     def set_waiting(self, waiting: bool) -> None:

@@ -30,6 +30,7 @@ class EventListener(QObject):
 
     topics = Signal(list)
     connected = Signal()   # the bridge accepted the stream: anything missed before is caught by one refresh
+    lost = Signal(object)  # the stream broke or could not connect (the exception): the bridge may be gone
 
     def __init__(self, source: EventSource, parent: QObject | None = None, max_delay: float = 30.0) -> None:
         super().__init__(parent)
@@ -55,8 +56,10 @@ class EventListener(QObject):
                     if stop.is_set():
                         return
                     self.topics.emit(list(topics))
-            except Exception:  # noqa: BLE001 - a broken stream is retried, the poll covers the gap
+            except Exception as exc:  # noqa: BLE001 - a broken stream is retried, the poll covers the gap
                 log.debug("event stream broke", exc_info=True)
+                if not stop.is_set():
+                    self.lost.emit(exc)
             stop.wait(delay)
             delay = min(delay * 2, self._max_delay)
 

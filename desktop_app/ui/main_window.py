@@ -26,6 +26,7 @@ from .billing_actions import BillingActions
 from .plan_change import PlanChangeFlow
 from .plans import PlansPage
 from .session import Session
+from .saved_notice import SavedNotice
 from .tray import Tray
 from .waiting_banner import WaitingBanner
 from .worker import WorkerPool
@@ -48,7 +49,9 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(theme.icon("app"))
         self.hosted = HostedFlow(account, self._events, parent=self)
         earnings.changed.connect(self.hosted.notice_change)
-        self.live_events = EventListener(self._events, self)   # every change, while signed in
+        self.live_events = EventListener(self._events, self, max_delay=10.0)   # every change, while signed in
+        self.live_events.lost.connect(account.connection_lost)   # offline within seconds, not at the next click
+        self.live_events.connected.connect(account.connection_back)
         self.live_events.topics.connect(earnings.on_topics)
         self.live_events.topics.connect(account.on_topics)
         self.live_events.connected.connect(earnings.refresh)
@@ -126,6 +129,12 @@ class MainWindow(QMainWindow):
 
         self.status_label = QLabel()
         self.statusBar().addPermanentWidget(self.status_label)   # notes shown for a while never hide it
+        self.saved_notice = SavedNotice()
+        self.statusBar().insertPermanentWidget(0, self.saved_notice, 1)
+        self.saved_notice.failed.connect(lambda words: self.statusBar().showMessage(words, 10_000))
+        self.invoices.downloaded.connect(self.saved_notice.saved)
+        self.invoices.exported.connect(lambda path: self.saved_notice.saved([path]))
+        self.earnings_page.saved.connect(self.saved_notice.saved)
         self.age_timer = QTimer(self)
         self.age_timer.setInterval(30_000)
         self.age_timer.timeout.connect(self.update_status)
@@ -357,10 +366,11 @@ class MainWindow(QMainWindow):
         if account.waiting:
             return "Waiting for Stripe…"
         if account.offline:
+            why = f" {account.last_error}" if account.last_error else ""
             if account.updated_at:
-                shown = time.strftime("%H:%M", time.localtime(account.updated_at))
-                return f"Offline: showing data from {shown}, retrying…"
-            return "Offline: no saved data yet, retrying…"
+                shown = formatting.clock_time(account.updated_at, QLocale().name())
+                return f"Offline: showing data from {shown}.{why} Retrying…"
+            return f"Offline: no saved data yet.{why} Retrying…"
         if account.updated_at is None:
             return "Loading…"
         seconds = max(0.0, self.clock() - account.updated_at)
@@ -375,7 +385,7 @@ class MainWindow(QMainWindow):
         self.status_label.setText(self.status_text())
         if self.account.offline or self.account.waiting:
             self.statusBar().clearMessage()   # these matter more than a passing note
-        if not self.account.offline and self.banner_text.text().startswith("Cannot reach"):
+        if not self.account.offline and errors.is_connection_words(self.banner_text.text()):
             self.banner.hide()
 
     # ----- window events
@@ -420,6 +430,7 @@ class MainWindow(QMainWindow):
         self.invoices.shutdown()
         self.earnings_page.shutdown()
         self.tray.hide()
+        self.saved_notice.dismiss()
         self.pool.wait_for_done()
 
     def closeEvent(self, event: QCloseEvent) -> None:
