@@ -149,8 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     config = Config.load(paths)
     look = args.theme or config.theme
     theme.apply(app, look)
-    if look not in ("light", "dark"):
-        app.styleHints().colorSchemeChanged.connect(lambda _scheme: theme.apply(app, "system"))
+    theme.follow_system(app)
     parts = build(paths, store, bridge_url=args.bridge_url, config=config)
     start: Callable[[], bool] | None = None
     if args.demo:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Callable
 
 from PySide6.QtCore import QEvent, QLocale, QSize, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
-from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow,
+from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QMenu,
                                QPushButton, QStackedWidget, QVBoxLayout, QWidget)
 
 from ..services import age, formatting
@@ -27,6 +27,7 @@ from .plan_change import PlanChangeFlow
 from .plans import PlansPage
 from .session import Session
 from .saved_notice import SavedNotice
+from .theme_menu import add_theme_menu
 from .tray import Tray
 from .waiting_banner import WaitingBanner
 from .worker import WorkerPool
@@ -187,6 +188,7 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _=False, name=name: self.show_page(name))
             view_menu.addAction(action)
             self.page_actions.append(action)
+        self._theme_menu(view_menu)
         self.account_menu = bar.addMenu("&Account")
         self.account_label = QAction("Not signed in", self)
         self.account_label.setEnabled(False)
@@ -198,6 +200,16 @@ class MainWindow(QMainWindow):
         self.sign_in_action.triggered.connect(lambda: self.show_sign_in())
         self.account_menu.addAction(self.sign_in_action)
         self._update_account_menu()
+
+    def _theme_menu(self, view_menu: QMenu) -> None:
+        view_menu.addSeparator()
+        self.theme_actions = add_theme_menu(view_menu, self._theme_chosen)
+
+    def _theme_chosen(self, mode: str) -> None:
+        """Remember the owner's theme for the next start (saved off the GUI thread)."""
+        self.session.config.theme = mode
+        config, paths = self.session.config, self.session.paths
+        self.pool.start(lambda: config.save(paths), on_error=lambda exc: None)
 
     def _update_account_menu(self) -> None:
         signed_in = self.account.client is not None
