@@ -35,3 +35,31 @@ def test_screenshot_without_a_sign_in_fails_with_exit_1(tmp_path: Path) -> None:
                    "--screenshot", str(shot), timeout=60)
     assert done.returncode == 1
     assert not shot.exists()
+
+
+
+def test_a_screenshot_of_earnings_waits_for_the_earnings(open_window, qtbot, tmp_path: Path) -> None:
+    """`--page earnings --screenshot` fired when the plan had loaded, before the earnings had."""
+    from PySide6.QtWidgets import QApplication
+
+    from desktop_app.app import take_screenshot
+
+    from .harness import DEMO_PASSWORD
+    parts = open_window.build("shot")
+    window, session = parts.window, parts.session
+    window.show_page("earnings")
+    seen: list[tuple[bool, int]] = []
+    original = window.grab
+
+    def grab():  # noqa: ANN202 - what the screenshot holds, noted as it is taken
+        page = window.earnings_page
+        seen.append((parts.earnings.live, page.sales.model.rowCount() if page.built else 0))
+        return original()
+
+    window.grab = grab
+    shot = tmp_path / "earnings.png"
+    take_screenshot(window, shot, QApplication.instance(), timeout_ms=60_000)
+    window.start(lambda: bool(session.sign_in(open_window.url, "pro@demo.test", DEMO_PASSWORD)))
+    qtbot.waitUntil(shot.exists, timeout=60_000)
+    live, rows = seen[0]
+    assert live and rows > 0
