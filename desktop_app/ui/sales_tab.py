@@ -95,7 +95,7 @@ class SalesTab(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((0, 5), (1, 10), (3, 6), (4, 5), (5, 4), (6, 5)):
+        for column, width in ((0, 6.5), (1, 9), (3, 5), (4, 5), (5, 4), (6, 5)):
             header.resizeSection(column, theme.em(self, width))
         layout.addWidget(self.table, 1)
         self.note = muted("", self)
