@@ -86,6 +86,7 @@ class Account(QObject):
         self.refreshing = False
         self.last_error = ""
         self._again = False
+        self._writes = 0   # writes answered (apply_summary): a refresh begun before one is not shown
         self._delays = list(retry_delays)
         self._attempt = 0
         self._closed = False
@@ -184,10 +185,18 @@ class Account(QObject):
             save_quietly(cache, account, view)
             return view
 
-        self.pool.start(fetch, on_done=self._current(self._fetched),  # type: ignore[arg-type]
+        written = self._writes
+        self.pool.start(fetch, on_done=self._current(lambda view: self._fetched(view, written)),  # type: ignore[arg-type]
                         on_error=self._current(self._failed))  # type: ignore[arg-type]
 
-    def _fetched(self, view: CachedView) -> None:
+    def _fetched(self, view: CachedView, written: int | None = None) -> None:
+        if written is not None and written != self._writes:
+            # a write answered while this was in flight: its summary and plans may straddle the change
+            # (old summary, new plans); the refresh the write asked for brings the consistent view
+            self.refreshing = False
+            self._again = False
+            self.refresh()
+            return
         self.refreshing = False
         self._attempt = 0
         self.offline = False
@@ -234,6 +243,7 @@ class Account(QObject):
 
     def apply_summary(self, summary: Summary) -> None:
         """A write answered with the new summary: show it before the full refresh lands."""
+        self._writes += 1
         self.summary = summary
         self.live = True
         self.updated_at = self.clock()

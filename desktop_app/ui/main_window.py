@@ -364,9 +364,15 @@ class MainWindow(QMainWindow):
     def open_dashboard(self) -> None:
         client = self.account.client
         if client is not None:
-            self.pool.start(client.dashboard_url, on_done=lambda url: QDesktopServices.openUrl(QUrl(url)))
+            self.pool.start(client.dashboard_url, on_done=self._open_dashboard_url)
+
+    def _open_dashboard_url(self, url: str) -> None:
+        if not QDesktopServices.openUrl(QUrl(url)):
+            self.show_error(f"Your browser did not open. The Stripe dashboard's link (valid for a few minutes): {url}")
 
     def show_error(self, text: str) -> None:
+        from PySide6.QtCore import Qt   # looked up late: see theme's QT_NAMESPACE_NOTE
+        self.banner_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)   # a link can be copied
         self.banner_text.setText(text)
         self.banner.show()
 

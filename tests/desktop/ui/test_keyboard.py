@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -15,7 +15,11 @@ from desktop_app.ui import theme
 
 @pytest.fixture
 def themed(qapp: QApplication) -> Iterator[QApplication]:
-    """The app painted as `billing-manager` paints it; its looks as they were afterwards."""
+    """The app painted as `billing-manager` paints it; its looks as they were afterwards.
+
+    Windows earlier tests closed are deleted first (their deleteLater needs an event loop to run): a new
+    style sheet repolishes every widget still there, and half-torn-down ones from other tests crash it."""
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     palette, sheet = qapp.palette(), qapp.styleSheet()
     props = {name: qapp.property(name) for name in ("billingTheme", theme.MODE_PROPERTY)}
     theme.apply(qapp, "light")
