@@ -136,18 +136,47 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
+def page_loaded(window: MainWindow) -> bool:
+    """Whether the page on screen shows live data: Earnings loads after the plan, and its tables after that."""
+    if window.current_page() != "earnings":
+        return True
+    page = window.earnings_page
+    account = window.earnings.account
+    if not (window.earnings.live and page.built and account is not None):
+        return False
+    if account.has_account and account.sales_import is not None and account.sales_import.state != "done":
+        return False   # the bridge is still importing the owner's past sales (on first sight)
+    return all(not model.loading and (model.rowCount() > 0 or not model.has_more)   # a first page, or none to come
+               for model in (page.sales.model, page.payouts.model))
+
+
 def take_screenshot(window: MainWindow, path: Path, app: QApplication, timeout_ms: int = 90_000) -> None:
-    """Save window.grab() once live data is on screen and exit 0; exit 1 if that never happens."""
+    """Save window.grab() once live data is on the page shown and exit 0; exit 1 if that never happens."""
+    taken: list[bool] = []
+
     def grab() -> None:
+        if taken:
+            return
+        taken.append(True)
         path.parent.mkdir(parents=True, exist_ok=True)
         ok = window.grab().save(str(path))
         app.exit(0 if ok else 1)
+
+    poll = QTimer(window)
+    poll.setInterval(100)
+
+    def check() -> None:
+        if page_loaded(window):
+            poll.stop()
+            QTimer.singleShot(150, grab)
+
+    poll.timeout.connect(check)
 
     def failed(*_: object) -> None:
         log.error("no data to take a screenshot of")
         app.exit(1)
 
-    window.ready.connect(lambda: QTimer.singleShot(150, grab))
+    window.ready.connect(poll.start)
     QTimer.singleShot(timeout_ms, window, failed)
     window.account.signed_out.connect(failed)
     window.sign_in_shown.connect(failed)
@@ -217,7 +246,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo: DemoBridge | None = None
     if args.demo:
         temp_root = Path(tempfile.mkdtemp(prefix="billing-manager-demo-"))
-        paths, store = Paths.under(temp_root), MemoryStore(DEMO_NOTE)  # never the owner's real keyring
+        paths, store = Paths.demo(temp_root), MemoryStore(DEMO_NOTE)  # never the owner's real keyring
     elif args.paths_root:
         paths, store = Paths.under(args.paths_root), open_secret_store
     else:
@@ -236,8 +265,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         config.bridge_url = operator.bridge   # a branded build's billing server, until the owner picks another
     look = args.theme or config.theme
     theme.apply(app, look)
-    if look not in ("light", "dark"):
-        app.styleHints().colorSchemeChanged.connect(lambda _scheme: theme.apply(app, "system"))
+    theme.follow_system(app)
     parts = build(paths, store, bridge_url=args.bridge_url, config=config)
     start: Callable[[], bool] | None = None
     if args.demo:

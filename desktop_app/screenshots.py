@@ -1,12 +1,16 @@
 """`python -m desktop_app.screenshots OUTDIR`: every page for the demo owners, light and dark.
 
 One sandboxed bridge (DemoBridge), the real window, PNGs named <owner>-<page>-<theme>.png.
+Deterministic where this process decides: one font (DejaVu Sans, which `./dev` installs) at one
+size, the en_US locale, UTC. A PNG is written only when its pixels changed, so an unchanged page
+leaves its file (and git) alone.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import shutil
 import sys
 import tempfile
@@ -15,6 +19,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from PySide6.QtCore import QEventLoop, QLocale, QTimer
+from PySide6.QtGui import QFont, QFontDatabase, QImage
 from PySide6.QtWidgets import QApplication, QWidget
 
 from .app import DEMO_PASSWORD, Parts, build, qt_app
@@ -24,6 +29,53 @@ from .ui.main_window import PAGES
 
 OWNERS = ("pro@demo.test", "starter@demo.test", "pastdue@demo.test", "new@demo.test")
 THEMES = ("light", "dark")
+FONT_FAMILY, FONT_POINTS = "DejaVu Sans", 9
+FIXED_ENVIRONMENT = {"TZ": "UTC", "LC_ALL": "en_US.UTF-8", "LANG": "en_US.UTF-8", "QT_SCALE_FACTOR": "1",
+                     "QT_FONT_DPI": "96"}
+log = logging.getLogger(__name__)
+written: list[Path] = []     # this run's PNGs whose pixels changed (or that were new)
+unchanged: list[Path] = []
+
+
+def fix_environment() -> None:
+    """Time zone, locale and scaling as every run has them (the demo bridge, a child, inherits them too)."""
+    os.environ.update(FIXED_ENVIRONMENT)
+    if hasattr(time, "tzset"):
+        time.tzset()
+
+
+def fix_font(app: QApplication) -> bool:
+    """One font for every run, whatever the machine's default; False (and a warning) when it is missing."""
+    if FONT_FAMILY not in QFontDatabase.families():
+        log.warning("%s is not installed: the screenshots will differ from ones taken with it", FONT_FAMILY)
+        return False
+    font = QFont(FONT_FAMILY)
+    font.setPointSize(FONT_POINTS)
+    font.setHintingPreference(QFont.HintingPreference.PreferNoHinting)
+    app.setFont(font)
+    return True
+
+
+def same_pixels(image: QImage, path: Path) -> bool:
+    """Whether the PNG at path shows exactly these pixels (its metadata and compression do not count)."""
+    if not path.exists():
+        return False
+    old = QImage(str(path))
+    if old.isNull() or old.size() != image.size():
+        return False
+    fmt = QImage.Format.Format_ARGB32
+    return old.convertToFormat(fmt) == image.convertToFormat(fmt)
+
+
+def save_if_changed(image: QImage, path: Path) -> bool:
+    """Write the PNG only when its pixels changed; True when written."""
+    if same_pixels(image, path):
+        unchanged.append(path)
+        return False
+    if not image.save(str(path)):
+        raise RuntimeError(f"could not write {path}")
+    written.append(path)
+    return True
 
 
 def settle(app: QApplication, ms: int = 100) -> None:
@@ -81,8 +133,7 @@ def shoot_earnings(app: QApplication, parts: Parts, owner: str, look: str, out: 
 
 
 def grab(widget: QWidget, path: Path) -> Path:
-    if not widget.grab().save(str(path)):
-        raise RuntimeError(f"could not write {path}")
+    save_if_changed(widget.grab().toImage(), path)
     return path
 
 
@@ -128,8 +179,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--owners", nargs="*", default=list(OWNERS))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
+    fix_environment()
     app = qt_app()
     QLocale.setDefault(QLocale("en_US"))
+    fix_font(app)
     args.outdir.mkdir(parents=True, exist_ok=True)
     root = Path(tempfile.mkdtemp(prefix="billing-shots-"))
     bridge = DemoBridge(root / "bridge")
@@ -138,7 +191,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for email in args.owners:
             for look in THEMES:
                 for path in shoot_owner(app, url, email, look, root, args.outdir):
-                    print(path)
+                    print(path, "written" if path in written else "unchanged")
+        print(f"{len(written)} written, {len(unchanged)} unchanged")
     finally:
         bridge.stop()
         shutil.rmtree(root, ignore_errors=True)

@@ -25,6 +25,7 @@ import httpx
 from httpx_sse import SSEError, connect_sse
 
 from .downloads import Progress, pdf_complete, safe_filename, save_stream
+from . import errors
 from .errors import BridgeRefused, BridgeUnreachable, IncompleteDownload, NotSignedIn, UnexpectedResponse
 from .models import HostedPage, Invoice, InvoicePage, Me, PlanChangePreview, PlanOffer, Plans, SignIn, Summary, decode
 
@@ -64,6 +65,27 @@ def _reason(exc: Exception) -> str:
     if text.startswith("[Errno"):
         text = text.split("]", 1)[-1].strip()
     return text.splitlines()[0][:120]
+
+
+_DOWN_WORDS = ("connection refused", "connection reset", "actively refused", "errno 111", "errno 61", "10061")
+
+
+def _kind(exc: Exception) -> str:
+    """Which of the unreachable kinds (services.errors) an httpx failure is."""
+    if isinstance(exc, (httpx.UnsupportedProtocol, httpx.InvalidURL)):
+        return errors.ADDRESS
+    if isinstance(exc, httpx.ConnectTimeout):
+        return errors.NETWORK
+    if isinstance(exc, httpx.TimeoutException):
+        return errors.SLOW
+    if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError, httpx.StreamError)):
+        return errors.BROKEN
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, ConnectionRefusedError) or any(w in str(cause).lower() for w in _DOWN_WORDS):
+            return errors.DOWN
+        cause = cause.__cause__ or cause.__context__
+    return errors.NETWORK
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -153,7 +175,7 @@ class BridgeClient:
     def _unreachable(self, exc: Exception) -> BridgeUnreachable:
         reason = _reason(exc)
         return BridgeUnreachable(f"Could not reach the billing server at {self._host}: {reason}",
-                                 host=self._host, reason=reason)
+                                 host=self._host, reason=reason, kind=_kind(exc))
 
     def _send(self, method: str, path: str, *, json_body: Any = None, params: Mapping[str, Any] | None = None,
               timeout: float | None = None) -> httpx.Response:

@@ -11,13 +11,24 @@ class BridgeError(Exception):
         self.message = message
 
 
-class BridgeUnreachable(BridgeError):
-    """No answer: DNS, connection refused, timeout, a stream that broke off. Retrying later may help."""
+#: Why no answer came, as far as the client can tell: what the owner can do about it differs.
+NETWORK = "network"   # the name did not resolve, no route, the connect timed out: the owner's connection (or DNS)
+DOWN = "down"         # the machine answered but nothing listens on the port: the bridge is stopped or restarting
+SLOW = "slow"         # connected, but no answer in time: the bridge (or Stripe behind it) is slow
+BROKEN = "broken"     # the connection broke off mid-answer (a bridge restarting, a proxy cutting it)
+ADDRESS = "address"   # the configured address is not a usable URL
 
-    def __init__(self, message: str, *, host: str = "", reason: str = "") -> None:
+
+class BridgeUnreachable(BridgeError):
+    """No answer: DNS, connection refused, timeout, a stream that broke off. Retrying later may help.
+
+    `kind` is one of NETWORK, DOWN, SLOW, BROKEN, ADDRESS (NETWORK when unknown)."""
+
+    def __init__(self, message: str, *, host: str = "", reason: str = "", kind: str = NETWORK) -> None:
         super().__init__(message)
         self.host = host
         self.reason = reason
+        self.kind = kind
 
 
 class BridgeRefused(BridgeError):

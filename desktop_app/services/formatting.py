@@ -114,12 +114,40 @@ def day(ts: int | float | None, locale: str | None = None) -> str:
     return format_date(date, "medium", locale=_locale(locale))
 
 
-def short_day(ts: int | float | None, locale: str | None = None) -> str:
-    """A date in few characters, for table cells: "11/26/26" in en_US, "26.11.26" in de_DE."""
-    if ts is None:
-        return ""
-    from babel.dates import format_date
-    return format_date(dt.datetime.fromtimestamp(ts).date(), "short", locale=_locale(locale))
+def qt_date_format(locale: str | None = None) -> str:
+    """day()'s pattern in Qt's date-format syntax, for date editors: "MMM d, yyyy" in en_US, "dd.MM.yyyy" in
+    de_DE. CLDR letters Qt lacks (era, stand-alone forms) become their nearest Qt letter or go."""
+    import re
+
+    from babel.dates import get_date_format
+    pattern = get_date_format("medium", locale=_locale(locale)).pattern
+
+    def letters(match: re.Match[str]) -> str:
+        run = match.group(0)
+        if run.startswith("'"):
+            return run
+        letter, count = run[0], len(run)
+        if letter in "yu":
+            return "yy" if count == 2 else "yyyy"
+        if letter in "ML":
+            return "M" * min(count, 4)
+        if letter == "d":
+            return "d" * min(count, 2)
+        if letter in "Ec":
+            return "dddd" if count >= 4 else "ddd"
+        return ""   # era and the like: no Qt letter
+
+    text = re.sub(r"'[^']*'|([A-Za-z])\1*", letters, pattern)
+    return re.sub(r"\s{2,}", " ", text).strip(" ,")
+
+
+def clock_time(ts: int | float, locale: str | None = None) -> str:
+    """A time of day the locale's short way ("3:07 PM" in en_US, "15:07" in de_DE), without babel until loaded."""
+    moment = dt.datetime.fromtimestamp(ts)
+    if not loaded():   # a status line painted from the cache at start-up: 24-hour time until babel is in
+        return moment.strftime("%H:%M")
+    from babel.dates import format_time
+    return format_time(moment.time(), "short", locale=_locale(locale))
 
 
 def age(seconds: float, locale: str | None = None) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 APP_NAME = "billing-manager"
@@ -33,14 +33,20 @@ class Paths:
 
     @classmethod
     def default(cls) -> Paths:
-        import platformdirs   # only the owner's real folders need it; tests and --demo never do
+        import platformdirs   # only the owner's real folders need it; tests never do
         return cls(
             config_dir=Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)),
             cache_dir=Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False)),
             data_dir=Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)),
-            downloads_dir=Path(platformdirs.user_downloads_dir()),
+            downloads_dir=user_downloads_dir(),
             install_dir=install_dir(),
         )
+
+    @classmethod
+    def demo(cls, root: Path) -> Paths:
+        """`--demo`: settings, cache and data under root (thrown away at exit), but what the owner saves
+        goes to their real Downloads folder, where they will look for it after the demo."""
+        return replace(cls.under(root), downloads_dir=user_downloads_dir())
 
     @classmethod
     def under(cls, root: Path) -> Paths:
@@ -53,3 +59,10 @@ class Paths:
             downloads_dir=root / "downloads",
             install_dir=root / "app",
         )
+
+
+def user_downloads_dir() -> Path:
+    """The owner's Downloads folder: XDG_DOWNLOAD_DIR (user-dirs.dirs) on Linux, the known folder on
+    Windows and macOS, ~/Downloads when the system names none."""
+    import platformdirs
+    return Path(platformdirs.user_downloads_dir())

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Callable, Sequence
 
 from PySide6.QtCore import QLocale, QObject, QTimer, Signal
 
+from ..services import errors
 from ..services import (BridgeUnreachable, Cache, CachedView, Invoice, NotSignedIn, PlanOffer, Summary, day, formatting,
                         money)
 from .errors import describe, report
@@ -85,6 +86,7 @@ class Account(QObject):
         self.refreshing = False
         self.last_error = ""
         self._again = False
+        self._writes = 0   # writes answered (apply_summary): a refresh begun before one is not shown
         self._delays = list(retry_delays)
         self._attempt = 0
         self._closed = False
@@ -183,10 +185,18 @@ class Account(QObject):
             save_quietly(cache, account, view)
             return view
 
-        self.pool.start(fetch, on_done=self._current(self._fetched),  # type: ignore[arg-type]
+        written = self._writes
+        self.pool.start(fetch, on_done=self._current(lambda view: self._fetched(view, written)),  # type: ignore[arg-type]
                         on_error=self._current(self._failed))  # type: ignore[arg-type]
 
-    def _fetched(self, view: CachedView) -> None:
+    def _fetched(self, view: CachedView, written: int | None = None) -> None:
+        if written is not None and written != self._writes:
+            # a write answered while this was in flight: its summary and plans may straddle the change
+            # (old summary, new plans); the refresh the write asked for brings the consistent view
+            self.refreshing = False
+            self._again = False
+            self.refresh()
+            return
         self.refreshing = False
         self._attempt = 0
         self.offline = False
@@ -233,6 +243,7 @@ class Account(QObject):
 
     def apply_summary(self, summary: Summary) -> None:
         """A write answered with the new summary: show it before the full refresh lands."""
+        self._writes += 1
         self.summary = summary
         self.live = True
         self.updated_at = self.clock()
@@ -243,6 +254,32 @@ class Account(QObject):
         """The event stream said something changed: refresh when it is about the plan, card or invoices
         (a change made on another device, by the platform, or by Stripe itself)."""
         if TOPICS.intersection(topics):
+            self.refresh()
+
+    def connection_lost(self, exc: BaseException) -> None:
+        """The event stream broke: offline now rather than at the next click. A refused token is checked
+        by a refresh (which signs out only if the bridge says so); its retries and the stream's reconnect
+        bring the data back by themselves."""
+        if self._closed or self.client is None:
+            return
+        if isinstance(exc, NotSignedIn):
+            self.refresh()
+            return
+        if not isinstance(exc, BridgeUnreachable):
+            return
+        if exc.kind in (errors.BROKEN, errors.SLOW) and not self.offline:
+            self.refresh()   # the stream alone broke: asking now tells a blip from a bridge that is gone
+            return
+        if not self.offline:
+            self.offline = True
+            self.last_error = describe(exc)
+            self.status_changed.emit()
+        if not self.refreshing and not self.retry_timer.isActive():
+            self._schedule_retry()
+
+    def connection_back(self) -> None:
+        """The event stream is back: refresh now if the bridge had been out of reach."""
+        if self.offline:
             self.refresh()
 
     def set_waiting(self, waiting: bool) -> None:

@@ -34,6 +34,7 @@ class EarningsPage(QScrollArea):
     start_selling = Signal()      # no account yet: create one and onboard in the browser
     finish_setup = Signal()       # hosted onboarding in the browser
     open_dashboard = Signal()
+    saved = Signal(list)          # paths of a CSV just written (sales, or a payout's transactions)
 
     def __init__(self, earnings: Earnings, *, default_folder: Callable[[], Path],
                  clock: Callable[[], float] = time.time, parent: QWidget | None = None) -> None:
@@ -113,6 +114,8 @@ class EarningsPage(QScrollArea):
         self.tabs.setMinimumHeight(theme.em(self, 22))
         self.sales = SalesTab(self.earnings, default_folder=self.default_folder, parent=self.tabs)
         self.payouts = PayoutsTab(self.earnings, default_folder=self.default_folder, parent=self.tabs)
+        self.sales.exported.connect(lambda path: self.saved.emit([path]))
+        self.payouts.opened.connect(lambda dialog: dialog.exported.connect(lambda path: self.saved.emit([path])))
         self.tabs.addTab(self.sales, "Sales")
         self.tabs.addTab(self.payouts, "Payouts")
         self.chart_tab = QWidget(self.tabs)
@@ -194,7 +197,8 @@ class EarningsPage(QScrollArea):
         if earnings.unavailable:
             return "This billing server does not show earnings yet."
         if earnings.offline:
-            return "Cannot reach the billing server; your earnings show once it answers."
+            why = self.earnings.last_error or "The billing server is out of reach."
+            return f"{why} Your earnings show once it answers."
         return "Loading your earnings…" if earnings.client is not None else ""
 
     def _add_check(self, text: str, overdue: bool) -> None:
@@ -242,14 +246,14 @@ class EarningsPage(QScrollArea):
         earnings = self.earnings
         saved = earnings.updated_at
         if earnings.offline:
-            shown = time.strftime("%H:%M", time.localtime(saved)) if saved else ""
+            shown = formatting.clock_time(saved, QLocale().name()) if saved else ""
             text = f"Offline: showing data from {shown}" if shown else "Offline"
         elif saved is None:
             text = ""
         elif earnings.refreshing and not earnings.live:
             text = "Saved data; refreshing…"
         elif not earnings.live:
-            text = f"Saved data from {time.strftime('%H:%M', time.localtime(saved))}"
+            text = f"Saved data from {formatting.clock_time(saved, QLocale().name())}"
         elif formatting.loaded():
             text = f"Updated {age(max(0.0, self.clock() - saved))}"
         else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from ..services import money
-from ..services.formatting import short_day
+from ..services.formatting import day
 from ..services.earnings import Payout, Sale, Transaction
 from ..services.earnings_words import payout_status, payout_when, sale_status
 from .paged_model import Column
@@ -22,7 +22,7 @@ TRANSACTION_TYPES = {"charge": "Sale", "payment": "Sale", "refund": "Refund", "p
 
 @lru_cache(maxsize=4096)
 def _day(ts: int, locale: str) -> str:
-    return short_day(ts, locale)
+    return day(ts, locale)
 
 
 @lru_cache(maxsize=4096)

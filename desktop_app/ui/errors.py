@@ -10,7 +10,8 @@ from typing import Callable
 
 from PySide6.QtCore import QObject, Signal
 
-from ..services import BridgeRefused, BridgeUnreachable, IncompleteDownload, NotSignedIn
+from ..services import BridgeRefused, BridgeUnreachable, IncompleteDownload, NotSignedIn, UnexpectedResponse
+from ..services import errors as kinds
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +38,28 @@ def wait_words(seconds: float) -> str:
     return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
+#: Only the first is the owner's connection; the others are the bridge's side, and the app retries by itself.
+_UNREACHABLE_WORDS = {
+    kinds.NETWORK: "Cannot reach the billing server: check your internet connection.",
+    kinds.DOWN: "The billing server is not answering; it may be restarting.",
+    kinds.SLOW: "The billing server is slow to answer.",
+    kinds.BROKEN: "The connection to the billing server broke off.",
+    kinds.ADDRESS: "The billing server's address is not a web address (http:// or https://).",
+}
+
+
+def is_connection_words(text: str) -> bool:
+    """Whether a banner's text is one of the unreachable sentences (it goes once the bridge answers)."""
+    return text in _UNREACHABLE_WORDS.values()
+
+
 def describe(exc: BaseException) -> str:
-    """What the owner reads for exc: one sentence, never a traceback."""
+    """What the owner reads for exc: one sentence, never a traceback.
+
+    "Check your connection" only when it is the connection: a bridge that refuses connections is down
+    or restarting, a slow answer is the server's, an error answer is the server's problem."""
     if isinstance(exc, BridgeUnreachable):
-        return "Cannot reach the billing server. Check your connection and try again."
+        return _UNREACHABLE_WORDS.get(exc.kind, _UNREACHABLE_WORDS[kinds.NETWORK])
     if isinstance(exc, IncompleteDownload):
         return f"{exc.filename} did not arrive whole, so it was not saved. Please try again."
     if isinstance(exc, NotSignedIn):
@@ -54,6 +73,8 @@ def describe(exc: BaseException) -> str:
             return "Too many sign-in attempts." + wait
         if exc.code in _REFUSED_WORDS:
             return _REFUSED_WORDS[exc.code]
+        if isinstance(exc, UnexpectedResponse) and exc.status >= 500:
+            return f"The billing server had a problem ({exc.status}); try again shortly."
         return exc.message or f"The billing server refused the request ({exc.code})."
     if isinstance(exc, PermissionError):
         return f"No permission to write there: {exc.filename or exc}"

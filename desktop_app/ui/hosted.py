@@ -1,8 +1,11 @@
 """While a Stripe page (portal, checkout) is open in the browser: notice when the owner is done.
 
 Three signals of a change, whichever comes first: the bridge's event stream, the window being
-activated again, and a poll of the summary every 2 s for up to 10 minutes. The "Waiting for
-Stripe…" state ends when the summary actually changes.
+activated again, and a poll of the summary every 2 s. The "Waiting for Stripe…" state ends when the
+watched data actually changes, when the owner dismisses it, or when nothing is happening:
+5 minutes with no change while the owner is away, or 30 s once they are back in the app (it refreshed
+on their return and nothing had changed, so they most likely left the page). A browser that did not
+start is not waited for: the flow keeps its link for "Open again" and "Copy link".
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ class EventListener(QObject):
 
     topics = Signal(list)
     connected = Signal()   # the bridge accepted the stream: anything missed before is caught by one refresh
+    lost = Signal(object)  # the stream broke or could not connect (the exception): the bridge may be gone
 
     def __init__(self, source: EventSource, parent: QObject | None = None, max_delay: float = 30.0) -> None:
         super().__init__(parent)
@@ -52,8 +56,10 @@ class EventListener(QObject):
                     if stop.is_set():
                         return
                     self.topics.emit(list(topics))
-            except Exception:  # noqa: BLE001 - a broken stream is retried, the poll covers the gap
+            except Exception as exc:  # noqa: BLE001 - a broken stream is retried, the poll covers the gap
                 log.debug("event stream broke", exc_info=True)
+                if not stop.is_set():
+                    self.lost.emit(exc)
             stop.wait(delay)
             delay = min(delay * 2, self._max_delay)
 
@@ -73,15 +79,23 @@ class EventListener(QObject):
 
 
 class HostedFlow(QObject):
-    opened = Signal(str)   # the URL handed to the browser
+    opened = Signal(str)   # the URL handed to the browser (whether or not it started)
+    state_changed = Signal()   # a link appeared or went, the browser did or did not start, the wait began or ended
+    gave_up = Signal()   # the wait ended because nothing happened
 
     def __init__(self, account: Account, events: EventSource, *, poll_ms: int = 2000,
-                 give_up_after: float = 600.0, clock: Callable[[], float] = time.monotonic,
+                 give_up_after: float = 300.0, back_grace: float = 30.0,
+                 clock: Callable[[], float] = time.monotonic,
+                 open_url: Callable[[QUrl], bool] = QDesktopServices.openUrl,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.account = account
         self.clock = clock
         self.give_up_after = give_up_after
+        self.back_grace = back_grace
+        self.open_url = open_url
+        self.url = ""            # the page's link while the flow is on screen
+        self.launched = False    # whether the browser took the link the last time it was handed over
         self._baseline: object = None
         self._deadline = 0.0
         self.poll_timer = QTimer(self)
@@ -107,18 +121,43 @@ class HostedFlow(QObject):
         """The browser first; the watching (status, timer, listener thread) right after it.
 
         The baseline is taken before, so a change the owner makes at once still counts as a change.
+        A browser that refused to start (openUrl answered False) is not waited for.
         """
+        self.url = url
         self._baseline = self._key()
+        self.launched = bool(self.open_url(QUrl(url)))
+        if self.launched:
+            self._watch()
+        else:
+            self.state_changed.emit()
+        self.opened.emit(url)
+
+    def open_again(self) -> None:
+        """Hand the same link to the browser again (a new session would expire a Checkout the owner has open)."""
+        if not self.url:
+            return
+        self.launched = bool(self.open_url(QUrl(self.url)))
+        if self.launched:
+            self._watch()
+        else:
+            self.state_changed.emit()
+
+    def link_copied(self) -> None:
+        """The owner took the link to a browser of their choice: wait for them as if it had opened."""
+        if self.url:
+            self._watch()
+
+    def _watch(self) -> None:
         self._deadline = self.clock() + self.give_up_after
-        QDesktopServices.openUrl(QUrl(url))
         self.account.set_waiting(True)
         self.poll_timer.start()
         self.listener.start()
-        self.opened.emit(url)
+        self.state_changed.emit()
 
     def _poll(self) -> None:
         if self.clock() > self._deadline:
             self.end()
+            self.gave_up.emit()
             return
         self.account.refresh()
 
@@ -136,13 +175,25 @@ class HostedFlow(QObject):
             self.end()
 
     def window_activated(self) -> None:
+        """The owner is back in the app: look now, and stop waiting soon if that shows no change."""
         if self.account.waiting:
+            self._deadline = min(self._deadline, self.clock() + self.back_grace)
             self.account.refresh()
 
+    def window_deactivated(self) -> None:
+        """The owner went (back) to the browser: they are still at it."""
+        if self.account.waiting:
+            self._deadline = max(self._deadline, self.clock() + self.give_up_after)
+
     def end(self) -> None:
+        """Stop waiting and take the link off screen (the change came, or the owner dismissed it)."""
         self.poll_timer.stop()
         self.listener.stop()
         self.account.set_waiting(False)
+        if self.url:
+            self.url = ""
+            self.launched = False
+            self.state_changed.emit()
 
     def shutdown(self, wait: float = 5.0) -> bool:
         self.end()

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Callable
 
 from PySide6.QtCore import QEvent, QLocale, QSize, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
-from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow,
+from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QMenu,
                                QPushButton, QStackedWidget, QVBoxLayout, QWidget)
 
 from ..services import age, formatting
@@ -27,7 +27,10 @@ from .billing_actions import BillingActions
 from .plan_change import PlanChangeFlow
 from .plans import PlansPage
 from .session import Session
+from .saved_notice import SavedNotice
+from .theme_menu import add_theme_menu
 from .tray import Tray
+from .waiting_banner import WaitingBanner
 from .worker import WorkerPool
 
 if TYPE_CHECKING:
@@ -49,7 +52,9 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(theme.icon("app"))
         self.hosted = HostedFlow(account, self._events, parent=self)
         earnings.changed.connect(self.hosted.notice_change)
-        self.live_events = EventListener(self._events, self)   # every change, while signed in
+        self.live_events = EventListener(self._events, self, max_delay=10.0)   # every change, while signed in
+        self.live_events.lost.connect(account.connection_lost)   # offline within seconds, not at the next click
+        self.live_events.connected.connect(account.connection_back)
         self.live_events.topics.connect(earnings.on_topics)
         self.live_events.topics.connect(account.on_topics)
         self.live_events.connected.connect(earnings.refresh)
@@ -105,8 +110,9 @@ class MainWindow(QMainWindow):
         self.sidebar.setCurrentRow(0)
 
         self.banner, self.banner_text = self._banner("banner", "warning", closable=True)
-        self.waiting_banner, self.waiting_text = self._banner("waiting", "clock", closable=False)
-        self.waiting_text.setText("Waiting for Stripe… Finish in your browser; this page updates by itself.")
+        self.waiting_banner = WaitingBanner(self.hosted)
+        self.hosted.gave_up.connect(lambda: self.statusBar().showMessage(
+            "Stopped waiting for Stripe: nothing changed. Refresh (F5) if you finish there later.", 15_000))
         errors.reporter().message.connect(self.show_error)
 
         right = QWidget()
@@ -126,6 +132,12 @@ class MainWindow(QMainWindow):
 
         self.status_label = QLabel()
         self.statusBar().addPermanentWidget(self.status_label)   # notes shown for a while never hide it
+        self.saved_notice = SavedNotice()
+        self.statusBar().insertPermanentWidget(0, self.saved_notice, 1)
+        self.saved_notice.failed.connect(lambda words: self.statusBar().showMessage(words, 10_000))
+        self.invoices.downloaded.connect(self.saved_notice.saved)
+        self.invoices.exported.connect(lambda path: self.saved_notice.saved([path]))
+        self.earnings_page.saved.connect(self.saved_notice.saved)
         self.age_timer = QTimer(self)
         self.age_timer.setInterval(30_000)
         self.age_timer.timeout.connect(self.update_status)
@@ -178,6 +190,7 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _=False, name=name: self.show_page(name))
             view_menu.addAction(action)
             self.page_actions.append(action)
+        self._theme_menu(view_menu)
         self.account_menu = bar.addMenu("&Account")
         self.account_label = QAction("Not signed in", self)
         self.account_label.setEnabled(False)
@@ -190,6 +203,16 @@ class MainWindow(QMainWindow):
         self.account_menu.addAction(self.sign_in_action)
         self._update_account_menu()
         self.help_menu = HelpMenu(self, bar.addMenu("&Help"))
+
+    def _theme_menu(self, view_menu: QMenu) -> None:
+        view_menu.addSeparator()
+        self.theme_actions = add_theme_menu(view_menu, self._theme_chosen)
+
+    def _theme_chosen(self, mode: str) -> None:
+        """Remember the owner's theme for the next start (saved off the GUI thread)."""
+        self.session.config.theme = mode
+        config, paths = self.session.config, self.session.paths
+        self.pool.start(lambda: config.save(paths), on_error=lambda exc: None)
 
     def _update_account_menu(self) -> None:
         signed_in = self.account.client is not None
@@ -345,9 +368,15 @@ class MainWindow(QMainWindow):
     def open_dashboard(self) -> None:
         client = self.account.client
         if client is not None:
-            self.pool.start(client.dashboard_url, on_done=lambda url: QDesktopServices.openUrl(QUrl(url)))
+            self.pool.start(client.dashboard_url, on_done=self._open_dashboard_url)
+
+    def _open_dashboard_url(self, url: str) -> None:
+        if not QDesktopServices.openUrl(QUrl(url)):
+            self.show_error(f"Your browser did not open. The Stripe dashboard's link (valid for a few minutes): {url}")
 
     def show_error(self, text: str) -> None:
+        from PySide6.QtCore import Qt   # looked up late: see theme's QT_NAMESPACE_NOTE
+        self.banner_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)   # a link can be copied
         self.banner_text.setText(text)
         self.banner.show()
 
@@ -359,10 +388,11 @@ class MainWindow(QMainWindow):
         if account.waiting:
             return "Waiting for Stripe…"
         if account.offline:
+            why = f" {account.last_error}" if account.last_error else ""
             if account.updated_at:
-                shown = time.strftime("%H:%M", time.localtime(account.updated_at))
-                return f"Offline: showing data from {shown}, retrying…"
-            return "Offline: no saved data yet, retrying…"
+                shown = formatting.clock_time(account.updated_at, QLocale().name())
+                return f"Offline: showing data from {shown}.{why} Retrying…"
+            return f"Offline: no saved data yet.{why} Retrying…"
         if account.updated_at is None:
             return "Loading…"
         seconds = max(0.0, self.clock() - account.updated_at)
@@ -377,8 +407,7 @@ class MainWindow(QMainWindow):
         self.status_label.setText(self.status_text())
         if self.account.offline or self.account.waiting:
             self.statusBar().clearMessage()   # these matter more than a passing note
-        self.waiting_banner.setVisible(self.account.waiting)
-        if not self.account.offline and self.banner_text.text().startswith("Cannot reach"):
+        if not self.account.offline and errors.is_connection_words(self.banner_text.text()):
             self.banner.hide()
 
     # ----- window events
@@ -404,8 +433,11 @@ class MainWindow(QMainWindow):
         self.activateWindow()
 
     def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
-            self.hosted.window_activated()
+        if event.type() == QEvent.Type.ActivationChange:
+            if self.isActiveWindow():
+                self.hosted.window_activated()
+            else:
+                self.hosted.window_deactivated()
         super().changeEvent(event)
 
     def shutdown(self) -> None:
@@ -420,6 +452,7 @@ class MainWindow(QMainWindow):
         self.invoices.shutdown()
         self.earnings_page.shutdown()
         self.tray.hide()
+        self.saved_notice.dismiss()
         self.pool.wait_for_done()
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -114,14 +114,20 @@ class OverviewPage(QScrollArea):
         subscribed = summary is not None and summary.plan is not None and summary.status != "none"
         self.details.setVisible(subscribed)
         self.manage_button.setVisible(subscribed)
-        self.choose_button.setVisible(has_data and not subscribed)
+        ended = subscribed and summary is not None and not summary.has_subscription   # canceled, or never paid
+        self.choose_button.setVisible(has_data and (not subscribed or ended))
         if summary is None:
             self.plan_label.setText("Your plan")
             self.price_label.setText("")
             self.status_label.setText("")
             self.empty_note.setText("Loading your plan…" if self.account.client is not None else "")
             return
-        self.empty_note.setText("" if subscribed else "Pick Starter or Pro to get going; you pay on Stripe’s secure page in your browser.")
+        if ended:
+            self.empty_note.setText("Your plan has ended. Choose a plan to start again; you pay on Stripe’s secure page "
+                                    "in your browser.")
+        else:
+            self.empty_note.setText("" if subscribed else "Pick Starter or Pro to get going; you pay on Stripe’s secure "
+                                    "page in your browser.")
         if summary.plan is not None:
             self.plan_label.setText(f"{summary.plan.name} plan")
             self.price_label.setText(plan_price(summary.plan.amount, summary.plan.currency, summary.plan.interval))

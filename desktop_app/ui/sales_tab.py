@@ -7,11 +7,11 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QTimer, Signal
+from PySide6.QtCore import QDate, QLocale, QTimer, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDateEdit, QFileDialog, QHBoxLayout, QHeaderView, QLabel,
                                QLineEdit, QPushButton, QTableView, QVBoxLayout, QWidget)
 
-from ..services import DownloadCancelled
+from ..services import DownloadCancelled, formatting
 from ..services.earnings import Page
 from . import theme
 from .earnings import Earnings
@@ -69,9 +69,10 @@ class SalesTab(QWidget):
         today = QDate.currentDate()
         self.since = QDateEdit(today.addYears(-1).addDays(1), self)
         self.until = QDateEdit(today, self)
+        shown = formatting.qt_date_format(QLocale().name())   # the dates as every other page writes them
         for edit in (self.since, self.until):
             edit.setCalendarPopup(True)
-            edit.setDisplayFormat("yyyy-MM-dd")
+            edit.setDisplayFormat(shown)
         self.status = QComboBox(self)
         for words, _ in STATUSES:
             self.status.addItem(words)
@@ -94,7 +95,7 @@ class SalesTab(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((0, 5), (1, 10), (3, 6), (4, 5), (5, 4), (6, 5)):
+        for column, width in ((0, 6.5), (1, 9), (3, 5), (4, 5), (5, 4), (6, 5)):
             header.resizeSection(column, theme.em(self, width))
         layout.addWidget(self.table, 1)
         self.note = muted("", self)

@@ -57,16 +57,33 @@ def palette_for(theme: str) -> QPalette:
     return palette
 
 
+MODE_PROPERTY = "billingThemeMode"   # what the owner chose: system, light or dark
+
+
+def mode(app: QGuiApplication | None) -> str:
+    """The theme the owner chose (system until one is applied)."""
+    value = app.property(MODE_PROPERTY) if app is not None else None
+    return value if value in THEMES else "system"
+
+
+def follow_system(app: QApplication) -> None:
+    """Repaint when the system's colour scheme changes, while the owner's choice is "system"."""
+    if app.property("billingFollows"):
+        return
+    app.setProperty("billingFollows", True)
+    app.styleHints().colorSchemeChanged.connect(lambda _scheme: mode(app) == "system" and apply(app, "system"))
+
+
 def apply(app: QApplication, mode: str = "system") -> str:
     """Paint the whole app in one theme; returns "light" or "dark"."""
+    app.setProperty(MODE_PROPERTY, mode if mode in THEMES else "system")
     theme = resolve(mode, app)
     if app.property(STYLE_PROPERTY) != "fusion":
         app.setStyle("Fusion")
         app.setProperty(STYLE_PROPERTY, "fusion")
     app.setPalette(palette_for(theme))
     app.setProperty("billingTheme", theme)
-    app.setStyleSheet(_style_sheet())
-    icon.cache_clear()
+    app.setStyleSheet(_style_sheet())   # icons need no reset: they take the palette's colour when painted
     return theme
 
 
@@ -81,17 +98,28 @@ def _svg(name: str) -> str:
 
 
 class _SvgEngine(QIconEngine):
-    """Renders the SVG at whatever size and pixel ratio is asked: crisp at 200 %."""
+    """Renders the SVG at whatever size and pixel ratio is asked: crisp at 200 %.
 
-    def __init__(self, data: bytes) -> None:
+    Without a fixed colour, currentColor is the palette's text colour at paint time, so icons already
+    on screen follow a theme switch."""
+
+    def __init__(self, svg: str, color: str | None) -> None:
         super().__init__()
-        self._data = data
-        self._renderer = QSvgRenderer(QByteArray(data))
+        self._svg = svg
+        self._color = color
+        self._renderers: dict[str, QSvgRenderer] = {}
+
+    def _renderer(self) -> QSvgRenderer:
+        color = self._color or QApplication.palette().color(QPalette.ColorRole.WindowText).name()
+        renderer = self._renderers.get(color)
+        if renderer is None:
+            renderer = self._renderers[color] = QSvgRenderer(QByteArray(self._svg.replace("currentColor", color).encode()))
+        return renderer
 
     def paint(self, painter: QPainter, rect: QRect, mode: QIcon.Mode, state: QIcon.State) -> None:
         if mode == QIcon.Mode.Disabled:
             painter.setOpacity(0.4)
-        self._renderer.render(painter, QRectF(rect))
+        self._renderer().render(painter, QRectF(rect))
 
     def pixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QPixmap:
         pixmap = QPixmap(size)
@@ -102,16 +130,22 @@ class _SvgEngine(QIconEngine):
         return pixmap
 
     def clone(self) -> QIconEngine:
-        return _SvgEngine(self._data)
+        return _pinned(_SvgEngine(self._svg, self._color))
+
+
+_ENGINES: list[_SvgEngine] = []   # QIcon copies in Qt point at these Python objects: they live as long as the app
+
+
+def _pinned(engine: _SvgEngine) -> _SvgEngine:
+    _ENGINES.append(engine)
+    return engine
 
 
 @lru_cache(maxsize=None)
 def icon(name: str, color: str | None = None) -> QIcon:
-    """resources/<name>.svg with currentColor painted in color (default: the palette's text colour)."""
-    if color is None:
-        color = QApplication.palette().color(QPalette.ColorRole.WindowText).name()
-    data = _svg(name).replace("currentColor", color).encode()
-    return QIcon(_SvgEngine(data))
+    """resources/<name>.svg with currentColor painted in color (default: the palette's text colour, as it is
+    when painted)."""
+    return QIcon(_pinned(_SvgEngine(_svg(name), color)))
 
 
 def brand_icon(brand: str) -> QIcon:

@@ -91,11 +91,13 @@ class BillingService(BillingReads):
         view = self.fresh()
         if not self.customer_id:
             raise NoSubscription("You have no plan yet; choose one first.")
-        return_url = self.settings.return_url("/return/portal")
+        # a flow's page returns to "done" only once completed; its back link means nothing was changed
+        return_url = self.settings.return_url("/return/portal" + (f"?left={flow}" if flow else ""))
         params: dict[str, Any] = {"customer": self.customer_id, "return_url": return_url}
         if flow is not None:
+            done_url = self.settings.return_url(f"/return/portal?done={flow}")
             flow_data: dict[str, Any] = {
-                "type": flow, "after_completion": {"type": "redirect", "redirect": {"return_url": return_url}}}
+                "type": flow, "after_completion": {"type": "redirect", "redirect": {"return_url": done_url}}}
             if flow == "subscription_cancel":
                 sub = live_subscription(view.subscriptions)
                 if sub is None:

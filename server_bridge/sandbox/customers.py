@@ -11,6 +11,17 @@ from server_bridge.sandbox import cards, errors, subscriptions
 from server_bridge.sandbox.params import as_int, merge_metadata
 from server_bridge.sandbox.store import INCLUDES, Store, diff
 
+_PREFIX_CHARACTERS = string.ascii_uppercase + string.digits
+
+
+def _invoice_prefix(given: Any) -> str:
+    """The caller's prefix (Stripe: 3-12 uppercase letters or numbers), else 8 random ones as Stripe makes."""
+    if given in (None, ""):
+        return "".join(secrets.choice(_PREFIX_CHARACTERS) for _ in range(8))
+    if not isinstance(given, str) or not 3 <= len(given) <= 12 or any(c not in _PREFIX_CHARACTERS for c in given):
+        raise errors.invalid("invoice_prefix", "Invoice prefix must be 3-12 uppercase letters or numbers.")
+    return given
+
 
 def create_customer(store: Store, params: dict[str, Any], *, created: int | None = None,
                     emit: bool = True) -> dict[str, Any]:
@@ -27,7 +38,7 @@ def create_customer(store: Store, params: dict[str, Any], *, created: int | None
             "metadata": merge_metadata({}, params.get("metadata")),
             "invoice_settings": {"custom_fields": None, "default_payment_method": None, "footer": None,
                                  "rendering_options": None},
-            "invoice_prefix": "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(8)),
+            "invoice_prefix": _invoice_prefix(params.get("invoice_prefix")),
             "next_invoice_sequence": 1,
             "balance": 0,
             "currency": None,

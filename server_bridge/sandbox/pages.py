@@ -176,8 +176,14 @@ class _Portal:
 
     @property
     def return_url(self) -> str | None:
-        redirect = _get(self.session, "flow", "after_completion", "redirect", "return_url")
-        return redirect or self.session.get("return_url")
+        """The portal's link back to the business (Stripe: the session's `return_url`), whether or not
+        the owner completed anything."""
+        return self.session.get("return_url")
+
+    @property
+    def completion_url(self) -> str | None:
+        """Where a completed flow redirects (Stripe: `flow.after_completion.redirect.return_url`)."""
+        return _get(self.session, "flow", "after_completion", "redirect", "return_url")
 
 
 def _load_portal(sandbox: Sandbox, session_id: str) -> _Portal:
@@ -393,8 +399,8 @@ def make_router(sandbox: Sandbox) -> APIRouter:
         def act() -> Response:
             action()
             if loaded.flow and _get(loaded.session, "flow", "after_completion", "type") == "redirect" \
-                    and loaded.return_url:
-                return RedirectResponse(loaded.return_url, status_code=303)
+                    and loaded.completion_url:
+                return RedirectResponse(loaded.completion_url, status_code=303)
             return RedirectResponse(f"/p/session/{quote(session_id, safe='')}?done={form}", status_code=303)
 
         def again(status: int, message: str) -> Response:

@@ -48,7 +48,9 @@ def seed_demo_owners(store: Store, prices: Mapping[str, str]) -> dict[str, str]:
 
 def _customer(store: Store, email: str, created: int, *, card: tuple[str, int, int] | None = None,
               plan: dict[str, Any] | None = None, started: int | None = None) -> None:
-    customer = customers.create_customer(store, {"email": email, "name": OWNERS[email]}, created=created, emit=False)
+    prefix = email.split("@")[0].upper()   # PRO-0001: the same invoice numbers on every start (screenshots)
+    customer = customers.create_customer(store, {"email": email, "name": OWNERS[email], "invoice_prefix": prefix},
+                                         created=created, emit=False)
     pm = None
     if card is not None:
         number, exp_month, exp_year = card

@@ -6,6 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import html
+import re
+
 import httpx
 import pytest
 import stripe
@@ -47,7 +50,10 @@ def test_a_new_card_reaches_the_summary(stack: Any, client_for: Callable[..., ht
     assert starter.get("/v1/billing/summary").json()["card"]["expires_before_next_bill"] is True
     done = submit(portal(starter, "payment_method_update"), "update-card",
                   {"number": "5555555555554444", "exp_month": 4, "exp_year": 2035, "cvc": "321"})
-    assert done.status_code == 303 and done.headers["location"] == f"{stack.bridge_url}/return/portal"
+    assert done.status_code == 303
+    assert done.headers["location"] == f"{stack.bridge_url}/return/portal?done=payment_method_update"
+    page = httpx.get(done.headers["location"], timeout=10)
+    assert page.status_code == 200 and "Card updated" in page.text and "No changes" not in page.text
     summary = settle(stack, starter, lambda s: s["card"] and s["card"]["last4"] == "4444")
     assert summary["card"]["brand"] == "mastercard" and summary["card"]["expires_before_next_bill"] is False
 
@@ -120,3 +126,32 @@ def test_without_its_portal_configuration_the_portal_is_refused(
     finally:
         sdk.v1.billing_portal.configurations.update(configuration, {"active": True})
     assert portal(pro)
+
+
+def test_leaving_a_portal_flow_by_its_back_link_says_no_changes_were_made(
+        stack: Any, client_for: Callable[..., httpx.Client]) -> None:
+    pastdue = client_for(stack, "pastdue@demo.test")
+    before = pastdue.get("/v1/billing/summary").json()
+    page = httpx.get(portal(pastdue, "payment_method_update"), timeout=10)
+    back = re.search(r'id="return" href="([^"]+)"', page.text)
+    assert back is not None
+    returned = httpx.get(html.unescape(back.group(1)), timeout=10)
+    assert returned.status_code == 200
+    assert "No changes were made" in returned.text and "card on file stays as it was" in returned.text
+    assert pastdue.get("/v1/billing/summary").json()["card"] == before["card"]
+
+
+@pytest.mark.parametrize("query, words", [
+    ("?done=subscription_cancel", "Plan canceled"),
+    ("?left=subscription_cancel", "No changes were made"),
+    ("", "If you made none, nothing was changed."),
+    ("?done=<script>", "If you made none, nothing was changed."),   # anything else: the plain page
+])
+def test_the_portal_return_page_says_what_happened(stack: Any, query: str, words: str) -> None:
+    page = httpx.get(f"{stack.bridge_url}/return/portal{query}", timeout=10)
+    assert page.status_code == 200 and words in page.text and "<script>" not in page.text
+
+
+def test_leaving_checkout_says_nothing_was_charged(stack: Any) -> None:
+    page = httpx.get(f"{stack.bridge_url}/return/checkout/cancel", timeout=10)
+    assert "No changes were made" in page.text and "nothing was charged" in page.text

@@ -260,3 +260,20 @@ def test_subscription_items_list_and_retrieve(client: stripe.StripeClient) -> No
     with pytest.raises(stripe.InvalidRequestError) as caught:
         client.v1.subscription_items.list({"subscription": "sub_missing"})
     assert caught.value.param == "subscription"
+
+
+
+def test_a_customers_invoice_prefix_numbers_its_invoices(client: stripe.StripeClient) -> None:
+    """Stripe's `invoice_prefix` on create (3-12 uppercase letters or digits); without one, 8 random ones."""
+    prices = plan_prices(client)
+    customer = client.v1.customers.create({"email": "prefix@example.com", "invoice_prefix": "ACME7"})
+    card = client.v1.payment_methods.attach("pm_card_visa", {"customer": customer.id})
+    client.v1.customers.update(customer.id, {"invoice_settings": {"default_payment_method": card.id}})
+    sub = subscribe(client, customer.id, prices["starter"])
+    assert client.v1.invoices.retrieve(sub.latest_invoice).number == "ACME7-0001"
+    plain = client.v1.customers.create({"email": "plain@example.com"})
+    assert len(plain.invoice_prefix) == 8 and plain.invoice_prefix.isalnum() and plain.invoice_prefix.upper() == plain.invoice_prefix
+    for bad in ("AB", "lowercase", "TOO0LONG0PREFIX", "A-B"):
+        with pytest.raises(stripe.InvalidRequestError) as refused:
+            client.v1.customers.create({"invoice_prefix": bad})
+        assert refused.value.param == "invoice_prefix"

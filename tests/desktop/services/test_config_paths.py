@@ -50,3 +50,19 @@ def test_unknown_keys_from_a_newer_version_are_ignored(tmp_path: Path) -> None:
     paths.config_dir.mkdir(parents=True)
     (paths.config_dir / "config.json").write_text(json.dumps({"email": "a@b.c", "future": True}))
     assert Config.load(paths).email == "a@b.c"
+
+
+def test_demo_saves_to_the_owners_downloads_folder_not_a_temporary_one(tmp_path: Path, monkeypatch) -> None:
+    """What xdg-user-dirs writes on a Linux desktop in another language is where the owner looks."""
+    home, config = tmp_path / "home", tmp_path / "home" / ".config"
+    config.mkdir(parents=True)
+    (config / "user-dirs.dirs").write_text('XDG_DOWNLOAD_DIR="$HOME/Téléchargements"\n', encoding="utf-8")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(config))
+    monkeypatch.delenv("XDG_DOWNLOAD_DIR", raising=False)
+    demo = Paths.demo(tmp_path / "demo-run")
+    assert demo.downloads_dir == home / "Téléchargements"
+    assert demo.config_dir == tmp_path / "demo-run" / "config"   # the rest is thrown away after the demo
+    assert Paths.default().downloads_dir == home / "Téléchargements"
+    (config / "user-dirs.dirs").unlink()
+    assert Paths.demo(tmp_path / "demo-run").downloads_dir == home / "Downloads"

@@ -118,3 +118,18 @@ def test_remembered_dates_follow_the_local_day(remembered: dict[str, str]) -> No
     assert day(ts, "fr_FR") == day(ts + 1, "fr_FR")
     formatting.remember({"d|" + dt.datetime.fromtimestamp(ts).date().isoformat() + "|fr_FR": "le jour"})
     assert day(ts, "fr_FR") == "le jour" and day(ts, "en_US") != "le jour"
+
+
+
+@pytest.mark.parametrize("locale, expected", [
+    ("en_US", "MMM d, yyyy"), ("de_DE", "dd.MM.yyyy"), ("fr_FR", "d MMM yyyy"), ("ja_JP", "yyyy/MM/dd"),
+])
+def test_date_editors_get_days_pattern_in_qts_letters(locale: str, expected: str) -> None:
+    assert formatting.qt_date_format(locale) == expected
+
+
+def test_clock_time_in_the_locale() -> None:
+    ts = dt.datetime(2026, 9, 21, 15, 7).timestamp()
+    day(ts, "en_US")   # babel in memory, as once the window has loaded it
+    assert formatting.clock_time(ts, "en_US") == "3:07\u202fPM"
+    assert formatting.clock_time(ts, "de_DE") == "15:07"

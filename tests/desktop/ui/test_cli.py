@@ -53,3 +53,34 @@ def test_self_test_exits_even_when_nobody_reads_its_output(tmp_path: Path) -> No
     assert child.stdout is not None
     child.stdout.close()
     assert child.wait(timeout=60) == 0
+
+
+def test_a_screenshot_of_earnings_waits_for_the_earnings(open_window, qtbot, tmp_path: Path) -> None:
+    """`--page earnings --screenshot` fired when the plan had loaded, before the earnings had."""
+    from desktop_app.app import take_screenshot
+
+    from .harness import DEMO_PASSWORD
+    parts = open_window.build("shot")
+    window, session = parts.window, parts.session
+    window.show_page("earnings")
+    seen: list[tuple[bool, int]] = []
+    original = window.grab
+
+    def grab():  # noqa: ANN202 - what the screenshot holds, noted as it is taken
+        page = window.earnings_page
+        seen.append((parts.earnings.live, page.sales.model.rowCount() if page.built else 0))
+        return original()
+
+    window.grab = grab
+    shot = tmp_path / "earnings.png"
+    exits: list[int] = []
+
+    class App:   # the real app's exit() would end every event loop of the test run, not just this one
+        def exit(self, code: int) -> None:
+            exits.append(code)
+
+    take_screenshot(window, shot, App(), timeout_ms=60_000)  # type: ignore[arg-type]
+    window.start(lambda: bool(session.sign_in(open_window.url, "pro@demo.test", DEMO_PASSWORD)))
+    qtbot.waitUntil(shot.exists, timeout=60_000)
+    live, rows = seen[0]
+    assert live and rows > 0 and exits == [0]

@@ -6,6 +6,7 @@ updates the card, new subscribes)."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
 
 from .browser import Browser, forms, submit
 from .harness import button, texts
@@ -88,3 +89,66 @@ def test_the_event_stream_alone_brings_the_change(open_window, browser: Browser,
     submitted = submit(browser.http, page_url, html, "update-card", CARD)
     assert submitted.status_code == 200
     qtbot.waitUntil(lambda: "•••• 4242" in texts(window.overview), timeout=20_000)
+
+
+def test_a_browser_that_does_not_start_is_said_and_the_link_offered(open_window, qtbot) -> None:
+    """No URL handler and no browser (offscreen Qt): openUrl answers False, as when chromium refused to start."""
+    parts = open_window.signed_in("pro@demo.test")
+    window, banner = parts.window, parts.window.waiting_banner
+    qtbot.mouseClick(button(window.overview, "Manage subscription"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(banner.isVisible, timeout=20_000)
+    assert "did not open" in banner.text.text() and "Waiting" not in banner.text.text()
+    assert not parts.account.waiting and not window.hosted.poll_timer.isActive()
+    assert window.status_label.text().startswith("Updated")
+    for words in ("Open again", "Copy link", "Dismiss"):
+        assert button(banner, words).isEnabled()
+    qtbot.mouseClick(button(banner, "Open again"), Qt.MouseButton.LeftButton)
+    assert "did not open" in banner.text.text()
+
+    qtbot.mouseClick(button(banner, "Copy link"), Qt.MouseButton.LeftButton)
+    link = QGuiApplication.clipboard().text()
+    assert "/p/session/" in link and link == window.hosted.url
+    assert banner.text.text().startswith("Link copied") and parts.account.waiting
+    assert window.status_label.text() == "Waiting for Stripe…"
+
+    qtbot.mouseClick(button(banner, "Dismiss"), Qt.MouseButton.LeftButton)
+    assert not banner.isVisible() and not parts.account.waiting
+    assert not window.hosted.poll_timer.isActive()
+    qtbot.waitUntil(lambda: not window.hosted.listener.running, timeout=5_000)
+
+
+def test_the_waiting_banner_can_always_be_dismissed_or_opened_again(open_window, browser: Browser, qtbot) -> None:
+    parts = open_window.signed_in("pro@demo.test")
+    window, banner = parts.window, parts.window.waiting_banner
+    qtbot.mouseClick(button(window.overview, "Manage subscription"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(browser.visited), timeout=20_000)
+    assert banner.isVisible() and banner.text.text().startswith("Waiting for Stripe")
+    assert [b.text() for b in (banner.open_button, banner.copy_button, banner.dismiss_button)] == [
+        "Open again", "Copy link", "Dismiss"]
+    qtbot.mouseClick(banner.open_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(browser.visited) == 2, timeout=10_000)
+    assert browser.visited[1] == browser.visited[0]   # the same page: a new one would expire a Checkout in progress
+    qtbot.mouseClick(banner.dismiss_button, Qt.MouseButton.LeftButton)
+    assert not banner.isVisible() and not parts.account.waiting
+    qtbot.waitUntil(lambda: not window.hosted.listener.running, timeout=5_000)
+
+
+def test_back_in_the_app_with_nothing_changed_the_wait_ends_soon(open_window, browser: Browser, qtbot) -> None:
+    parts = open_window.signed_in("pro@demo.test")
+    window = parts.window
+    now = [1000.0]
+    window.hosted.clock = lambda: now[0]
+    qtbot.mouseClick(button(window.overview, "Manage subscription"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(browser.visited), timeout=20_000)
+    now[0] += 60                      # a minute in the browser: still waiting
+    window.hosted.window_deactivated()
+    window.hosted.window_activated()  # back in the app; its refresh shows no change
+    now[0] += window.hosted.back_grace - 1
+    qtbot.waitUntil(lambda: not parts.account.refreshing, timeout=10_000)
+    assert parts.account.waiting
+    now[0] += 2
+    with qtbot.waitSignal(window.hosted.gave_up, timeout=10_000):
+        pass
+    assert not window.waiting_banner.isVisible()
+    assert "nothing changed" in window.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: not window.hosted.listener.running, timeout=5_000)

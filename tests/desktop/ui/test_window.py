@@ -7,6 +7,7 @@ import socket
 from pathlib import Path
 
 import pytest
+import stripe
 from PySide6.QtCore import Qt
 
 from desktop_app.services import BridgeClient, DemoBridge, MemoryStore, NotSignedIn
@@ -312,3 +313,17 @@ def test_a_downgrade_is_scheduled_for_the_end_of_the_period(fresh_window, qtbot)
     qtbot.waitUntil(lambda: "Switches to Starter" in texts(window.overview), timeout=20_000)
     assert "Pro plan" in texts(window.overview)
     assert "Your plan switches to Starter on" in window.plans.note.text()
+
+
+def test_a_canceled_plan_offers_choose_a_plan(fresh_window, fresh_backend, qtbot) -> None:
+    parts = fresh_window.signed_in("starter@demo.test")
+    window = parts.window
+    stripe_client = stripe.StripeClient("sk_test_sandbox", base_addresses={"api": fresh_backend.sandbox_url})
+    customer = stripe_client.v1.customers.list({"email": "starter@demo.test"}).data[0].id
+    subscription = stripe_client.v1.subscriptions.list({"customer": customer}).data[0]
+    stripe_client.v1.subscriptions.cancel(subscription.id)   # ended elsewhere (the platform, or dunning)
+    qtbot.waitUntil(lambda: "Canceled" in texts(window.overview), timeout=20_000)
+    assert "Your plan has ended" in texts(window.overview)
+    qtbot.mouseClick(button(window.overview, "Choose a plan"), Qt.MouseButton.LeftButton)
+    assert window.current_page() == "plans"
+    assert button(window.plans, "Subscribe to Pro").isEnabled()
