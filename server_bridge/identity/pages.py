@@ -1,4 +1,4 @@
-"""The identity pages' HTML (Jinja templates in server_bridge/templates/identity) and their guards.
+"""The identity pages' HTML (Jinja templates in server_bridge/templates/identity, on the bridge's one page.html) and their guards.
 
 Every page: no caching, no Referer (a reset link's token is in the URL), no framing. Forms carry a
 double-submit CSRF token: a random value in a SameSite=Strict cookie and the same in a hidden field.
@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 from server_bridge.settings import Settings
 
 CSRF_COOKIE = "bm_csrf"
-_TEMPLATES = jinja2.Environment(loader=jinja2.PackageLoader("server_bridge", "templates/identity"),
+_TEMPLATES = jinja2.Environment(loader=jinja2.PackageLoader("server_bridge", "templates"),
                                 autoescape=True, undefined=jinja2.StrictUndefined)
 HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY",
            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
@@ -24,7 +24,7 @@ HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Fra
 
 
 def page(template: str, status: int = 200, **values: Any) -> HTMLResponse:
-    text = _TEMPLATES.get_template(template).render(**values)
+    text = _TEMPLATES.get_template(f"identity/{template}").render(**values)
     return HTMLResponse(text, status_code=status, headers=HEADERS)
 
 
