@@ -57,7 +57,7 @@ def test_unknown_routes_and_methods(shared_bridge: Bridge) -> None:
 @pytest.mark.parametrize("path, words", [
     ("/return/portal", "saved"),
     ("/return/checkout/success", "subscription has started"),
-    ("/return/checkout/cancel", "Nothing was charged"),
+    ("/return/checkout/cancel", "nothing was charged"),
 ])
 def test_return_pages_need_no_sign_in(shared_bridge: Bridge, path: str, words: str) -> None:
     with shared_bridge.client() as client:
