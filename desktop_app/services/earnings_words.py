@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .formatting import day
+from .formatting import day, money
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from .earnings import ConnectAccount, CurrencyBalance, Payout, PayoutSchedule, Requirement
+    from .earnings import ConnectAccount, CurrencyBalance, EarningsView, Payout, PayoutSchedule, Requirement
 
 DUE_ORDER = {"past_due": 0, "currently_due": 1, "eventually_due": 2}
 _WEEKDAYS = {"monday": "Monday", "tuesday": "Tuesday", "wednesday": "Wednesday", "thursday": "Thursday",
@@ -137,3 +137,21 @@ def import_words(account: ConnectAccount | None) -> str:
     if progress.state == "failed":
         return "Importing your past sales stopped; it resumes by itself."
     return ""
+
+
+def sales_words(view: EarningsView | None, locale: str | None = None) -> str:
+    """The Overview's line for money in: this month's net sales, or, while the bridge is still importing
+    the owner's past sales, how far it has got (a partial month would read as a wrong total)."""
+    if view is None or view.account is None:
+        return ""
+    if not view.account.has_account:
+        return "You are not taking payments yet."
+    progress = view.account.sales_import
+    if progress is not None and progress.state == "running":
+        total = f" of ~{progress.estimated_total:,}" if progress.estimated_total else ""
+        so_far = f" ({progress.imported:,}{total})" if progress.imported else ""
+        return f"Importing your sales{so_far}; this month's total shows when it is done"
+    nets = view.month.net_by_currency() if view.month else {}
+    nets = {currency: net for currency, net in nets.items() if net} or {"usd": 0}
+    amounts = " + ".join(money(net, currency, locale) for currency, net in sorted(nets.items()))
+    return f"Your sales this month: {amounts} net"

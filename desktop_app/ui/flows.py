@@ -7,22 +7,11 @@ from PySide6.QtCore import QLocale, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from ..services import money
+from ..services.earnings_words import sales_words
 from .account import Account
 from .earnings import Earnings
 from .overview import PERIOD
 from .widgets import card, muted
-
-
-def sales_words(earnings: Earnings, locale: str) -> str:
-    view = earnings.view
-    if view is None or view.account is None:
-        return ""
-    if not view.account.has_account:
-        return "You are not taking payments yet."
-    nets = view.month.net_by_currency() if view.month else {}
-    nets = {currency: net for currency, net in nets.items() if net} or {"usd": 0}
-    amounts = " + ".join(money(net, currency, locale) for currency, net in sorted(nets.items()))
-    return f"Your sales this month: {amounts} net"
 
 
 def plan_words(account: Account, locale: str) -> str:
@@ -70,7 +59,7 @@ class FlowsRow(QWidget):
 
     def update_texts(self) -> None:
         locale = QLocale().name()
-        sales = sales_words(self.earnings, locale)
+        sales = sales_words(self.earnings.view, locale)
         self.sales_label.setText(f"<b>{sales}</b>" if sales else "")
         self.plan_label.setText(f"<b>{plan_words(self.account, locale)}</b>")
         has_account = self.earnings.account is not None and self.earnings.account.has_account

@@ -6,6 +6,7 @@ import csv
 import json
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from desktop_app.services import UnexpectedResponse, write_transactions_csv
@@ -189,3 +190,24 @@ def test_a_balance_below_zero_is_explained_not_just_shown() -> None:
                      "your next sales before paying you again.")
     several = below_zero_words((CurrencyBalance("eur", available=3_00), CurrencyBalance("usd", available=-1)))
     assert "Below zero (USD)" in several
+
+
+def test_the_overview_never_shows_a_partial_month_as_the_months_sales() -> None:
+    """While the bridge still imports past sales, "this month: $0.00 net" would be wrong: it says how far
+    the import has got instead, and the month's net once it is done."""
+    from desktop_app.services.earnings import CurrencySeries, SalesImport, SalesSeries, SeriesPoint
+    from desktop_app.services.earnings_words import sales_words
+
+    month = SalesSeries(series=(CurrencySeries("usd", (SeriesPoint(start=0, net=4_623_62),)),))
+    active = account(status="active", requirements=[], payouts_enabled=True)
+    importing = msgspec.structs.replace(active, sales_import=SalesImport("running", 2_300, 5_000))
+    assert sales_words(EarningsView(account=importing, month=None), "en_US") == (
+        "Importing your sales (2,300 of ~5,000); this month's total shows when it is done")
+    starting = msgspec.structs.replace(active, sales_import=SalesImport("running", 0, None))
+    assert sales_words(EarningsView(account=starting, month=month), "en_US") == (
+        "Importing your sales; this month's total shows when it is done")
+    done = msgspec.structs.replace(active, sales_import=SalesImport("done", 5_012, 5_000))
+    assert sales_words(EarningsView(account=done, month=month), "en_US") == "Your sales this month: $4,623.62 net"
+    assert sales_words(EarningsView(account=account(status="not_started", requirements=[], dashboard="none")),
+                       "en_US") == "You are not taking payments yet."
+    assert sales_words(None, "en_US") == ""
