@@ -96,6 +96,8 @@ class Busy(ApiError):
     status, code = 503, "busy"
     default_message = "The billing server is busy signing others in. Try again in a moment."
     default_headers = {"Retry-After": "1"}
+
+
 class TooManyStreams(ApiError):
     status, code = 429, "too_many_streams"
     default_message = "Too many event streams are open for this account. Close one or try again later."

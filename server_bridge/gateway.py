@@ -13,7 +13,6 @@ carried out: then 503 stripe_unavailable, which claims nothing either way.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 import time
 import uuid
@@ -402,6 +401,7 @@ class Gateway:
         if kind == "charges":
             params["expand"] = ["data.balance_transaction"]
         return self._call(lister, params, account=account_id)
+
     def list_open_checkout_sessions(self, customer_id: str) -> list[dict]:
         return self._list_all(self._v1.checkout.sessions.list, {"customer": customer_id, "status": "open"})
 

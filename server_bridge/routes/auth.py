@@ -20,6 +20,7 @@ from server_bridge.models import Owner
 log = logging.getLogger(__name__)
 router = APIRouter()
 
+
 class LoginRequest(BaseModel):
     email: fields.Email
     password: fields.Password

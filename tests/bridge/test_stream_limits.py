@@ -6,7 +6,7 @@ Issue 9 §1 (one token opened 300 streams) and §4 (a stream outlived its logout
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import ExitStack
 
 import httpx

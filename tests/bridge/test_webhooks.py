@@ -87,7 +87,6 @@ def hook_bridge(database_url: str, data_dir: Path, **overrides: Any) -> Iterator
         server.stop()
 
 
-
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[HookBridge]:
     """One bridge per database for this module; `bridge` empties its tables for each test."""

@@ -262,7 +262,6 @@ def test_subscription_items_list_and_retrieve(client: stripe.StripeClient) -> No
     assert caught.value.param == "subscription"
 
 
-
 def test_a_customers_invoice_prefix_numbers_its_invoices(client: stripe.StripeClient) -> None:
     """Stripe's `invoice_prefix` on create (3-12 uppercase letters or digits); without one, 8 random ones."""
     prices = plan_prices(client)

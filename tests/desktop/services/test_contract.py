@@ -127,7 +127,6 @@ def test_each_call_decodes_what_the_route_answers(route: tuple[str, str]) -> Non
     assert answer == {"$ref": REF + NAMES[ROUTES[route]]}
 
 
-
 def test_sign_in_carries_the_device_proof_both_ways() -> None:
     """The desktop sends the proof it kept and keeps the one it is given (see ui/session.py)."""
     body = SCHEMA["paths"]["/v1/auth/login"]["post"]["requestBody"]["content"]["application/json"]["schema"]
@@ -163,6 +162,8 @@ def test_the_codes_the_desktop_words_are_the_ones_the_bridge_answers() -> None:
     codes = every_documented_code()
     assert {"payload_too_large", "too_many_attempts", "invalid_request"} <= codes
     assert set(_REFUSED_WORDS) - codes == set()
+
+
 def documented_codes(method: str, path: str) -> set[str]:
     """The error codes a route's responses name (errors.documented writes "`code`: message; ...")."""
     import re

@@ -120,7 +120,6 @@ def test_remembered_dates_follow_the_local_day(remembered: dict[str, str]) -> No
     assert day(ts, "fr_FR") == "le jour" and day(ts, "en_US") != "le jour"
 
 
-
 @pytest.mark.parametrize("locale, expected", [
     ("en_US", "MMM d, yyyy"), ("de_DE", "dd.MM.yyyy"), ("fr_FR", "d MMM yyyy"), ("ja_JP", "yyyy/MM/dd"),
 ])
