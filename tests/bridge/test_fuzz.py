@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -43,42 +43,6 @@ NOT_FUZZED = {
     # A stream that only ends when the client leaves; tests/bridge/test_events.py and test_stream_limits.py.
     "GET /v1/events",
 }
-
-
-def _has_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
-
-
-def _nul_in(*names: str) -> Callable[[schemathesis.Case], bool]:
-    def known(case: schemathesis.Case) -> bool:
-        where = {**(case.query or {}), **(case.path_parameters or {}),
-                 **(case.body if isinstance(case.body, dict) else {})}
-        return any(_has_nul(where.get(name)) for name in names)
-    return known
-
-
-def _beyond_bigint(*names: str) -> Callable[[schemathesis.Case], bool]:
-    def known(case: schemathesis.Case) -> bool:
-        return any(isinstance(v, int) and abs(v) >= 2**63 for k, v in (case.query or {}).items() if k in names)
-    return known
-
-
-KNOWN_FAILURES: dict[str, list[Callable[[schemathesis.Case], bool]]] = {
-    # Cases left out because they fail today for a known, tracked reason ("METHOD /path": [predicate]);
-    # every other case of the operation is still sent and checked. Empty: the NUL bytes, over-long ids and
-    # unbounded dates the fuzzer first found (issue 9 §3) answer 400 now.
-}
-
-
-def not_known_to_fail(operation: str) -> Callable[[schemathesis.Case], bool]:
-    checks = KNOWN_FAILURES.get(operation, [])
-    return lambda case: not any(known(case) for known in checks)
 
 
 @schemathesis.check
@@ -151,7 +115,7 @@ def test_every_answer_is_documented_and_no_server_error(fuzzed: Fuzzed, operatio
     method, path = operation.split(" ", 1)
     api_operation = fuzzed.schema[path][method]
 
-    @hypothesis.given(case=api_operation.as_strategy(generation_mode=mode).filter(not_known_to_fail(operation)))
+    @hypothesis.given(case=api_operation.as_strategy(generation_mode=mode))
     @hypothesis.settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=not LONG,
                          suppress_health_check=list(HealthCheck), phases=[Phase.generate, Phase.shrink])
     def one(case: schemathesis.Case) -> None:
