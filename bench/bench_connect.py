@@ -30,15 +30,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import httpx  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
-from server_bridge import auth, db  # noqa: E402
+from server_bridge.auth import owners
+from server_bridge import db  # noqa: E402
 from server_bridge.app import create_app  # noqa: E402
 from server_bridge.connect import backfill  # noqa: E402
-from server_bridge.connect import store as connect_store  # noqa: E402
+from server_bridge.connect import records as connect_store  # noqa: E402
 from server_bridge.gateway import Pacer  # noqa: E402
-from server_bridge.models import ConnectImport  # noqa: E402
-from server_bridge.serving import ThreadedServer  # noqa: E402
+from server_bridge.db.models import ConnectImport  # noqa: E402
+from stripe_sandbox.serving import ThreadedServer  # noqa: E402
 from server_bridge.settings import Settings  # noqa: E402
-from tests.bridge import connect_samples as samples  # noqa: E402
+from tests.support import connect_samples as samples  # noqa: E402
 
 ACCOUNT = "acct_bench"
 YEAR_END = 1767225600           # 2026-01-01
@@ -57,7 +58,7 @@ BARE_SERIES = text(
 def fill(sessions: Any, count: int) -> None:
     """`count` sales spread over the year, a few refunded, in three currencies, 5,000 per transaction."""
     with sessions() as session:
-        auth.add_owner(session, "seller@bench.test", "pw", account_id=ACCOUNT, password_hash=auth.hash_password("pw"))
+        owners.add_owner(session, "seller@bench.test", "pw", account_id=ACCOUNT, password_hash=owners.hash_password("pw"))
         connect_store.save_account(session, samples.account(ACCOUNT, created=YEAR_START - 86400), YEAR_END)
         session.commit()
         step = 365 * 86400 // count
@@ -142,7 +143,7 @@ def sandbox_import_bench(sessions: Any, count: int, rate: float) -> tuple[float,
     from pydantic import SecretStr
 
     from server_bridge.gateway import Gateway
-    from server_bridge.sandbox import Sandbox, create_sandbox_app
+    from stripe_sandbox import Sandbox, create_sandbox_app
 
     sandbox = Sandbox()
     server = ThreadedServer(create_sandbox_app(sandbox))

@@ -22,8 +22,8 @@ sys.path.insert(0, str(ROOT))
 
 import stripe  # noqa: E402
 
-from server_bridge.sandbox import Sandbox, create_sandbox_app  # noqa: E402
-from server_bridge.serving import ThreadedServer  # noqa: E402
+from stripe_sandbox import Sandbox, create_sandbox_app  # noqa: E402
+from stripe_sandbox.serving import ThreadedServer  # noqa: E402
 
 
 def main() -> None:

@@ -31,10 +31,10 @@ from PySide6.QtWidgets import QApplication
 from desktop_app.app import qt_app
 from desktop_app.services.earnings import SalePage, decode
 from desktop_app.ui import theme
-from desktop_app.ui.earnings_rows import SALE_COLUMNS, sale_row
-from desktop_app.ui.paged_model import PagedModel
-from desktop_app.ui.sales_tab import table_view
-from desktop_app.ui.worker import WorkerPool
+from desktop_app.ui.earnings.rows import SALE_COLUMNS, sale_row
+from desktop_app.ui.common.paged_model import PagedModel
+from desktop_app.ui.earnings.sales_tab import table_view
+from desktop_app.ui.common.worker import WorkerPool
 
 rows, keep, bridge, email = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
 app = qt_app()

@@ -39,7 +39,7 @@ import httpx  # noqa: E402
 from fastapi import FastAPI  # noqa: E402
 
 from server_bridge import db  # noqa: E402
-from server_bridge.serving import ThreadedServer  # noqa: E402
+from stripe_sandbox.serving import ThreadedServer  # noqa: E402
 from server_bridge.stack import start_sandbox_stack  # noqa: E402
 
 

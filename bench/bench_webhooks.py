@@ -35,10 +35,10 @@ from pydantic import SecretStr  # noqa: E402
 from server_bridge import db  # noqa: E402
 from server_bridge.app import create_app  # noqa: E402
 from server_bridge.gateway import verify_webhook  # noqa: E402
-from server_bridge.models import WebhookEvent  # noqa: E402
-from server_bridge.serving import ThreadedServer  # noqa: E402
+from server_bridge.db.models import WebhookEvent  # noqa: E402
+from stripe_sandbox.serving import ThreadedServer  # noqa: E402
 from server_bridge.settings import Settings  # noqa: E402
-from server_bridge.webhooks import process_event  # noqa: E402
+from server_bridge.mirror.webhooks import process_event  # noqa: E402
 
 SECRET = "whsec_bench"
 GOAL = 1000

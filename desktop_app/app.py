@@ -16,16 +16,17 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from .services import Cache, Config, MemoryStore, Paths, SecretStore, open_secret_store
 from .services.earnings_cache import EarningsCache
-from .ui import errors, theme
-from .ui.account import Account
-from .ui.earnings import Earnings
-from .ui.main_window import PAGES, MainWindow
-from .ui.session import Session
-from .ui.worker import WorkerPool
+from .ui.common import errors
+from .ui.shell import theme
+from .ui.plan.billing_state import Account
+from .ui.earnings.earnings_state import Earnings
+from .ui.shell.main_window import PAGES, MainWindow
+from .services.session import Session
+from .ui.common.worker import WorkerPool
 
 if TYPE_CHECKING:
     from .services import BridgeClient, DemoBridge
-    from .ui.single_instance import InstanceServer
+    from .ui.shell.single_instance import InstanceServer
 
 log = logging.getLogger(__name__)
 DEMO_PASSWORD = "demo"
@@ -220,7 +221,7 @@ def self_test(window: MainWindow, path: Path | None, app: QApplication, timeout_
 
 def single_instance(paths: Paths, link: str) -> InstanceServer | None:
     """None when another instance is running for these folders (it got the link); else our listener."""
-    from .ui.single_instance import InstanceServer, hand_over, server_name   # main()'s alone: build() never needs it
+    from .ui.shell.single_instance import InstanceServer, hand_over, server_name  # main()'s alone: build() never needs it
     name = server_name(paths.config_dir)
     if hand_over(name, link):
         return None
@@ -231,7 +232,7 @@ def single_instance(paths: Paths, link: str) -> InstanceServer | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     from .services import addresses
-    from .ui.links import LinkHandler
+    from .ui.shell.links import LinkHandler
     args = parse_args(argv)
     if args.demo:
         from .services.demo import bridge_missing

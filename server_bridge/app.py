@@ -7,22 +7,23 @@ import logging
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from importlib import import_module
 from typing import Any
 
 from fastapi import FastAPI
 from pydantic import SecretStr
 
-from server_bridge import auth, db, errors, limits
+from server_bridge.auth import owners
+from server_bridge import db
+from server_bridge.api import errors
+from server_bridge.api.routes import ROUTERS
+from server_bridge.edge import body_limits
 from server_bridge.connect.worker import ConnectWorker
-from server_bridge.deadline import Deadline
-from server_bridge.events import EventBus, PostgresRelay, StreamWarden
-from server_bridge.password_checks import PasswordChecks
+from server_bridge.edge.deadline import Deadline
+from server_bridge.mirror.notices import EventBus, PostgresRelay, StreamWarden
+from server_bridge.auth.password_checks import PasswordChecks
 from server_bridge.settings import Settings
 
 log = logging.getLogger(__name__)
-
-ROUTERS = ("auth", "oauth", "billing", "connect", "webhooks", "events", "pages", "identity")
 
 
 def _default_gateway(settings: Settings) -> Any:
@@ -43,13 +44,13 @@ def _with_device_proof_secret(settings: Settings) -> Settings:
 
 def _ended_tokens(sessions: Any, token_ids: set[int]) -> set[int]:
     with sessions() as session:
-        return auth.ended_tokens(session, token_ids)
+        return owners.ended_tokens(session, token_ids)
 
 
 def _oidc_provider(settings: Settings) -> Any:
     if not settings.oidc_enabled:
         return None
-    from server_bridge.identity.oidc import Provider
+    from server_bridge.auth.identity.oidc import Provider
 
     return Provider(settings)
 
@@ -92,7 +93,7 @@ def create_app(settings: Settings, *, gateway: Any | None = None) -> FastAPI:
                                 if gateway is not None else None)
     errors.install_handlers(app)
     app.add_middleware(Deadline, seconds=settings.request_deadline)
-    app.add_middleware(limits.BodyLimits, limits=limits.route_limits(settings), default=settings.body_limit)
-    for name in ROUTERS:
-        app.include_router(import_module(f"server_bridge.routes.{name}").router)
+    app.add_middleware(body_limits.BodyLimits, limits=body_limits.route_limits(settings), default=settings.body_limit)
+    for router in ROUTERS:
+        app.include_router(router)
     return app

@@ -18,9 +18,10 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from server_bridge import auth, db
-from server_bridge.errors import ApiError
-from server_bridge.models import Owner
+from server_bridge.auth import owners as auth
+from server_bridge import db
+from server_bridge.api.errors import ApiError
+from server_bridge.db.models import Owner
 from server_bridge.settings import ConfigError, Settings
 
 
@@ -262,7 +263,7 @@ def users(args: argparse.Namespace) -> int:
 
 
 def print_reset_link(session: Any, settings: Settings, owner: Owner) -> int:
-    from server_bridge.identity import resets
+    from server_bridge.auth.identity import resets
 
     if owner.disabled:
         return _fail(f"{owner.email} is disabled; a link would not work")
@@ -296,7 +297,7 @@ def set_links(session: Any, owner: Owner, customer: str | None, account: str | N
 
 def stripe_setup() -> int:
     from server_bridge.gateway import Gateway
-    from server_bridge.setup import setup_stripe
+    from server_bridge.billing.setup import setup_stripe
 
     settings = Settings()
     settings.require("stripe_secret_key")
@@ -314,7 +315,7 @@ def stripe_setup() -> int:
 def sync(*, full: bool = False) -> int:
     from server_bridge.connect.backfill import import_accounts
     from server_bridge.gateway import Gateway, Pacer, stripe_rate_limit
-    from server_bridge.sync import sync_all
+    from server_bridge.mirror.sync import sync_all
 
     settings = Settings()
     settings.require("stripe_secret_key")
@@ -359,7 +360,7 @@ def _owners(count: int) -> str:
 
 def report_duplicates(sessions: Any, gateway: Any) -> list[str]:
     """End any second live subscription the backfill found; one line for every owner who had one."""
-    from server_bridge import duplicates
+    from server_bridge.billing import duplicates
 
     lines = []
     with sessions() as session:

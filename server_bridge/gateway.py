@@ -6,7 +6,7 @@ caller from the logical operation, so a retried user action never charges twice.
 back as plain dicts (the shape the store keeps); SDK errors become ApiErrors (503 / 502 / 402).
 
 Inside a request each call's timeout is cut to what is left of the request's deadline
-(server_bridge.deadline), and no call starts once it has passed: the owner hears 503 stripe_timeout
+(server_bridge.edge.deadline), and no call starts once it has passed: the owner hears 503 stripe_timeout
 ("nothing was changed") in time, unless a change had already been sent, which Stripe may have
 carried out: then 503 stripe_unavailable, which claims nothing either way.
 """
@@ -24,9 +24,9 @@ import httpx
 import requests
 import stripe
 
-from server_bridge import limits
-from server_bridge import deadline
-from server_bridge.errors import ApiError
+from server_bridge.edge import body_limits
+from server_bridge.edge import deadline
+from server_bridge.api.errors import ApiError
 
 if TYPE_CHECKING:
     from pydantic import SecretStr
@@ -535,7 +535,7 @@ def verify_webhook(payload: bytes, sig_header: str, secrets: Iterable[str | Secr
     else:
         raise WebhookSignatureError(reason)
     try:
-        event = limits.loads(text, max_depth)
+        event = body_limits.loads(text, max_depth)
     except ValueError:
         raise WebhookSignatureError("The payload is not JSON.") from None
     if not isinstance(event, dict):

@@ -14,9 +14,10 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 from sqlalchemy import Engine
 
-from server_bridge import auth, db
+from server_bridge.auth import owners
+from server_bridge import db
 from server_bridge.app import create_app
-from server_bridge.serving import ThreadedServer
+from stripe_sandbox.serving import ThreadedServer
 from server_bridge.settings import Settings
 
 DEMO_PASSWORD = "demo"
@@ -71,9 +72,10 @@ def start_sandbox_stack(
 
     `overrides` are extra Settings fields (e.g. login_window_seconds for tests).
     """
-    from server_bridge import setup, sync
+    from server_bridge.billing import setup
+    from server_bridge.mirror import sync
     from server_bridge.gateway import Gateway
-    from server_bridge.sandbox import Sandbox, create_sandbox_app
+    from stripe_sandbox import Sandbox, create_sandbox_app
 
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -127,17 +129,17 @@ def start_sandbox_stack(
 def _sign_up_demo_owners(app: FastAPI, customers: dict[str, str], accounts: dict[str, str]) -> None:
     """Create (or re-link, for a reused data dir) each demo owner with the password "demo", linked to
     their customer and, for those who sell, their connected account."""
-    password_hash = auth.hash_password(DEMO_PASSWORD)
+    password_hash = owners.hash_password(DEMO_PASSWORD)
     with app.state.sessions() as session:
         for email, customer_id in customers.items():
-            owner = auth.find_owner(session, email)
+            owner = owners.find_owner(session, email)
             if owner is None:
-                auth.add_owner(session, email, DEMO_PASSWORD, customer_id=customer_id, password_hash=password_hash,
+                owners.add_owner(session, email, DEMO_PASSWORD, customer_id=customer_id, password_hash=password_hash,
                                account_id=accounts.get(email))
                 continue
             owner.stripe_customer_id = customer_id
             owner.stripe_account_id = accounts.get(email)
             owner.password_hash = password_hash
             owner.disabled = False
-            auth.revoke_all(session, owner)
+            owners.revoke_all(session, owner)
         session.commit()

@@ -126,7 +126,7 @@ def test_the_demo_needs_only_libraries_of_the_bridge_extra() -> None:
 
 def test_the_icons_and_style_sheet_ship_inside_the_desktop_package() -> None:
     """A wheel carries package data only: the assets must sit in desktop_app and match its globs."""
-    from desktop_app.ui import theme
+    from desktop_app.ui.shell import theme
 
     folder = theme.RESOURCES
     assert folder.is_dir() and folder.parent == ROOT / "desktop_app"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from server_bridge.errors import ApiError
+from server_bridge.api.errors import ApiError
 
 
 class UnknownPlan(ApiError):

@@ -6,7 +6,7 @@ import re
 import unicodedata
 from urllib.parse import quote
 
-from server_bridge import schemas
+from server_bridge.api import schemas
 from server_bridge.billing.stripe_objects import Invoice
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from server_bridge import store
+from server_bridge.mirror import store
 from server_bridge.billing.stripe_objects import (
     Customer,
     Invoice,

@@ -11,7 +11,9 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from server_bridge import duplicates, next_bill, schemas, store
+from server_bridge.billing import duplicates, next_bill
+from server_bridge.api import schemas
+from server_bridge.mirror import store
 from server_bridge.billing.errors import (AlreadySubscribed, ChangeScheduled, InvalidFlow, InvoiceNotPayable,
                                           NoPendingChange, NoSubscription, PlanEnding, PortalNotConfigured, SamePlan,
                                           StalePreview, UnknownPlan)
@@ -27,10 +29,10 @@ from server_bridge.billing.stripe_objects import (
     SubscriptionSchedule,
 )
 from server_bridge.billing.summary import plan_view, shape_summary
-from server_bridge.dates import add_interval, day_of_month
+from server_bridge.billing.dates import add_interval, day_of_month
 from server_bridge.gateway import CardDeclined, Gateway, StripeRefused, StripeUnavailable
-from server_bridge.setup import find_portal_configuration
-from server_bridge.sync import save_fetched
+from server_bridge.billing.setup import find_portal_configuration
+from server_bridge.mirror.sync import save_fetched
 
 PORTAL_FLOWS = ("payment_method_update", "subscription_cancel")
 STALE_AFTER = 3600

@@ -6,7 +6,7 @@ import calendar
 import json
 from collections.abc import Mapping
 
-from server_bridge import schemas
+from server_bridge.api import schemas
 from server_bridge.billing.invoices import invoice_failed
 from server_bridge.billing.owner import OwnerBilling, current_subscription, is_live, live_subscription, next_phase, \
     schedule_for

@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from server_bridge.connect import store as connect_store
-from server_bridge.models import ConnectImport
+from server_bridge.connect import records as connect_store
+from server_bridge.db.models import ConnectImport
 
 PHASES = ("account", "charges", "disputes", "payouts", "links", "fees", "done")
 PAGE = 100
@@ -167,7 +167,7 @@ def fetch_fees(session: Session, gateway: Any, account_id: str, pace: Pace, limi
 def import_accounts(sessions: Callable[[], Session], gateway: Any, pace: Pace) -> tuple[int, list[str]]:
     """Import every owner's connected account, one after the other; one account failing does not stop
     the others (its import keeps its cursor and its error). Returns (imported, failed account ids)."""
-    from server_bridge.models import Owner
+    from server_bridge.db.models import Owner
 
     with sessions() as session:
         accounts = list(session.execute(select(Owner.stripe_account_id).where(

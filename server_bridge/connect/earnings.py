@@ -16,10 +16,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from server_bridge.connect import requirements, shaping
-from server_bridge.connect import store as connect_store
-from server_bridge.errors import ApiError, InvalidRequest, NotFound
+from server_bridge.connect import records as connect_store
+from server_bridge.api.errors import ApiError, InvalidRequest, NotFound
 from server_bridge.gateway import STRIPE_VERSION, StripeUnavailable
-from server_bridge.models import ConnectImport, Owner
+from server_bridge.db.models import ConnectImport, Owner
 from server_bridge.settings import Settings
 
 FULL_DASHBOARD_URL = "https://dashboard.stripe.com/"

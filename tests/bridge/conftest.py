@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from server_bridge import db
 from server_bridge.app import create_app
-from server_bridge.serving import ThreadedServer
+from stripe_sandbox.serving import ThreadedServer
 from server_bridge.settings import Settings
 
 FAST_RETRIES = (0.05, 0.1, 0.2, 0.4, 0.8)
@@ -33,10 +33,10 @@ def quick_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     """Still argon2id, with the cost turned down: tests sign in hundreds of times."""
     from argon2 import PasswordHasher
 
-    from server_bridge import auth
+    from server_bridge.auth import owners
 
-    monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-    auth._dummy_hash.cache_clear()
+    monkeypatch.setattr(owners, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    owners._dummy_hash.cache_clear()
 
 
 @contextmanager

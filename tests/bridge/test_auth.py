@@ -13,8 +13,9 @@ import httpx
 import pytest
 from sqlalchemy import select, text, update
 
-from server_bridge import auth, store
-from server_bridge.models import Owner, Token
+from server_bridge.auth import owners as auth
+from server_bridge.mirror import store
+from server_bridge.db.models import Owner, Token
 from tests.bridge.conftest import Bridge
 
 PASSWORD = "correct horse battery staple"

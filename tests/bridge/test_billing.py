@@ -9,7 +9,7 @@ from server_bridge.billing.owner import OwnerBilling
 from server_bridge.billing.stripe_objects import Invoice, PaymentMethod
 from server_bridge.billing.summary import card_valid_until, card_view
 from server_bridge.billing.summary import shape_summary as shape_typed
-from server_bridge.sync import split_expanded
+from server_bridge.mirror.sync import split_expanded
 
 PLANS = {"starter": "price_starter", "pro": "price_pro"}
 NOW = calendar.timegm((2026, 11, 25, 12, 0, 0))

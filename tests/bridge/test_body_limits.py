@@ -22,8 +22,8 @@ from server_bridge import db
 from server_bridge.settings import Settings
 from tests.bridge.conftest import Bridge, serve_bridge
 from tests.bridge.test_webhooks import SECRET, signature
-from tests.bridge.wire import RawConnection
-from tests.waiting import wait_until
+from tests.support.wire import RawConnection
+from tests.support.waiting import wait_until
 
 KIB, MIB = 1024, 1024 * 1024
 SIGN_IN, WEBHOOK, OTHER = 8 * KIB, 1 * MIB, 16 * KIB
@@ -88,7 +88,7 @@ def test_bodies_within_the_limit_are_served(bridge: Bridge) -> None:
 
 def test_the_longest_sign_in_the_bridge_accepts_fits_the_limit(bridge: Bridge) -> None:
     """Every field at its longest, in four-byte characters (UTF-8, as httpx sends JSON): never a 413."""
-    from server_bridge.routes.auth import LoginRequest
+    from server_bridge.api.routes.auth import LoginRequest
 
     def longest_of(name: str) -> int:
         return next(m.max_length for m in LoginRequest.model_fields[name].metadata if getattr(m, "max_length", None))
@@ -114,7 +114,7 @@ def test_a_content_length_that_lies_is_cut_off_too() -> None:
     not trusting the header, still stops at the limit."""
     import asyncio
 
-    from server_bridge.limits import BodyLimits
+    from server_bridge.edge.body_limits import BodyLimits
 
     received: list[int] = []
 

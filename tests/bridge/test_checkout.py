@@ -59,10 +59,10 @@ def test_checkout_declined_then_paid(stack: Any, client_for: Callable[..., httpx
 
 def test_an_owner_without_a_stripe_customer_gets_one_at_checkout(stack: Any,
                                                                   client_for: Callable[..., httpx.Client]) -> None:
-    from server_bridge import auth
+    from server_bridge.auth import owners
 
     with stack.app.state.sessions() as session:
-        auth.add_owner(session, "fresh@demo.test", "demo")
+        owners.add_owner(session, "fresh@demo.test", "demo")
         session.commit()
     fresh = client_for(stack, "fresh@demo.test")
     assert fresh.get("/v1/billing/summary").json()["status"] == "none"
@@ -72,7 +72,7 @@ def test_an_owner_without_a_stripe_customer_gets_one_at_checkout(stack: Any,
 
     url = fresh.post("/v1/billing/checkout-session", json={"plan": "starter"}).json()["url"]
     with stack.app.state.sessions() as session:
-        customer_id = auth.find_owner(session, "fresh@demo.test").stripe_customer_id
+        customer_id = owners.find_owner(session, "fresh@demo.test").stripe_customer_id
     assert customer_id and stack.sandbox.get("customer", customer_id)["email"] == "fresh@demo.test"
     assert submit(url, "pay", {**GOOD, "email": "fresh@demo.test"}).status_code == 303
     summary = settle(stack, fresh, lambda s: s["status"] == "active")

@@ -13,9 +13,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from server_bridge import auth, db
+from server_bridge.auth import owners
+from server_bridge import db
 from server_bridge.cli import main, write_json_atomic
-from tests.waiting import wait_until
+from tests.support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -39,8 +40,8 @@ def password_works(url: str, email: str, password: str) -> bool:
     engine = db.make_engine(url)
     try:
         with db.make_sessions(engine)() as session:
-            owner = auth.find_owner(session, email)
-            return owner is not None and auth.verify_password(owner.password_hash, password)
+            owner = owners.find_owner(session, email)
+            return owner is not None and owners.verify_password(owner.password_hash, password)
     finally:
         engine.dispose()
 
@@ -177,9 +178,9 @@ def test_serve_sandbox_writes_the_ready_file_serves_and_stops_on_sigterm(tmp_pat
 
 def test_stripe_setup_then_sync_against_the_sandbox(env: str, capsys: pytest.CaptureFixture[str],
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    from server_bridge import store
-    from server_bridge.sandbox import Sandbox, create_sandbox_app
-    from server_bridge.serving import ThreadedServer
+    from server_bridge.mirror import store
+    from stripe_sandbox import Sandbox, create_sandbox_app
+    from stripe_sandbox.serving import ThreadedServer
 
     sandbox = Sandbox()
     with ThreadedServer(create_sandbox_app(sandbox)) as server:
@@ -224,8 +225,8 @@ def test_stripe_setup_needs_the_secret_key(env: str, capsys: pytest.CaptureFixtu
 def test_the_operator_flow_serves_from_the_environment(env: str, capsys: pytest.CaptureFixture[str],
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """README's real-Stripe steps against the sandbox: db upgrade, stripe setup, users add, serve."""
-    from server_bridge.sandbox import Sandbox, create_sandbox_app
-    from server_bridge.serving import ThreadedServer
+    from stripe_sandbox import Sandbox, create_sandbox_app
+    from stripe_sandbox.serving import ThreadedServer
 
     sandbox = Sandbox()
     with ThreadedServer(create_sandbox_app(sandbox)) as server:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from starlette.requests import Request
 
-from server_bridge.client_address import client_address, limit_key
+from server_bridge.edge.client_address import client_address, limit_key
 from server_bridge.settings import Settings
 
 

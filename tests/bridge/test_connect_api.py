@@ -12,10 +12,10 @@ from typing import Any
 import httpx
 import pytest
 
-from server_bridge import auth
-from server_bridge.connect import store as connect_store
-from server_bridge.webhooks import process_event
-from tests.bridge import connect_samples as s
+from server_bridge.auth import owners
+from server_bridge.connect import records as connect_store
+from server_bridge.mirror.webhooks import process_event
+from tests.support import connect_samples as s
 from tests.bridge.conftest import Bridge
 
 JAN_2026 = 1767225600
@@ -47,7 +47,7 @@ def world(shared_bridge: Bridge) -> dict[str, Any]:
     with shared_bridge.sessions() as session:
         for email, account_id in (("seller@example.com", SELLER), ("other@example.com", OTHER),
                                   ("newbie@example.com", None)):
-            auth.add_owner(session, email, "pw", account_id=account_id)
+            owners.add_owner(session, email, "pw", account_id=account_id)
         connect_store.save_account(session, s.account(SELLER), JAN_2026)
         connect_store.save_account(session, s.account(OTHER), JAN_2026)
         connect_store.save_charges(session, SELLER, sales, JAN_2026)

@@ -20,12 +20,12 @@ from sqlalchemy import func, select
 
 from server_bridge.connect import backfill
 from server_bridge.gateway import StripeUnavailable
-from server_bridge.models import ConnectCharge, ConnectImport, Owner
+from server_bridge.db.models import ConnectCharge, ConnectImport, Owner
 from tests.bridge.conftest import _stack, postgres_database
-from tests.waiting import wait_until
+from tests.support.waiting import wait_until
 
-pytest.importorskip("server_bridge.sandbox.connect", reason="the sandbox has no Connect yet")
-from server_bridge.sandbox.connect import TEST_VALUES  # noqa: E402
+pytest.importorskip("stripe_sandbox.connect", reason="the sandbox has no Connect yet")
+from stripe_sandbox.connect import TEST_VALUES  # noqa: E402
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

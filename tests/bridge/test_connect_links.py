@@ -12,14 +12,14 @@ from typing import Any
 import httpx
 import pytest
 
-from server_bridge import auth
+from server_bridge.auth import owners
 from server_bridge.app import create_app
 from server_bridge.connect.earnings import FULL_DASHBOARD_URL
 from server_bridge.gateway import StripeRefused, StripeUnavailable
-from server_bridge.serving import ThreadedServer
+from stripe_sandbox.serving import ThreadedServer
 from server_bridge.settings import Settings
-from tests.bridge import connect_samples as s
-from tests.waiting import wait_until
+from tests.support import connect_samples as s
+from tests.support.waiting import wait_until
 
 
 class ConnectStripe(s.PagedGateway):
@@ -63,9 +63,9 @@ def bridge(db_url: str, tmp_path: Path) -> Iterator[tuple[str, ConnectStripe, An
                         plans={}, public_url="https://bridge.example", connect_requests_per_second=1000)
     app = create_app(settings, gateway=stripe)
     with app.state.sessions() as session:
-        auth.add_owner(session, "new@example.com", "pw", password_hash=auth.hash_password("pw"))
-        auth.add_owner(session, "express@example.com", "pw", account_id="acct_express",
-                       password_hash=auth.hash_password("pw"))
+        owners.add_owner(session, "new@example.com", "pw", password_hash=owners.hash_password("pw"))
+        owners.add_owner(session, "express@example.com", "pw", account_id="acct_express",
+                       password_hash=owners.hash_password("pw"))
         session.commit()
     server = ThreadedServer(app)
     url = server.start()
@@ -154,7 +154,7 @@ def test_an_account_known_from_webhooks_alone_is_still_imported_and_a_failed_imp
     url, stripe, app = bridge
     stripe.account_obj = s.account("acct_express")
     with app.state.sessions() as session:
-        from server_bridge.connect import store as connect_store
+        from server_bridge.connect import records as connect_store
         connect_store.save_account(session, stripe.account_obj, 1_760_000_000)
         session.commit()
     stripe.fault = StripeUnavailable()

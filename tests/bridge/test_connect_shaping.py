@@ -6,7 +6,7 @@ import pytest
 
 from server_bridge.connect import requirements, shaping
 from server_bridge.connect.earnings import bucket_starts, new_account_controller
-from tests.bridge import connect_samples as s
+from tests.support import connect_samples as s
 
 
 def reqs(**due: list[str]) -> dict:

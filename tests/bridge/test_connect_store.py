@@ -9,13 +9,13 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from server_bridge import auth
+from server_bridge.auth import owners
 from server_bridge.connect import backfill, shaping
-from server_bridge.connect import store as connect_store
+from server_bridge.connect import records as connect_store
 from server_bridge.gateway import StripeUnavailable
-from server_bridge.models import ConnectCharge, ConnectImport
-from server_bridge.webhooks import process_event
-from tests.bridge import connect_samples as s
+from server_bridge.db.models import ConnectCharge, ConnectImport
+from server_bridge.mirror.webhooks import process_event
+from tests.support import connect_samples as s
 
 ACCT = "acct_store"
 T0 = 1_760_000_000
@@ -32,7 +32,7 @@ def apply(sessions: sessionmaker[Session], event: dict):
 @pytest.fixture
 def owner(sessions: sessionmaker[Session]) -> str:
     with sessions() as session:
-        auth.add_owner(session, "seller@example.com", "pw", customer_id="cus_seller", account_id=ACCT,
+        owners.add_owner(session, "seller@example.com", "pw", customer_id="cus_seller", account_id=ACCT,
                        password_hash="x")
         session.commit()
     return "cus_seller"
@@ -158,7 +158,7 @@ def test_an_import_fills_in_fees_the_webhooks_could_not_tell(sessions: sessionma
 
 def test_one_owners_failing_import_does_not_stop_another(sessions: sessionmaker[Session], owner: str) -> None:
     with sessions() as session:
-        auth.add_owner(session, "broken@example.com", "pw", account_id="acct_broken", password_hash="x")
+        owners.add_owner(session, "broken@example.com", "pw", account_id="acct_broken", password_hash="x")
         session.commit()
     charges = [s.charge(amount=500 + i, created=T0 + i) for i in range(30)]
     good = s.PagedGateway(s.account(ACCT, created=T0 - 10), charges=charges)

@@ -6,7 +6,7 @@ import calendar
 
 import pytest
 
-from server_bridge.dates import add_interval, day_of_month
+from server_bridge.billing.dates import add_interval, day_of_month
 
 
 def at(year: int, month: int, day: int, hour: int = 8) -> int:

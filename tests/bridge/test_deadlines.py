@@ -18,7 +18,7 @@ import pytest
 
 from desktop_app.services.bridge import BridgeClient
 from desktop_app.services.errors import BridgeRefused
-from server_bridge import auth
+from server_bridge.auth import owners
 from server_bridge.settings import Settings
 from tests.bridge.conftest import Bridge
 
@@ -64,7 +64,7 @@ def test_a_stalled_stripe_answers_stripe_timeout_before_the_desktop_gives_up(
     """Default timing settings, real HTTP all the way: an owner the bridge has never synced needs Stripe."""
     bridge = make_bridge(db_url, stripe_secret_key="sk_test_stalled", stripe_api_base=stalled_stripe)
     with bridge.sessions() as session:
-        auth.add_owner(session, "late@example.test", "pw", customer_id="cus_late")
+        owners.add_owner(session, "late@example.test", "pw", customer_id="cus_late")
         session.commit()
     with BridgeClient(bridge.url) as desktop:   # the desktop's own client, with its own timeout
         desktop.login("late@example.test", "pw", "d")
@@ -111,7 +111,7 @@ def test_many_slow_answers_end_at_the_deadline_not_after_them_all(
     deadline bounds the route, and the next read (Stripe fast again) finishes the sync."""
     customer = stack._gateway.create_customer({"email": "slow@demo.test"}, key="tests:slow-owner")
     with stack.app.state.sessions() as session:
-        auth.add_owner(session, "slow@demo.test", "demo", customer_id=customer["id"])
+        owners.add_owner(session, "slow@demo.test", "demo", customer_id=customer["id"])
         session.commit()
     client = client_for(stack, "slow@demo.test")
     stack.sandbox.inject_fault("timeout", count=50, delay=TIMEOUT * 0.8)

@@ -7,9 +7,9 @@ import logging
 import httpx
 import pytest
 
-from server_bridge import errors
+from server_bridge.api import errors
 from server_bridge.app import create_app
-from server_bridge.serving import ThreadedServer
+from stripe_sandbox.serving import ThreadedServer
 from server_bridge.settings import Settings
 from tests.bridge.conftest import Bridge
 
@@ -89,7 +89,7 @@ def test_bugs_and_stripe_failures_map_to_the_envelope(tmp_path, caplog: pytest.L
     for path, exc in failures.items():
         app.add_api_route(path, raiser(exc))
     with ThreadedServer(app) as server, httpx.Client(base_url=server.url) as client:
-        with caplog.at_level(logging.ERROR, logger="server_bridge.errors"):
+        with caplog.at_level(logging.ERROR, logger="server_bridge.api.errors"):
             message = assert_error(client.get("/bug"), 500, "internal_error")
         assert "hunter2" not in message and "hunter2" in caplog.text
         assert_error(client.get("/down"), 503, "stripe_unavailable")

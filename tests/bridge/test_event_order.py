@@ -27,12 +27,14 @@ from argon2 import PasswordHasher
 from pydantic import SecretStr
 from sqlalchemy import delete
 
-from server_bridge import auth, db, store, sync
+from server_bridge.auth import owners
+from server_bridge import db
+from server_bridge.mirror import store, sync
 from server_bridge.app import create_app
 from server_bridge.gateway import verify_webhook
-from server_bridge.models import Owner, StripeObject, WebhookEvent
-from server_bridge.serving import ThreadedServer
-from server_bridge.webhooks import process_event
+from server_bridge.db.models import Owner, StripeObject, WebhookEvent
+from stripe_sandbox.serving import ThreadedServer
+from server_bridge.mirror.webhooks import process_event
 from tests.bridge.test_loop import submit
 
 ORDERS = 50
@@ -74,7 +76,7 @@ class Driver:
 
     def owner(self, email: str) -> httpx.Client:
         with self.stack.app.state.sessions() as session:
-            auth.add_owner(session, email, "demo", password_hash=DEMO_HASH)
+            owners.add_owner(session, email, "demo", password_hash=DEMO_HASH)
             session.commit()
         client = httpx.Client(base_url=self.stack.bridge_url, timeout=15)
         self.clients.append(client)
@@ -102,7 +104,7 @@ class Driver:
 
     def customer_id(self, email: str) -> str:
         with self.stack.app.state.sessions() as session:
-            customer = auth.find_owner(session, email).stripe_customer_id
+            customer = owners.find_owner(session, email).stripe_customer_id
         assert customer
         return customer
 
@@ -246,7 +248,7 @@ def replay(request: pytest.FixtureRequest, driven: tuple[Any, dict[str, Recordin
             with app.state.sessions() as session:
                 sync.ensure_prices(session, app.state.gateway, settings.plans.values())
                 for recording in recordings.values():
-                    owner = auth.add_owner(session, recording.email, "demo", customer_id=recording.customer_id,
+                    owner = owners.add_owner(session, recording.email, "demo", customer_id=recording.customer_id,
                                            password_hash=DEMO_HASH)
                     store.mark_synced(session, owner.id, int(time.time()))
                 session.commit()

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from server_bridge import auth
+from server_bridge.auth import owners
 
 TIMEOUT = 0.4
 RETRIES = 2
@@ -50,7 +50,7 @@ def test_a_stripe_that_never_answers_is_a_503(stack: Any, client_for: Callable[.
     and nothing half-synced: the next read, with Stripe back, backfills."""
     customer = stack._gateway.create_customer({"email": "late@demo.test"}, key="tests:late-owner")
     with stack.app.state.sessions() as session:
-        auth.add_owner(session, "late@demo.test", "demo", customer_id=customer["id"])
+        owners.add_owner(session, "late@demo.test", "demo", customer_id=customer["id"])
         session.commit()
     client = client_for(stack, "late@demo.test")
     stack.sandbox.inject_fault("timeout", count=RETRIES + 1, delay=TIMEOUT * 3)

@@ -23,10 +23,10 @@ from server_bridge.gateway import (
     WebhookSignatureError,
     verify_webhook,
 )
-from server_bridge.connect.events import CONNECT_EVENTS
-from server_bridge.serving import ThreadedServer
-from server_bridge.sandbox.webhooks import webhook_secret
-from server_bridge.setup import WEBHOOK_EVENTS, setup_stripe
+from server_bridge.connect.event_handlers import CONNECT_EVENTS
+from stripe_sandbox.serving import ThreadedServer
+from stripe_sandbox.webhooks import webhook_secret
+from server_bridge.billing.setup import WEBHOOK_EVENTS, setup_stripe
 
 SECRET = "whsec_test_one"
 EVENT = {"id": "evt_1", "object": "event", "type": "invoice.paid", "created": 1, "livemode": False,
@@ -121,7 +121,7 @@ def test_a_gateway_needs_a_key() -> None:
 @pytest.fixture
 def sandbox_gateway() -> Iterator[tuple[Any, Gateway]]:
     """A bare sandbox (no bridge) and a gateway on it."""
-    from server_bridge.sandbox import Sandbox, create_sandbox_app
+    from stripe_sandbox import Sandbox, create_sandbox_app
 
     sandbox = Sandbox()
     server = ThreadedServer(create_sandbox_app(sandbox))
@@ -191,7 +191,7 @@ def test_setup_replaces_an_endpoint_pinned_to_another_version_or_to_none(
 
 
 def test_the_endpoint_table_covers_every_event_the_bridge_applies() -> None:
-    from server_bridge.setup import WEBHOOK_ENDPOINTS
+    from server_bridge.billing.setup import WEBHOOK_ENDPOINTS
 
     names = [spec.name for spec in WEBHOOK_ENDPOINTS]
     assert len(names) == len(set(names)) and "platform" in names

@@ -8,9 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
-from server_bridge import store
+from server_bridge.mirror import store
 from tests.bridge.test_loop import all_invoices
-from tests.waiting import wait_until
+from tests.support.waiting import wait_until
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.waiting import wait_until
+from tests.support.waiting import wait_until
 
 
 def form_action(page: str, form_id: str) -> str:
@@ -168,7 +168,7 @@ def test_sync_backfills_every_owner_one_bridge_at_a_time(any_stack: Any,
                                                          client_for: Callable[..., httpx.Client]) -> None:
     from sqlalchemy import text
 
-    from server_bridge import sync
+    from server_bridge.mirror import sync
 
     app, gateway = any_stack.app, any_stack.app.state.gateway
     before = any_stack.sandbox.request_count()

@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from server_bridge.sandbox.renewals import DRAFT_FOR
-from tests.bridge.money import add_card, sandbox_client, settle, stack_on, subscribed_owner
+from stripe_sandbox.renewals import DRAFT_FOR
+from tests.support.money import add_card, sandbox_client, settle, stack_on, subscribed_owner
 from tests.bridge.test_loop import submit
 from tests.bridge.test_portal import portal
 

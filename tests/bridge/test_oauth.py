@@ -12,11 +12,12 @@ import httpx
 import pytest
 from sqlalchemy import select, update
 
-from server_bridge import auth, errors, oauth
-from server_bridge.models import Owner, Token
-from server_bridge.oauth.models import AuthorizationCode, AuthorizationRequest
+from server_bridge.auth import owners, oauth
+from server_bridge.api import errors
+from server_bridge.db.models import Owner, Token
+from server_bridge.auth.oauth.models import AuthorizationCode, AuthorizationRequest
 from tests.bridge.conftest import Bridge
-from tests.bridge.oauth_helpers import Authorization, Loopback, hidden, redeem, sign_in_form
+from tests.support.oauth_helpers import Authorization, Loopback, hidden, redeem, sign_in_form
 
 PASSWORD = "correct horse battery"
 
@@ -37,7 +38,7 @@ def browser() -> Iterator[httpx.Client]:
 def new_owner(bridge: Bridge, *, disabled: bool = False) -> str:
     email = f"owner-{uuid.uuid4().hex[:8]}@example.test"
     with bridge.sessions() as session:
-        owner = auth.add_owner(session, email, PASSWORD)
+        owner = owners.add_owner(session, email, PASSWORD)
         owner.disabled = disabled
         session.commit()
     return email
@@ -273,7 +274,7 @@ def test_an_unknown_finished_or_expired_request_is_a_dead_end(shared_bridge: Bri
 
     fields = sign_in_form(browser, shared_bridge.url, Authorization().params(loopback.redirect_uri))
     with shared_bridge.sessions() as session:
-        session.execute(update(AuthorizationRequest).values(expires_at=auth.now() - 1))
+        session.execute(update(AuthorizationRequest).values(expires_at=owners.now() - 1))
         session.commit()
     late = browser.post(url, data={**fields, "email": email, "password": PASSWORD})
     assert late.status_code == 400 and "has expired" in late.text
@@ -340,7 +341,7 @@ def test_a_code_is_used_once(shared_bridge: Bridge, issued) -> None:
 def test_an_expired_code_is_refused(shared_bridge: Bridge, issued) -> None:
     code, grant, redirect = issued
     with shared_bridge.sessions() as session:
-        session.execute(update(AuthorizationCode).values(expires_at=auth.now()))
+        session.execute(update(AuthorizationCode).values(expires_at=owners.now()))
         session.commit()
     with shared_bridge.client() as app:
         answer = redeem(app, code, grant.verifier, redirect)
@@ -355,7 +356,7 @@ def test_a_code_of_an_owner_disabled_since_is_refused(shared_bridge: Bridge, iss
     code, grant, redirect = issued
     with shared_bridge.sessions() as session:
         owner_id = session.execute(select(AuthorizationCode.owner_id)).scalars().all()
-        for owner in session.execute(select(auth.Owner).where(auth.Owner.id.in_(owner_id))).scalars():
+        for owner in session.execute(select(owners.Owner).where(owners.Owner.id.in_(owner_id))).scalars():
             owner.disabled = True
         session.commit()
     with shared_bridge.client() as app:
@@ -421,7 +422,7 @@ def test_finish_sign_in_ends_a_request_once(shared_bridge: Bridge, browser: http
     grant = Authorization()
     request_id = sign_in_form(browser, shared_bridge.url, grant.params(loopback.redirect_uri))["request"]
     with shared_bridge.sessions() as session:
-        owner = auth.find_owner(session, email)
+        owner = owners.find_owner(session, email)
         url = oauth.finish_sign_in(session, shared_bridge.settings, request_id, owner)
         with pytest.raises(oauth.RequestExpired):
             oauth.finish_sign_in(session, shared_bridge.settings, request_id, owner)
@@ -438,7 +439,7 @@ def test_finish_sign_in_refuses_a_disabled_owner(shared_bridge: Bridge, browser:
     request_id = sign_in_form(browser, shared_bridge.url, Authorization().params(loopback.redirect_uri))["request"]
     with shared_bridge.sessions() as session:
         with pytest.raises(errors.AccountDisabled):
-            oauth.finish_sign_in(session, shared_bridge.settings, request_id, auth.find_owner(session, email))
+            oauth.finish_sign_in(session, shared_bridge.settings, request_id, owners.find_owner(session, email))
 
 
 def test_over_https_the_csrf_cookie_is_a_host_cookie(make_bridge, db_url: str, browser: httpx.Client) -> None:

@@ -14,7 +14,7 @@ from urllib.parse import quote, unquote
 import httpx
 import pytest
 
-from server_bridge import store
+from server_bridge.mirror import store
 
 ODD = {"nul": "in_a\x00b", "control": "in_a\x1bb", "too long": "in_" + "x" * 253}
 

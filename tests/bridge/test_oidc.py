@@ -24,16 +24,16 @@ from oidc_provider_mock import User
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from server_bridge import auth
+from server_bridge.auth import owners as auth
 from server_bridge.app import create_app
-from server_bridge.identity import oidc
-from server_bridge.models import OidcSignIn, Owner, Token
-from server_bridge.oauth.models import AuthorizationRequest
-from server_bridge.serving import ThreadedServer
+from server_bridge.auth.identity import oidc
+from server_bridge.db.models import OidcSignIn, Owner, Token
+from server_bridge.auth.oauth.models import AuthorizationRequest
+from stripe_sandbox.serving import ThreadedServer
 from server_bridge.settings import Settings
 from tests.bridge.conftest import Bridge
-from tests.bridge.oauth_helpers import Authorization, Loopback, hidden, redeem
-from tests.bridge.oidc_provider import Provider, oidc_provider, sign_in_at
+from tests.support.oauth_helpers import Authorization, Loopback, hidden, redeem
+from tests.support.oidc_provider import Provider, oidc_provider, sign_in_at
 
 OWNER = "owner@example.test"
 CLIENT_ID, CLIENT_SECRET = "billing-bridge", "bridge-secret"

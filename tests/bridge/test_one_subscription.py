@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.bridge.money import add_card, new_owner, sandbox_client, stack_on
+from tests.support.money import add_card, new_owner, sandbox_client, stack_on
 from tests.bridge.test_checkout import GOOD
 from tests.bridge.test_loop import settle, submit
 

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from server_bridge.openapi import document, render
+from server_bridge.api.openapi import document, render
 from tests.bridge.conftest import Bridge
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -16,10 +16,11 @@ import pytest
 from argon2 import PasswordHasher
 from pydantic import SecretStr
 
-from server_bridge import auth, db
+from server_bridge.auth import owners
+from server_bridge import db
 from server_bridge.cli import main
 from server_bridge.gateway import Gateway, Pacer
-from server_bridge.serving import ThreadedServer
+from stripe_sandbox.serving import ThreadedServer
 from server_bridge.settings import Settings
 
 CHEAP_HASH = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash("x")
@@ -33,7 +34,7 @@ def closed_port() -> int:
 
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[Any]:
-    from server_bridge.sandbox import Sandbox, create_sandbox_app
+    from stripe_sandbox import Sandbox, create_sandbox_app
 
     box = Sandbox()
     server = ThreadedServer(create_sandbox_app(box))
@@ -94,7 +95,7 @@ def owners_with_customers(env: dict[str, str], sandbox: Any, count: int, *, miss
                 email = f"owner{n}@{os.urandom(3).hex()}.test"
                 customer = ("cus_nobody_has_this" if n == missing
                             else gateway.create_customer({"email": email}, key=f"customer:{email}")["id"])
-                auth.add_owner(session, email, "x", customer_id=customer, password_hash=CHEAP_HASH)
+                owners.add_owner(session, email, "x", customer_id=customer, password_hash=CHEAP_HASH)
                 emails.append(email)
             session.commit()
     finally:
@@ -163,7 +164,7 @@ def test_sync_reports_the_owner_that_failed_and_the_others_go_on_then_resumes(
     gateway = Gateway(Settings(stripe_secret_key=SecretStr(sandbox.api_key), stripe_api_base=sandbox.base_url))
     try:
         with db.make_sessions(engine)() as session:
-            owner = auth.find_owner(session, emails[1])
+            owner = owners.find_owner(session, emails[1])
             owner.stripe_customer_id = gateway.create_customer({"email": emails[1]}, key=f"fix:{emails[1]}")["id"]
             session.commit()
     finally:

@@ -17,7 +17,7 @@ from sqlalchemy import text
 from tests.bridge.conftest import Bridge
 from tests.bridge.test_sign_in_limits import CheckCounter, client, code, login
 from tests.bridge.test_webhooks import SECRET, event, signature, subscription
-from tests.waiting import wait_until
+from tests.support.waiting import wait_until
 
 
 def sign_ins(bridge: Bridge, pool: ThreadPoolExecutor, count: int) -> list[Future[httpx.Response]]:
@@ -89,10 +89,10 @@ def test_a_flood_of_forty_sign_ins_keeps_memory_bounded(
     memory as the real 64 MiB does): 40 at once would take 1.6 GiB; two at a time, under 0.3 GiB."""
     from argon2 import PasswordHasher
 
-    from server_bridge import auth
+    from server_bridge.auth import owners
 
-    monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=40 * 1024, parallelism=1))
-    auth._dummy_hash.cache_clear()
+    monkeypatch.setattr(owners, "_hasher", PasswordHasher(time_cost=1, memory_cost=40 * 1024, parallelism=1))
+    owners._dummy_hash.cache_clear()
     bridge = make_bridge(db_url, password_checks_at_once=2, password_check_wait_seconds=60,
                          login_max_failures_per_address=100)
     with client(bridge) as http:

@@ -16,12 +16,12 @@ import httpx
 import pytest
 from sqlalchemy import select, update
 
-from server_bridge import auth
-from server_bridge.identity import resets
-from server_bridge.models import PasswordReset
+from server_bridge.auth import owners
+from server_bridge.auth.identity import resets
+from server_bridge.db.models import PasswordReset
 from tests.bridge.conftest import Bridge
-from tests.bridge.smtp_inbox import Inbox, settings_for, smtp_server
-from tests.waiting import wait_until
+from tests.support.smtp_inbox import Inbox, settings_for, smtp_server
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")  # loopback only
 
@@ -39,8 +39,8 @@ def inbox() -> Iterator[Inbox]:
 def bridge(make_bridge: Callable[..., Bridge], db_url: str, inbox: Inbox) -> Bridge:
     started = make_bridge(db_url, **settings_for(inbox))
     with started.sessions() as session:
-        auth.add_owner(session, OWNER, OLD, customer_id="cus_owner")
-        auth.add_owner(session, OTHER, OLD, customer_id="cus_other")
+        owners.add_owner(session, OWNER, OLD, customer_id="cus_owner")
+        owners.add_owner(session, OTHER, OLD, customer_id="cus_other")
         session.commit()
     return started
 
@@ -99,9 +99,9 @@ def set_new_password(browser: httpx.Client, path: str, password: str = NEW, repe
 
 def password_is(bridge: Bridge, email: str, password: str) -> bool:
     with bridge.sessions() as session:
-        owner = auth.find_owner(session, email)
+        owner = owners.find_owner(session, email)
         assert owner is not None
-        return auth.verify_password(owner.password_hash, password)
+        return owners.verify_password(owner.password_hash, password)
 
 
 def test_the_mailed_link_sets_a_new_password_and_signs_out_every_device(bridge: Bridge, inbox: Inbox) -> None:
@@ -146,8 +146,8 @@ def test_the_mailed_link_sets_a_new_password_and_signs_out_every_device(bridge: 
 
 def test_an_unknown_email_gets_the_same_answer_and_no_mail(bridge: Bridge, inbox: Inbox) -> None:
     with bridge.sessions() as session:
-        disabled = auth.add_owner(session, "gone@example.test", OLD, customer_id="cus_gone")
-        auth.disable_owner(session, disabled)
+        disabled = owners.add_owner(session, "gone@example.test", OLD, customer_id="cus_gone")
+        owners.disable_owner(session, disabled)
         session.commit()
     with bridge.client() as browser:
         unknown = ask_for_link(browser, "nobody@example.test")
@@ -169,7 +169,7 @@ def test_an_expired_link_does_nothing(bridge: Bridge, inbox: Inbox) -> None:
         link = link_in(inbox, OWNER)
         form = browser.get(path_of(link))
         with bridge.sessions() as session:
-            session.execute(update(PasswordReset).values(expires_at=auth.now() - 1))
+            session.execute(update(PasswordReset).values(expires_at=owners.now() - 1))
             session.commit()
         expired = browser.post(path_of(link), data={"password": NEW, "repeated": NEW, "csrf": csrf_of(form)})
         assert expired.status_code == 404 and "no longer works" in expired.text
@@ -201,7 +201,7 @@ def test_using_a_link_kills_the_owners_other_links(bridge: Bridge, inbox: Inbox)
 
 def test_two_uses_at_once_only_one_wins(bridge: Bridge) -> None:
     with bridge.sessions() as session:
-        owner = auth.find_owner(session, OWNER)
+        owner = owners.find_owner(session, OWNER)
         assert owner is not None
         link = resets.issue(session, bridge.settings, owner)
     csrf = "c" * 43
@@ -260,9 +260,9 @@ def test_a_mail_server_fault_is_logged_and_the_page_says_the_same(make_bridge: C
     """STARTTLS is required when configured: a server that does not offer it gets no mail and no password."""
     bridge = make_bridge(db_url, **settings_for(inbox, smtp_security="starttls"))
     with bridge.sessions() as session:
-        auth.add_owner(session, OWNER, OLD, customer_id="cus_owner")
+        owners.add_owner(session, OWNER, OLD, customer_id="cus_owner")
         session.commit()
-    with caplog.at_level(logging.ERROR, logger="server_bridge.identity.resets"), bridge.client() as browser:
+    with caplog.at_level(logging.ERROR, logger="server_bridge.auth.identity.resets"), bridge.client() as browser:
         answer = ask_for_link(browser, OWNER)
         assert answer.status_code == 200 and "Check your mail" in answer.text
         wait_until(lambda: "could not mail a password reset link" in caplog.text)

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from server_bridge import store
+from server_bridge.mirror import store
 
 WHOLE = b"%PDF-1.7\n" + b"0" * 40_000 + b"\ntrailer\n<<>>\nstartxref\n9\n%%EOF\n"
 

@@ -19,7 +19,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from server_bridge import auth
+from server_bridge.auth import owners
 from server_bridge.settings import Settings
 from tests.bridge.conftest import Bridge, serve_bridge
 
@@ -48,7 +48,7 @@ def code(answer: httpx.Response) -> str:
 
 def add_owner(bridge: Bridge, email: str = OWNER) -> None:
     with bridge.sessions() as session:
-        auth.add_owner(session, email, PASSWORD)
+        owners.add_owner(session, email, PASSWORD)
         session.commit()
 
 
@@ -61,7 +61,7 @@ class CheckCounter:
         self.most_at_once = 0
         self._lock = threading.Lock()
         self._pause = pause
-        real = auth._check_password
+        real = owners._check_password
 
         def counting(password_hash: str | None, password: str) -> tuple[bool, str | None]:
             with self._lock:
@@ -76,7 +76,7 @@ class CheckCounter:
                 with self._lock:
                     self.running -= 1
 
-        monkeypatch.setattr(auth, "_check_password", counting)
+        monkeypatch.setattr(owners, "_check_password", counting)
 
 
 def flood(count: int, attempt: Callable[[int], httpx.Response]) -> list[httpx.Response]:
@@ -196,20 +196,20 @@ def test_a_proof_is_for_one_email_and_one_bridge_secret(
         own_proof = login(stranger, email="stranger@example.test").json()["device_proof"]
         for _ in range(2):
             login(stranger, password="wrong")
-    foreign = auth.device_proofs.issue(Settings(device_proof_secret="another secret"), OWNER)
+    foreign = owners.device_proofs.issue(Settings(device_proof_secret="another secret"), OWNER)
     with client(bridge, "127.0.0.1") as home:
         assert login(home, proof=own_proof).status_code == 429     # a proof for another email
         assert login(home, proof=foreign).status_code == 429       # signed with another secret
     with serve_bridge(db_url, tmp_path, login_max_failures=2, device_proof_secret="one secret") as twin:
         with client(twin, "127.0.0.1") as home:   # a second bridge with the same secret honours the same proofs
-            proof = auth.device_proofs.issue(bridge.app.state.settings, OWNER)
+            proof = owners.device_proofs.issue(bridge.app.state.settings, OWNER)
             assert login(home, proof=proof).status_code == 200
 
 
 def test_a_device_proof_expires(monkeypatch: pytest.MonkeyPatch) -> None:
     import time as real_time
 
-    from server_bridge import device_proofs
+    from server_bridge.auth import device_proofs
 
     settings = Settings(device_proof_secret="s", device_proof_days=30)
     proof = device_proofs.issue(settings, OWNER)

@@ -13,7 +13,7 @@ import pytest
 
 from sqlalchemy import delete
 
-from server_bridge.models import OwnerSync, StripeObject
+from server_bridge.db.models import OwnerSync, StripeObject
 from server_bridge.stack import DEMO_OWNERS, start_sandbox_stack
 from tests.bridge.conftest import FAST_RETRIES, postgres_database
 

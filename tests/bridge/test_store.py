@@ -8,7 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from server_bridge import auth, store
+from server_bridge.auth import owners
+from server_bridge.mirror import store
 
 
 def subscription(sub_id: str, status: str, customer: object = "cus_A", created: int = 100) -> dict:
@@ -81,7 +82,7 @@ def test_an_object_without_id_is_refused(sessions: sessionmaker[Session]) -> Non
 
 def test_sync_marks(sessions: sessionmaker[Session]) -> None:
     with sessions() as session:
-        owner = auth.add_owner(session, "a@example.test", "x", password_hash="not-a-hash")
+        owner = owners.add_owner(session, "a@example.test", "x", password_hash="not-a-hash")
         assert store.synced_at(session, owner.id) is None
         store.mark_synced(session, owner.id, 100)
         store.mark_synced(session, owner.id, 200)

@@ -13,11 +13,11 @@ import httpx
 import pytest
 from sqlalchemy import update
 
-from server_bridge import auth
-from server_bridge.models import Owner, Token
+from server_bridge.auth import owners
+from server_bridge.db.models import Owner, Token
 from tests.bridge.conftest import Bridge
 from tests.bridge.test_events import sign_up
-from tests.waiting import wait_until
+from tests.support.waiting import wait_until
 
 LIMITS = {"streams_per_token": 2, "streams_per_owner": 3, "stream_check_seconds": 0.1}
 
@@ -123,15 +123,15 @@ def test_a_stream_ends_with_its_token(bridge: Bridge, how: str) -> None:
         wait_until(lambda: bus.subscriber_count() == 2)
         mine_ended, theirs_ended = ended(mine), ended(theirs)
         with bridge.sessions() as session:
-            owner = auth.find_owner(session, "me@example.test")
+            owner = owners.find_owner(session, "me@example.test")
             assert owner is not None
             if how == "logout":
                 answer = client.post("/v1/auth/logout", headers={"Authorization": f"Bearer {token}"})
                 assert answer.status_code == 204
             elif how == "expired":
-                session.execute(update(Token).where(Token.owner_id == owner.id).values(expires_at=auth.now() - 1))
+                session.execute(update(Token).where(Token.owner_id == owner.id).values(expires_at=owners.now() - 1))
             elif how == "disabled":
-                auth.disable_owner(session, owner)   # what `billing-bridge users disable` does
+                owners.disable_owner(session, owner)   # what `billing-bridge users disable` does
             else:
                 session.execute(update(Owner).where(Owner.id == owner.id).values(disabled=True))
             session.commit()
@@ -147,9 +147,9 @@ def test_a_disabled_owner_is_told_so_on_every_route(bridge: Bridge) -> None:
     """`billing-bridge users disable` revokes the owner's tokens too; the answer still says why (403, not 401)."""
     token = sign_up(bridge, "me@example.test", "cus_me")
     with bridge.sessions() as session:
-        owner = auth.find_owner(session, "me@example.test")
+        owner = owners.find_owner(session, "me@example.test")
         assert owner is not None
-        auth.disable_owner(session, owner)
+        owners.disable_owner(session, owner)
         session.commit()
     with bridge.client(headers={"Authorization": f"Bearer {token}"}) as client:
         for method, path in (("GET", "/v1/me"), ("POST", "/v1/auth/logout"), ("GET", "/v1/billing/summary")):

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import delete
 
 from server_bridge.billing import reads
-from server_bridge.models import Owner, OwnerSync, StripeObject
+from server_bridge.db.models import Owner, OwnerSync, StripeObject
 
 
 @pytest.fixture(scope="module")

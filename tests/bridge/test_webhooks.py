@@ -21,10 +21,11 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 from sqlalchemy import delete, func, select
 
-from server_bridge import db, store, webhooks
+from server_bridge import db
+from server_bridge.mirror import store, webhooks
 from server_bridge.app import create_app
-from server_bridge.models import StripeObject, WebhookEvent
-from server_bridge.serving import ThreadedServer
+from server_bridge.db.models import StripeObject, WebhookEvent
+from stripe_sandbox.serving import ThreadedServer
 from server_bridge.settings import Settings
 
 SECRET = "whsec_tests_only"
@@ -270,7 +271,7 @@ def test_a_detached_card_disappears_from_the_store(bridge: HookBridge) -> None:
 
 
 def test_every_event_setup_subscribes_to_has_a_handler() -> None:
-    from server_bridge.setup import WEBHOOK_EVENTS
+    from server_bridge.billing.setup import WEBHOOK_EVENTS
 
     assert set(WEBHOOK_EVENTS) <= set(webhooks.APPLIERS)
 
@@ -336,7 +337,7 @@ def test_a_signed_event_nested_too_deeply_is_refused_as_invalid(bridge: HookBrid
     evt = event("invoice.updated", {"id": "in_1", "object": "invoice", "customer": "cus_1", "status": "open",
                                     "created": 5, "metadata": "METADATA"})
     body = json.dumps(evt).replace('"METADATA"', nested_text(depth)).encode()
-    with caplog.at_level(logging.WARNING, logger="server_bridge.routes.webhooks"):
+    with caplog.at_level(logging.WARNING, logger="server_bridge.api.routes.webhooks"):
         answer = bridge.post(evt, body=body)
     assert answer.status_code == 400, answer.text
     assert answer.json()["error"]["code"] == "invalid_request" and "nested" in answer.json()["error"]["message"]
@@ -364,7 +365,7 @@ def test_a_signed_event_the_bridge_cannot_store_is_400_and_logged(bridge: HookBr
         obj["id"] = value
     else:
         evt[field] = value
-    with caplog.at_level(logging.WARNING, logger="server_bridge.routes.webhooks"):
+    with caplog.at_level(logging.WARNING, logger="server_bridge.api.routes.webhooks"):
         answer = bridge.post(evt)
     assert answer.status_code == 400, answer.text
     assert answer.json()["error"]["code"] == "invalid_request"

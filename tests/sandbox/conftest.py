@@ -9,8 +9,8 @@ from typing import Iterator
 import pytest
 import stripe
 
-from server_bridge.sandbox import Sandbox, create_sandbox_app
-from server_bridge.serving import ThreadedServer
+from stripe_sandbox import Sandbox, create_sandbox_app
+from stripe_sandbox.serving import ThreadedServer
 
 
 @pytest.fixture

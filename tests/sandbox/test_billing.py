@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import stripe
 
-from server_bridge.sandbox import Sandbox
-from tests.sandbox.helpers import customer_with_card, plan_prices
+from stripe_sandbox import Sandbox
+from tests.support.sandbox_helpers import customer_with_card, plan_prices
 
 
 def subscribe(client: stripe.StripeClient, customer_id: str, price: str, **extra: object) -> stripe.Subscription:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import stripe
 
-from tests.sandbox.helpers import customer_with_card, plan_prices
+from tests.support.sandbox_helpers import customer_with_card, plan_prices
 
 
 def test_customer_create_retrieve_update_list(client: stripe.StripeClient) -> None:

@@ -8,10 +8,10 @@ import httpx
 import pytest
 import stripe
 
-from server_bridge.sandbox import Sandbox
-from server_bridge.sandbox.periods import DAY, add_months
-from server_bridge.sandbox.renewals import DRAFT_FOR
-from tests.sandbox.helpers import customer_with_card, plan_prices
+from stripe_sandbox import Sandbox
+from stripe_sandbox.periods import DAY, add_months
+from stripe_sandbox.renewals import DRAFT_FOR
+from tests.support.sandbox_helpers import customer_with_card, plan_prices
 
 
 def period_end(sub: stripe.Subscription) -> int:

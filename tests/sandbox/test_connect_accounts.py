@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import stripe
 
-from server_bridge.sandbox import Sandbox
+from stripe_sandbox import Sandbox
 
 EXPRESS = {"controller": {"stripe_dashboard": {"type": "express"}, "fees": {"payer": "account"},
                           "losses": {"payments": "stripe"}, "requirement_collection": "stripe"},

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 import stripe
 
-from server_bridge.sandbox import Sandbox, errors
+from stripe_sandbox import Sandbox, errors
 from tests.sandbox.test_connect_accounts import EXPRESS
 
 DAY = 86_400
@@ -192,8 +192,8 @@ def test_lists_page_with_cursors_and_filters(client: stripe.StripeClient, sandbo
 def test_every_connect_object_has_every_declared_field(client: stripe.StripeClient, sandbox: Sandbox) -> None:
     import httpx
 
-    from server_bridge.sandbox.schema import object_class
-    from tests.sandbox.shape_check import missing_fields
+    from stripe_sandbox.schema import object_class
+    from tests.support.shape_check import missing_fields
 
     account = active_account(client, sandbox)
     intent = sell(client, account, card="pm_card_createDispute")
@@ -221,7 +221,7 @@ def test_every_connect_object_has_every_declared_field(client: stripe.StripeClie
 
 def test_the_platform_takes_its_own_card_payments_and_refunds_them(sandbox: Sandbox,
                                                                    client: stripe.StripeClient) -> None:
-    from server_bridge.sandbox import cards
+    from stripe_sandbox import cards
 
     with sandbox.lock:
         card = cards.payment_method(sandbox.store, "pm_card_visa")

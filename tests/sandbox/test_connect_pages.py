@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import stripe
 
-from server_bridge.sandbox import Sandbox
-from server_bridge.sandbox.connect import TEST_VALUES
+from stripe_sandbox import Sandbox
+from stripe_sandbox.connect import TEST_VALUES
 from tests.sandbox.test_connect_accounts import EXPRESS
 from tests.sandbox.test_connect_money import sell
 

@@ -6,7 +6,7 @@ from collections import Counter
 
 import stripe
 
-from server_bridge.sandbox import Sandbox
+from stripe_sandbox import Sandbox
 from tests.sandbox.test_connect_accounts import EXPRESS
 
 

@@ -9,7 +9,7 @@ import httpx
 import pytest
 import stripe
 
-from server_bridge.sandbox import Sandbox
+from stripe_sandbox import Sandbox
 from tests.sandbox.test_connect_money import DAY, active_account, sell
 from tests.sandbox.test_webhooks import Receiver
 

@@ -6,7 +6,7 @@ import httpx
 import pytest
 import stripe
 
-from server_bridge.sandbox import Sandbox
+from stripe_sandbox import Sandbox
 
 
 @pytest.fixture(autouse=True)

@@ -15,11 +15,11 @@ import httpx
 import pytest
 import stripe
 
-from server_bridge.sandbox import Sandbox, create_sandbox_app
-from server_bridge.sandbox.schema import object_class
-from server_bridge.serving import ThreadedServer
-from tests.sandbox.helpers import customer_with_card, plan_prices
-from tests.sandbox.shape_check import problems
+from stripe_sandbox import Sandbox, create_sandbox_app
+from stripe_sandbox.schema import object_class
+from stripe_sandbox.serving import ThreadedServer
+from tests.support.sandbox_helpers import customer_with_card, plan_prices
+from tests.support.shape_check import problems
 
 
 def _pairs(value: Any, prefix: str) -> Iterator[tuple[str, str]]:

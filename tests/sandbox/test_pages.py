@@ -16,9 +16,9 @@ import httpx
 import pytest
 import stripe
 
-from server_bridge.sandbox import Sandbox, create_sandbox_app
-from server_bridge.sandbox.periods import day as _day
-from server_bridge.serving import ThreadedServer
+from stripe_sandbox import Sandbox, create_sandbox_app
+from stripe_sandbox.periods import day as _day
+from stripe_sandbox.serving import ThreadedServer
 
 RETURN_URL = "http://bridge.test/return/portal"
 SUCCESS_URL = "http://bridge.test/return/checkout/success?session_id={CHECKOUT_SESSION_ID}"

@@ -12,9 +12,9 @@ import datetime as dt
 import pytest
 import stripe
 
-from server_bridge.sandbox import Sandbox, catalog, customers, subscriptions
-from server_bridge.sandbox.money import money
-from server_bridge.sandbox.periods import add_months
+from stripe_sandbox import Sandbox, catalog, customers, subscriptions
+from stripe_sandbox.money import money
+from stripe_sandbox.periods import add_months
 
 
 def ts(year: int, month: int, day: int) -> int:

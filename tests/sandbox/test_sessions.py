@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import stripe
 
-from server_bridge.sandbox import CardError, Sandbox, checkout, portal
-from tests.sandbox.helpers import customer_with_card, plan_prices
+from stripe_sandbox import CardError, Sandbox, checkout, portal
+from tests.support.sandbox_helpers import customer_with_card, plan_prices
 
 FEATURES = {
     "invoice_history": {"enabled": True},

@@ -1,4 +1,4 @@
-"""`python -m server_bridge.sandbox` runs the sandbox alone and says where it is."""
+"""`python -m stripe_sandbox` runs the sandbox alone and says where it is."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import stripe
 
 
 def test_runs_alone_and_prints_url_and_key() -> None:
-    process = subprocess.Popen([sys.executable, "-m", "server_bridge.sandbox", "--port", "0", "--seed"],
+    process = subprocess.Popen([sys.executable, "-m", "stripe_sandbox", "--port", "0", "--seed"],
                                stdout=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None

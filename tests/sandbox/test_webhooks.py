@@ -9,9 +9,9 @@ import pytest
 import stripe
 from fastapi import FastAPI, Request, Response
 
-from server_bridge.sandbox import Sandbox
-from server_bridge.serving import ThreadedServer
-from tests.sandbox.helpers import customer_with_card, plan_prices
+from stripe_sandbox import Sandbox
+from stripe_sandbox.serving import ThreadedServer
+from tests.support.sandbox_helpers import customer_with_card, plan_prices
 
 
 class Receiver:

@@ -6,8 +6,8 @@ import httpx
 import pytest
 import stripe
 
-from server_bridge.sandbox import Sandbox
-from server_bridge.sandbox.schema import API_VERSION
+from stripe_sandbox import Sandbox
+from stripe_sandbox.schema import API_VERSION
 
 
 def test_wrong_api_key_is_401(sandbox: Sandbox) -> None:

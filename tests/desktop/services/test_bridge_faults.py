@@ -14,8 +14,8 @@ import pytest
 from desktop_app.services import (BridgeClient, BridgeRefused, BridgeUnreachable, DownloadCancelled,
                                   IncompleteDownload, Invoice, NotSignedIn, UnexpectedResponse)
 from desktop_app.services.bridge import filename_from, user_agent
-from tests.desktop.services import samples
-from tests.desktop.services.fake_server import FakeServer, answer, fake_server
+from tests.support import desktop_samples
+from tests.support.fake_server import FakeServer, answer, fake_server
 
 PDF = b"%PDF-1.4\n" + b"x" * 50_000 + b"\n%%EOF\n"
 
@@ -54,7 +54,7 @@ def test_a_bad_address_is_unreachable_not_a_crash(url: str) -> None:
 
 
 def test_requests_carry_token_and_user_agent(server: FakeServer, client: BridgeClient) -> None:
-    server.routes["/v1/billing/summary"] = answer(200, samples.summary())
+    server.routes["/v1/billing/summary"] = answer(200, desktop_samples.summary())
     assert client.summary().status == "active"
     _, _, headers, _ = server.requests[-1]
     assert headers["Authorization"] == "Bearer tok" and headers["User-Agent"] == user_agent()
@@ -150,7 +150,7 @@ def test_timeout_is_unreachable(server: FakeServer) -> None:
 
 # ----- PDF downloads
 
-INVOICE = Invoice.from_json(samples.invoice(7))
+INVOICE = Invoice.from_json(desktop_samples.invoice(7))
 
 
 def pdf_route(body: bytes, disposition: str | None = 'attachment; filename="invoice-ABC-0007.pdf"'):

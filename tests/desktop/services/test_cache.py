@@ -6,15 +6,15 @@ from pathlib import Path
 import pytest
 
 from desktop_app.services import Cache, CachedView, Invoice, InvoicePage, PlanOffer, Summary, account_key
-from tests.desktop.services import samples
+from tests.support import desktop_samples
 
 ACCOUNT = account_key("http://127.0.0.1:8000", "pro@demo.test")
 
 
 def view() -> CachedView:
-    page = InvoicePage.from_json({"data": [samples.invoice(n) for n in range(3)], "has_more": True})
-    return CachedView(summary=Summary.from_json(samples.summary()),
-                      plans=[PlanOffer.from_json(samples.STARTER), PlanOffer.from_json(samples.PRO)],
+    page = InvoicePage.from_json({"data": [desktop_samples.invoice(n) for n in range(3)], "has_more": True})
+    return CachedView(summary=Summary.from_json(desktop_samples.summary()),
+                      plans=[PlanOffer.from_json(desktop_samples.STARTER), PlanOffer.from_json(desktop_samples.PRO)],
                       invoices=page.invoices, has_more=True, saved_at=1764000000.5)
 
 

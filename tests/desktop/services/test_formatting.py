@@ -7,7 +7,7 @@ import pytest
 
 from desktop_app.services import Invoice, PlanOffer, Summary, age, day, formatting, money, status_words
 from desktop_app.services.formatting import default_locale
-from tests.desktop.services import samples
+from tests.support import desktop_samples
 
 NBSP = "\xa0"
 
@@ -62,7 +62,7 @@ def test_day() -> None:
     ({"status": "something_new"}, "Something new"),
 ])
 def test_status_words(changes: dict, expected: str) -> None:
-    assert status_words(Summary.from_json(samples.summary(**changes)), "en_US") == expected
+    assert status_words(Summary.from_json(desktop_samples.summary(**changes)), "en_US") == expected
 
 
 def test_status_words_without_a_summary() -> None:
@@ -87,11 +87,11 @@ def remembered() -> Iterator[dict[str, str]]:
 
 
 def test_saved_texts_are_what_babel_writes_for_every_amount_and_date_shown(remembered: dict[str, str]) -> None:
-    pending = {"plan": {k: samples.STARTER[k] for k in ("key", "name", "amount", "currency", "interval")},
+    pending = {"plan": {k: desktop_samples.STARTER[k] for k in ("key", "name", "amount", "currency", "interval")},
                "effective_at": 1801612800}
-    summary = Summary.from_json(samples.summary(pending_change=pending, trial_end=1790000000, cancel_at=1795000000))
-    plans = [PlanOffer.from_json(samples.STARTER), PlanOffer.from_json(samples.PRO)]
-    invoices = [Invoice.from_json(samples.invoice(n, currency="eur" if n else "jpy", total=123456)) for n in range(3)]
+    summary = Summary.from_json(desktop_samples.summary(pending_change=pending, trial_end=1790000000, cancel_at=1795000000))
+    plans = [PlanOffer.from_json(desktop_samples.STARTER), PlanOffer.from_json(desktop_samples.PRO)]
+    invoices = [Invoice.from_json(desktop_samples.invoice(n, currency="eur" if n else "jpy", total=123456)) for n in range(3)]
     texts = formatting.texts_for(summary, plans, invoices, "de_DE")
     assert texts and set(texts.values()) >= {money(2500, "usd", "de_DE"), money(1000, "usd", "de_DE"),
                                              money(123456, "eur", "de_DE"), money(123456, "jpy", "de_DE"),
@@ -102,7 +102,7 @@ def test_saved_texts_are_what_babel_writes_for_every_amount_and_date_shown(remem
 
 
 def test_remembered_texts_answer_only_their_own_locale(remembered: dict[str, str]) -> None:
-    plan = PlanOffer.from_json(samples.PRO)
+    plan = PlanOffer.from_json(desktop_samples.PRO)
     texts = formatting.texts_for(None, [plan], [], "en_US")
     assert texts == {"m|2500|usd|en_US": "$25.00"}
     formatting.remember({key: "twenty-five dollars" for key in texts})   # as if babel had said so
@@ -114,7 +114,7 @@ def test_remembered_texts_answer_only_their_own_locale(remembered: dict[str, str
 
 def test_remembered_dates_follow_the_local_day(remembered: dict[str, str]) -> None:
     ts = 1798934400
-    formatting.remember(formatting.texts_for(None, [], [Invoice.from_json(samples.invoice(0, created=ts))], "fr_FR"))
+    formatting.remember(formatting.texts_for(None, [], [Invoice.from_json(desktop_samples.invoice(0, created=ts))], "fr_FR"))
     assert day(ts, "fr_FR") == day(ts + 1, "fr_FR")
     formatting.remember({"d|" + dt.datetime.fromtimestamp(ts).date().isoformat() + "|fr_FR": "le jour"})
     assert day(ts, "fr_FR") == "le jour" and day(ts, "en_US") != "le jour"

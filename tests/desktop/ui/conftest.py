@@ -12,9 +12,9 @@ from PySide6.QtWidgets import QApplication
 
 from tests.desktop.conftest import RunningBridge
 
-from .browser import Browser
-from .harness import Opener
-from .proxy import Relay
+from ...support.browser import Browser
+from ...support.harness import Opener
+from ...support.proxy import Relay
 
 
 def active_timers(app: QApplication) -> list[str]:

@@ -1,5 +1,5 @@
 """Signing in through the browser, as the owner does by default: the real window, a real bridge, a real
-loopback listener; the system browser is tests/desktop/ui/browser.py (it fetches the bridge's page and
+loopback listener; the system browser is tests/support/browser.py (it fetches the bridge's page and
 submits its form with httpx, and follows the redirect to the app's listener)."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
-from .harness import button, texts
+from ...support.harness import button, texts
 
 
 def sign_in_dialog(parts, qtbot):  # noqa: ANN001, ANN201

@@ -13,9 +13,9 @@ from PySide6.QtCore import QLocale
 from desktop_app.app import Parts, build
 from desktop_app.services import (Cache, CachedView, Config, Invoice, MemoryStore, Paths, PlanOffer, Summary, account_key,
                                   day, money)
-from tests.desktop.services import samples
+from tests.support import desktop_samples
 
-from .harness import button, texts
+from ...support.harness import button, texts
 
 EMAIL = "pro@demo.test"
 
@@ -39,9 +39,9 @@ def start_over_cache(tmp_path: Path) -> tuple[Parts, Path]:
     """A window over a cache written without formatted texts (as before they were kept), bridge down."""
     url, paths = closed_url(), Paths.under(tmp_path)
     Config(bridge_url=url, email=EMAIL).save(paths)
-    view = CachedView(summary=Summary.from_json(samples.summary()),
-                      plans=[PlanOffer.from_json(samples.STARTER), PlanOffer.from_json(samples.PRO)],
-                      invoices=[Invoice.from_json(samples.invoice(n)) for n in range(3)], has_more=False,
+    view = CachedView(summary=Summary.from_json(desktop_samples.summary()),
+                      plans=[PlanOffer.from_json(desktop_samples.STARTER), PlanOffer.from_json(desktop_samples.PRO)],
+                      invoices=[Invoice.from_json(desktop_samples.invoice(n)) for n in range(3)], has_more=False,
                       saved_at=1764000000)
     cache = Cache(paths.cache_dir)
     cache.save(account_key(url, EMAIL), view)
@@ -61,7 +61,7 @@ def test_the_cached_view_shows_and_keeps_its_formatted_texts(cached_start, qtbot
     assert f"{money(2500, 'usd', locale)} on {day(1798934400, locale)}" in texts(window.overview)
     saved = json.loads(cache_file.read_text())["texts"]
     assert saved[f"m|2500|usd|{locale}"] == money(2500, "usd", locale)
-    assert day(samples.invoice(2)["period_end"], locale) in saved.values()
+    assert day(desktop_samples.invoice(2)["period_end"], locale) in saved.values()
     qtbot.waitUntil(lambda: parts.account.offline)
     assert window.status_text().startswith("Offline: showing data from")
 

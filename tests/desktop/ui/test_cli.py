@@ -59,7 +59,7 @@ def test_a_screenshot_of_earnings_waits_for_the_earnings(open_window, qtbot, tmp
     """`--page earnings --screenshot` fired when the plan had loaded, before the earnings had."""
     from desktop_app.app import take_screenshot
 
-    from .harness import DEMO_PASSWORD
+    from ...support.harness import DEMO_PASSWORD
     parts = open_window.build("shot")
     window, session = parts.window, parts.session
     window.show_page("earnings")

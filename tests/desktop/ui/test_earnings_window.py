@@ -15,8 +15,8 @@ from PySide6.QtGui import QDesktopServices
 
 from desktop_app.services import BridgeClient
 
-from .browser import Browser
-from .harness import button, texts
+from ...support.browser import Browser
+from ...support.harness import button, texts
 
 
 pytestmark = pytest.mark.timeout(420)

@@ -15,7 +15,7 @@ from PySide6.QtGui import QDesktopServices
 from desktop_app.services.about import components, licence_of
 from desktop_app.services.addresses import OperatorDefaults
 
-from .harness import Opener
+from ...support.harness import Opener
 
 ROOT = Path(__file__).resolve().parents[3]
 VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]

@@ -8,8 +8,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 
-from .browser import Browser, forms, submit
-from .harness import button, texts
+from ...support.browser import Browser, forms, submit
+from ...support.harness import button, texts
 
 CARD = {"number": "4242424242424242", "exp_month": "12", "exp_year": "2034", "cvc": "123"}
 

@@ -8,8 +8,8 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QApplication
 
 from desktop_app.services import BridgeUnreachable, Invoice, InvoicePage
-from desktop_app.ui.invoice_model import INVOICE_ROLE, InvoiceModel
-from desktop_app.ui.worker import WorkerPool
+from desktop_app.ui.plan.invoice_model import INVOICE_ROLE, InvoiceModel
+from desktop_app.ui.common.worker import WorkerPool
 
 
 def make_invoice(n: int, **changes: object) -> Invoice:

@@ -16,9 +16,9 @@ from PySide6.QtWidgets import QApplication
 from desktop_app.app import Parts
 from desktop_app.services import BridgeClient, NotSignedIn
 from desktop_app.services.addresses import make_link
-from desktop_app.ui.links import LinkHandler
+from desktop_app.ui.shell.links import LinkHandler
 
-from .harness import Opener
+from ...support.harness import Opener
 
 ROOT = Path(__file__).resolve().parents[3]
 OTHER = "https://billing.other-platform.example"

@@ -10,8 +10,8 @@ import httpx
 import stripe
 from PySide6.QtCore import Qt
 
-from .browser import Browser
-from .harness import button, texts
+from ...support.browser import Browser
+from ...support.harness import button, texts
 
 
 def stripe_at(backend) -> stripe.StripeClient:  # noqa: ANN001 - the Backend fixture

@@ -14,9 +14,9 @@ import pytest
 
 from desktop_app.services import BridgeClient, BridgeRefused, BridgeUnreachable, UnexpectedResponse
 from desktop_app.services import errors as kinds
-from desktop_app.ui import errors
+from desktop_app.ui.common import errors
 
-from .harness import DEMO_PASSWORD, texts
+from ...support.harness import DEMO_PASSWORD, texts
 
 
 def signed_in_with_stream(open_window, qtbot, email: str = "pro@demo.test"):  # noqa: ANN001, ANN201

@@ -11,9 +11,9 @@ from PySide6.QtWidgets import QApplication
 
 from desktop_app.services import BridgeUnreachable
 from desktop_app.services.earnings import Page, Sale
-from desktop_app.ui.earnings_rows import SALE_COLUMNS, sale_row
-from desktop_app.ui.paged_model import LOADING, ROW_ROLE, PagedModel
-from desktop_app.ui.worker import WorkerPool
+from desktop_app.ui.earnings.rows import SALE_COLUMNS, sale_row
+from desktop_app.ui.common.paged_model import LOADING, ROW_ROLE, PagedModel
+from desktop_app.ui.common.worker import WorkerPool
 
 
 def make_sale(n: int) -> Sale:

@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import QObject, Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
 
-from .harness import button
+from ...support.harness import button
 
 
 class FileManager(QObject):

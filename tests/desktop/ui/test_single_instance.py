@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from PySide6.QtNetwork import QLocalServer
 
-from desktop_app.ui.single_instance import MAX_MESSAGE, InstanceServer, hand_over, server_name
+from desktop_app.ui.shell.single_instance import MAX_MESSAGE, InstanceServer, hand_over, server_name
 
-from ...waiting import wait_until
+from ...support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[3]
 LINK = "billing-manager://connect?bridge=https://billing.example.com"

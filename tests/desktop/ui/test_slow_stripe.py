@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 from PySide6.QtCore import Qt
 
-from .harness import button, texts
+from ...support.harness import button, texts
 
 SHOTS = Path(os.environ.get("BM_SHOTS_DIR", "/work/shots/faults"))
 

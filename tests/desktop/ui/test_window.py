@@ -12,8 +12,8 @@ from PySide6.QtCore import Qt
 
 from desktop_app.services import BridgeClient, DemoBridge, MemoryStore, NotSignedIn
 
-from .harness import Opener, button, texts
-from .proxy import Relay
+from ...support.harness import Opener, button, texts
+from ...support.proxy import Relay
 
 
 def test_pro_owner_sees_plan_status_next_bill_and_card(open_window) -> None:

@@ -10,8 +10,8 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from desktop_app.services.errors import UnexpectedResponse
 from desktop_app.services import BridgeRefused, BridgeUnreachable, IncompleteDownload, NotSignedIn
-from desktop_app.ui import errors
-from desktop_app.ui.worker import WorkerPool
+from desktop_app.ui.common import errors
+from desktop_app.ui.common.worker import WorkerPool
 
 
 def test_result_arrives_on_the_gui_thread(qtbot) -> None:
@@ -95,7 +95,7 @@ def test_the_leftover_guard_sees_timers_and_threads(qapp, qtbot) -> None:
 
 
 def test_the_event_listener_restarts_while_its_old_thread_winds_down(qtbot) -> None:
-    from desktop_app.ui.hosted import EventListener
+    from desktop_app.ui.common.hosted import EventListener
     release = threading.Event()
     calls: list[int] = []
 

@@ -1,0 +1,1 @@
+"""My plan: overview, plans, invoices, plan changes, and the billing data they show."""

@@ -1,0 +1,1 @@
+"""Who an owner is: accounts and device tokens, passwords and their checks, sign-in throttling, device proofs, the browser sign-in (oauth/) and the platform's identity provider and password resets (identity/)."""

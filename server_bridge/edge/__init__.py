@@ -1,0 +1,1 @@
+"""The HTTP edge: what every request may carry (body limits, validated text), its deadline, and who sent it."""
