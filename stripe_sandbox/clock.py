@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Callable
 
-from stripe_sandbox import collection, renewals, schedules, subscriptions
-from stripe_sandbox.sales import Connect
+from stripe_sandbox.billing import collection, renewals, schedules, subscriptions
+from stripe_sandbox.billing.subscriptions import INCOMPLETE_EXPIRES
+from stripe_sandbox.connect import Connect
 from stripe_sandbox.store import Store
-from stripe_sandbox.subscriptions import INCOMPLETE_EXPIRES
 
 
 def advance(store: Store, seconds: int) -> None:

@@ -9,9 +9,10 @@ import sys
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from stripe_sandbox import (cards, catalog, checkout, collection, customers, errors, events, invoice_payments,
-                            invoices, portal, previews, schedules, subscriptions, webhooks)
-from stripe_sandbox.connect_routes import CONNECT_TABLE
+from stripe_sandbox import errors, events, webhooks
+from stripe_sandbox.billing import (cards, catalog, checkout, collection, customers, invoice_payments, invoices,
+                                    portal, previews, schedules, subscriptions)
+from stripe_sandbox.connect.routes import CONNECT_TABLE
 from stripe_sandbox.params import as_bool, as_list, choice
 from stripe_sandbox.schema import OBJECT_CLASSES
 from stripe_sandbox.store import Store

@@ -17,7 +17,7 @@ import jinja2
 from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from stripe_sandbox import cards, checkout, collection, portal
+from stripe_sandbox.billing import cards, checkout, collection, portal
 from stripe_sandbox.errors import CardError, StripeError
 from stripe_sandbox.money import money, still_owed
 from stripe_sandbox.periods import day, period

@@ -5,7 +5,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from stripe_sandbox import cards, catalog, errors, invoice_payments, shapes
+from stripe_sandbox import errors, shapes
+from stripe_sandbox.billing import cards, catalog, invoice_payments
 from stripe_sandbox.money import money
 from stripe_sandbox.periods import day_text, prorate
 from stripe_sandbox.store import Store, diff, new_id

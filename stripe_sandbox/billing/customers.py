@@ -7,7 +7,8 @@ import secrets
 import string
 from typing import Any
 
-from stripe_sandbox import cards, errors, subscriptions
+from stripe_sandbox import errors
+from stripe_sandbox.billing import cards, subscriptions
 from stripe_sandbox.params import as_int, merge_metadata
 from stripe_sandbox.store import INCLUDES, Store, diff
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from stripe_sandbox import cards, invoices, subscriptions
+from stripe_sandbox.billing import cards, invoices, subscriptions
 from stripe_sandbox.periods import next_period_end
 from stripe_sandbox.store import Store
 

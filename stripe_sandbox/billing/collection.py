@@ -7,7 +7,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from stripe_sandbox import cards, errors, invoices, subscriptions
+from stripe_sandbox import errors
+from stripe_sandbox.billing import cards, invoices, subscriptions
 from stripe_sandbox.params import as_bool
 from stripe_sandbox.store import Store
 
