@@ -4,13 +4,12 @@
 hosted pages, the control API, the demo seed). It makes the parts, each over the one `Ledger` of the
 store, and hands every call to the part it is about:
 
-- `accounts`: connected accounts, capabilities, account and login links, onboarding ([accounts.py](accounts.py));
-- `payments`: payment intents, charges, refunds, application fees ([payments.py](payments.py));
-- `disputes`: disputes from opening to won or lost ([disputes.py](disputes.py));
-- `payouts`: automatic and manual payouts ([payouts.py](payouts.py));
-- `sales`: a connected account's sales history made in bulk ([sales.py](sales.py));
-- `ledger`: what they share: objects by account, balance transactions, balances, list paging
-  ([ledger.py](ledger.py)).
+- `accounts` (accounts.py): connected accounts, capabilities, account and login links, onboarding;
+- `payments` (payments.py): payment intents, charges, refunds, application fees;
+- `disputes` (disputes.py): disputes from opening to won or lost;
+- `payouts` (payouts.py): automatic and manual payouts;
+- `sales` (sales.py): a connected account's sales history, made in bulk;
+- `ledger` (ledger.py): what they share: objects by account, balance transactions, balances, paging.
 """
 
 from __future__ import annotations

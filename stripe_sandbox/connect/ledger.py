@@ -23,9 +23,6 @@ from stripe_sandbox import errors
 from stripe_sandbox.params import merge_metadata
 from stripe_sandbox.store import PREFIXES, Store, diff, id_prefix
 
-
-#: The kinds that live on one account and are scoped by Stripe-Account.
-SCOPED = ("charge", "payment_intent", "refund", "balance_transaction", "payout", "dispute", "application_fee")
 PREFIXES.update({"acct_": "account", "txn_": "balance_transaction", "re_": "refund", "po_": "payout",
                  "dp_": "dispute", "fee_": "application_fee", "ba_": "bank_account"})
 

@@ -1,8 +1,8 @@
-"""Payouts and Connect's share of time control.
+"""Payouts: automatic on each connected account's schedule, or manual.
 
-When the clock passes midnight (UTC) pending funds whose `available_on` has come become available
-(`balance.available`), then each connected account whose schedule falls due is paid out: one
-automatic payout per currency with everything available that no payout holds yet. A payout goes
+When the clock passes midnight (UTC), after the ledger has made due pending funds available, each
+connected account whose schedule falls due is paid out: one automatic payout per currency with
+everything available that no payout holds yet. A payout goes
 `pending` -> `in_transit` (an hour later) -> `paid` on its `arrival_date`, then its
 `reconciliation_status` is `completed` (`payout.reconciliation_completed`): listing balance
 transactions with `payout=po_...` then gives the transactions it paid out plus its own. Stripe's
