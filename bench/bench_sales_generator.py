@@ -41,10 +41,10 @@ def main() -> None:
         account = client.v1.accounts.create({"controller": {"stripe_dashboard": {"type": "express"},
                                                             "fees": {"payer": "account"},
                                                             "losses": {"payments": "stripe"}}}).id
-        sandbox.connect.onboard_account(account)
+        sandbox.connect.accounts.onboard_account(account)
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         cpu = time.process_time()
-        report = sandbox.connect.generate_sales(account, count=args.count, days=365,
+        report = sandbox.connect.sales.generate(account, count=args.count, days=365,
                                                 currencies=("usd", "eur", "gbp"), seed=1)
         cpu = time.process_time() - cpu
         grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before) / 1024
@@ -60,7 +60,7 @@ def main() -> None:
             page = client.v1.charges.list({"limit": 100}, options=on)
             first.append(time.perf_counter() - started)
             cursor = page.data[-1].id
-        ids = [c["id"] for c in sandbox.connect.owned(account, "charge")]
+        ids = [c["id"] for c in sandbox.connect.ledger.owned(account, "charge")]
         cursor = ids[len(ids) // 50]   # near the oldest end of the list
         for _ in range(args.pages):
             started = time.perf_counter()

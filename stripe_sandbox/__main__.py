@@ -12,7 +12,8 @@ import signal
 import sys
 import threading
 
-from stripe_sandbox import Sandbox, catalog, create_sandbox_app
+from stripe_sandbox import Sandbox, create_sandbox_app
+from stripe_sandbox.billing import catalog
 from stripe_sandbox.serving import ThreadedServer
 
 
@@ -55,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         owners = sandbox.seed_demo_owners(prices)
         print("Plans: " + json.dumps(prices), flush=True)
         print("Demo owners: " + json.dumps(owners), flush=True)
-        print("Demo accounts: " + json.dumps(sandbox.connect.seed_demo_accounts()), flush=True)
+        print("Demo accounts: " + json.dumps(sandbox.seed_demo_accounts()), flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:

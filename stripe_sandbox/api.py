@@ -17,14 +17,16 @@ from typing import Any, AsyncIterator
 from fastapi import FastAPI, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from stripe_sandbox import connect_control, connect_pages, control, errors, pages
+from stripe_sandbox import control, errors
 from stripe_sandbox import expand as expand_paths
-from stripe_sandbox.ledger import Window
-from stripe_sandbox.store import new_id
+from stripe_sandbox.billing import pages
+from stripe_sandbox.connect import control as connect_control, pages as connect_pages
+from stripe_sandbox.connect.ledger import Window
 from stripe_sandbox.params import decode
 from stripe_sandbox.routes import Page, answers, check_params, match
 from stripe_sandbox.schema import API_VERSION
 from stripe_sandbox.state import Sandbox
+from stripe_sandbox.store import new_id
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +114,7 @@ async def _handle(sandbox: Sandbox, request: Request, path: str) -> Response:
         raw = (await request.body()).decode(errors="replace") if method == "POST" else request.url.query
         params = decode(raw)
         account = request.headers.get("stripe-account") or None
-        if account is not None and not sandbox.connect.has_account(account):
+        if account is not None and not sandbox.connect.accounts.has_account(account):
             given = _api_key(request) or ""
             raise errors.StripeError(f"The provided key '{given[:8]}****{given[-4:]}' does not have access to account "
                                      f"'{account}' (or that account does not exist). Application access may have "

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Callable
 
-from stripe_sandbox import renewals, schedules, subscriptions
-from stripe_sandbox.sales import Connect
+from stripe_sandbox.billing import collection, renewals, schedules, subscriptions
+from stripe_sandbox.billing.subscriptions import INCOMPLETE_EXPIRES
+from stripe_sandbox.connect import Connect
 from stripe_sandbox.store import Store
-from stripe_sandbox.subscriptions import INCOMPLETE_EXPIRES
 
 
 def advance(store: Store, seconds: int) -> None:
@@ -53,7 +53,7 @@ def earliest_due(store: Store, until: int) -> tuple[int, Callable[[], None]] | N
             candidates.append((finalizes, 2, lambda i=invoice: renewals.finalize_renewal(store, i)))
         if invoice["status"] == "open" and invoice["next_payment_attempt"]:
             at = invoice["next_payment_attempt"]
-            candidates.append((at, 2, lambda i=invoice: renewals.retry(store, i)))
+            candidates.append((at, 2, lambda i=invoice: collection.retry(store, i)))
     candidates += Connect(store).due(until)
     due = [c for c in candidates if c[0] <= until]
     if not due:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from stripe_sandbox.dunning import Dunning
+from stripe_sandbox.billing.dunning import Dunning
 
 if TYPE_CHECKING:
     from stripe_sandbox.state import Sandbox

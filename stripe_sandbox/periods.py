@@ -13,6 +13,11 @@ from stripe_sandbox.money import LOCALE
 DAY = 86_400
 
 
+def day_start(ts: int) -> int:
+    """Midnight (UTC) of the day `ts` falls on."""
+    return ts - ts % DAY
+
+
 def add_months(ts: int, months: int, anchor_day: int) -> int:
     """`ts` moved by whole months, on the anchor day (clamped to the month's last day)."""
     moment = dt.datetime.fromtimestamp(ts, dt.timezone.utc)

@@ -9,9 +9,10 @@ import sys
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from stripe_sandbox import (cards, catalog, checkout, customers, errors, events, invoice_payments, invoices, portal,
-    previews, schedules, subscriptions, webhooks)
-from stripe_sandbox.connect_routes import CONNECT_TABLE
+from stripe_sandbox import errors, events, webhooks
+from stripe_sandbox.billing import (cards, catalog, checkout, collection, customers, invoice_payments, invoices,
+                                    portal, previews, schedules, subscriptions)
+from stripe_sandbox.connect.routes import CONNECT_TABLE
 from stripe_sandbox.params import as_bool, as_list, choice
 from stripe_sandbox.schema import OBJECT_CLASSES
 from stripe_sandbox.store import Store
@@ -164,7 +165,7 @@ _TABLE: list[tuple[str, str, str, Handler]] = [
                                                   "/v1/payment_methods")),
     ("GET", f"payment_methods/{_ID}", "payment_method_retrieve", lambda sb, p, i: cards.payment_method(sb, i)),
     ("POST", f"payment_methods/{_ID}/attach", "payment_method_attach", lambda sb, p, i: cards.attach_payment_method(sb, i, p)),
-    ("POST", f"payment_methods/{_ID}/detach", "payment_method_detach", lambda sb, p, i: cards.detach_payment_method(sb, i)),
+    ("POST", f"payment_methods/{_ID}/detach", "payment_method_detach", lambda sb, p, i: customers.detach_payment_method(sb, i)),
     ("POST", f"payment_methods/{_ID}", "payment_method_update", lambda sb, p, i: cards.update_payment_method(sb, i, p)),
     ("POST", "subscriptions", "subscription_create", lambda sb, p: subscriptions.create_subscription(sb, p)),
     ("GET", "subscriptions", "subscription_list", _subscriptions),
@@ -184,7 +185,7 @@ _TABLE: list[tuple[str, str, str, Handler]] = [
     ("GET", "invoices", "invoice_list", _invoices),
     ("GET", f"invoices/{_ID}/lines", "invoice_list_lines", _invoice_lines),
     ("GET", f"invoices/{_ID}", "invoice_retrieve", _get("invoice")),
-    ("POST", f"invoices/{_ID}/pay", "invoice_pay", lambda sb, p, i: invoices.pay_invoice(sb, i, p)),
+    ("POST", f"invoices/{_ID}/pay", "invoice_pay", lambda sb, p, i: collection.pay_invoice(sb, i, p)),
     ("POST", f"invoices/{_ID}/finalize", "invoice_finalize_invoice", lambda sb, p, i: invoices.finalize_invoice(sb, i)),
     ("POST", f"invoices/{_ID}/void", "invoice_void_invoice", lambda sb, p, i: invoices.void_invoice(sb, i)),
     ("POST", f"invoices/{_ID}/mark_uncollectible", "invoice_mark_uncollectible", lambda sb, p, i: invoices.mark_uncollectible(sb, i)),

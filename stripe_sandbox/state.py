@@ -8,9 +8,10 @@ import time
 from dataclasses import dataclass
 from typing import Any, Literal, Mapping, Sequence
 
-from stripe_sandbox import clock, errors, pdf, seed
-from stripe_sandbox.dunning import Dunning
-from stripe_sandbox.sales import Connect
+from stripe_sandbox import clock, errors
+from stripe_sandbox.billing import pdf, seed
+from stripe_sandbox.billing.dunning import Dunning
+from stripe_sandbox.connect import Connect, seed as connect_seed
 from stripe_sandbox.store import Store
 from stripe_sandbox.webhooks import Deliveries
 
@@ -166,7 +167,7 @@ class Sandbox:
 
     def seed_demo_accounts(self) -> dict[str, str]:
         """The demo owners' connected accounts ({email: account id}; new@demo.test has none)."""
-        return self.connect.seed_demo_accounts()
+        return connect_seed.seed_demo_accounts(self.connect)
 
     def seed_demo_owners(self, prices: Mapping[str, str]) -> dict[str, str]:
         """The four demo owners ({"starter": price, "pro": price} -> {email: customer id})."""

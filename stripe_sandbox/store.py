@@ -20,7 +20,7 @@ import time
 from typing import Any, Callable, Iterator
 
 from stripe_sandbox import errors, shapes
-from stripe_sandbox.dunning import Dunning
+from stripe_sandbox.billing.dunning import Dunning
 from stripe_sandbox.schema import API_VERSION, complete
 
 _ALPHABET = string.ascii_letters + string.digits

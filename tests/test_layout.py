@@ -2,12 +2,15 @@
 
 - desktop_app never imports stripe or server_bridge (the secret stays on the bridge);
 - desktop_app/services never imports Qt (services stay testable and reusable);
-- only server_bridge/gateway.py imports stripe outside the sandbox (one door to Stripe).
+- only server_bridge/gateway.py imports stripe outside the sandbox (one door to Stripe);
+- no import cycle among the modules of server_bridge, stripe_sandbox and desktop_app, counting imports
+  inside functions too (a cycle hidden in a function still ties the modules into one knot).
 """
 
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -58,3 +61,113 @@ def test_the_checker_sees_imports(tmp_path: Path, source: str, forbidden: set[st
     path = tmp_path / "m.py"
     path.write_text(source)
     assert len(offenders([path], forbidden)) == expected
+
+
+PACKAGES = ("server_bridge", "stripe_sandbox", "desktop_app")
+
+
+def module_paths(root: Path, packages: Sequence[str]) -> dict[str, Path]:
+    """{dotted module name: file} for every module of the packages under `root`."""
+    found = {}
+    for package in packages:
+        for path in sorted((root / package).rglob("*.py")):
+            parts = path.relative_to(root).with_suffix("").parts
+            found[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return found
+
+
+def runtime_imports(tree: ast.Module) -> Iterator[ast.Import | ast.ImportFrom]:
+    """Every import statement that can run: at module level or in a function or class body, but not
+    one under `if TYPE_CHECKING:` (its `else:` runs)."""
+    pending: list[ast.AST] = list(tree.body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            pending.extend(node.orelse)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            yield node
+        else:
+            pending.extend(ast.iter_child_nodes(node))
+
+
+def _ancestors(name: str) -> list[str]:
+    """"a.b.c" -> ["a", "a.b"]: the packages Python starts before the module."""
+    parts = name.split(".")
+    return [".".join(parts[:i]) for i in range(1, len(parts))]
+
+
+def imports_of(module: str, path: Path, modules: dict[str, Path]) -> set[str]:
+    """The modules of the tree that importing `module` runs (itself and its own packages aside: Python has
+    started those already, unless it takes a name its package's __init__ defines)."""
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found: set[str] = set()
+    for node in runtime_imports(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names, takes_from = [alias.name for alias in node.names], None
+        else:
+            source = node.module or ""
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                source = ".".join(base + ([node.module] if node.module else []))
+            submodules = [f"{source}.{alias.name}" for alias in node.names if f"{source}.{alias.name}" in modules]
+            names = [source, *submodules]
+            takes_from = source if len(submodules) < len(node.names) else None
+        for name in names:
+            for started in [*_ancestors(name), name]:
+                own = module == started or started in _ancestors(module)
+                if started in modules and (not own or (started == takes_from and started != module)):
+                    found.add(started)
+    return found
+
+
+def import_cycles(root: Path, packages: Sequence[str] = PACKAGES) -> list[list[str]]:
+    """The groups of modules that import one another in a circle (Tarjan's strongly connected components)."""
+    modules = module_paths(root, packages)
+    graph = {module: sorted(imports_of(module, path, modules)) for module, path in modules.items()}
+    order: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    cycles: list[list[str]] = []
+
+    def visit(module: str) -> None:
+        order[module] = low[module] = len(order)
+        stack.append(module)
+        for imported in graph[module]:
+            if imported not in order:
+                visit(imported)
+                low[module] = min(low[module], low[imported])
+            elif imported in stack:
+                low[module] = min(low[module], order[imported])
+        if low[module] == order[module]:
+            group = stack[stack.index(module):]
+            del stack[stack.index(module):]
+            if len(group) > 1:
+                cycles.append(sorted(group))
+
+    for module in graph:
+        if module not in order:
+            visit(module)
+    return cycles
+
+
+def test_no_import_cycles() -> None:
+    assert import_cycles(ROOT) == []
+
+
+@pytest.mark.parametrize("files, expected", [
+    ({"a.py": "from pkg import b\n", "b.py": "from pkg import a\n"}, [["pkg.a", "pkg.b"]]),
+    ({"a.py": "import pkg.b\n", "b.py": "def f():\n    from .a import x\n"}, [["pkg.a", "pkg.b"]]),
+    ({"a.py": "import pkg.b\n",
+      "b.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pkg.a import x\n"}, []),
+    ({"sub/__init__.py": "from pkg.sub.a import A\n", "sub/a.py": "from pkg.sub import B\n"},
+     [["pkg.sub", "pkg.sub.a"]]),
+    ({"sub/__init__.py": "from pkg.sub.a import A\n", "sub/a.py": "from pkg.sub import b\n", "sub/b.py": ""}, []),
+    ({"a.py": "from pkg.sub.b import x\n", "sub/__init__.py": "from pkg.a import y\n", "sub/b.py": ""},
+     [["pkg.a", "pkg.sub"]]),
+])
+def test_the_checker_sees_import_cycles(tmp_path: Path, files: dict[str, str], expected: list[list[str]]) -> None:
+    for name, text in {"__init__.py": "", **files}.items():
+        path = tmp_path / "pkg" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    assert import_cycles(tmp_path, ["pkg"]) == expected

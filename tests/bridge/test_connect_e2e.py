@@ -21,11 +21,9 @@ from sqlalchemy import func, select
 from server_bridge.connect import backfill
 from server_bridge.gateway import StripeUnavailable
 from server_bridge.db.models import ConnectCharge, ConnectImport, Owner
+from stripe_sandbox.connect.accounts import TEST_VALUES
 from tests.bridge.conftest import _stack, postgres_database
 from tests.support.waiting import wait_until
-
-pytest.importorskip("stripe_sandbox.connect", reason="the sandbox has no Connect yet")
-from stripe_sandbox.connect import TEST_VALUES  # noqa: E402
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

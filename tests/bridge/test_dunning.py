@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from stripe_sandbox.dunning import Dunning
+from stripe_sandbox.billing.dunning import Dunning
 from tests.bridge.test_loop import settle
 
 DAY = 86_400

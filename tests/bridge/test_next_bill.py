@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from stripe_sandbox.renewals import DRAFT_FOR
+from stripe_sandbox.billing.renewals import DRAFT_FOR
 from tests.support.money import add_card, sandbox_client, settle, stack_on, subscribed_owner
 from tests.bridge.test_loop import submit
 from tests.bridge.test_portal import portal

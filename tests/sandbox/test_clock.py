@@ -9,8 +9,8 @@ import pytest
 import stripe
 
 from stripe_sandbox import Sandbox
+from stripe_sandbox.billing.renewals import DRAFT_FOR
 from stripe_sandbox.periods import DAY, add_months
-from stripe_sandbox.renewals import DRAFT_FOR
 from tests.support.sandbox_helpers import customer_with_card, plan_prices
 
 

@@ -76,7 +76,7 @@ def test_login_links_are_for_onboarded_express_accounts_only(client: stripe.Stri
     express = client.v1.accounts.create(EXPRESS)
     with pytest.raises(stripe.InvalidRequestError):
         client.v1.accounts.login_links.create(express.id)  # not onboarded yet
-    sandbox.connect.onboard_account(express.id)
+    sandbox.connect.accounts.onboard_account(express.id)
     link = client.v1.accounts.login_links.create(express.id)
     assert link.url.startswith(sandbox.base_url + "/")
 
@@ -93,7 +93,7 @@ def test_an_account_under_review_has_nothing_due_and_comes_back(client: stripe.S
     import httpx
 
     account = client.v1.accounts.create(EXPRESS)
-    sandbox.connect.onboard_account(account.id)
+    sandbox.connect.accounts.onboard_account(account.id)
     answer = httpx.post(f"{sandbox.base_url}/_sandbox/connect/review", json={"account": account.id, "seconds": 3600})
     assert answer.status_code == 200
     held = client.v1.accounts.retrieve(account.id)

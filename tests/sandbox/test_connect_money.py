@@ -15,7 +15,7 @@ DAY = 86_400
 
 def active_account(client: stripe.StripeClient, sandbox: Sandbox, **form: str) -> str:
     account = client.v1.accounts.create(EXPRESS)
-    sandbox.connect.onboard_account(account.id, **form)
+    sandbox.connect.accounts.onboard_account(account.id, **form)
     return account.id
 
 
@@ -221,11 +221,11 @@ def test_every_connect_object_has_every_declared_field(client: stripe.StripeClie
 
 def test_the_platform_takes_its_own_card_payments_and_refunds_them(sandbox: Sandbox,
                                                                    client: stripe.StripeClient) -> None:
-    from stripe_sandbox import cards
+    from stripe_sandbox.billing import cards
 
     with sandbox.lock:
         card = cards.payment_method(sandbox.store, "pm_card_visa")
-        paid = sandbox.connect.card_payment(amount=2_500, currency="usd", pm=card, description="Pro plan")
+        paid = sandbox.connect.payments.card_payment(amount=2_500, currency="usd", pm=card, description="Pro plan")
     intent = client.v1.payment_intents.retrieve(paid["id"])
     assert (intent.status, intent.amount_received) == ("succeeded", 2_500)
     charge = client.v1.charges.retrieve(intent.latest_charge)
@@ -235,8 +235,8 @@ def test_the_platform_takes_its_own_card_payments_and_refunds_them(sandbox: Sand
     assert (refund.amount, refund.reason, refund.status) == (2_500, "duplicate", "succeeded")
     assert client.v1.charges.retrieve(charge.id).refunded is True
     with sandbox.lock, pytest.raises(errors.CardError) as caught:
-        sandbox.connect.card_payment(amount=2_500, currency="usd",
-                                     pm=cards.payment_method(sandbox.store, "pm_card_chargeDeclined"))
+        sandbox.connect.payments.card_payment(amount=2_500, currency="usd",
+                                              pm=cards.payment_method(sandbox.store, "pm_card_chargeDeclined"))
     assert getattr(caught.value, "code", None) == "card_declined"
 
 
@@ -271,7 +271,7 @@ def test_a_manual_schedule_pays_out_only_when_asked(client: stripe.StripeClient,
 
 
 def test_a_missed_deadline_disables_the_account(client: stripe.StripeClient, sandbox: Sandbox) -> None:
-    starter = sandbox.connect.seed_demo_accounts()["starter@demo.test"]
+    starter = sandbox.seed_demo_accounts()["starter@demo.test"]
     sandbox.advance_clock(6 * DAY)
     account = client.v1.accounts.retrieve(starter)
     assert (account.charges_enabled, account.payouts_enabled) == (False, False)

@@ -6,7 +6,7 @@ import httpx
 import stripe
 
 from stripe_sandbox import Sandbox
-from stripe_sandbox.connect import TEST_VALUES
+from stripe_sandbox.connect.accounts import TEST_VALUES
 from tests.sandbox.test_connect_accounts import EXPRESS
 from tests.sandbox.test_connect_money import sell
 
@@ -66,7 +66,7 @@ def test_a_form_with_something_missing_changes_nothing(client: stripe.StripeClie
 
 
 def test_the_starter_demo_uploads_its_photo_id(sandbox: Sandbox, client: stripe.StripeClient) -> None:
-    starter = sandbox.connect.seed_demo_accounts()["starter@demo.test"]
+    starter = sandbox.seed_demo_accounts()["starter@demo.test"]
     url = onboarding_link(client, starter)
     page = httpx.get(url)
     assert 'name="document"' in page.text and 'name="first_name"' not in page.text
@@ -79,7 +79,7 @@ def test_the_starter_demo_uploads_its_photo_id(sandbox: Sandbox, client: stripe.
 
 def test_the_express_dashboard_shows_balance_payouts_and_sales(sandbox: Sandbox, client: stripe.StripeClient) -> None:
     account = client.v1.accounts.create(EXPRESS)
-    sandbox.connect.onboard_account(account.id)
+    sandbox.connect.accounts.onboard_account(account.id)
     sell(client, account.id)
     page = httpx.get(client.v1.accounts.login_links.create(account.id).url)
     assert page.status_code == 200

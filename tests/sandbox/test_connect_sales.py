@@ -12,9 +12,9 @@ from tests.sandbox.test_connect_accounts import EXPRESS
 
 def test_generated_history_adds_up(sandbox: Sandbox, client: stripe.StripeClient) -> None:
     account = client.v1.accounts.create(EXPRESS).id  # Stripe collects its fees from the account
-    sandbox.connect.onboard_account(account)
-    report = sandbox.connect.generate_sales(account, count=1_500, days=120, currencies=("usd", "eur"), refund_share=0.05,
-                                    dispute_share=0.01, seed=7)
+    sandbox.connect.accounts.onboard_account(account)
+    report = sandbox.connect.sales.generate(account, count=1_500, days=120, currencies=("usd", "eur"),
+                                            refund_share=0.05, dispute_share=0.01, seed=7)
     assert report.charges == 1_500 and report.refunds > 0 and report.disputes > 0 and report.payouts > 0
     on = {"stripe_account": account}
     txns = list(client.v1.balance_transactions.list({"limit": 100}, options=on).auto_paging_iter())
@@ -40,9 +40,9 @@ def test_generated_history_adds_up(sandbox: Sandbox, client: stripe.StripeClient
 
 
 def test_the_demo_accounts(sandbox: Sandbox, client: stripe.StripeClient) -> None:
-    accounts = sandbox.connect.seed_demo_accounts()
+    accounts = sandbox.seed_demo_accounts()
     assert set(accounts) == {"pro@demo.test", "starter@demo.test", "pastdue@demo.test"}
-    assert sandbox.connect.seed_demo_accounts() == accounts
+    assert sandbox.seed_demo_accounts() == accounts
 
     pro = client.v1.accounts.retrieve(accounts["pro@demo.test"])
     assert pro.controller.stripe_dashboard.type == "express"

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from stripe_sandbox.billing.pdf import render_invoice_pdf
 from stripe_sandbox.money import money
-from stripe_sandbox.pdf import render_invoice_pdf
 
 ISSUED = 1_764_028_800  # 25 Nov 2025 00:00 UTC
 DAY = 86_400

@@ -12,7 +12,8 @@ import datetime as dt
 import pytest
 import stripe
 
-from stripe_sandbox import Sandbox, catalog, customers, subscriptions
+from stripe_sandbox import Sandbox
+from stripe_sandbox.billing import catalog, customers, subscriptions
 from stripe_sandbox.money import money
 from stripe_sandbox.periods import add_months
 

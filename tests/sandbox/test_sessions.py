@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 import stripe
 
-from stripe_sandbox import CardError, Sandbox, checkout, portal
+from stripe_sandbox import CardError, Sandbox
+from stripe_sandbox.billing import checkout, portal
 from tests.support.sandbox_helpers import customer_with_card, plan_prices
 
 FEATURES = {

@@ -7,7 +7,7 @@ import datetime as dt
 import hashlib
 from typing import Any
 
-from stripe_sandbox import customers, errors
+from stripe_sandbox import errors
 from stripe_sandbox.errors import CardError
 from stripe_sandbox.params import as_int, merge_metadata, require
 from stripe_sandbox.store import Store, diff
@@ -158,21 +158,6 @@ def refuse_declined_attach(pm: dict[str, Any]) -> None:
     behavior = TEST_CARDS.get(pm.get("_number", ""), ("", None, None))[1]
     if behavior:
         raise CardError(DECLINE_MESSAGES[behavior], decline_code=behavior, payment_method=pm["id"])
-
-
-def detach_payment_method(store: Store, pm_id: str) -> dict[str, Any]:
-    with store.lock:
-        pm = store.find("payment_method", pm_id)
-        if not pm.get("customer"):
-            raise errors.invalid("payment_method", "The payment method you provided is not attached to a customer "
-                                 "so detachment is impossible.")
-        before = copy.deepcopy(pm)
-        customer = store.table("customer").get(pm["customer"])
-        pm["customer"] = None
-        if customer and customer["invoice_settings"].get("default_payment_method") == pm["id"]:
-            customers.update_customer(store, customer["id"], {"invoice_settings": {"default_payment_method": ""}})
-        store.emit("payment_method.detached", pm, diff(before, pm))
-        return pm
 
 
 def update_payment_method(store: Store, pm_id: str, params: dict[str, Any]) -> dict[str, Any]:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from stripe_sandbox import errors, invoices, shapes, subscriptions
+from stripe_sandbox import errors, shapes
+from stripe_sandbox.billing import invoices, subscriptions
+from stripe_sandbox.billing.subscriptions import PRORATION
 from stripe_sandbox.params import as_int, choice, require
 from stripe_sandbox.periods import next_period_end
 from stripe_sandbox.store import Store, new_id
-from stripe_sandbox.subscriptions import PRORATION
 
 
 def preview_invoice(store: Store, params: dict[str, Any]) -> dict[str, Any]:

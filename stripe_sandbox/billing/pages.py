@@ -17,7 +17,7 @@ import jinja2
 from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from stripe_sandbox import cards, checkout, invoices, portal
+from stripe_sandbox.billing import cards, checkout, collection, portal
 from stripe_sandbox.errors import CardError, StripeError
 from stripe_sandbox.money import money, still_owed
 from stripe_sandbox.periods import day, period
@@ -468,7 +468,7 @@ def make_router(sandbox: Sandbox) -> APIRouter:
             method = cards.create_payment_method(store, {"type": "card",
                                                          "card": _card_input(number, exp_month, exp_year, cvc)})
             cards.attach_payment_method(store, method["id"], {"customer": invoice["customer"]})
-            invoices.pay_invoice(store, invoice_id, {"payment_method": method["id"]})
+            collection.pay_invoice(store, invoice_id, {"payment_method": method["id"]})
             return RedirectResponse(f"/i/{quote(invoice_id, safe='')}?done=paid", status_code=303)
 
         def again(status: int, message: str) -> Response:

@@ -14,8 +14,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
 
-from stripe_sandbox.connect import ONBOARDING_FIELDS, PHOTO_ID, TEST_VALUES
-from stripe_sandbox.pdf import day as _day, money
+from stripe_sandbox.money import money
+from stripe_sandbox.periods import day as _day
+from stripe_sandbox.connect.accounts import ONBOARDING_FIELDS, PHOTO_ID, TEST_VALUES
 
 if TYPE_CHECKING:
     from stripe_sandbox.state import Sandbox
@@ -58,7 +59,7 @@ def make_router(sandbox: Sandbox) -> APIRouter:
 
     def onboarding(token: str, *, status: int = 200, error: str | None = None,
                    values: dict[str, str] | None = None) -> Response:
-        link = sandbox.connect.link_page(token, "onboarding")
+        link = sandbox.connect.accounts.link_page(token, "onboarding")
         if link is None:
             return _missing()
         if link["used"] or link["expires_at"] < sandbox.now():
@@ -66,7 +67,7 @@ def make_router(sandbox: Sandbox) -> APIRouter:
                 return RedirectResponse(link["refresh_url"], status_code=303, headers=_HEADERS)
             return _page("message.html", 410, title="Link expired",
                          message="This setup link has expired. Go back to the platform for a new one.")
-        account = sandbox.connect.account_view(link["account"])
+        account = sandbox.connect.accounts.account_view(link["account"])
         due = _due(account)
         return _page("onboarding.html", status, title="Set up payments", business=account["business_profile"]["name"],
                      due=sorted(due), needs=_needs(due), errors=account["requirements"]["errors"], error=error,
@@ -85,13 +86,13 @@ def make_router(sandbox: Sandbox) -> APIRouter:
         upload = form.get("document")
         if upload is not None and not isinstance(upload, str) and upload.filename:
             values["document_name"] = upload.filename
-        link = sandbox.connect.link_page(token, "onboarding")
+        link = sandbox.connect.accounts.link_page(token, "onboarding")
         if link is None:
             return _missing()
         if link["used"] or link["expires_at"] < sandbox.now():
             return onboarding(token)
         try:
-            await run_in_threadpool(sandbox.connect.submit_onboarding, token, values)
+            await run_in_threadpool(sandbox.connect.accounts.submit_onboarding, token, values)
         except ValueError as exc:
             return onboarding(token, status=400, error=str(exc), values=values)
         if link["return_url"]:
@@ -100,10 +101,10 @@ def make_router(sandbox: Sandbox) -> APIRouter:
 
     @router.get("/express/{token}", response_class=HTMLResponse)
     def dashboard(token: str) -> Response:
-        link = sandbox.connect.link_page(token, "dashboard")
+        link = sandbox.connect.accounts.link_page(token, "dashboard")
         if link is None:
             return _missing()
-        view = sandbox.connect.dashboard_view(link["account"])
+        view = sandbox.connect.accounts.dashboard_view(link["account"])
         account = view["account"]
         schedule = account["settings"]["payouts"]["schedule"]
         req = account["requirements"]

@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from stripe_sandbox import errors
-from stripe_sandbox.store import diff
-from stripe_sandbox.ledger import DAY, snapshot
+from stripe_sandbox.connect.ledger import Due, Ledger, equals, snapshot
 from stripe_sandbox.params import as_bool, merge_metadata
-from stripe_sandbox.payments import PaymentsMixin, day_start
+from stripe_sandbox.periods import DAY, day_start
+from stripe_sandbox.store import diff
 
 DISPUTE_FEE = 1500
 EVIDENCE_DAYS = 8
@@ -31,15 +31,20 @@ REASONS = ("bank_cannot_process", "check_returned", "credit_not_processed", "cus
            "product_not_received", "product_unacceptable", "subscription_canceled", "unrecognized")
 
 
-class DisputesMixin(PaymentsMixin):
+class Disputes:
+    """Disputes on the ledger's charges, from opening to won or lost."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+
     def open_dispute(self, charge: dict[str, Any], *, reason: str = "fraudulent", at: int | None = None,
                      emit: bool = True) -> dict[str, Any]:
-        at = self.now() if at is None else at
+        at = self.ledger.now() if at is None else at
         if reason not in REASONS:
             raise ValueError(f"unknown dispute reason {reason!r}")
         before = snapshot(charge)
         amount = charge["amount"] - charge["amount_refunded"]
-        dispute = self._add("dispute", {
+        dispute = self.ledger.add("dispute", {
             "amount": amount, "balance_transactions": [], "charge": charge["id"], "currency": charge["currency"],
             "enhanced_eligibility_types": [], "evidence": {name: None for name in EVIDENCE_FIELDS},
             "evidence_details": {"due_by": day_start(at) + EVIDENCE_DAYS * DAY - 1, "has_evidence": False,
@@ -53,33 +58,34 @@ class DisputesMixin(PaymentsMixin):
             "reason": reason, "status": "needs_response",
         }, charge["_account"], created=at)
         dispute["evidence"]["enhanced_evidence"] = {}
-        txn = self._txn(charge["_account"], amount=-amount, currency=charge["currency"], type="adjustment",
-                        category="dispute", source=dispute["id"], created=at,
-                        fees=[("stripe_fee", DISPUTE_FEE, "Dispute fee")],
-                        description=f"Chargeback withdrawal for {charge['id']}")
+        txn = self.ledger.txn(charge["_account"], amount=-amount, currency=charge["currency"], type="adjustment",
+                              category="dispute", source=dispute["id"], created=at,
+                              fees=[("stripe_fee", DISPUTE_FEE, "Dispute fee")],
+                              description=f"Chargeback withdrawal for {charge['id']}")
         dispute["balance_transactions"].append(txn)
         charge["disputed"] = True
         charge["_dispute"] = dispute["id"]
         if emit:
-            self._emit("charge.dispute.created", dispute)
-            self._emit("charge.dispute.funds_withdrawn", dispute)
-            self._emit("charge.updated", charge, diff(before, charge))
+            self.ledger.emit("charge.dispute.created", dispute)
+            self.ledger.emit("charge.dispute.funds_withdrawn", dispute)
+            self.ledger.emit("charge.updated", charge, diff(before, charge))
         return dispute
 
     def dispute_charge(self, account_id: str, charge_id: str, reason: str = "fraudulent") -> dict[str, Any]:
         """The customer disputes a succeeded charge (the control API's way to make one)."""
-        with self.lock:
-            charge = self._on("charge", charge_id, "charge", account=account_id)
+        with self.ledger.lock:
+            charge = self.ledger.find("charge", charge_id, "charge", account=account_id)
             if charge["status"] != "succeeded" or charge["disputed"]:
                 raise errors.StripeError(f"Charge {charge_id} cannot be disputed.", param="charge")
             return self.open_dispute(charge, reason=reason)
 
-    def _dispute_of(self, charge: dict[str, Any]) -> dict[str, Any] | None:
-        return self._by_id.get(charge.get("_dispute") or "")
+    def of_charge(self, charge: dict[str, Any]) -> dict[str, Any] | None:
+        """The charge's dispute, if it has one."""
+        return self.ledger.get(charge.get("_dispute") or "")
 
     def update_dispute(self, dispute_id: str, params: dict[str, Any]) -> dict[str, Any]:
-        with self.lock:
-            dispute = self._on("dispute", dispute_id)
+        with self.ledger.lock:
+            dispute = self.ledger.find("dispute", dispute_id)
             before = snapshot(dispute)
             evidence = params.get("evidence")
             if evidence is not None:
@@ -101,42 +107,50 @@ class DisputesMixin(PaymentsMixin):
                 dispute["evidence_details"]["submission_method"] = "manual"
             previous = diff(before, dispute)
             if previous:
-                self._emit("charge.dispute.updated", dispute, previous)
+                self.ledger.emit("charge.dispute.updated", dispute, previous)
             text = (dispute["evidence"].get("uncategorized_text") or "").strip()
             if submit and text in ("winning_evidence", "losing_evidence"):
-                self._close_dispute(dispute, won=text == "winning_evidence")
+                self.settle(dispute, won=text == "winning_evidence")
             return dispute
 
     def close_dispute(self, dispute_id: str) -> dict[str, Any]:
         """Accepting the dispute: it is lost at once."""
-        with self.lock:
-            dispute = self._on("dispute", dispute_id)
+        with self.ledger.lock:
+            dispute = self.ledger.find("dispute", dispute_id)
             if dispute["status"] in ("won", "lost"):
                 raise errors.StripeError(f"This dispute is already {dispute['status']}.")
-            self._close_dispute(dispute, won=False)
+            self.settle(dispute, won=False)
             return dispute
 
-    def _close_dispute(self, dispute: dict[str, Any], *, won: bool, at: int | None = None,
-                       emit: bool = True) -> None:
-        at = self.now() if at is None else at
+    def settle(self, dispute: dict[str, Any], *, won: bool, at: int | None = None,
+               emit: bool = True) -> None:
+        at = self.ledger.now() if at is None else at
         before = snapshot(dispute)
         dispute["status"] = "won" if won else "lost"
         if won:
-            txn = self._txn(dispute["_account"], amount=dispute["amount"], currency=dispute["currency"],
-                            type="adjustment", category="dispute_reversal", source=dispute["id"], created=at,
-                            description=f"Chargeback reversal for {dispute['charge']}")
+            txn = self.ledger.txn(dispute["_account"], amount=dispute["amount"], currency=dispute["currency"],
+                                  type="adjustment", category="dispute_reversal", source=dispute["id"], created=at,
+                                  description=f"Chargeback reversal for {dispute['charge']}")
             dispute["balance_transactions"].append(txn)
             if emit:
-                self._emit("charge.dispute.funds_reinstated", dispute)
+                self.ledger.emit("charge.dispute.funds_reinstated", dispute)
         if emit:
-            self._emit("charge.dispute.closed", dispute, diff(before, dispute))
+            self.ledger.emit("charge.dispute.closed", dispute, diff(before, dispute))
 
-    def _dispute_deadline(self, dispute: dict[str, Any]) -> None:
+    def _deadline_passed(self, dispute: dict[str, Any]) -> None:
         """No evidence by the due date: the dispute is lost."""
         dispute["evidence_details"]["past_due"] = True
-        self._close_dispute(dispute, won=False, at=dispute["evidence_details"]["due_by"])
+        self.settle(dispute, won=False, at=dispute["evidence_details"]["due_by"])
+
+    def needing_response(self) -> list[dict[str, Any]]:
+        """Every account's disputes still waiting for evidence."""
+        return [d for d in self.ledger.every("dispute") if d["status"] == "needs_response"]
+
+    def due(self, until: int) -> list[Due]:
+        """Disputes whose evidence is due at or before `until` (lost when it comes)."""
+        return [(d["evidence_details"]["due_by"], 7, lambda d=d: self._deadline_passed(d))
+                for d in self.needing_response() if d["evidence_details"]["due_by"] <= until]
 
     def disputes_page(self, params: dict[str, Any]) -> Any:
         filters = {k: params[k] for k in ("charge", "payment_intent") if params.get(k)}
-        match = (lambda o: all(o.get(k) == v for k, v in filters.items())) if filters else None
-        return self._window("dispute", params, "/v1/disputes", match)
+        return self.ledger.window("dispute", params, "/v1/disputes", equals(filters))

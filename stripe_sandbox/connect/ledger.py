@@ -1,4 +1,5 @@
-"""Money on any account: the Stripe-Account scope, balance transactions, the balance, and list paging.
+"""Connect's ledger: the books its parts (accounts, payments, disputes, payouts, sales) share on one
+store: the Stripe-Account scope, balance transactions, the balance, and list paging.
 
 Connect's objects live in the store's tables of their account (the platform, None, or a connected
 account named by the request's `Stripe-Account` header) and note their owner in `_account`: another
@@ -16,16 +17,12 @@ import heapq
 import random
 import secrets
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from stripe_sandbox import errors
 from stripe_sandbox.params import merge_metadata
 from stripe_sandbox.store import PREFIXES, Store, diff, id_prefix
 
-DAY = 86_400
-
-#: The kinds that live on one account and are scoped by Stripe-Account.
-SCOPED = ("charge", "payment_intent", "refund", "balance_transaction", "payout", "dispute", "application_fee")
 PREFIXES.update({"acct_": "account", "txn_": "balance_transaction", "re_": "refund", "po_": "payout",
                  "dp_": "dispute", "fee_": "application_fee", "ba_": "bank_account"})
 
@@ -58,12 +55,16 @@ class Window:
     url: str
 
 
+#: Work the clock runs at a moment: (when, order among work due at the same moment, what to do).
+Due = tuple[int, int, Callable[[], None]]
+
+
 def _order(obj: dict[str, Any]) -> tuple[int, int]:
     return obj["created"], obj["_seq"]
 
 
 class Books:
-    """Connect's bookkeeping for one store."""
+    """The ledger's state for one store."""
 
     def __init__(self) -> None:
         self.by_id: dict[str, dict[str, Any]] = {}
@@ -71,26 +72,30 @@ class Books:
         self.balances: dict[tuple[str | None, str], dict[str, int]] = {}
         self.releases: list[tuple[int, int, str]] = []   # (available_on, seq, txn id) of pending funds
         self.unswept: dict[tuple[str | None, str], list[dict[str, Any]]] = {}   # available, in no payout yet
-        self.payout_steps: list[tuple[int, int, str]] = []    # (when, seq, payout id)
-        self.link_pages: dict[str, dict[str, Any]] = {}     # onboarding / dashboard token -> link state
 
 
-def books(store: Store) -> Books:
-    """The store's Connect books (kept in a platform table of its own, so they live and die with it)."""
+def kept(store: Store, name: str, make: Callable[[], Any]) -> Any:
+    """Connect state that lives and dies with the store (kept in a platform table of its own)."""
     with store.lock, store.scoped(None):
-        table: dict[str, Any] = store.table("sandbox.connect_books")
-        return table.setdefault("books", Books())
+        table: dict[str, Any] = store.table("sandbox.connect")
+        found = table.get(name)
+        if found is None:
+            found = table[name] = make()
+        return found
 
 
-class LedgerBase:
-    """Connect's operations over one store (cheap to make: the state is the store's)."""
+class Ledger:
+    """The books every Connect part writes to on one store: objects by account, balance transactions
+    and balances. Cheap to make (`Ledger(store)`): its state is the store's."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
         self.lock = store.lock
-        b = books(store)
-        self._by_id, self._index, self._balances, self._releases = b.by_id, b.index, b.balances, b.releases
-        self._unswept, self._payout_steps, self._link_pages = b.unswept, b.payout_steps, b.link_pages
+        books: Books = kept(store, "books", Books)
+        self._by_id, self._index, self._balances = books.by_id, books.index, books.balances
+        self._releases = books.releases
+        #: Available balance transactions no payout holds yet, by (account, currency), oldest first.
+        self.unswept = books.unswept
 
     def now(self) -> int:
         return self.store.now()
@@ -103,19 +108,20 @@ class LedgerBase:
         with self.store.scoped(obj.get("_account")):
             return self.store.render(obj, expand)
 
-    def _emit(self, event_type: str, obj: dict[str, Any], previous: dict[str, Any] | None = None) -> None:
+    def emit(self, event_type: str, obj: dict[str, Any], previous: dict[str, Any] | None = None) -> None:
         """Stripe's event on the object's account (a connected account's reach its Connect endpoints)."""
         with self.store.scoped(obj.get("_account")):
             self.store.emit(event_type, obj, previous)
 
-    # scope ---------------------------------------------------------------------------------
-    def _scope(self) -> str | None:
+    # objects -------------------------------------------------------------------------------
+    def scope(self) -> str | None:
         """The account this request acts on: its Stripe-Account header, else the platform (None)."""
         return self.store.account
 
-    def _add(self, kind: str, fields: dict[str, Any], account: str | None, *, created: int | None = None,
-             obj_id: str | None = None) -> dict[str, Any]:
-        obj = fields   # built for this object by the caller
+    def add(self, kind: str, fields: dict[str, Any], account: str | None, *, created: int | None = None,
+            obj_id: str | None = None) -> dict[str, Any]:
+        """A new object on `account` (None: the platform), made of `fields` (built for it by the caller)."""
+        obj = fields
         obj.update(id=obj_id or fast_id(_prefix(kind)), object=kind, livemode=False, _account=account,
                    created=self.now() if created is None else created)
         if self.store.account == account:
@@ -131,13 +137,17 @@ class LedgerBase:
             bisect.insort(owned, obj, key=_order)
         return obj
 
-    def find(self, kind: str, obj_id: Any) -> dict[str, Any]:
-        """The object named in a request's URL, on the request's account (404 otherwise)."""
-        return self._on(kind, obj_id)
+    def get(self, obj_id: str) -> dict[str, Any] | None:
+        """Any stored Connect object by id, whatever its account (None: unknown)."""
+        return self._by_id.get(obj_id)
 
-    def _on(self, kind: str, obj_id: Any, param: str | None = None, account: Any = ...) -> dict[str, Any]:
+    def stored(self, obj_id: str) -> dict[str, Any]:
+        """A Connect object the sandbox itself refers to (its id came from the ledger)."""
+        return self._by_id[obj_id]
+
+    def find(self, kind: str, obj_id: Any, param: str | None = None, account: Any = ...) -> dict[str, Any]:
         """The object in the request's scope (or `account`'s), else Stripe's resource_missing."""
-        scope = self._scope() if account is ... else account
+        scope = self.scope() if account is ... else account
         if not isinstance(obj_id, str) or not obj_id:
             raise errors.missing(param or "id") if param else errors.no_such(kind, str(obj_id))
         found = self._by_id.get(obj_id)
@@ -145,12 +155,12 @@ class LedgerBase:
             raise errors.no_such(kind, obj_id, param)
         return found
 
-    def _update(self, kind: str, obj_id: Any, params: dict[str, Any],
-                apply: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+    def update(self, kind: str, obj_id: Any, params: dict[str, Any],
+               apply: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
         """Stripe's update of an object on the request's account: `metadata` merged, `apply` for the
         object's other writable fields, and `<kind>.updated` with previous_attributes if anything changed."""
         with self.lock:
-            obj = self._on(kind, obj_id)
+            obj = self.find(kind, obj_id)
             before = snapshot(obj)
             if apply is not None:
                 apply(obj)
@@ -158,31 +168,33 @@ class LedgerBase:
                 obj["metadata"] = merge_metadata(obj["metadata"], params["metadata"])
             previous = diff(before, obj)
             if previous:
-                self._emit(f"{kind}.updated", obj, previous)
+                self.emit(f"{kind}.updated", obj, previous)
             return obj
 
     def owned(self, account: str | None, kind: str) -> list[dict[str, Any]]:
-        """The account's stored objects of one kind, oldest first (read them under the lock)."""
-        return self._owned(account, kind)
-
-    def _owned(self, account: str | None, kind: str) -> list[dict[str, Any]]:
-        """The account's objects of one kind, oldest first."""
+        """The account's objects of one kind, oldest first (read them under the lock)."""
         return self._index.get((account, kind), [])
 
+    def every(self, kind: str) -> Iterator[dict[str, Any]]:
+        """Every account's objects of one kind."""
+        for (_, owned_kind), owned in self._index.items():
+            if owned_kind == kind:
+                yield from owned
+
     # paging --------------------------------------------------------------------------------
-    def _window(self, kind: str, params: dict[str, Any], url: str,
-                match: Callable[[dict[str, Any]], bool] | None = None,
-                items: list[dict[str, Any]] | None = None) -> Window:
+    def window(self, kind: str, params: dict[str, Any], url: str,
+               match: Callable[[dict[str, Any]], bool] | None = None,
+               items: list[dict[str, Any]] | None = None) -> Window:
         """Stripe's list paging (limit, starting_after, ending_before, created[...]) over objects in
         creation order, newest first, without looking at more than the page needs when unfiltered."""
         size = _limit(params.get("limit"))
-        items = self._owned(self._scope(), kind) if items is None else items
+        items = self.owned(self.scope(), kind) if items is None else items
         lo, hi = _created_bounds(items, params.get("created"))
         if params.get("starting_after"):
-            cursor = self._on(kind, params["starting_after"], "starting_after")
+            cursor = self.find(kind, params["starting_after"], "starting_after")
             hi = min(hi, bisect.bisect_left(items, _order(cursor), key=_order))
         elif params.get("ending_before"):
-            cursor = self._on(kind, params["ending_before"], "ending_before")
+            cursor = self.find(kind, params["ending_before"], "ending_before")
             lo = max(lo, bisect.bisect_right(items, _order(cursor), key=_order))
             newer = [o for o in _scan(items, lo, hi, match, up=True, limit=size + 1)]
             return Window(kind, list(reversed(newer[:size])), len(newer) > size, url)
@@ -190,10 +202,10 @@ class LedgerBase:
         return Window(kind, chosen[:size], len(chosen) > size, url)
 
     # balance transactions and the balance --------------------------------------------------
-    def _txn(self, account: str | None, *, amount: int, currency: str, type: str, category: str,
-             source: str | None, created: int, available_on: int | None = None,
-             fees: Iterable[tuple[str, int, str]] = (), description: str | None = None,
-             sweep: bool = True) -> dict[str, Any]:
+    def txn(self, account: str | None, *, amount: int, currency: str, type: str, category: str,
+            source: str | None, created: int, available_on: int | None = None,
+            fees: Iterable[tuple[str, int, str]] = (), description: str | None = None,
+            sweep: bool = True) -> dict[str, Any]:
         """A balance transaction; its net moves the account's pending or available balance. Once available,
         it waits to be paid out (`sweep`), unless it is a payout's own."""
         fee_details = [{"amount": value, "application": None if kind != "application_fee" else "ca_sandbox",
@@ -202,26 +214,27 @@ class LedgerBase:
         fee = sum(f["amount"] for f in fee_details)
         available_on = created if available_on is None else available_on
         pending = available_on > created
-        txn = self._add("balance_transaction", {
+        txn = self.add("balance_transaction", {
             "amount": amount, "available_on": available_on, "balance_type": "payments", "currency": currency,
             "description": description, "exchange_rate": None, "fee": fee, "fee_details": fee_details,
             "net": amount - fee, "reporting_category": category, "source": source,
             "status": "pending" if pending else "available", "type": type, "_payout": None,
         }, account, created=created)
-        funds = self._funds(account, currency)
+        funds = self.funds(account, currency)
         if pending:
             funds["pending"] += txn["net"]
             heapq.heappush(self._releases, (available_on, txn["_seq"], txn["id"]))
         else:
             funds["available"] += txn["net"]
             if sweep:
-                self._unswept.setdefault((account, currency), []).append(txn)
+                self.unswept.setdefault((account, currency), []).append(txn)
         return txn
 
-    def _funds(self, account: str | None, currency: str) -> dict[str, int]:
+    def funds(self, account: str | None, currency: str) -> dict[str, int]:
+        """The account's {"available", "pending"} in one currency."""
         return self._balances.setdefault((account, currency), {"available": 0, "pending": 0})
 
-    def _release_due(self, until: int) -> set[str | None]:
+    def release_due(self, until: int) -> set[str | None]:
         """Pending funds whose available_on has come become available; the accounts that changed."""
         touched: set[str | None] = set()
         while self._releases and self._releases[0][0] <= until:
@@ -230,16 +243,37 @@ class LedgerBase:
             if txn["status"] != "pending":
                 continue
             txn["status"] = "available"
-            funds = self._funds(txn["_account"], txn["currency"])
+            funds = self.funds(txn["_account"], txn["currency"])
             funds["pending"] -= txn["net"]
             funds["available"] += txn["net"]
-            self._unswept.setdefault((txn["_account"], txn["currency"]), []).append(txn)
+            self.unswept.setdefault((txn["_account"], txn["currency"]), []).append(txn)
             touched.add(txn["_account"])
         return touched
 
+    def due(self, until: int) -> list[Due]:
+        """The next release of pending funds at or before `until` (`balance.available` on each account)."""
+        if not self._releases or self._releases[0][0] > until:
+            return []
+        at = self._releases[0][0]
+        return [(at, 4, lambda: self._release_at(at))]
+
+    def _release_at(self, at: int) -> None:
+        for account in self.release_due(at):
+            if account is not None:
+                self.emit("balance.available", {**self.balance(account), "_account": account})
+
+    def balance_transactions_page(self, params: dict[str, Any]) -> Any:
+        filters = {k: params[k] for k in ("currency", "source", "type") if params.get(k)}
+        if params.get("payout"):
+            payout = self.find("payout", params["payout"], "payout")
+            items = payout.get("_txns") or []
+            return self.window("balance_transaction", params,
+                                f"/v1/balance_transactions?payout={payout['id']}", equals(filters), items=items)
+        return self.window("balance_transaction", params, "/v1/balance_transactions", equals(filters))
+
     def balance(self, account: str | None) -> dict[str, Any]:
         currencies = sorted(c for a, c in self._balances if a == account) or [self._default_currency(account)]
-        rows = [(c, self._funds(account, c)) for c in currencies]
+        rows = [(c, self.funds(account, c)) for c in currencies]
         out: dict[str, Any] = {
             "object": "balance", "livemode": False,
             "available": [{"amount": f["available"], "currency": c, "source_types": {"card": f["available"]}}
@@ -255,6 +289,13 @@ class LedgerBase:
         if account is None:
             return "usd"
         return self._by_id.get(account, {}).get("default_currency") or "usd"
+
+
+def equals(filters: dict[str, Any]) -> Callable[[dict[str, Any]], bool] | None:
+    """A list filter on top-level fields (None: no filter)."""
+    if not filters:
+        return None
+    return lambda obj: all(obj.get(k) == v for k, v in filters.items())
 
 
 def _limit(value: Any) -> int:

@@ -11,7 +11,8 @@ import copy
 import datetime as dt
 from typing import Any
 
-from stripe_sandbox import cards, catalog, errors, invoices
+from stripe_sandbox import errors
+from stripe_sandbox.billing import cards, catalog, invoices
 from stripe_sandbox.params import as_bool, as_int, as_list, choice, merge_metadata, require
 from stripe_sandbox.periods import DAY, next_period_end
 from stripe_sandbox.store import Store, diff, new_id, public

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Mapping
 
-from stripe_sandbox import cards, customers, renewals, subscriptions
+from stripe_sandbox.billing import cards, customers, renewals, subscriptions
 from stripe_sandbox.periods import DAY, add_months
 from stripe_sandbox.store import Store
 

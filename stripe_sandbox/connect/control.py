@@ -46,18 +46,18 @@ def make_router(sandbox: Sandbox) -> APIRouter:
     router = APIRouter(prefix="/_sandbox/connect", include_in_schema=False)
 
     def account_or_404(account: str) -> None:
-        if not sandbox.connect.has_account(account):
+        if not sandbox.connect.accounts.has_account(account):
             raise HTTPException(404, f"No such account: {account}")
 
     @router.post("/sales")
     async def sales(body: SalesRequest) -> dict[str, Any]:
-        """Backdated sales for an account (no events), as `Sandbox.generate_sales`."""
+        """Backdated sales for an account (no events), as `sandbox.connect.sales.generate`."""
         account_or_404(body.account)
         report = await run_in_threadpool(
-            lambda: sandbox.connect.generate_sales(body.account, count=body.count, days=body.days,
-                                           currencies=tuple(body.currencies), refund_share=body.refund_share,
-                                           dispute_share=body.dispute_share, fee_percent=body.fee_percent,
-                                           seed=body.seed))
+            lambda: sandbox.connect.sales.generate(body.account, count=body.count, days=body.days,
+                                                   currencies=tuple(body.currencies), refund_share=body.refund_share,
+                                                   dispute_share=body.dispute_share, fee_percent=body.fee_percent,
+                                                   seed=body.seed))
         return asdict(report)
 
     @router.post("/onboard")
@@ -65,7 +65,7 @@ def make_router(sandbox: Sandbox) -> APIRouter:
         """Fill in the hosted onboarding form with Stripe's test values (`values` replace some)."""
         account_or_404(body.account)
         try:
-            account = sandbox.connect.onboard_account(body.account, **body.values)
+            account = sandbox.connect.accounts.onboard_account(body.account, **body.values)
         except ValueError as exc:
             raise HTTPException(400, str(exc)) from None
         return {"account": account["id"], "charges_enabled": account["charges_enabled"],
@@ -76,7 +76,7 @@ def make_router(sandbox: Sandbox) -> APIRouter:
         """The customer disputes a charge (events fire as at Stripe)."""
         account_or_404(body.account)
         try:
-            made = sandbox.connect.dispute_charge(body.account, body.charge, body.reason)
+            made = sandbox.connect.disputes.dispute_charge(body.account, body.charge, body.reason)
         except errors.StripeError as exc:
             raise HTTPException(exc.status, exc.message) from None
         except ValueError as exc:
@@ -87,12 +87,12 @@ def make_router(sandbox: Sandbox) -> APIRouter:
     def review(body: ReviewRequest) -> dict[str, str]:
         """Stripe puts the account under review (nothing due, charges and payouts off) for `seconds`."""
         account_or_404(body.account)
-        sandbox.connect.start_review(body.account, seconds=body.seconds)
+        sandbox.connect.accounts.start_review(body.account, seconds=body.seconds)
         return {"account": body.account}
 
     @router.post("/demo")
     def demo() -> dict[str, str]:
         """The demo owners' connected accounts ({email: account id})."""
-        return sandbox.connect.seed_demo_accounts()
+        return sandbox.seed_demo_accounts()
 
     return router

@@ -14,10 +14,13 @@ import time
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from stripe_sandbox import cards
-from stripe_sandbox.ledger import DAY
-from stripe_sandbox.payments import CURRENCIES, day_start
-from stripe_sandbox.payouts import PayoutsMixin, _next_run
+from stripe_sandbox.billing import cards
+from stripe_sandbox.connect.accounts import Accounts
+from stripe_sandbox.connect.disputes import Disputes
+from stripe_sandbox.connect.ledger import Ledger
+from stripe_sandbox.connect.payments import CURRENCIES, Payments
+from stripe_sandbox.connect.payouts import Payouts, next_run
+from stripe_sandbox.periods import DAY, day_start
 
 DESCRIPTIONS = ("Sourdough loaf", "Croissant box", "Birthday cake", "Gift card", "Workshop ticket", "Coffee beans",
                 "Monthly box", "Catering order", "Gluten-free bread", "Pastry sampler")
@@ -33,11 +36,21 @@ class SalesReport:
     seconds: float
 
 
-class SalesMixin(PayoutsMixin):
-    def generate_sales(self, account_id: str, *, count: int, days: int = 365, end: int | None = None,
-                       currencies: Sequence[str] = ("usd",), refund_share: float = 0.03,
-                       dispute_share: float = 0.002, fee_percent: float = 2.0, won_share: float = 0.4,
-                       seed: int | None = None) -> SalesReport:
+class SalesGenerator:
+    """A connected account's past, replayed on the other parts without events."""
+
+    def __init__(self, ledger: Ledger, accounts: Accounts, payments: Payments, disputes: Disputes,
+                 payouts: Payouts) -> None:
+        self.ledger = ledger
+        self.accounts = accounts
+        self.payments = payments
+        self.disputes = disputes
+        self.payouts = payouts
+
+    def generate(self, account_id: str, *, count: int, days: int = 365, end: int | None = None,
+                 currencies: Sequence[str] = ("usd",), refund_share: float = 0.03,
+                 dispute_share: float = 0.002, fee_percent: float = 2.0, won_share: float = 0.4,
+                 seed: int | None = None) -> SalesReport:
         """`count` charges spread over the `days` before `end` (default now), as history without events."""
         if count < 0 or days < 1:
             raise ValueError("count must be >= 0 and days >= 1")
@@ -46,25 +59,24 @@ class SalesMixin(PayoutsMixin):
             raise ValueError(f"currencies must be among {', '.join(CURRENCIES)}")
         started = time.perf_counter()
         rng = random.Random(seed)
-        with self.lock:
-            account = self._account_obj(account_id)
-            real_now = self.now()
+        with self.ledger.lock:
+            account = self.accounts.account(account_id)
+            real_now = self.ledger.now()
             end = min(real_now, end or real_now)
             start = end - days * DAY
-            with self.store.scoped(account_id):
-                made = [cards.card_from_number(self.store, n, 12, 2030 + i, "123", {}, created=start)
+            with self.ledger.store.scoped(account_id):
+                made = [cards.card_from_number(self.ledger.store, n, 12, 2030 + i, "123", {}, created=start)
                         for i, n in enumerate(CARDS)]
             times = sorted(rng.randrange(start, end) for _ in range(count))
             later: list[tuple[int, int, str, dict[str, Any]]] = []   # (when, n, what, charge) refunds, disputes
             report = SalesReport(count, 0, 0, 0, 0.0)
-            payouts_before = len(self._owned(account_id, "payout"))
-            with self.store.scoped(account_id):
+            payouts_before = len(self.ledger.owned(account_id, "payout"))
+            with self.ledger.store.scoped(account_id):
                 self._replay(account, end, day_start(start), times, later, rng, currencies, made, fee_percent,
                              refund_share, dispute_share, won_share, report)
-            while self._payout_steps and self._payout_steps[0][0] <= end:
-                self._payout_step(emit=False)
-            account["_next_payout"] = _next_run(account["settings"]["payouts"]["schedule"], self.now())
-            report.payouts = len(self._owned(account_id, "payout")) - payouts_before
+            self.payouts.move_along(end)
+            account["_next_payout"] = next_run(account["settings"]["payouts"]["schedule"], self.ledger.now())
+            report.payouts = len(self.ledger.owned(account_id, "payout")) - payouts_before
         report.seconds = time.perf_counter() - started
         return report
 
@@ -90,34 +102,33 @@ class SalesMixin(PayoutsMixin):
             while later and later[0][0] < tomorrow and later[0][0] <= end:
                 at, _, what, charge = later.pop(0)
                 if what == "refund" and not charge["disputed"]:
-                    self._refund(charge, _refund_amount(charge, rng), "requested_by_customer", at=at, emit=False)
+                    self.payments.refund(charge, _refund_amount(charge, rng), "requested_by_customer", at=at,
+                                         emit=False)
                     report.refunds += 1
                 elif what == "dispute":
-                    dispute = self.open_dispute(charge, reason=rng.choice(("fraudulent", "product_not_received",
-                                                                           "duplicate", "general")),
-                                                at=at, emit=False)
+                    reason = rng.choice(("fraudulent", "product_not_received", "duplicate", "general"))
+                    dispute = self.disputes.open_dispute(charge, reason=reason, at=at, emit=False)
                     dispute["_wins"] = rng.random() < won_share
                     report.disputes += 1
             day += DAY
 
     def _replay_day(self, account: dict[str, Any], day: int) -> None:
         """Midnight on one past day: funds released, disputes settled, payouts made and moved along."""
-        self._release_due(day)
-        for dispute in self._open_disputes():
+        self.ledger.release_due(day)
+        for dispute in self.disputes.needing_response():
             if dispute["_account"] == account["id"] and dispute["evidence_details"]["due_by"] < day:
                 if dispute.get("_wins"):
                     dispute["evidence"]["uncategorized_text"] = "Receipt and delivery confirmation attached."
                     dispute["evidence_details"].update(has_evidence=True, submission_count=1,
                                                        submission_method="manual")
-                    self._close_dispute(dispute, won=True, at=dispute["evidence_details"]["due_by"], emit=False)
+                    self.disputes.settle(dispute, won=True, at=dispute["evidence_details"]["due_by"], emit=False)
                 else:
                     dispute["evidence_details"]["past_due"] = True
-                    self._close_dispute(dispute, won=False, at=dispute["evidence_details"]["due_by"], emit=False)
-        while self._payout_steps and self._payout_steps[0][0] <= day:
-            self._payout_step(emit=False)
+                    self.disputes.settle(dispute, won=False, at=dispute["evidence_details"]["due_by"], emit=False)
+        self.payouts.move_along(day)
         schedule = account["settings"]["payouts"]["schedule"]
-        if schedule["interval"] != "manual" and _next_run(schedule, day - DAY) == day:
-            self._scheduled_payouts(account, day, emit=False)
+        if schedule["interval"] != "manual" and next_run(schedule, day - DAY) == day:
+            self.payouts.pay_out_scheduled(account, day, emit=False)
 
     def _generated_charge(self, account_id: str, at: int, rng: random.Random, currencies: Sequence[str],
                           cards: list[dict[str, Any]], fee_percent: float) -> dict[str, Any]:
@@ -125,15 +136,10 @@ class SalesMixin(PayoutsMixin):
         amount = max(500, int(rng.lognormvariate(8.0, 0.7)) // 50 * 50)
         fee = round(amount * fee_percent / 100)
         number = rng.randrange(1, 100_000)
-        return self._charge(account_id, amount=amount, currency=currency, pm=rng.choice(cards), fee_amount=fee or None,
-                            description=rng.choice(DESCRIPTIONS), email=f"customer{number}@example.test",
-                            customer=None, created=at, emit=False)
+        return self.payments.charge(account_id, amount=amount, currency=currency, pm=rng.choice(cards),
+                                    fee_amount=fee or None, description=rng.choice(DESCRIPTIONS),
+                                    email=f"customer{number}@example.test", customer=None, created=at, emit=False)
 
-
-
-class Connect(SalesMixin):
-    """Connect on one store: accounts, links, payments, disputes, payouts, time control, sales history.
-    Cheap to make (`Connect(store)`): its state is the store's."""
 
 
 def _refund_amount(charge: dict[str, Any], rng: random.Random) -> int:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from stripe_sandbox import cards, catalog, customers, errors, subscriptions
+from stripe_sandbox import errors
+from stripe_sandbox.billing import cards, catalog, customers, subscriptions
 from stripe_sandbox.errors import CardError
 from stripe_sandbox.params import as_int, as_list, choice, merge_metadata
 from stripe_sandbox.store import INCLUDES, Store, diff, public

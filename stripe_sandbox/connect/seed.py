@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from stripe_sandbox.ledger import DAY
+from stripe_sandbox.periods import DAY
 
 if TYPE_CHECKING:
-    from stripe_sandbox.sales import Connect
+    from stripe_sandbox.connect import Connect
 
 EXPRESS = {"controller": {"stripe_dashboard": {"type": "express"}, "fees": {"payer": "account"},
                           "losses": {"payments": "stripe"}, "requirement_collection": "stripe"},
@@ -28,36 +28,38 @@ NAMES = {"pro@demo.test": "Ada's Bakery", "starter@demo.test": "Grace's Garden S
 
 def seed_demo_accounts(connect: Connect, *, seed: int = 8) -> dict[str, str]:
     """{email: account id} for the demo owners that sell; existing demo accounts are kept."""
-    with connect.lock:
-        existing = connect.demo_accounts()
+    accounts, sales = connect.accounts, connect.sales
+    with connect.ledger.lock:
+        existing = accounts.demo_accounts()
         if len(existing) == len(NAMES):
             return existing
-        now = connect.now()
+        now = connect.ledger.now()
         pro = _account(connect, "pro@demo.test", EXPRESS, now - 400 * DAY)
-        connect.generate_sales(pro, count=2_000, days=365, seed=seed, refund_share=0.04, dispute_share=0.0)
+        sales.generate(pro, count=2_000, days=365, seed=seed, refund_share=0.04, dispute_share=0.0)
         _one_open_dispute(connect, pro)
 
         starter = _account(connect, "starter@demo.test", EXPRESS, now - 70 * DAY)
-        connect.generate_sales(starter, count=50, days=50, end=now - 10 * DAY, seed=seed + 1, refund_share=0.02,
-                               dispute_share=0.0)
-        connect.require_photo_id(starter, deadline=now + 5 * DAY, emit=False)
-        connect.generate_sales(starter, count=15, days=10, seed=seed + 3, refund_share=0.0, dispute_share=0.0)
+        sales.generate(starter, count=50, days=50, end=now - 10 * DAY, seed=seed + 1, refund_share=0.02,
+                       dispute_share=0.0)
+        accounts.require_photo_id(starter, deadline=now + 5 * DAY, emit=False)
+        sales.generate(starter, count=15, days=10, seed=seed + 3, refund_share=0.0, dispute_share=0.0)
 
         pastdue = _account(connect, "pastdue@demo.test", STANDARD, now - 40 * DAY,
                            account_number="000111111113")
-        connect.generate_sales(pastdue, count=80, days=30, seed=seed + 2, refund_share=0.02, dispute_share=0.0)
-        return connect.demo_accounts()
+        sales.generate(pastdue, count=80, days=30, seed=seed + 2, refund_share=0.02, dispute_share=0.0)
+        return accounts.demo_accounts()
 
 
 def _account(connect: Connect, email: str, shape: dict[str, Any], created: int, **form: str) -> str:
-    account = connect.create_account({**shape, "email": email, "business_profile": {"name": NAMES[email]},
+    account = connect.accounts.create_account({**shape, "email": email, "business_profile": {"name": NAMES[email]},
                                       "metadata": {"demo_owner": email}}, created=created)
-    connect.onboard_account(account["id"], emit=False, email=email, **form)
+    connect.accounts.onboard_account(account["id"], emit=False, email=email, **form)
     return account["id"]
 
 
 def _one_open_dispute(connect: Connect, account_id: str) -> None:
     """The newest sale not refunded is disputed two days ago: evidence is due in six days."""
-    charge = next(c for c in reversed(connect.owned(account_id, "charge"))
-                  if not c["amount_refunded"] and c["created"] < connect.now() - 2 * DAY)
-    connect.open_dispute(charge, reason="product_not_received", at=connect.now() - 2 * DAY, emit=False)
+    two_days_ago = connect.ledger.now() - 2 * DAY
+    charge = next(c for c in reversed(connect.ledger.owned(account_id, "charge"))
+                  if not c["amount_refunded"] and c["created"] < two_days_ago)
+    connect.disputes.open_dispute(charge, reason="product_not_received", at=two_days_ago, emit=False)

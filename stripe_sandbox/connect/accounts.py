@@ -14,9 +14,9 @@ import secrets
 from typing import Any
 
 from stripe_sandbox import errors
-from stripe_sandbox.store import diff
-from stripe_sandbox.ledger import DAY, LedgerBase, fast_id, snapshot
+from stripe_sandbox.connect.ledger import Due, Ledger, fast_id, kept, snapshot
 from stripe_sandbox.params import as_bool, choice, merge_metadata
+from stripe_sandbox.store import diff
 
 #: What an individual in the US fills in before charges and payouts are enabled.
 ONBOARDING_FIELDS = [
@@ -46,13 +46,19 @@ TYPES: dict[str, dict[str, Any]] = {
 }
 
 
-class AccountsMixin(LedgerBase):
+class Accounts:
+    """Connected accounts on the ledger, with the hosted links that change them."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self._links: dict[str, dict[str, Any]] = kept(ledger.store, "link_pages", dict)   # token -> link state
+
     # accounts ------------------------------------------------------------------------------
     def create_account(self, params: dict[str, Any], *, created: int | None = None) -> dict[str, Any]:
-        with self.lock:
+        with self.ledger.lock:
             controller = self._controller(params)
             account_id = "acct_" + secrets.token_hex(8)
-            account = self._add("account", {
+            account = self.ledger.add("account", {
                 "type": controller.pop("_type"), "controller": controller,
                 "country": params.get("country") or "US",
                 "default_currency": (params.get("default_currency") or "usd").lower(),
@@ -81,7 +87,7 @@ class AccountsMixin(LedgerBase):
             if not account["_capabilities"]:
                 for name in CAPABILITIES:
                     self._capability(account, name, "inactive", at=account["created"])
-            self._sync_capabilities(account)
+            self.sync_capabilities(account)
             return account
 
     def _controller(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -126,8 +132,8 @@ class AccountsMixin(LedgerBase):
                 "stripe_dashboard": {"type": shape["dashboard"]}, "_type": legacy}
 
     def update_account(self, account_id: str, params: dict[str, Any]) -> dict[str, Any]:
-        with self.lock:
-            account = self._account_obj(account_id)
+        with self.ledger.lock:
+            account = self.account(account_id)
             before = snapshot(account)
             for name in ("email", "business_type"):
                 if name in params:
@@ -146,48 +152,44 @@ class AccountsMixin(LedgerBase):
                 account["_next_payout"] = None
             if isinstance(params.get("tos_acceptance"), dict):
                 tos = params["tos_acceptance"]
-                account["tos_acceptance"].update(date=int(tos.get("date") or self.now()), ip=tos.get("ip") or None)
-            self._account_changed(account, before)
+                account["tos_acceptance"].update(date=int(tos.get("date") or self.ledger.now()),
+                                                 ip=tos.get("ip") or None)
+            self.changed(account, before)
             return account
 
     def delete_account(self, account_id: str) -> dict[str, Any]:
-        with self.lock:
-            account = self._account_obj(account_id)
+        with self.ledger.lock:
+            account = self.account(account_id)
             account["deleted"] = True
             return {"id": account_id, "object": "account", "deleted": True}
 
-    def seed_demo_accounts(self) -> dict[str, str]:
-        """The demo owners' connected accounts ({email: account id}; new@demo.test has none)."""
-        from stripe_sandbox.connect_seed import seed_demo_accounts
-        return seed_demo_accounts(self)  # type: ignore[arg-type]
-
     def demo_accounts(self) -> dict[str, str]:
         """{owner email: account id} of the seeded demo accounts."""
-        with self.lock:
-            return {a["metadata"]["demo_owner"]: a["id"] for a in self._owned(None, "account")
+        with self.ledger.lock:
+            return {a["metadata"]["demo_owner"]: a["id"] for a in self.ledger.owned(None, "account")
                     if not a.get("deleted") and a["metadata"].get("demo_owner")}
 
     def require_photo_id(self, account_id: str, *, deadline: int, emit: bool = True) -> None:
         """Stripe asks for a photo ID by `deadline`: past due, payouts paused until it is uploaded."""
-        with self.lock:
-            account = self._account_obj(account_id)
+        with self.ledger.lock:
+            account = self.account(account_id)
             before = snapshot(account)
             account["requirements"].update(currently_due=[PHOTO_ID], eventually_due=[PHOTO_ID], past_due=[PHOTO_ID],
                                            current_deadline=deadline, disabled_reason="requirements.past_due",
                                            errors=[])
             account["payouts_enabled"] = False
-            self._account_changed(account, before, emit=emit)
+            self.changed(account, before, emit=emit)
 
     def start_review(self, account_id: str, *, seconds: int) -> None:
         """Stripe reviews the account: nothing is due, charges and payouts are off until the review ends
         `seconds` later on the sandbox clock (then both come back; `account.updated` each time)."""
-        with self.lock:
-            account = self._account_obj(account_id)
+        with self.ledger.lock:
+            account = self.account(account_id)
             before = snapshot(account)
             account["requirements"]["disabled_reason"] = "under_review"
             account["charges_enabled"] = account["payouts_enabled"] = False
-            account["_review_ends"] = self.now() + seconds
-            self._account_changed(account, before)
+            account["_review_ends"] = self.ledger.now() + seconds
+            self.changed(account, before)
 
     def _review_ended(self, account: dict[str, Any]) -> None:
         before = snapshot(account)
@@ -197,12 +199,24 @@ class AccountsMixin(LedgerBase):
             req["disabled_reason"] = None
             account["charges_enabled"] = not req["past_due"] and not req["errors"]
             account["payouts_enabled"] = account["charges_enabled"] and not req["currently_due"]
-        self._account_changed(account, before)
+        self.changed(account, before)
+
+    def due(self, until: int) -> list[Due]:
+        """Reviews that end and deadlines that pass at or before `until`."""
+        out: list[Due] = []
+        for account in self.ledger.owned(None, "account"):
+            review = account.get("_review_ends")
+            if review is not None and review <= until:
+                out.append((review, 3, lambda a=account: self._review_ended(a)))
+            deadline = account["requirements"]["current_deadline"]
+            if deadline is not None and deadline <= until and not account.get("deleted"):
+                out.append((deadline, 3, lambda a=account: self._deadline_passed(a)))
+        return out
 
     def account_view(self, account_id: str) -> dict[str, Any]:
         """The account as the API answers it."""
-        with self.lock:
-            return self.render(self._account_obj(account_id))
+        with self.ledger.lock:
+            return self.ledger.render(self.account(account_id))
 
     def _deadline_passed(self, account: dict[str, Any]) -> None:
         """What was due by `current_deadline` is past due: the account can no longer take payments."""
@@ -214,19 +228,26 @@ class AccountsMixin(LedgerBase):
             req["disabled_reason"] = "requirements.past_due"
             account["charges_enabled"] = False
             account["payouts_enabled"] = False
-        self._account_changed(account, before)
+        self.changed(account, before)
+
+    def dashboard_view(self, account_id: str) -> dict[str, Any]:
+        """What the Express Dashboard page shows: the account, its balance, its latest payouts and sales."""
+        with self.ledger.lock:
+            account = self.account(account_id)
+            payouts = self.ledger.owned(account_id, "payout")[-10:]
+            charges = self.ledger.owned(account_id, "charge")[-10:]
+            return {"account": self.ledger.render(account), "balance": self.ledger.balance(account_id),
+                    "payouts": [self.ledger.render(p) for p in reversed(payouts)],
+                    "charges": [self.ledger.render(c) for c in reversed(charges)]}
 
     def has_account(self, account_id: str) -> bool:
-        with self.lock:
-            found = self._by_id.get(account_id)
+        with self.ledger.lock:
+            found = self.ledger.get(account_id)
             return found is not None and not found.get("deleted")
 
-    def account(self, account_id: str) -> dict[str, Any]:
+    def account(self, account_id: Any, param: str | None = None) -> dict[str, Any]:
         """The stored account (Stripe's 404 for an unknown or deleted one)."""
-        return self._account_obj(account_id)
-
-    def _account_obj(self, account_id: Any, param: str | None = None) -> dict[str, Any]:
-        found = self._by_id.get(account_id) if isinstance(account_id, str) else None
+        found = self.ledger.get(account_id) if isinstance(account_id, str) else None
         if found is None or found["object"] != "account" or found.get("deleted"):
             if not account_id:
                 raise errors.missing(param or "id") if param else errors.no_such("account", str(account_id))
@@ -234,14 +255,14 @@ class AccountsMixin(LedgerBase):
         return found
 
     def accounts_page(self, params: dict[str, Any]) -> Any:
-        accounts = [a for a in self._owned(None, "account") if not a.get("deleted")]
-        return self._window("account", params, "/v1/accounts", items=accounts)
+        accounts = [a for a in self.ledger.owned(None, "account") if not a.get("deleted")]
+        return self.ledger.window("account", params, "/v1/accounts", items=accounts)
 
-    def _account_changed(self, account: dict[str, Any], before: dict[str, Any], *, emit: bool = True) -> None:
-        self._sync_capabilities(account, emit=emit)
+    def changed(self, account: dict[str, Any], before: dict[str, Any], *, emit: bool = True) -> None:
+        self.sync_capabilities(account, emit=emit)
         previous = diff(before, account)
         if previous and emit:
-            self._emit("account.updated", account, previous)
+            self.ledger.emit("account.updated", account, previous)
 
     # capabilities --------------------------------------------------------------------------
     def _capability(self, account: dict[str, Any], name: str, status: str, *, at: int) -> None:
@@ -251,7 +272,7 @@ class AccountsMixin(LedgerBase):
             "requirements": _requirements([]), "future_requirements": _requirements([]),
         }
 
-    def _sync_capabilities(self, account: dict[str, Any], *, emit: bool = False) -> None:
+    def sync_capabilities(self, account: dict[str, Any], *, emit: bool = False) -> None:
         """Card payments follow charges_enabled, transfers payouts_enabled; pending while verifying."""
         req = account["requirements"]
         for name, cap in account["_capabilities"].items():
@@ -260,23 +281,23 @@ class AccountsMixin(LedgerBase):
             cap["status"] = "active" if enabled else "pending" if req["pending_verification"] else "inactive"
             cap["requirements"] = copy.deepcopy(req)
             if emit and snapshot(cap) != before:
-                self._emit("capability.updated", cap, diff(before, cap))
+                self.ledger.emit("capability.updated", cap, diff(before, cap))
         account["capabilities"] = {name: cap["status"] for name, cap in account["_capabilities"].items()}
 
     def capabilities_page(self, account_id: str) -> list[dict[str, Any]]:
-        account = self._account_obj(account_id)
+        account = self.account(account_id)
         return list(account["_capabilities"].values())
 
     def capability(self, account_id: str, name: str) -> dict[str, Any]:
-        account = self._account_obj(account_id)
+        account = self.account(account_id)
         if name not in account["_capabilities"]:
             raise errors.no_such("capability", name)
         return account["_capabilities"][name]
 
     # links ---------------------------------------------------------------------------------
     def create_account_link(self, params: dict[str, Any]) -> dict[str, Any]:
-        with self.lock:
-            account = self._account_obj(params.get("account"), "account")
+        with self.ledger.lock:
+            account = self.account(params.get("account"), "account")
             kind = choice(params, "type", ("account_onboarding", "account_update"))
             if kind is None:
                 raise errors.missing("type")
@@ -288,16 +309,16 @@ class AccountsMixin(LedgerBase):
                 if url and not str(url).startswith(("http://", "https://")):
                     raise errors.invalid(name, f"Not a valid URL: {name}")
             token = secrets.token_urlsafe(18)
-            now = self.now()
-            self._link_pages[token] = {"kind": "onboarding", "account": account["id"], "expires_at": now + LINK_LIFETIME,
+            now = self.ledger.now()
+            self._links[token] = {"kind": "onboarding", "account": account["id"], "expires_at": now + LINK_LIFETIME,
                                        "refresh_url": params.get("refresh_url"), "return_url": params.get("return_url"),
                                        "collect": params.get("collect") or "currently_due", "used": False}
             return {"object": "account_link", "created": now, "expires_at": now + LINK_LIFETIME,
-                    "url": f"{self.base_url}/setup/e/{token}"}
+                    "url": f"{self.ledger.base_url}/setup/e/{token}"}
 
     def create_login_link(self, account_id: str, params: dict[str, Any]) -> dict[str, Any]:
-        with self.lock:
-            account = self._account_obj(account_id)
+        with self.ledger.lock:
+            account = self.account(account_id)
             if account["controller"]["stripe_dashboard"]["type"] != "express":
                 raise errors.invalid("account", "Cannot create a login link for an account without access to the "
                                      "Express Dashboard.")
@@ -305,40 +326,41 @@ class AccountsMixin(LedgerBase):
                 raise errors.invalid("account", "Cannot create a login link for an account that has not completed "
                                      "onboarding.")
             token = secrets.token_urlsafe(18)
-            self._link_pages[token] = {"kind": "dashboard", "account": account["id"], "used": False,
-                                       "expires_at": self.now() + LINK_LIFETIME}
-            return {"object": "login_link", "created": self.now(), "url": f"{self.base_url}/express/{token}"}
+            self._links[token] = {"kind": "dashboard", "account": account["id"], "used": False,
+                                       "expires_at": self.ledger.now() + LINK_LIFETIME}
+            return {"object": "login_link", "created": self.ledger.now(),
+                    "url": f"{self.ledger.base_url}/express/{token}"}
 
     def link_page(self, token: str, kind: str) -> dict[str, Any] | None:
         """The link state behind a hosted page token (None: unknown)."""
-        with self.lock:
-            link = self._link_pages.get(token)
+        with self.ledger.lock:
+            link = self._links.get(token)
             return dict(link) if link and link["kind"] == kind else None
 
     # onboarding ----------------------------------------------------------------------------
     def onboard_account(self, account_id: str, *, emit: bool = True, **overrides: str) -> dict[str, Any]:
         """Fill in the hosted onboarding form with Stripe's test values (some replaced by `overrides`)."""
-        with self.lock:
-            account = self._account_obj(account_id)
+        with self.ledger.lock:
+            account = self.account(account_id)
             token = secrets.token_urlsafe(18)
-            self._link_pages[token] = {"kind": "onboarding", "account": account["id"], "used": False,
-                                       "expires_at": self.now() + LINK_LIFETIME, "refresh_url": None,
+            self._links[token] = {"kind": "onboarding", "account": account["id"], "used": False,
+                                       "expires_at": self.ledger.now() + LINK_LIFETIME, "refresh_url": None,
                                        "return_url": None, "collect": "currently_due"}
             return self.submit_onboarding(token, {**TEST_VALUES, **overrides}, emit=emit)
 
     def submit_onboarding(self, token: str, form: dict[str, str], *, emit: bool = True) -> dict[str, Any]:
         """The hosted onboarding form filled in: the account's details, verification, bank account.
         Raises ValueError with a message for the person at the form when something is missing."""
-        with self.lock:
-            link = self._link_pages[token]
-            account = self._account_obj(link["account"])
+        with self.ledger.lock:
+            link = self._links[token]
+            account = self.account(link["account"])
             before = snapshot(account)
             due = set(account["requirements"]["currently_due"] + account["requirements"]["past_due"]
                       + [e["requirement"] for e in account["requirements"]["errors"]])
             problems = _check_form(form, due)
             if problems:
                 raise ValueError(" ".join(problems))
-            now = self.now()
+            now = self.ledger.now()
             if due & {f for f in ONBOARDING_FIELDS if f.startswith("individual.")} or "individual.id_number" in due:
                 account["business_type"] = "individual"
                 account["individual"] = _individual(account["id"], form, now)
@@ -368,7 +390,7 @@ class AccountsMixin(LedgerBase):
             account["charges_enabled"] = not remaining or remaining == [PHOTO_ID]
             account["payouts_enabled"] = not remaining
             link["used"] = True
-            self._account_changed(account, before, emit=emit)
+            self.changed(account, before, emit=emit)
             return account
 
     def _set_bank_account(self, account: dict[str, Any], routing: str, number: str, holder: str) -> dict[str, Any]:
@@ -383,7 +405,7 @@ class AccountsMixin(LedgerBase):
         account["external_accounts"]["total_count"] = 1
         return bank
 
-    def _bank(self, account: dict[str, Any]) -> dict[str, Any] | None:
+    def bank_account(self, account: dict[str, Any]) -> dict[str, Any] | None:
         data = account["external_accounts"]["data"]
         return data[0] if data else None
 
@@ -490,4 +512,4 @@ def _individual(account_id: str, form: dict[str, str], now: int) -> dict[str, An
             "_id_number": number}
 
 
-__all__ = ["AccountsMixin", "ONBOARDING_FIELDS", "PHOTO_ID", "DAY"]
+__all__ = ["Accounts", "ONBOARDING_FIELDS", "PHOTO_ID", "TEST_VALUES"]

@@ -13,12 +13,13 @@ import datetime as dt
 from typing import Any
 
 from stripe_sandbox import errors
-from stripe_sandbox import cards
-from stripe_sandbox.cards import TEST_TOKENS
-from stripe_sandbox.connect import AccountsMixin
-from stripe_sandbox.store import diff
-from stripe_sandbox.ledger import DAY, snapshot
+from stripe_sandbox.billing import cards
+from stripe_sandbox.billing.cards import TEST_TOKENS
+from stripe_sandbox.connect.disputes import Disputes
+from stripe_sandbox.connect.ledger import Ledger, equals, snapshot
 from stripe_sandbox.params import as_bool, as_int, choice, merge_metadata, require
+from stripe_sandbox.periods import DAY, day_start
+from stripe_sandbox.store import diff
 
 CURRENCIES = ("usd", "eur", "gbp", "cad", "aud")
 MINIMUM_AMOUNT = 50
@@ -32,15 +33,17 @@ def stripe_fee(amount: int, currency: str) -> int:
     return (amount * 29 + 500) // 1000 + 30
 
 
-def day_start(ts: int) -> int:
-    return ts - ts % DAY
+class Payments:
+    """Card payments on the ledger (a dispute card's charges open a dispute at once)."""
 
+    def __init__(self, ledger: Ledger, disputes: Disputes) -> None:
+        self.ledger = ledger
+        self.disputes = disputes
 
-class PaymentsMixin(AccountsMixin):
     # payment intents -----------------------------------------------------------------------
     def create_payment_intent(self, params: dict[str, Any]) -> dict[str, Any]:
-        with self.lock:
-            account = self._scope()
+        with self.ledger.lock:
+            account = self.ledger.scope()
             amount = as_int(params, "amount")
             if amount is None:
                 raise errors.missing("amount")
@@ -50,14 +53,14 @@ class PaymentsMixin(AccountsMixin):
             fee = self._fee_amount(params, amount, account)
             customer = params.get("customer") or None
             if customer:
-                self.store.find("customer", customer, "customer")
+                self.ledger.store.find("customer", customer, "customer")
             intent = self._new_intent(account, amount, currency, customer=customer, fee=fee,
                                       description=params.get("description") or None,
                                       email=params.get("receipt_email") or None, metadata=params.get("metadata"))
             if params.get("payment_method"):
                 intent["payment_method"] = self._pm(params["payment_method"])["id"]
                 intent["status"] = "requires_confirmation"
-            self._emit("payment_intent.created", intent)
+            self.ledger.emit("payment_intent.created", intent)
             if as_bool(params, "confirm", False):
                 return self._confirm(intent, self._by_pm(intent, params))
             return intent
@@ -67,19 +70,19 @@ class PaymentsMixin(AccountsMixin):
         """A card payment the sandbox makes itself on the current account (an invoice paid with the
         customer's card): a succeeded PaymentIntent with its Charge and balance transaction. Raises the
         card's decline (the PaymentIntent then waits for another payment method)."""
-        with self.lock:
-            account = self._scope()
+        with self.ledger.lock:
+            account = self.ledger.scope()
             intent = self._new_intent(account, amount, currency, customer=customer, description=description,
                                       created=at)
             intent["payment_method"], intent["status"] = pm["id"], "requires_confirmation"
             if emit:
-                self._emit("payment_intent.created", intent)
+                self.ledger.emit("payment_intent.created", intent)
             return self._confirm(intent, pm, at=at, emit=emit)
 
     def _new_intent(self, account: str | None, amount: int, currency: str, *, customer: str | None = None,
                     fee: int | None = None, description: str | None = None, email: str | None = None,
                     metadata: Any = None, created: int | None = None) -> dict[str, Any]:
-        intent = self._add("payment_intent", {
+        intent = self.ledger.add("payment_intent", {
             "amount": amount, "amount_capturable": 0, "amount_received": 0, "currency": currency,
             "application": None, "application_fee_amount": fee, "capture_method": "automatic",
             "confirmation_method": "automatic", "customer": customer, "customer_account": None,
@@ -107,8 +110,8 @@ class PaymentsMixin(AccountsMixin):
                                  code="payment_intent_unexpected_state")
 
     def confirm_payment_intent(self, intent_id: str, params: dict[str, Any]) -> dict[str, Any]:
-        with self.lock:
-            intent = self._on("payment_intent", intent_id)
+        with self.ledger.lock:
+            intent = self.ledger.find("payment_intent", intent_id)
             if intent["status"] not in ("requires_payment_method", "requires_confirmation"):
                 raise errors.StripeError(f"This PaymentIntent's status is {intent['status']}; it cannot be confirmed.",
                                          code="payment_intent_unexpected_state")
@@ -118,11 +121,11 @@ class PaymentsMixin(AccountsMixin):
                  emit: bool = True) -> dict[str, Any]:
         before = snapshot(intent)
         intent["payment_method"] = pm["id"]
-        problem = cards.charge_problem(self.store, pm)
-        charge = self._charge(intent["_account"], amount=intent["amount"], currency=intent["currency"], pm=pm,
-                              fee_amount=intent["application_fee_amount"], description=intent["description"],
-                              email=intent["receipt_email"], customer=intent["customer"], intent=intent,
-                              problem=problem, metadata=intent["metadata"], created=at, emit=emit)
+        problem = cards.charge_problem(self.ledger.store, pm)
+        charge = self.charge(intent["_account"], amount=intent["amount"], currency=intent["currency"], pm=pm,
+                             fee_amount=intent["application_fee_amount"], description=intent["description"],
+                             email=intent["receipt_email"], customer=intent["customer"], intent=intent,
+                             problem=problem, metadata=intent["metadata"], created=at, emit=emit)
         intent["latest_charge"] = charge["id"]
         if problem is not None:
             intent["status"] = "requires_payment_method"
@@ -130,23 +133,23 @@ class PaymentsMixin(AccountsMixin):
                                             "decline_code": problem.decline_code, "message": problem.message,
                                             "charge": charge["id"], "payment_method": copy.deepcopy(pm)}
             if emit:
-                self._emit("payment_intent.payment_failed", intent, diff(before, intent))
+                self.ledger.emit("payment_intent.payment_failed", intent, diff(before, intent))
             raise errors.CardError(problem.message, code=problem.code or "card_declined",
                                    decline_code=problem.decline_code, payment_method=pm["id"])
         intent["status"] = "succeeded"
         intent["amount_received"] = intent["amount"]
         if emit:
-            self._emit("payment_intent.succeeded", intent, diff(before, intent))
+            self.ledger.emit("payment_intent.succeeded", intent, diff(before, intent))
         return intent
 
     def _pm(self, token: Any) -> dict[str, Any]:
         if token == DISPUTE_TOKEN:
-            return cards.card_from_number(self.store, DISPUTE_CARD, 12, dt.date.today().year + 5, "123", {})
+            return cards.card_from_number(self.ledger.store, DISPUTE_CARD, 12, dt.date.today().year + 5, "123", {})
         if isinstance(token, str) and token.startswith("tok_"):
             token = "pm_card_" + token[4:]
         if isinstance(token, str) and token.startswith("pm_card_") and token not in TEST_TOKENS:
             raise errors.no_such("payment_method", token, "payment_method")
-        return cards.payment_method(self.store, token, "payment_method")
+        return cards.payment_method(self.ledger.store, token, "payment_method")
 
     def _fee_amount(self, params: dict[str, Any], amount: int, account: str | None) -> int | None:
         fee = as_int(params, "application_fee_amount", minimum=0)
@@ -164,48 +167,48 @@ class PaymentsMixin(AccountsMixin):
     # charges -------------------------------------------------------------------------------
     def create_charge(self, params: dict[str, Any]) -> dict[str, Any]:
         """The legacy Charges API (`source=tok_visa`), kept for integrations that still use it."""
-        with self.lock:
-            account = self._scope()
+        with self.ledger.lock:
+            account = self.ledger.scope()
             amount = as_int(params, "amount")
             if amount is None:
                 raise errors.missing("amount")
             currency = _currency(params)
             fee = self._fee_amount(params, amount, account)
             pm = self._pm(require(params, "source"))
-            problem = cards.charge_problem(self.store, pm)
-            charge = self._charge(account, amount=amount, currency=currency, pm=pm, fee_amount=fee,
-                                  description=params.get("description") or None,
-                                  email=params.get("receipt_email") or None, customer=params.get("customer") or None,
-                                  problem=problem, metadata=merge_metadata({}, params.get("metadata")))
+            problem = cards.charge_problem(self.ledger.store, pm)
+            charge = self.charge(account, amount=amount, currency=currency, pm=pm, fee_amount=fee,
+                                 description=params.get("description") or None,
+                                 email=params.get("receipt_email") or None, customer=params.get("customer") or None,
+                                 problem=problem, metadata=merge_metadata({}, params.get("metadata")))
             if problem is not None:
                 raise errors.CardError(problem.message, code=problem.code or "card_declined",
                                        decline_code=problem.decline_code)
             return charge
 
-    def _charge(self, account: str | None, *, amount: int, currency: str, pm: dict[str, Any], fee_amount: int | None,
-                description: str | None, email: str | None, customer: str | None, problem: Any = None,
-                intent: dict[str, Any] | None = None, metadata: dict[str, str] | None = None,
-                created: int | None = None, emit: bool = True) -> dict[str, Any]:
+    def charge(self, account: str | None, *, amount: int, currency: str, pm: dict[str, Any], fee_amount: int | None,
+               description: str | None, email: str | None, customer: str | None, problem: Any = None,
+               intent: dict[str, Any] | None = None, metadata: dict[str, str] | None = None,
+               created: int | None = None, emit: bool = True) -> dict[str, Any]:
         """One card payment on an account: the charge, then (if it succeeded) its money."""
-        at = self.now() if created is None else created
+        at = self.ledger.now() if created is None else created
         card = pm.get("card") or {}
-        charge = self._add("charge", _charge_fields(amount, currency, description, email, customer, card, pm["id"],
-                                                    fee_amount, intent["id"] if intent else None, metadata),
-                           account, created=at)
+        fields = _charge_fields(amount, currency, description, email, customer, card, pm["id"], fee_amount,
+                                intent["id"] if intent else None, metadata)
+        charge = self.ledger.add("charge", fields, account, created=at)
         if problem is not None:
             charge.update(status="failed", paid=False, captured=False, amount_captured=0,
                           failure_code=problem.code or "card_declined", failure_message=problem.message,
                           outcome=_outcome(problem.decline_code))
             if emit:
-                self._emit("charge.failed", charge)
+                self.ledger.emit("charge.failed", charge)
             return charge
         self._settle_charge(charge, at, emit=emit)
         if emit:
-            self._emit("charge.succeeded", charge)
+            self.ledger.emit("charge.succeeded", charge)
             if charge["application_fee"]:
-                self._emit("application_fee.created", self._by_id[charge["application_fee"]])
+                self.ledger.emit("application_fee.created", self.ledger.stored(charge["application_fee"]))
         if pm.get("_number") == DISPUTE_CARD:
-            self.open_dispute(charge, reason="fraudulent", at=at, emit=emit)
+            self.disputes.open_dispute(charge, reason="fraudulent", at=at, emit=emit)
         return charge
 
     def _settle_charge(self, charge: dict[str, Any], at: int, *, emit: bool = True) -> None:
@@ -217,12 +220,12 @@ class PaymentsMixin(AccountsMixin):
         fee_amount = charge["application_fee_amount"] or 0
         if fee_amount:
             fees.append(("application_fee", fee_amount, "Application fee"))
-        txn = self._txn(account, amount=amount, currency=currency, type="charge", category="charge",
-                        source=charge["id"], created=at, available_on=self._available_on(account, at), fees=fees,
-                        description=charge["description"])
+        txn = self.ledger.txn(account, amount=amount, currency=currency, type="charge", category="charge",
+                              source=charge["id"], created=at, available_on=self._available_on(account, at), fees=fees,
+                              description=charge["description"])
         charge["balance_transaction"] = txn["id"]
         if fee_amount and account is not None:
-            fee = self._add("application_fee", {
+            fee = self.ledger.add("application_fee", {
                 "account": account, "amount": fee_amount, "amount_refunded": 0, "application": "ca_sandbox",
                 "balance_transaction": None, "charge": charge["id"], "currency": currency,
                 "fee_source": {"charge": charge["id"], "payout": None, "type": "charge"},
@@ -230,9 +233,9 @@ class PaymentsMixin(AccountsMixin):
                 "refunds": {"object": "list", "data": [], "has_more": False, "total_count": 0, "url": ""},
             }, None, created=at)
             fee["refunds"]["url"] = f"/v1/application_fees/{fee['id']}/refunds"
-            fee_txn = self._txn(None, amount=fee_amount, currency=currency, type="application_fee",
-                                category="platform_earning", source=fee["id"], created=at,
-                                available_on=self._available_on(None, at), description=None)
+            fee_txn = self.ledger.txn(None, amount=fee_amount, currency=currency, type="application_fee",
+                                      category="platform_earning", source=fee["id"], created=at,
+                                      available_on=self._available_on(None, at), description=None)
             fee["balance_transaction"] = fee_txn["id"]
             charge["application_fee"] = fee["id"]
 
@@ -240,13 +243,13 @@ class PaymentsMixin(AccountsMixin):
         """Direct charges: the connected account pays Stripe's fee unless the platform does (controller.fees)."""
         if account is None:
             return True
-        payer = self._by_id[account]["controller"]["fees"]["payer"]
+        payer = self.ledger.stored(account)["controller"]["fees"]["payer"]
         return payer == "account"
 
     def _available_on(self, account: str | None, at: int) -> int:
         delay = 2
         if account is not None:
-            delay = self._by_id[account]["settings"]["payouts"]["schedule"]["delay_days"]
+            delay = self.ledger.stored(account)["settings"]["payouts"]["schedule"]["delay_days"]
         return day_start(at) + delay * DAY
 
     def update_charge(self, charge_id: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -255,27 +258,27 @@ class PaymentsMixin(AccountsMixin):
                 if name in params:
                     charge[name] = params[name] or None
 
-        return self._update("charge", charge_id, params, apply)
+        return self.ledger.update("charge", charge_id, params, apply)
 
     def charges_page(self, params: dict[str, Any]) -> Any:
         filters = {k: params[k] for k in ("customer", "payment_intent", "transfer_group") if params.get(k)}
-        return self._window("charge", params, "/v1/charges", _equals(filters))
+        return self.ledger.window("charge", params, "/v1/charges", equals(filters))
 
     def payment_intents_page(self, params: dict[str, Any]) -> Any:
         filters = {k: params[k] for k in ("customer",) if params.get(k)}
-        return self._window("payment_intent", params, "/v1/payment_intents", _equals(filters))
+        return self.ledger.window("payment_intent", params, "/v1/payment_intents", equals(filters))
 
     # refunds -------------------------------------------------------------------------------
     def create_refund(self, params: dict[str, Any]) -> dict[str, Any]:
-        with self.lock:
+        with self.ledger.lock:
             if params.get("charge"):
-                charge = self._on("charge", params["charge"], "charge")
+                charge = self.ledger.find("charge", params["charge"], "charge")
             elif params.get("payment_intent"):
-                intent = self._on("payment_intent", params["payment_intent"], "payment_intent")
+                intent = self.ledger.find("payment_intent", params["payment_intent"], "payment_intent")
                 if not intent["latest_charge"] or intent["status"] != "succeeded":
                     raise errors.StripeError(f"This PaymentIntent ({intent['id']}) does not have a successful charge "
                                              "to refund.", code="charge_not_refundable", param="payment_intent")
-                charge = self._by_id[intent["latest_charge"]]
+                charge = self.ledger.stored(intent["latest_charge"])
             else:
                 raise errors.StripeError("One of the following params should be provided for this request: "
                                          "payment_intent or charge.", code="parameter_missing")
@@ -286,8 +289,8 @@ class PaymentsMixin(AccountsMixin):
             amount = as_int(params, "amount", left, minimum=1)
             if charge["status"] != "succeeded":
                 raise errors.StripeError(f"Charge {charge['id']} has no funds to refund.", code="charge_not_refundable")
-            if charge["disputed"] and self._dispute_of(charge) and \
-                    self._dispute_of(charge)["status"] not in ("won", "lost", "warning_closed"):
+            if charge["disputed"] and self.disputes.of_charge(charge) and \
+                    self.disputes.of_charge(charge)["status"] not in ("won", "lost", "warning_closed"):
                 raise errors.StripeError(f"Charge {charge['id']} has been charged back; it cannot be refunded.",
                                          code="charge_disputed")
             if left <= 0:
@@ -296,14 +299,14 @@ class PaymentsMixin(AccountsMixin):
             if amount > left:
                 raise errors.invalid("amount", f"Refund amount ({amount}) is greater than unrefunded amount on "
                                      f"charge ({left})")
-            return self._refund(charge, amount, reason, metadata=params.get("metadata"))
+            return self.refund(charge, amount, reason, metadata=params.get("metadata"))
 
-    def _refund(self, charge: dict[str, Any], amount: int, reason: str | None, *, metadata: Any = None,
-                at: int | None = None, emit: bool = True) -> dict[str, Any]:
-        at = self.now() if at is None else at
+    def refund(self, charge: dict[str, Any], amount: int, reason: str | None, *, metadata: Any = None,
+               at: int | None = None, emit: bool = True) -> dict[str, Any]:
+        at = self.ledger.now() if at is None else at
         account = charge["_account"]
         before = snapshot(charge)
-        refund = self._add("refund", {
+        refund = self.ledger.add("refund", {
             "amount": amount, "balance_transaction": None, "charge": charge["id"], "currency": charge["currency"],
             "customer": None, "customer_account": None, "description": None, "destination_details":
             {"type": "card", "card": {"type": "refund", "reference": None, "reference_status": "pending",
@@ -314,36 +317,27 @@ class PaymentsMixin(AccountsMixin):
             "receipt_number": None, "source_transfer_reversal": None, "status": "succeeded",
             "transfer_reversal": None,
         }, account, created=at)
-        txn = self._txn(account, amount=-amount, currency=charge["currency"], type="refund", category="refund",
-                        source=refund["id"], created=at, description="REFUND FOR CHARGE")
+        txn = self.ledger.txn(account, amount=-amount, currency=charge["currency"], type="refund", category="refund",
+                              source=refund["id"], created=at, description="REFUND FOR CHARGE")
         refund["balance_transaction"] = txn["id"]
         charge["amount_refunded"] += amount
         charge["refunded"] = charge["amount_refunded"] >= charge["amount_captured"]
         if emit:
-            self._emit("refund.created", refund)
-            self._emit("charge.refunded", charge, diff(before, charge))
+            self.ledger.emit("refund.created", refund)
+            self.ledger.emit("charge.refunded", charge, diff(before, charge))
         return refund
 
     def update_refund(self, refund_id: str, params: dict[str, Any]) -> dict[str, Any]:
-        return self._update("refund", refund_id, params)
+        return self.ledger.update("refund", refund_id, params)
 
     def refunds_page(self, params: dict[str, Any]) -> Any:
         filters = {k: params[k] for k in ("charge", "payment_intent") if params.get(k)}
-        return self._window("refund", params, "/v1/refunds", _equals(filters))
+        return self.ledger.window("refund", params, "/v1/refunds", equals(filters))
 
-    # balance transactions and application fees ---------------------------------------------
-    def balance_transactions_page(self, params: dict[str, Any]) -> Any:
-        filters = {k: params[k] for k in ("currency", "source", "type") if params.get(k)}
-        if params.get("payout"):
-            payout = self._on("payout", params["payout"], "payout")
-            items = payout.get("_txns") or []
-            return self._window("balance_transaction", params,
-                                f"/v1/balance_transactions?payout={payout['id']}", _equals(filters), items=items)
-        return self._window("balance_transaction", params, "/v1/balance_transactions", _equals(filters))
-
+    # application fees ----------------------------------------------------------------------
     def application_fees_page(self, params: dict[str, Any]) -> Any:
         filters = {k: params[k] for k in ("charge",) if params.get(k)}
-        return self._window("application_fee", params, "/v1/application_fees", _equals(filters))
+        return self.ledger.window("application_fee", params, "/v1/application_fees", equals(filters))
 
 
 def _currency(params: dict[str, Any]) -> str:
@@ -352,12 +346,6 @@ def _currency(params: dict[str, Any]) -> str:
         raise errors.invalid("currency", f"Invalid currency: {currency}. The sandbox takes "
                              f"{', '.join(CURRENCIES)}.")
     return currency
-
-
-def _equals(filters: dict[str, Any]) -> Any:
-    if not filters:
-        return None
-    return lambda obj: all(obj.get(k) == v for k, v in filters.items())
 
 
 _APPROVED = {"advice_code": None, "network_advice_code": None, "network_decline_code": None,

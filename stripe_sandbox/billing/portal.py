@@ -5,10 +5,11 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from stripe_sandbox import cards, customers, errors, invoices, schedules, subscriptions
+from stripe_sandbox import errors
+from stripe_sandbox.billing import cards, customers, invoices, schedules, subscriptions
+from stripe_sandbox.billing.subscriptions import LIVE
 from stripe_sandbox.params import as_bool, as_list, choice, merge_metadata, require
 from stripe_sandbox.store import Store, diff
-from stripe_sandbox.subscriptions import LIVE
 
 FEEDBACK = ("too_expensive", "missing_features", "switched_service", "unused", "customer_service",
             "too_complex", "low_quality", "other")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from stripe_sandbox import cards, catalog, errors, invoice_payments, shapes, subscriptions
+from stripe_sandbox import errors, shapes
+from stripe_sandbox.billing import cards, catalog, invoice_payments
 from stripe_sandbox.money import money
-from stripe_sandbox.params import as_bool
 from stripe_sandbox.periods import day_text, prorate
 from stripe_sandbox.store import Store, diff, new_id
 
@@ -181,32 +181,6 @@ def write_off(store: Store, invoice: dict[str, Any], at: int) -> None:
     invoice["status_transitions"]["marked_uncollectible_at"] = at
     store.emit("invoice.marked_uncollectible", invoice, diff(before, invoice))
     store.emit("invoice.updated", invoice, diff(before, invoice))
-
-
-def pay_invoice(store: Store, invoice_id: str, params: dict[str, Any]) -> dict[str, Any]:
-    with store.lock:
-        invoice = store.find("invoice", invoice_id)
-        if invoice["status"] == "draft":
-            finalize(store, invoice)
-        if invoice["status"] != "open":
-            raise errors.StripeError(f"Invoice is already {invoice['status']}", code="invoice_unexpected_state")
-        customer = store.table("customer")[invoice["customer"]]
-        sub = subscription_of(store, invoice)
-        if as_bool(params, "paid_out_of_band", False):
-            problem = None
-            attempt(store, invoice, {"id": None})
-        else:
-            pm = (cards.payment_method(store, params["payment_method"], "payment_method")
-                  if params.get("payment_method") else cards.card_for(store, sub, customer))
-            if pm is not None and pm.get("customer") != customer["id"]:
-                raise errors.invalid("payment_method", "The payment method must be attached to the invoice's "
-                                     "customer.")
-            problem = attempt(store, invoice, pm)
-        if problem is not None:
-            raise problem
-        if sub is not None:
-            subscriptions.after_payment(store, sub, invoice)
-        return invoice
 
 
 def subscription_of(store: Store, invoice: dict[str, Any]) -> dict[str, Any] | None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from stripe_sandbox import catalog, errors, subscriptions
+from stripe_sandbox import errors
+from stripe_sandbox.billing import catalog, subscriptions
+from stripe_sandbox.billing.subscriptions import LIVE, PRORATION
 from stripe_sandbox.params import as_int, as_list, choice, merge_metadata
 from stripe_sandbox.periods import next_period_end
 from stripe_sandbox.store import Store, diff, public
-from stripe_sandbox.subscriptions import LIVE, PRORATION
 
 END_BEHAVIORS = ("release", "cancel", "none", "renew")
 

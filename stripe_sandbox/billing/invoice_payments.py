@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from stripe_sandbox.connect import Connect
 from stripe_sandbox.params import choice
 from stripe_sandbox.store import Store
 
@@ -16,9 +17,7 @@ def record(store: Store, invoice: dict[str, Any], pm: dict[str, Any] | None, at:
     amount = invoice["amount_paid"]
     if amount <= 0 or pm is None or not pm.get("id"):
         return
-    from stripe_sandbox.sales import Connect  # payments sit on Connect's ledger, which needs invoices
-
-    intent = Connect(store).card_payment(
+    intent = Connect(store).payments.card_payment(
         amount=amount, currency=invoice["currency"], pm=pm, customer=invoice["customer"], at=at, emit=False,
         description=f"Payment for Invoice {invoice.get('number') or invoice['id']}")
     store.new("invoice_payment", {

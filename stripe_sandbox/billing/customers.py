@@ -7,7 +7,8 @@ import secrets
 import string
 from typing import Any
 
-from stripe_sandbox import cards, errors, subscriptions
+from stripe_sandbox import errors
+from stripe_sandbox.billing import cards, subscriptions
 from stripe_sandbox.params import as_int, merge_metadata
 from stripe_sandbox.store import INCLUDES, Store, diff
 
@@ -86,6 +87,21 @@ def update_customer(store: Store, customer_id: str, params: dict[str, Any], *, e
         if previous and emit:
             store.emit("customer.updated", customer, previous)
         return customer
+
+
+def detach_payment_method(store: Store, pm_id: str) -> dict[str, Any]:
+    with store.lock:
+        pm = store.find("payment_method", pm_id)
+        if not pm.get("customer"):
+            raise errors.invalid("payment_method", "The payment method you provided is not attached to a customer "
+                                 "so detachment is impossible.")
+        before = copy.deepcopy(pm)
+        customer = store.table("customer").get(pm["customer"])
+        pm["customer"] = None
+        if customer and customer["invoice_settings"].get("default_payment_method") == pm["id"]:
+            update_customer(store, customer["id"], {"invoice_settings": {"default_payment_method": ""}})
+        store.emit("payment_method.detached", pm, diff(before, pm))
+        return pm
 
 
 def delete_customer(store: Store, customer_id: str) -> dict[str, Any]:

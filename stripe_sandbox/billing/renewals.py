@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from stripe_sandbox import cards, invoices, subscriptions
+from stripe_sandbox.billing import cards, invoices, subscriptions
 from stripe_sandbox.periods import next_period_end
 from stripe_sandbox.store import Store
 
@@ -65,33 +65,6 @@ def finalize_renewal(store: Store, invoice: dict[str, Any], *, emit: bool = True
     elif sub["status"] == "past_due" and not subscriptions.open_invoices(store, sub):
         sub["status"] = "active"
     if emit:
-        subscriptions.changed(store, sub, before)
-
-
-def retry(store: Store, invoice: dict[str, Any]) -> None:
-    at = invoice["next_payment_attempt"]
-    customer = store.table("customer")[invoice["customer"]]
-    sub = invoices.subscription_of(store, invoice)
-    problem = invoices.attempt(store, invoice, cards.card_for(store, sub, customer), at=at)
-    if problem is None:
-        if sub is not None:
-            subscriptions.after_payment(store, sub, invoice)
-        return
-    if invoice["next_payment_attempt"] is None:
-        give_up(store, invoice, sub, at)
-
-
-def give_up(store: Store, invoice: dict[str, Any], sub: dict[str, Any] | None, at: int) -> None:
-    """The last retry failed: the invoice and subscription end as the dunning settings say."""
-    if store.dunning.invoice_then == "uncollectible":
-        invoices.write_off(store, invoice, at)
-    if sub is None or sub["status"] not in ("active", "past_due"):
-        return
-    if store.dunning.subscription_then == "canceled":
-        subscriptions.end_subscription(store, sub, at, reason="payment_failed")
-    elif store.dunning.subscription_then == "unpaid":
-        before = copy.deepcopy(sub)
-        sub["status"] = "unpaid"
         subscriptions.changed(store, sub, before)
 
 
