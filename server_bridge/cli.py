@@ -12,17 +12,22 @@ import tempfile
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from server_bridge.auth import owners as auth
 from server_bridge import db
 from server_bridge.api.errors import ApiError
+from server_bridge.auth import owners as auth
 from server_bridge.db.models import Owner
 from server_bridge.settings import ConfigError, Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from server_bridge.gateway import StripeCalls
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -296,8 +301,8 @@ def set_links(session: Any, owner: Owner, customer: str | None, account: str | N
 # stripe setup, sync ----------------------------------------------------------------------------
 
 def stripe_setup() -> int:
-    from server_bridge.gateway import Gateway
     from server_bridge.billing.setup import setup_stripe
+    from server_bridge.gateway import Gateway
 
     settings = Settings()
     settings.require("stripe_secret_key")
@@ -358,7 +363,7 @@ def _owners(count: int) -> str:
     return f"{count} owner" if count == 1 else f"{count} owners"
 
 
-def report_duplicates(sessions: Any, gateway: Any) -> list[str]:
+def report_duplicates(sessions: sessionmaker[Session], gateway: StripeCalls) -> list[str]:
     """End any second live subscription the backfill found; one line for every owner who had one."""
     from server_bridge.billing import duplicates
 

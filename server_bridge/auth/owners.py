@@ -25,11 +25,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from server_bridge.auth import device_proofs, sign_in_limits
 from server_bridge.api import errors
-from server_bridge.edge.client_address import limit_key
-from server_bridge.db.models import Owner, Token
+from server_bridge.auth import device_proofs, sign_in_limits
 from server_bridge.auth.password_checks import PasswordChecks
+from server_bridge.db.models import Owner, Token
+from server_bridge.edge.client_address import limit_key
 from server_bridge.settings import Settings
 
 log = logging.getLogger(__name__)

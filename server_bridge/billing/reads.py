@@ -11,18 +11,18 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from server_bridge.billing import duplicates, next_bill
 from server_bridge.api import schemas
-from server_bridge.mirror import store
+from server_bridge.api.errors import NotFound
+from server_bridge.billing import duplicates, next_bill
 from server_bridge.billing.invoices import shape_invoice
 from server_bridge.billing.owner import OwnerBilling, lacks_next_bill, load_owner
 from server_bridge.billing.stripe_objects import Invoice
 from server_bridge.billing.summary import shape_plans, shape_summary
-from server_bridge.api.errors import NotFound
-from server_bridge.gateway import Gateway
 from server_bridge.db.models import Owner
-from server_bridge.settings import Settings
+from server_bridge.gateway import StripeCalls
+from server_bridge.mirror import store
 from server_bridge.mirror.sync import Publisher, ensure_fresh, ensure_prices
+from server_bridge.settings import Settings
 
 
 @dataclass
@@ -30,7 +30,7 @@ class BillingReads:
     """One request's billing reads for the signed-in owner: every lookup goes through the owner."""
 
     session: Session
-    gateway: Gateway
+    gateway: StripeCalls
     settings: Settings
     owner: Owner
     bus: Publisher | None = None

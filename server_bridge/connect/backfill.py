@@ -12,13 +12,13 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
-from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from server_bridge.connect import records as connect_store
 from server_bridge.db.models import ConnectImport
+from server_bridge.gateway import StripeCalls
 
 PHASES = ("account", "charges", "disputes", "payouts", "links", "fees", "done")
 PAGE = 100
@@ -63,7 +63,7 @@ def estimate(imported: int, newest: int | None, oldest: int | None, account_crea
     return max(imported, round(imported * whole / covered))
 
 
-def step(session: Session, gateway: Any, account_id: str, pace: Pace) -> bool:
+def step(session: Session, gateway: StripeCalls, account_id: str, pace: Pace) -> bool:
     """Do the next page of the account's import and commit it; True while there is more to do."""
     if not lock_account(session, account_id):
         session.rollback()
@@ -90,7 +90,7 @@ def _next_phase(row: ConnectImport) -> None:
     row.phase, row.cursor = PHASES[PHASES.index(row.phase) + 1], None
 
 
-def _advance(session: Session, gateway: Any, row: ConnectImport, pace: Pace) -> None:
+def _advance(session: Session, gateway: StripeCalls, row: ConnectImport, pace: Pace) -> None:
     account_id = row.account_id
     if row.phase == "account":
         pace()
@@ -136,7 +136,7 @@ def _advance(session: Session, gateway: Any, row: ConnectImport, pace: Pace) -> 
             _next_phase(row)
 
 
-def link_payout(session: Session, gateway: Any, account_id: str, payout_id: str, pace: Pace) -> None:
+def link_payout(session: Session, gateway: StripeCalls, account_id: str, payout_id: str, pace: Pace) -> None:
     """Store every balance transaction the payout paid out, marked with it (the caller commits)."""
     cursor: str | None = None
     now = _now()
@@ -152,7 +152,7 @@ def link_payout(session: Session, gateway: Any, account_id: str, payout_id: str,
     connect_store.mark_linked(session, account_id, payout_id)
 
 
-def fetch_fees(session: Session, gateway: Any, account_id: str, pace: Pace, limit: int = 20) -> bool:
+def fetch_fees(session: Session, gateway: StripeCalls, account_id: str, pace: Pace, limit: int = 20) -> bool:
     """Read the balance transactions of charges whose Stripe fee is unknown; True if there were any."""
     missing = connect_store.charges_missing_fees(session, account_id, limit)
     now = _now()
@@ -164,7 +164,7 @@ def fetch_fees(session: Session, gateway: Any, account_id: str, pace: Pace, limi
     return bool(missing)
 
 
-def import_accounts(sessions: Callable[[], Session], gateway: Any, pace: Pace) -> tuple[int, list[str]]:
+def import_accounts(sessions: Callable[[], Session], gateway: StripeCalls, pace: Pace) -> tuple[int, list[str]]:
     """Import every owner's connected account, one after the other; one account failing does not stop
     the others (its import keeps its cursor and its error). Returns (imported, failed account ids)."""
     from server_bridge.db.models import Owner

@@ -15,11 +15,11 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from server_bridge.api.errors import ApiError, InvalidRequest, NotFound
 from server_bridge.connect import requirements, shaping
 from server_bridge.connect import records as connect_store
-from server_bridge.api.errors import ApiError, InvalidRequest, NotFound
-from server_bridge.gateway import STRIPE_VERSION, StripeUnavailable
 from server_bridge.db.models import ConnectImport, Owner
+from server_bridge.gateway import STRIPE_VERSION, StripeCalls, StripeUnavailable
 from server_bridge.settings import Settings
 
 FULL_DASHBOARD_URL = "https://dashboard.stripe.com/"
@@ -107,7 +107,7 @@ def bucket_starts(bucket: str, start: int, end: int) -> list[int]:
 
 
 class Earnings:
-    def __init__(self, *, session: Session, owner: Owner, settings: Settings, gateway: Any = None,
+    def __init__(self, *, session: Session, owner: Owner, settings: Settings, gateway: StripeCalls | None = None,
                  worker: Any = None, bus: Any = None) -> None:
         self.session = session
         self.owner = owner
@@ -120,7 +120,7 @@ class Earnings:
     def account_id(self) -> str | None:
         return self.owner.stripe_account_id
 
-    def _gateway(self) -> Any:
+    def _gateway(self) -> StripeCalls:
         if self.gateway is None:
             raise StripeUnavailable("The bridge has no Stripe key configured.")
         return self.gateway

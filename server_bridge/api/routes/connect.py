@@ -16,13 +16,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 
+from server_bridge.api.deps import OwnerDep, SessionDep
+from server_bridge.api.errors import SIGNED_IN, InvalidRequest, NotFound, documented
 from server_bridge.connect import schemas, shaping
 from server_bridge.connect import records as connect_store
 from server_bridge.connect.earnings import Earnings, NoAccount, NoDashboard
-from server_bridge.api.deps import OwnerDep, SessionDep
-from server_bridge.api.errors import SIGNED_IN, InvalidRequest, NotFound, documented
-from server_bridge.gateway import StripeRefused, StripeTimeout, StripeUnavailable
 from server_bridge.edge.validation import Cursor, SearchText, StripeId
+from server_bridge.gateway import StripeRefused, StripeTimeout, StripeUnavailable
 
 router = APIRouter(prefix="/v1/connect", tags=["connect"])
 
