@@ -20,7 +20,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from server_bridge import db
 from server_bridge.api.errors import ApiError
-from server_bridge.auth import owners as auth
+from server_bridge.auth import owners
 from server_bridge.db.models import Owner
 from server_bridge.settings import ConfigError, Settings
 
@@ -229,29 +229,29 @@ def users(args: argparse.Namespace) -> int:
                     return _fail(f"{args.customer!r} is not a Stripe customer id (cus_...)")
                 if args.account and not args.account.startswith("acct_"):
                     return _fail(f"{args.account!r} is not a Stripe connected account id (acct_...)")
-                if auth.find_owner(session, args.email):
-                    return _fail(f"{auth.normalize_email(args.email)} already exists")
+                if owners.find_owner(session, args.email):
+                    return _fail(f"{owners.normalize_email(args.email)} already exists")
                 try:
                     password = _new_password(args.password)
                 except ValueError as exc:
                     return _fail(str(exc))
                 try:
-                    auth.add_owner(session, args.email, password, customer_id=args.customer, account_id=args.account)
+                    owners.add_owner(session, args.email, password, customer_id=args.customer, account_id=args.account)
                     session.commit()
                 except IntegrityError:
                     return _fail(f"customer {args.customer} or account {args.account} already belongs to another owner")
-                print(f"Added {auth.normalize_email(args.email)} ({args.customer}"
+                print(f"Added {owners.normalize_email(args.email)} ({args.customer}"
                       f"{', ' + args.account if args.account else ''}).")
                 return 0
-            owner = auth.find_owner(session, args.email)
+            owner = owners.find_owner(session, args.email)
             if owner is None:
-                return _fail(f"no owner {auth.normalize_email(args.email)}")
+                return _fail(f"no owner {owners.normalize_email(args.email)}")
             if args.users_command == "set":
                 return set_links(session, owner, args.customer, args.account)
             if args.users_command == "reset-link":
                 return print_reset_link(session, settings, owner)
             if args.users_command == "disable":
-                auth.disable_owner(session, owner)
+                owners.disable_owner(session, owner)
                 session.commit()
                 print(f"Disabled {owner.email}; their devices are signed out.")
                 return 0
@@ -259,7 +259,7 @@ def users(args: argparse.Namespace) -> int:
                 password = _new_password(args.password)
             except ValueError as exc:
                 return _fail(str(exc))
-            auth.set_password(session, owner, password)
+            owners.set_password(session, owner, password)
             session.commit()
             print(f"New password set for {owner.email}; their devices are signed out.")
             return 0
@@ -369,9 +369,9 @@ def report_duplicates(sessions: sessionmaker[Session], gateway: StripeCalls) -> 
 
     lines = []
     with sessions() as session:
-        owners = session.execute(select(Owner.email, Owner.stripe_customer_id)
-                                 .where(Owner.stripe_customer_id.is_not(None)).order_by(Owner.email)).all()
-        for email, customer_id in owners:
+        customers = session.execute(select(Owner.email, Owner.stripe_customer_id)
+                                    .where(Owner.stripe_customer_id.is_not(None)).order_by(Owner.email)).all()
+        for email, customer_id in customers:
             if duplicates.has_duplicate(session, customer_id):
                 duplicates.resolve(session, gateway, customer_id)
                 session.commit()

@@ -89,11 +89,6 @@ class SetupResult:
     webhook_secrets: dict[str, str]       # endpoint name -> its signing secret
     portal_configuration_id: str
 
-    @property
-    def webhook_secret(self) -> str:
-        """The platform endpoint's secret."""
-        return self.webhook_secrets["platform"]
-
 
 def webhook_url(public_url: str, path: str = "/v1/webhooks/stripe") -> str:
     return public_url.rstrip("/") + path

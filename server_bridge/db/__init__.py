@@ -71,15 +71,6 @@ def upgrade(database_url: str, revision: str = "head") -> None:
         engine.dispose()
 
 
-def head_revision() -> str:
-    """The newest migration's revision id: what `db upgrade` brings a database to."""
-    from alembic.script import ScriptDirectory
-
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head is not None
-    return head
-
-
 def current_revision(database_url: str) -> str | None:
     from alembic.runtime.migration import MigrationContext
 

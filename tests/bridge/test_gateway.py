@@ -156,7 +156,8 @@ def test_setup_is_idempotent_and_replaces_only_the_webhook_endpoint(sandbox_gate
     second = setup_stripe(gateway, "https://billing.example.com/")
     assert first.plans == second.plans and set(first.plans) == {"starter", "pro"}
     assert first.portal_configuration_id == second.portal_configuration_id
-    assert first.webhook_secret != second.webhook_secret and second.webhook_secret.startswith("whsec_")
+    assert first.webhook_secrets["platform"] != second.webhook_secrets["platform"]
+    assert second.webhook_secrets["platform"].startswith("whsec_")
 
     assert len(second.webhook_secrets) == 2
     assert not set(first.webhook_secrets.values()) & set(second.webhook_secrets.values())
@@ -201,7 +202,7 @@ def test_setup_replaces_an_endpoint_pinned_to_another_version_or_to_none(
     ours = [e for e in endpoints.values() if e["url"] == url]
     assert len(ours) == 1 and ours[0]["api_version"] == stripe.api_version
     assert elsewhere["id"] in endpoints       # not ours to touch
-    assert webhook_secret(sandbox.store, ours[0]["id"]) == result.webhook_secret
+    assert webhook_secret(sandbox.store, ours[0]["id"]) == result.webhook_secrets["platform"]
 
 
 def test_the_endpoint_table_covers_every_event_the_bridge_applies() -> None:
