@@ -21,7 +21,7 @@ from server_bridge.billing.summary import shape_plans, shape_summary
 from server_bridge.db.models import Owner
 from server_bridge.gateway import StripeCalls
 from server_bridge.mirror import store
-from server_bridge.mirror.sync import Publisher, ensure_fresh, ensure_prices
+from server_bridge.mirror.sync import Publisher, copy_missing_prices, ensure_fresh
 from server_bridge.settings import Settings
 
 
@@ -49,7 +49,7 @@ class BillingReads:
         view = load_owner(self.session, self.customer_id, self.settings.plans)
         missing = [p for p in self.settings.plans.values() if p not in view.prices]
         if missing:
-            ensure_prices(self.session, self.gateway, missing)
+            copy_missing_prices(self.session, self.gateway, missing)
             self.session.commit()
             view = load_owner(self.session, self.customer_id, self.settings.plans)
         if self.customer_id and lacks_next_bill(view):

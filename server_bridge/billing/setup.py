@@ -94,7 +94,7 @@ def webhook_url(public_url: str, path: str = "/v1/webhooks/stripe") -> str:
     return public_url.rstrip("/") + path
 
 
-def ensure_prices(gateway: StripeCalls, run: str) -> dict[str, str]:
+def create_plan_prices(gateway: StripeCalls, run: str) -> dict[str, str]:
     """Plan key -> price id, creating the product and price only where the lookup key is unknown."""
     found = {p.get("lookup_key"): p for p in gateway.list_prices([spec.lookup_key for spec in PLANS])}
     plans: dict[str, str] = {}
@@ -175,7 +175,7 @@ def replace_webhook_endpoints(gateway: StripeCalls, public_url: str, run: str,
 
 def setup_stripe(gateway: StripeCalls, public_url: str) -> SetupResult:
     run = uuid.uuid4().hex
-    plans = ensure_prices(gateway, run)
+    plans = create_plan_prices(gateway, run)
     portal = ensure_portal_configuration(gateway, public_url, run)
     secrets = replace_webhook_endpoints(gateway, public_url, run)
     gateway.portal_configuration_id = portal

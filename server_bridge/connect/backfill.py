@@ -16,7 +16,7 @@ from collections.abc import Callable
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from server_bridge.connect import records as connect_store
+from server_bridge.connect import records
 from server_bridge.db.models import ConnectImport
 from server_bridge.gateway import StripeCalls
 
@@ -98,8 +98,8 @@ def _advance(session: Session, gateway: StripeCalls, row: ConnectImport, pace: P
         pace()
         balance = gateway.get_balance(account_id)
         now = _now()
-        connect_store.save_account(session, account, now)
-        connect_store.save_balance(session, account_id, balance, now)
+        records.save_account(session, account, now)
+        records.save_balance(session, account_id, balance, now)
         _next_phase(row)
         return
     if row.phase in ("charges", "disputes", "payouts"):
@@ -108,24 +108,24 @@ def _advance(session: Session, gateway: StripeCalls, row: ConnectImport, pace: P
         items = page.get("data") or []
         now = _now()
         if row.phase == "charges":
-            connect_store.save_charges(session, account_id, items, now)
+            records.save_charges(session, account_id, items, now)
             if items:
                 row.imported += len(items)
                 row.newest = row.newest if row.newest is not None else items[0].get("created")
-                stored = connect_store.account(session, account_id)
+                stored = records.account(session, account_id)
                 created = stored[0].get("created") if stored else None
                 row.estimated_total = estimate(row.imported, row.newest, items[-1].get("created"), created)
         elif row.phase == "disputes":
-            connect_store.save_disputes(session, account_id, items, now)
+            records.save_disputes(session, account_id, items, now)
         else:
-            connect_store.save_payouts(session, account_id, items, now)
+            records.save_payouts(session, account_id, items, now)
         if page.get("has_more") and items:
             row.cursor = items[-1]["id"]
         else:
             _next_phase(row)
         return
     if row.phase == "links":
-        pending = connect_store.unlinked_payouts(session, account_id)
+        pending = records.unlinked_payouts(session, account_id)
         if not pending:
             _next_phase(row)
             return
@@ -145,22 +145,22 @@ def link_payout(session: Session, gateway: StripeCalls, account_id: str, payout_
         page = gateway.list_page("balance_transactions", account_id, starting_after=cursor, limit=PAGE,
                                  payout=payout_id)
         items = page.get("data") or []
-        connect_store.save_transactions(session, account_id, items, now, payout_id=payout_id)
+        records.save_transactions(session, account_id, items, now, payout_id=payout_id)
         if not page.get("has_more") or not items:
             break
         cursor = items[-1]["id"]
-    connect_store.mark_linked(session, account_id, payout_id)
+    records.mark_linked(session, account_id, payout_id)
 
 
 def fetch_fees(session: Session, gateway: StripeCalls, account_id: str, pace: Pace, limit: int = 20) -> bool:
     """Read the balance transactions of charges whose Stripe fee is unknown; True if there were any."""
-    missing = connect_store.charges_missing_fees(session, account_id, limit)
+    missing = records.charges_missing_fees(session, account_id, limit)
     now = _now()
     for charge_id, transaction_id in missing:
         pace()
         transaction = gateway.get_balance_transaction(account_id, transaction_id)
-        connect_store.save_transactions(session, account_id, [transaction], now)
-        connect_store.set_fees(session, account_id, charge_id, transaction)
+        records.save_transactions(session, account_id, [transaction], now)
+        records.set_fees(session, account_id, charge_id, transaction)
     return bool(missing)
 
 

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from server_bridge.connect import backfill
-from server_bridge.connect import records as connect_store
+from server_bridge.connect import records
 from server_bridge.connect.earnings import owner_of_account, owner_topic_key
 from server_bridge.gateway import Pacer, StripeCalls
 
@@ -118,12 +118,12 @@ class ConnectWorker:
                 session.commit()
             elif kind == "balance":
                 self.pace()
-                connect_store.save_balance(session, account_id, self.gateway.get_balance(account_id), int(time.time()))
+                records.save_balance(session, account_id, self.gateway.get_balance(account_id), int(time.time()))
                 session.commit()
                 more = False
             elif kind == "account":
                 self.pace()
-                connect_store.save_account(session, self.gateway.get_account(account_id), int(time.time()))
+                records.save_account(session, self.gateway.get_account(account_id), int(time.time()))
                 session.commit()
                 more = False
             else:

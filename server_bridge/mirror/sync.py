@@ -98,7 +98,7 @@ def save_fetched(session: Session, obj: dict, *, now: int | None = None) -> None
         store.upsert_object(session, item, seen_at=max(at, previous or 0))
 
 
-def ensure_prices(session: Session, gateway: StripeCalls, price_ids: Iterable[str | None]) -> None:
+def copy_missing_prices(session: Session, gateway: StripeCalls, price_ids: Iterable[str | None]) -> None:
     """Fetch the prices (and their products) the store does not have yet."""
     for price_id in dict.fromkeys(p for p in price_ids if p):
         price = store.get_object(session, "price", price_id)
@@ -135,10 +135,10 @@ def backfill_owner(session: Session, gateway: StripeCalls, owner: Owner, *, plan
                  if pm and not isinstance(pm, dict) and store.get_object(session, "payment_method", pm) is None]
         for obj in [customer, *cards, *subscriptions, *schedules, *invoices]:
             save_fetched(session, obj, now=now)
-        ensure_prices(session, gateway, [*plan_prices, *subscription_prices(subscriptions, schedules)])
+        copy_missing_prices(session, gateway, [*plan_prices, *subscription_prices(subscriptions, schedules)])
         next_bill.refresh(session, gateway, customer_id)
     else:
-        ensure_prices(session, gateway, plan_prices)
+        copy_missing_prices(session, gateway, plan_prices)
     store.mark_synced(session, owner.id, now)
     if bus is not None and customer_id:
         bus.publish(customer_id, list(ALL_TOPICS))
@@ -150,7 +150,7 @@ def ensure_fresh(session: Session, gateway: StripeCalls, owner: Owner, *, plan_p
     plan_prices = list(plan_prices)
     if store.synced_at(session, owner.id) is not None:
         if any(store.get_object(session, "price", p) is None for p in plan_prices):
-            ensure_prices(session, gateway, plan_prices)
+            copy_missing_prices(session, gateway, plan_prices)
             session.commit()
         return False
     try:

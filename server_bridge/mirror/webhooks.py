@@ -30,7 +30,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from server_bridge.billing.setup import WEBHOOK_EVENTS
-from server_bridge.connect import event_handlers as connect_events
+from server_bridge.connect import event_handlers
 from server_bridge.db.models import StripeObject, WebhookEvent
 from server_bridge.edge.validation import Printable, StripeId
 from server_bridge.gateway import STRIPE_VERSION, StripeCalls, StripeRefused, StripeUnavailable
@@ -129,7 +129,7 @@ def apply_event(session: Session, event: dict[str, Any], fetched: Fetched | None
     A connected account's event (it names the `account`) goes to the Connect store, which keeps its
     own guard against older state."""
     if event.get("account"):
-        applied = connect_events.apply(session, event)
+        applied = event_handlers.apply(session, event)
         if applied is None:
             return Outcome("ignored")
         return Outcome("applied", applied.owner_key, ("earnings",) if applied.owner_key else (),
