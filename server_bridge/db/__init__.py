@@ -1,4 +1,7 @@
-"""Engines and migrations. SQLite by default (one machine), PostgreSQL for several bridges."""
+"""The database: engines and `upgrade` (here), the tables (models) and their Alembic migrations.
+
+SQLite by default (one machine), PostgreSQL for several bridges.
+"""
 
 from __future__ import annotations
 
