@@ -12,26 +12,23 @@ from typing import Any
 from fastapi import FastAPI
 from pydantic import SecretStr
 
-from server_bridge.auth import owners
 from server_bridge import db
 from server_bridge.api import errors
 from server_bridge.api.routes import ROUTERS
-from server_bridge.edge import body_limits
-from server_bridge.connect.worker import ConnectWorker
-from server_bridge.edge.deadline import Deadline
-from server_bridge.mirror.notices import EventBus, PostgresRelay, StreamWarden
+from server_bridge.auth import owners
 from server_bridge.auth.password_checks import PasswordChecks
+from server_bridge.connect.worker import ConnectWorker
+from server_bridge.edge import body_limits
+from server_bridge.edge.deadline import Deadline
+from server_bridge.gateway import Gateway, StripeCalls
+from server_bridge.mirror.notices import EventBus, PostgresRelay, StreamWarden
 from server_bridge.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
-def _default_gateway(settings: Settings) -> Any:
-    if settings.stripe_secret_key is None:
-        return None
-    from server_bridge.gateway import Gateway
-
-    return Gateway(settings)
+def _default_gateway(settings: Settings) -> Gateway | None:
+    return Gateway(settings) if settings.stripe_secret_key is not None else None
 
 
 def _with_device_proof_secret(settings: Settings) -> Settings:
@@ -55,7 +52,7 @@ def _oidc_provider(settings: Settings) -> Any:
     return Provider(settings)
 
 
-def create_app(settings: Settings, *, gateway: Any | None = None) -> FastAPI:
+def create_app(settings: Settings, *, gateway: StripeCalls | None = None) -> FastAPI:
     """A bridge for `settings`. Runs no migrations: `billing-bridge serve`/`db upgrade` do."""
     settings = _with_device_proof_secret(settings)
     engine = db.make_engine(settings.database_url)

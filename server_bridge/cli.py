@@ -12,17 +12,22 @@ import tempfile
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from server_bridge.auth import owners as auth
 from server_bridge import db
 from server_bridge.api.errors import ApiError
+from server_bridge.auth import owners
 from server_bridge.db.models import Owner
 from server_bridge.settings import ConfigError, Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from server_bridge.gateway import StripeCalls
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -224,29 +229,29 @@ def users(args: argparse.Namespace) -> int:
                     return _fail(f"{args.customer!r} is not a Stripe customer id (cus_...)")
                 if args.account and not args.account.startswith("acct_"):
                     return _fail(f"{args.account!r} is not a Stripe connected account id (acct_...)")
-                if auth.find_owner(session, args.email):
-                    return _fail(f"{auth.normalize_email(args.email)} already exists")
+                if owners.find_owner(session, args.email):
+                    return _fail(f"{owners.normalize_email(args.email)} already exists")
                 try:
                     password = _new_password(args.password)
                 except ValueError as exc:
                     return _fail(str(exc))
                 try:
-                    auth.add_owner(session, args.email, password, customer_id=args.customer, account_id=args.account)
+                    owners.add_owner(session, args.email, password, customer_id=args.customer, account_id=args.account)
                     session.commit()
                 except IntegrityError:
                     return _fail(f"customer {args.customer} or account {args.account} already belongs to another owner")
-                print(f"Added {auth.normalize_email(args.email)} ({args.customer}"
+                print(f"Added {owners.normalize_email(args.email)} ({args.customer}"
                       f"{', ' + args.account if args.account else ''}).")
                 return 0
-            owner = auth.find_owner(session, args.email)
+            owner = owners.find_owner(session, args.email)
             if owner is None:
-                return _fail(f"no owner {auth.normalize_email(args.email)}")
+                return _fail(f"no owner {owners.normalize_email(args.email)}")
             if args.users_command == "set":
                 return set_links(session, owner, args.customer, args.account)
             if args.users_command == "reset-link":
                 return print_reset_link(session, settings, owner)
             if args.users_command == "disable":
-                auth.disable_owner(session, owner)
+                owners.disable_owner(session, owner)
                 session.commit()
                 print(f"Disabled {owner.email}; their devices are signed out.")
                 return 0
@@ -254,7 +259,7 @@ def users(args: argparse.Namespace) -> int:
                 password = _new_password(args.password)
             except ValueError as exc:
                 return _fail(str(exc))
-            auth.set_password(session, owner, password)
+            owners.set_password(session, owner, password)
             session.commit()
             print(f"New password set for {owner.email}; their devices are signed out.")
             return 0
@@ -296,8 +301,8 @@ def set_links(session: Any, owner: Owner, customer: str | None, account: str | N
 # stripe setup, sync ----------------------------------------------------------------------------
 
 def stripe_setup() -> int:
-    from server_bridge.gateway import Gateway
     from server_bridge.billing.setup import setup_stripe
+    from server_bridge.gateway import Gateway
 
     settings = Settings()
     settings.require("stripe_secret_key")
@@ -358,15 +363,15 @@ def _owners(count: int) -> str:
     return f"{count} owner" if count == 1 else f"{count} owners"
 
 
-def report_duplicates(sessions: Any, gateway: Any) -> list[str]:
+def report_duplicates(sessions: sessionmaker[Session], gateway: StripeCalls) -> list[str]:
     """End any second live subscription the backfill found; one line for every owner who had one."""
     from server_bridge.billing import duplicates
 
     lines = []
     with sessions() as session:
-        owners = session.execute(select(Owner.email, Owner.stripe_customer_id)
-                                 .where(Owner.stripe_customer_id.is_not(None)).order_by(Owner.email)).all()
-        for email, customer_id in owners:
+        customers = session.execute(select(Owner.email, Owner.stripe_customer_id)
+                                    .where(Owner.stripe_customer_id.is_not(None)).order_by(Owner.email)).all()
+        for email, customer_id in customers:
             if duplicates.has_duplicate(session, customer_id):
                 duplicates.resolve(session, gateway, customer_id)
                 session.commit()

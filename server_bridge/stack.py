@@ -14,11 +14,12 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 from sqlalchemy import Engine
 
-from server_bridge.auth import owners
 from server_bridge import db
 from server_bridge.app import create_app
-from stripe_sandbox.serving import ThreadedServer
+from server_bridge.auth import owners
+from server_bridge.gateway import Gateway, StripeCalls
 from server_bridge.settings import Settings
+from stripe_sandbox.serving import ThreadedServer
 
 DEMO_PASSWORD = "demo"
 DEMO_OWNERS = ("pro@demo.test", "starter@demo.test", "new@demo.test", "pastdue@demo.test")
@@ -34,7 +35,7 @@ class SandboxStack:
     engine: Engine
     demo_owners: dict[str, str] = field(default_factory=dict)  # email -> customer id
     _servers: list[ThreadedServer] = field(default_factory=list, repr=False)
-    _gateway: Any = field(default=None, repr=False)
+    _gateway: StripeCalls | None = field(default=None, repr=False)
 
     def stop(self) -> None:
         """Stop the bridge first (ending its event streams), then the sandbox."""
@@ -47,7 +48,7 @@ class SandboxStack:
         close = getattr(self.sandbox, "close", None)
         if callable(close):
             close()
-        if self._gateway is not None and hasattr(self._gateway, "close"):
+        if self._gateway is not None:
             self._gateway.close()
         self.engine.dispose()
 
@@ -74,7 +75,6 @@ def start_sandbox_stack(
     """
     from server_bridge.billing import setup
     from server_bridge.mirror import sync
-    from server_bridge.gateway import Gateway
     from stripe_sandbox import Sandbox, create_sandbox_app
 
     data_dir = Path(data_dir)

@@ -72,10 +72,6 @@ def typed(text: str) -> str:
     return check(text)
 
 
-def is_link(text: str) -> bool:
-    return text.strip().lower().startswith(f"{SCHEME}:")
-
-
 def from_link(link: str) -> str:
     """The bridge address a `billing-manager://connect?bridge=https://...` link names."""
     text = link.strip()

@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 
 from server_bridge.auth import owners
 from server_bridge.billing.service import BillingService
-from server_bridge.mirror.notices import EventBus
-from server_bridge.gateway import Gateway, StripeUnavailable
 from server_bridge.db.models import Owner, Token
+from server_bridge.gateway import StripeCalls, StripeUnavailable
+from server_bridge.mirror.notices import EventBus
 from server_bridge.settings import Settings
 
 
@@ -65,14 +65,14 @@ async def get_owner(request: Request, token: CurrentTokenDep) -> Owner:
 OwnerDep = Annotated[Owner, Depends(get_owner)]
 
 
-async def get_gateway(request: Request) -> Gateway:
+async def get_gateway(request: Request) -> StripeCalls:
     gateway = request.app.state.gateway
     if gateway is None:
         raise StripeUnavailable("The bridge has no Stripe key configured.")
     return gateway
 
 
-GatewayDep = Annotated[Gateway, Depends(get_gateway)]
+GatewayDep = Annotated[StripeCalls, Depends(get_gateway)]
 
 
 async def get_bus(request: Request) -> EventBus:

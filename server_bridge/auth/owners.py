@@ -20,16 +20,16 @@ from functools import lru_cache
 import anyio
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from server_bridge.auth import device_proofs, sign_in_limits
 from server_bridge.api import errors
-from server_bridge.edge.client_address import limit_key
-from server_bridge.db.models import Owner, Token
+from server_bridge.auth import device_proofs, sign_in_limits
 from server_bridge.auth.password_checks import PasswordChecks
+from server_bridge.db.models import Owner, Token
+from server_bridge.edge.client_address import limit_key
 from server_bridge.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -101,8 +101,9 @@ def revoke_all(session: Session, owner: Owner) -> None:
 
 
 # Sign-in throttling (docs/security.md) -----------------------------------------------------------
-# check_allowed before the password check, then record_failure or record_success: usable by any route
+# claim_attempt before the check, then record_failure, record_success or release: usable by any route
 # that checks a password or a secret the client could guess (`email=None` counts the address only).
+# verify_credentials below does this for a password.
 
 @dataclass(frozen=True)
 class Attempt:
@@ -140,8 +141,9 @@ class Crowded(Exception):
 
 def claim_attempt(session: Session, settings: Settings, *, address: str, email: str | None = None,
                   device_proof: str | None = None) -> Attempt:
-    """check_allowed's one look: counts the attempt and commits, or counts nothing and raises
-    errors.TooManyAttempts or Crowded (for an async caller that waits on its event loop)."""
+    """Counts the attempt against its limits (atomically, in the database) and commits, or counts nothing
+    and raises errors.TooManyAttempts (failures have used up a limit) or Crowded (only attempts still
+    being checked stand in the way: look again in SETTLE_POLL seconds, as verify_credentials does)."""
     email = normalize_email(email) if email is not None else None
     proof_id = device_proofs.proven_id(settings, device_proof, email) if email is not None else None
     at, window = now(), settings.login_window_seconds
@@ -161,23 +163,6 @@ def claim_attempt(session: Session, settings: Settings, *, address: str, email: 
         log.info("sign-in refused: too many failures (%s)", ", ".join(c.limit.scope for c in claims if c.locked))
         raise errors.TooManyAttempts(wait)
     raise Crowded(wait)
-
-
-def check_allowed(session: Session, settings: Settings, *, address: str, email: str | None = None,
-                  device_proof: str | None = None) -> Attempt:
-    """Count this attempt as in flight against its limits (atomically, in the database) and commit.
-
-    Raises errors.TooManyAttempts (with Retry-After, nothing counted) when failures have used up a
-    limit. When only attempts still being checked stand in the way (many at once), waits for them to
-    settle, up to settings.password_check_wait_seconds. Blocking: call it from a worker thread."""
-    deadline = time.monotonic() + settings.password_check_wait_seconds
-    while True:
-        try:
-            return claim_attempt(session, settings, address=address, email=email, device_proof=device_proof)
-        except Crowded as crowded:
-            if time.monotonic() >= deadline:
-                raise errors.TooManyAttempts(crowded.retry_after) from None
-        time.sleep(SETTLE_POLL)
 
 
 SETTLE_POLL = 0.05
@@ -247,7 +232,8 @@ def _begin(sessions: sessionmaker[Session], settings: Settings, address: str, em
 
 async def _begin_when_allowed(sessions: sessionmaker[Session], settings: Settings, address: str, email: str,
                               device_proof: str | None) -> tuple[Attempt, Owner | None]:
-    """check_allowed for the event loop: waits for others' attempts to settle without holding a thread."""
+    """claim_attempt, waiting (on the event loop, without holding a thread) for others' attempts to settle,
+    up to settings.password_check_wait_seconds."""
     deadline = time.monotonic() + settings.password_check_wait_seconds
     while True:
         try:
@@ -395,8 +381,3 @@ def ended_tokens(session: Session, token_ids: Iterable[int]) -> set[int]:
 def sign_out(session: Session, token: Token) -> None:
     token.revoked_at = now()
     session.commit()
-
-
-def live_token_count(session: Session, owner: Owner) -> int:
-    return session.execute(select(func.count()).select_from(Token).where(
-        Token.owner_id == owner.id, Token.revoked_at.is_(None), Token.expires_at > now())).scalar_one()

@@ -16,8 +16,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from server_bridge.gateway import StripeCalls
 from server_bridge.mirror import store
-from server_bridge.gateway import Gateway
 from server_bridge.mirror.sync import ref, save_fetched
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ def has_duplicate(session: Session, customer_id: str) -> bool:
     return len(newer_duplicates(subs)[1]) > 0
 
 
-def resolve(session: Session, gateway: Gateway, customer_id: str) -> Resolved | None:
+def resolve(session: Session, gateway: StripeCalls, customer_id: str) -> Resolved | None:
     """End the customer's newer live subscriptions and refund them; None if there was only one.
     Stores what Stripe answered; the caller commits."""
     kept, extra = newer_duplicates(gateway.list_subscriptions(customer_id))
@@ -77,7 +77,7 @@ def resolve(session: Session, gateway: Gateway, customer_id: str) -> Resolved | 
     return done
 
 
-def _refund_invoice(session: Session, gateway: Gateway, customer_id: str, invoice: Mapping[str, Any]) -> list[dict]:
+def _refund_invoice(session: Session, gateway: StripeCalls, customer_id: str, invoice: Mapping[str, Any]) -> list[dict]:
     refunds = []
     for payment in gateway.list_invoice_payments(invoice["id"]):
         intent = ref((payment.get("payment") or {}).get("payment_intent"))

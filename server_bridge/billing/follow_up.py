@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from server_bridge.billing import duplicates, next_bill
-from server_bridge.gateway import Gateway
+from server_bridge.gateway import StripeCalls
 from server_bridge.mirror.store import customer_of
 
 SUBSCRIPTION_EVENTS = ("customer.subscription.created", "customer.subscription.updated", "checkout.session.completed")
@@ -30,7 +30,7 @@ def needed(event: Mapping[str, Any]) -> bool:
     return kind in SUBSCRIPTION_EVENTS or next_bill.changes_next_bill(kind)
 
 
-def follow_up(session_factory: Callable[[], Session], gateway: Gateway, event: Mapping[str, Any]) -> tuple[str, ...]:
+def follow_up(session_factory: Callable[[], Session], gateway: StripeCalls, event: Mapping[str, Any]) -> tuple[str, ...]:
     """Do what the event calls for; the topics whose data changed."""
     customer_id = event_customer(event)
     if not customer_id or not needed(event):

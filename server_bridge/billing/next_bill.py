@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from server_bridge.gateway import StripeCalls
 from server_bridge.mirror import store
-from server_bridge.gateway import Gateway
 
 KIND = "upcoming_invoice"
 LIVE = ("active", "trialing", "past_due", "unpaid", "incomplete")
@@ -35,7 +35,7 @@ def live_subscription_id(subscriptions: Sequence[Mapping[str, Any]]) -> str | No
     return live[0]["id"] if live else None
 
 
-def refresh(session: Session, gateway: Gateway, customer_id: str) -> dict[str, Any]:
+def refresh(session: Session, gateway: StripeCalls, customer_id: str) -> dict[str, Any]:
     """Ask Stripe for the customer's next invoice and store it; the caller commits."""
     subscriptions = store.list_objects(session, "subscription", customer_id=customer_id)
     subscription_id = live_subscription_id(subscriptions)

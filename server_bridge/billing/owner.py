@@ -9,7 +9,6 @@ from typing import Any
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from server_bridge.mirror import store
 from server_bridge.billing.stripe_objects import (
     Customer,
     Invoice,
@@ -21,6 +20,7 @@ from server_bridge.billing.stripe_objects import (
     SubscriptionSchedule,
     UpcomingInvoice,
 )
+from server_bridge.mirror import store
 
 LIVE_STATUSES = frozenset({"active", "trialing", "past_due", "unpaid", "paused", "incomplete"})
 """Statuses of a subscription that still bills or can recover (all but canceled and incomplete_expired)."""

@@ -11,18 +11,18 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from server_bridge.billing import duplicates, next_bill
 from server_bridge.api import schemas
-from server_bridge.mirror import store
+from server_bridge.api.errors import NotFound
+from server_bridge.billing import duplicates, next_bill
 from server_bridge.billing.invoices import shape_invoice
 from server_bridge.billing.owner import OwnerBilling, lacks_next_bill, load_owner
 from server_bridge.billing.stripe_objects import Invoice
 from server_bridge.billing.summary import shape_plans, shape_summary
-from server_bridge.api.errors import NotFound
-from server_bridge.gateway import Gateway
 from server_bridge.db.models import Owner
+from server_bridge.gateway import StripeCalls
+from server_bridge.mirror import store
+from server_bridge.mirror.sync import Publisher, copy_missing_prices, ensure_fresh
 from server_bridge.settings import Settings
-from server_bridge.mirror.sync import Publisher, ensure_fresh, ensure_prices
 
 
 @dataclass
@@ -30,7 +30,7 @@ class BillingReads:
     """One request's billing reads for the signed-in owner: every lookup goes through the owner."""
 
     session: Session
-    gateway: Gateway
+    gateway: StripeCalls
     settings: Settings
     owner: Owner
     bus: Publisher | None = None
@@ -49,7 +49,7 @@ class BillingReads:
         view = load_owner(self.session, self.customer_id, self.settings.plans)
         missing = [p for p in self.settings.plans.values() if p not in view.prices]
         if missing:
-            ensure_prices(self.session, self.gateway, missing)
+            copy_missing_prices(self.session, self.gateway, missing)
             self.session.commit()
             view = load_owner(self.session, self.customer_id, self.settings.plans)
         if self.customer_id and lacks_next_bill(view):

@@ -11,15 +11,16 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from server_bridge.billing import duplicates, next_bill
 from server_bridge.api import schemas
-from server_bridge.mirror import store
+from server_bridge.billing import duplicates, next_bill
+from server_bridge.billing.dates import add_interval, day_of_month
 from server_bridge.billing.errors import (AlreadySubscribed, ChangeScheduled, InvalidFlow, InvoiceNotPayable,
                                           NoPendingChange, NoSubscription, PlanEnding, PortalNotConfigured, SamePlan,
                                           StalePreview, UnknownPlan)
 from server_bridge.billing.invoices import shape_invoice, shape_preview_lines
 from server_bridge.billing.owner import live_subscription, load_owner, overlay, schedule_for
 from server_bridge.billing.reads import BillingReads
+from server_bridge.billing.setup import find_portal_configuration
 from server_bridge.billing.stripe_objects import (
     Invoice,
     Price,
@@ -29,9 +30,8 @@ from server_bridge.billing.stripe_objects import (
     SubscriptionSchedule,
 )
 from server_bridge.billing.summary import plan_view, shape_summary
-from server_bridge.billing.dates import add_interval, day_of_month
-from server_bridge.gateway import CardDeclined, Gateway, StripeRefused, StripeUnavailable
-from server_bridge.billing.setup import find_portal_configuration
+from server_bridge.gateway import CardDeclined, StripeCalls, StripeRefused, StripeUnavailable
+from server_bridge.mirror import store
 from server_bridge.mirror.sync import save_fetched
 
 PORTAL_FLOWS = ("payment_method_update", "subscription_cancel")
@@ -39,7 +39,7 @@ STALE_AFTER = 3600
 log = logging.getLogger(__name__)
 
 
-def portal_configuration(gateway: Gateway) -> str:
+def portal_configuration(gateway: StripeCalls) -> str:
     """The portal configuration `stripe setup` made (card, cancel with reasons, invoices, no plan
     switching), looked up once per process. Without it the portal is refused: the account's default
     configuration may allow plan switching, which must go through the previewed plan change."""

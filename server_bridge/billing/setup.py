@@ -18,7 +18,7 @@ import uuid
 from dataclasses import dataclass
 
 from server_bridge.connect.event_handlers import CONNECT_EVENTS
-from server_bridge.gateway import STRIPE_VERSION, Gateway, StripeRefused
+from server_bridge.gateway import STRIPE_VERSION, StripeCalls, StripeRefused
 
 APP_TAG = "billing-manager"
 
@@ -89,17 +89,12 @@ class SetupResult:
     webhook_secrets: dict[str, str]       # endpoint name -> its signing secret
     portal_configuration_id: str
 
-    @property
-    def webhook_secret(self) -> str:
-        """The platform endpoint's secret."""
-        return self.webhook_secrets["platform"]
-
 
 def webhook_url(public_url: str, path: str = "/v1/webhooks/stripe") -> str:
     return public_url.rstrip("/") + path
 
 
-def ensure_prices(gateway: Gateway, run: str) -> dict[str, str]:
+def create_plan_prices(gateway: StripeCalls, run: str) -> dict[str, str]:
     """Plan key -> price id, creating the product and price only where the lookup key is unknown."""
     found = {p.get("lookup_key"): p for p in gateway.list_prices([spec.lookup_key for spec in PLANS])}
     plans: dict[str, str] = {}
@@ -139,14 +134,14 @@ def portal_configuration_params(public_url: str) -> dict:
     }
 
 
-def find_portal_configuration(gateway: Gateway) -> dict | None:
+def find_portal_configuration(gateway: StripeCalls) -> dict | None:
     for config in gateway.list_portal_configurations():
         if (config.get("metadata") or {}).get("app") == APP_TAG and config.get("active", True):
             return config
     return None
 
 
-def ensure_portal_configuration(gateway: Gateway, public_url: str, run: str) -> str:
+def ensure_portal_configuration(gateway: StripeCalls, public_url: str, run: str) -> str:
     params = portal_configuration_params(public_url)
     existing = find_portal_configuration(gateway)
     if existing is not None:
@@ -154,7 +149,7 @@ def ensure_portal_configuration(gateway: Gateway, public_url: str, run: str) -> 
     return gateway.create_portal_configuration(params, key=f"setup:{run}:portal")["id"]
 
 
-def replace_webhook_endpoints(gateway: Gateway, public_url: str, run: str,
+def replace_webhook_endpoints(gateway: StripeCalls, public_url: str, run: str,
                               specs: tuple[EndpointSpec, ...] = WEBHOOK_ENDPOINTS) -> dict[str, str]:
     """Endpoint name -> secret of a fresh endpoint pinned to STRIPE_VERSION, for every spec the bridge
     serves; whatever endpoint was at the same URL (at any version) is deleted first."""
@@ -178,9 +173,9 @@ def replace_webhook_endpoints(gateway: Gateway, public_url: str, run: str,
     return secrets
 
 
-def setup_stripe(gateway: Gateway, public_url: str) -> SetupResult:
+def setup_stripe(gateway: StripeCalls, public_url: str) -> SetupResult:
     run = uuid.uuid4().hex
-    plans = ensure_prices(gateway, run)
+    plans = create_plan_prices(gateway, run)
     portal = ensure_portal_configuration(gateway, public_url, run)
     secrets = replace_webhook_endpoints(gateway, public_url, run)
     gateway.portal_configuration_id = portal

@@ -12,13 +12,13 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
-from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from server_bridge.connect import records as connect_store
+from server_bridge.connect import records
 from server_bridge.db.models import ConnectImport
+from server_bridge.gateway import StripeCalls
 
 PHASES = ("account", "charges", "disputes", "payouts", "links", "fees", "done")
 PAGE = 100
@@ -63,7 +63,7 @@ def estimate(imported: int, newest: int | None, oldest: int | None, account_crea
     return max(imported, round(imported * whole / covered))
 
 
-def step(session: Session, gateway: Any, account_id: str, pace: Pace) -> bool:
+def step(session: Session, gateway: StripeCalls, account_id: str, pace: Pace) -> bool:
     """Do the next page of the account's import and commit it; True while there is more to do."""
     if not lock_account(session, account_id):
         session.rollback()
@@ -90,7 +90,7 @@ def _next_phase(row: ConnectImport) -> None:
     row.phase, row.cursor = PHASES[PHASES.index(row.phase) + 1], None
 
 
-def _advance(session: Session, gateway: Any, row: ConnectImport, pace: Pace) -> None:
+def _advance(session: Session, gateway: StripeCalls, row: ConnectImport, pace: Pace) -> None:
     account_id = row.account_id
     if row.phase == "account":
         pace()
@@ -98,8 +98,8 @@ def _advance(session: Session, gateway: Any, row: ConnectImport, pace: Pace) -> 
         pace()
         balance = gateway.get_balance(account_id)
         now = _now()
-        connect_store.save_account(session, account, now)
-        connect_store.save_balance(session, account_id, balance, now)
+        records.save_account(session, account, now)
+        records.save_balance(session, account_id, balance, now)
         _next_phase(row)
         return
     if row.phase in ("charges", "disputes", "payouts"):
@@ -108,24 +108,24 @@ def _advance(session: Session, gateway: Any, row: ConnectImport, pace: Pace) -> 
         items = page.get("data") or []
         now = _now()
         if row.phase == "charges":
-            connect_store.save_charges(session, account_id, items, now)
+            records.save_charges(session, account_id, items, now)
             if items:
                 row.imported += len(items)
                 row.newest = row.newest if row.newest is not None else items[0].get("created")
-                stored = connect_store.account(session, account_id)
+                stored = records.account(session, account_id)
                 created = stored[0].get("created") if stored else None
                 row.estimated_total = estimate(row.imported, row.newest, items[-1].get("created"), created)
         elif row.phase == "disputes":
-            connect_store.save_disputes(session, account_id, items, now)
+            records.save_disputes(session, account_id, items, now)
         else:
-            connect_store.save_payouts(session, account_id, items, now)
+            records.save_payouts(session, account_id, items, now)
         if page.get("has_more") and items:
             row.cursor = items[-1]["id"]
         else:
             _next_phase(row)
         return
     if row.phase == "links":
-        pending = connect_store.unlinked_payouts(session, account_id)
+        pending = records.unlinked_payouts(session, account_id)
         if not pending:
             _next_phase(row)
             return
@@ -136,7 +136,7 @@ def _advance(session: Session, gateway: Any, row: ConnectImport, pace: Pace) -> 
             _next_phase(row)
 
 
-def link_payout(session: Session, gateway: Any, account_id: str, payout_id: str, pace: Pace) -> None:
+def link_payout(session: Session, gateway: StripeCalls, account_id: str, payout_id: str, pace: Pace) -> None:
     """Store every balance transaction the payout paid out, marked with it (the caller commits)."""
     cursor: str | None = None
     now = _now()
@@ -145,26 +145,26 @@ def link_payout(session: Session, gateway: Any, account_id: str, payout_id: str,
         page = gateway.list_page("balance_transactions", account_id, starting_after=cursor, limit=PAGE,
                                  payout=payout_id)
         items = page.get("data") or []
-        connect_store.save_transactions(session, account_id, items, now, payout_id=payout_id)
+        records.save_transactions(session, account_id, items, now, payout_id=payout_id)
         if not page.get("has_more") or not items:
             break
         cursor = items[-1]["id"]
-    connect_store.mark_linked(session, account_id, payout_id)
+    records.mark_linked(session, account_id, payout_id)
 
 
-def fetch_fees(session: Session, gateway: Any, account_id: str, pace: Pace, limit: int = 20) -> bool:
+def fetch_fees(session: Session, gateway: StripeCalls, account_id: str, pace: Pace, limit: int = 20) -> bool:
     """Read the balance transactions of charges whose Stripe fee is unknown; True if there were any."""
-    missing = connect_store.charges_missing_fees(session, account_id, limit)
+    missing = records.charges_missing_fees(session, account_id, limit)
     now = _now()
     for charge_id, transaction_id in missing:
         pace()
         transaction = gateway.get_balance_transaction(account_id, transaction_id)
-        connect_store.save_transactions(session, account_id, [transaction], now)
-        connect_store.set_fees(session, account_id, charge_id, transaction)
+        records.save_transactions(session, account_id, [transaction], now)
+        records.set_fees(session, account_id, charge_id, transaction)
     return bool(missing)
 
 
-def import_accounts(sessions: Callable[[], Session], gateway: Any, pace: Pace) -> tuple[int, list[str]]:
+def import_accounts(sessions: Callable[[], Session], gateway: StripeCalls, pace: Pace) -> tuple[int, list[str]]:
     """Import every owner's connected account, one after the other; one account failing does not stop
     the others (its import keeps its cursor and its error). Returns (imported, failed account ids)."""
     from server_bridge.db.models import Owner

@@ -15,11 +15,11 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from server_bridge.connect import requirements, shaping
-from server_bridge.connect import records as connect_store
 from server_bridge.api.errors import ApiError, InvalidRequest, NotFound
-from server_bridge.gateway import STRIPE_VERSION, StripeUnavailable
+from server_bridge.connect import requirements, shaping
+from server_bridge.connect import records
 from server_bridge.db.models import ConnectImport, Owner
+from server_bridge.gateway import STRIPE_VERSION, StripeCalls, StripeUnavailable
 from server_bridge.settings import Settings
 
 FULL_DASHBOARD_URL = "https://dashboard.stripe.com/"
@@ -93,7 +93,7 @@ def bucket_starts(bucket: str, start: int, end: int) -> list[int]:
         first = start // 86400 * 86400
         return list(range(first, end, 86400))
     if bucket == "week":
-        origin = connect_store.WEEK_ORIGIN
+        origin = records.WEEK_ORIGIN
         first = (start - origin) // 604800 * 604800 + origin
         return list(range(first, end, 604800))
     starts = []
@@ -107,7 +107,7 @@ def bucket_starts(bucket: str, start: int, end: int) -> list[int]:
 
 
 class Earnings:
-    def __init__(self, *, session: Session, owner: Owner, settings: Settings, gateway: Any = None,
+    def __init__(self, *, session: Session, owner: Owner, settings: Settings, gateway: StripeCalls | None = None,
                  worker: Any = None, bus: Any = None) -> None:
         self.session = session
         self.owner = owner
@@ -120,7 +120,7 @@ class Earnings:
     def account_id(self) -> str | None:
         return self.owner.stripe_account_id
 
-    def _gateway(self) -> Any:
+    def _gateway(self) -> StripeCalls:
         if self.gateway is None:
             raise StripeUnavailable("The bridge has no Stripe key configured.")
         return self.gateway
@@ -134,10 +134,10 @@ class Earnings:
     def _stored_account(self, *, fetch: bool) -> tuple[dict[str, Any] | None, int | None]:
         if self.account_id is None:
             return None, None
-        found = connect_store.account(self.session, self.account_id)
+        found = records.account(self.session, self.account_id)
         if found is None and fetch:
             self._fetch_account()
-            found = connect_store.account(self.session, self.account_id)
+            found = records.account(self.session, self.account_id)
         if found is None:
             return None, None
         return found
@@ -148,8 +148,8 @@ class Earnings:
         account = gateway.get_account(self.account_id)
         balance = gateway.get_balance(self.account_id)
         now = int(time.time())
-        connect_store.save_account(self.session, account, now)
-        connect_store.save_balance(self.session, self.account_id, balance, now)
+        records.save_account(self.session, account, now)
+        records.save_balance(self.session, self.account_id, balance, now)
         self.session.commit()
         return account
 
@@ -181,7 +181,7 @@ class Earnings:
             key=f"connect:account:owner:{self.owner.id}")
         self.session.execute(update(Owner).where(Owner.id == self.owner.id, Owner.stripe_account_id.is_(None))
                              .values(stripe_account_id=account["id"]))
-        connect_store.save_account(self.session, account, int(time.time()))
+        records.save_account(self.session, account, int(time.time()))
         self.session.commit()
         self.session.refresh(self.owner)
         self._publish()
@@ -204,7 +204,7 @@ class Earnings:
         if self.account_id is None:
             return {"balances": [], "as_of": None}
         self._stored_account(fetch=True)
-        balances, as_of = connect_store.balances(self.session, self.account_id)
+        balances, as_of = records.balances(self.session, self.account_id)
         return {"balances": balances, "as_of": as_of}
 
     def payouts(self, limit: int, starting_after: str | None, status: str | None) -> dict[str, Any]:
@@ -213,14 +213,14 @@ class Earnings:
                 raise NotFound.of("That payout")
             return {"data": [], "has_more": False}
         try:
-            rows, more = connect_store.payouts(self.session, self.account_id, limit=limit,
-                                               starting_after=starting_after, status=status)
+            rows, more = records.payouts(self.session, self.account_id, limit=limit,
+                                         starting_after=starting_after, status=status)
         except KeyError:
             raise NotFound.of("That payout") from None
         return {"data": [shaping.payout_view(p) for p in rows], "has_more": more}
 
     def _own_payout(self, payout_id: str) -> tuple[dict[str, Any], bool]:
-        found = connect_store.payout(self.session, self.account_id, payout_id) if self.account_id else None
+        found = records.payout(self.session, self.account_id, payout_id) if self.account_id else None
         if found is None:
             raise NotFound.of("That payout")
         return found
@@ -229,14 +229,14 @@ class Earnings:
         payout, linked = self._own_payout(payout_id)
         if not linked and payout.get("reconciliation_status") == "completed" and self.worker is not None:
             self.worker.link_payout(self.account_id, payout_id)
-        transactions = connect_store.payout_transactions(self.session, self.account_id, payout_id)
+        transactions = records.payout_transactions(self.session, self.account_id, payout_id)
         return {"payout": shaping.payout_view(payout), "breakdown": shaping.breakdown(payout, transactions)}
 
     def payout_transactions(self, payout_id: str, limit: int, starting_after: str | None) -> dict[str, Any]:
         self._own_payout(payout_id)
         try:
-            rows, more = connect_store.transactions_page(self.session, self.account_id, payout_id, limit=limit,
-                                                         starting_after=starting_after)
+            rows, more = records.transactions_page(self.session, self.account_id, payout_id, limit=limit,
+                                                   starting_after=starting_after)
         except KeyError:
             raise NotFound.of("That transaction") from None
         return {"data": [shaping.transaction_view(r) for r in rows], "has_more": more}
@@ -249,8 +249,8 @@ class Earnings:
                 raise NotFound.of("That sale")
             return {"data": [], "has_more": False}
         try:
-            rows, more = connect_store.sales(self.session, self.account_id, limit=limit,
-                                             starting_after=starting_after, **filters)
+            rows, more = records.sales(self.session, self.account_id, limit=limit,
+                                       starting_after=starting_after, **filters)
         except KeyError:
             raise NotFound.of("That sale") from None
         return {"data": rows, "has_more": more}
@@ -263,7 +263,7 @@ class Earnings:
             raise InvalidRequest(f"A series has at most {MAX_POINTS} points; choose a shorter range or a larger bucket.")
         sums: dict[str, dict[int, Any]] = {}
         if self.account_id is not None:
-            for row in connect_store.series_rows(self.session, self.account_id, bucket, start, end):
+            for row in records.series_rows(self.session, self.account_id, bucket, start, end):
                 sums.setdefault(row.currency, {})[int(row.start)] = row
         series = []
         for currency in sorted(sums):

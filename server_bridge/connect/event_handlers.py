@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from server_bridge.connect import records as connect_store
+from server_bridge.connect import records
 from server_bridge.connect.earnings import owner_of_account, owner_topic_key
 
 CONNECT_EVENTS: tuple[str, ...] = (
@@ -44,26 +44,26 @@ def apply(session: Session, event: dict[str, Any]) -> Applied | None:
     seen_at = int(event["created"])
     follow: list[tuple[str, str]] = []
     if kind == "account.updated":
-        connect_store.save_account(session, obj, seen_at)
+        records.save_account(session, obj, seen_at)
     elif kind == "capability.updated":
         follow.append(("account", ""))
     elif kind == "balance.available":
-        connect_store.save_balance(session, account_id, obj, seen_at)
+        records.save_balance(session, account_id, obj, seen_at)
     elif kind.startswith("payout."):
-        connect_store.save_payouts(session, account_id, [obj], seen_at)
+        records.save_payouts(session, account_id, [obj], seen_at)
         if kind == "payout.reconciliation_completed" or obj.get("reconciliation_status") == "completed":
             follow.append(("link", obj["id"]))
         follow.append(("balance", ""))
     elif kind.startswith("charge.dispute."):
-        connect_store.save_disputes(session, account_id, [obj], seen_at)
+        records.save_disputes(session, account_id, [obj], seen_at)
         follow.append(("balance", ""))
     elif kind.startswith("charge."):
-        connect_store.save_charges(session, account_id, [obj], seen_at)
+        records.save_charges(session, account_id, [obj], seen_at)
         if obj.get("status") == "succeeded" and not isinstance(obj.get("balance_transaction"), dict):
             follow.append(("fees", ""))
         follow.append(("balance", ""))
     elif kind.startswith("refund."):
-        connect_store.save_refund(session, account_id, obj, seen_at)
+        records.save_refund(session, account_id, obj, seen_at)
         follow.append(("balance", ""))
     owner = owner_of_account(session, account_id)
     return Applied(owner_topic_key(owner) if owner is not None else None, tuple(follow))

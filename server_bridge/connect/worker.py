@@ -20,9 +20,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from server_bridge.connect import backfill
-from server_bridge.connect import records as connect_store
+from server_bridge.connect import records
 from server_bridge.connect.earnings import owner_of_account, owner_topic_key
-from server_bridge.gateway import Pacer
+from server_bridge.gateway import Pacer, StripeCalls
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ Task = tuple[str, str, str]   # (kind, account id, argument)
 
 
 class ConnectWorker:
-    def __init__(self, sessions: Callable[[], Session], gateway: Any, *, bus: Any = None, rate: float = 20.0,
+    def __init__(self, sessions: Callable[[], Session], gateway: StripeCalls, *, bus: Any = None, rate: float = 20.0,
                  pace: Callable[[], None] | None = None) -> None:
         self.sessions = sessions
         self.gateway = gateway
@@ -118,12 +118,12 @@ class ConnectWorker:
                 session.commit()
             elif kind == "balance":
                 self.pace()
-                connect_store.save_balance(session, account_id, self.gateway.get_balance(account_id), int(time.time()))
+                records.save_balance(session, account_id, self.gateway.get_balance(account_id), int(time.time()))
                 session.commit()
                 more = False
             elif kind == "account":
                 self.pace()
-                connect_store.save_account(session, self.gateway.get_account(account_id), int(time.time()))
+                records.save_account(session, self.gateway.get_account(account_id), int(time.time()))
                 session.commit()
                 more = False
             else:

@@ -1,4 +1,7 @@
-"""Engines and migrations. SQLite by default (one machine), PostgreSQL for several bridges."""
+"""The database: engines and `upgrade` (here), the tables (models) and their Alembic migrations.
+
+SQLite by default (one machine), PostgreSQL for several bridges.
+"""
 
 from __future__ import annotations
 
@@ -69,15 +72,6 @@ def upgrade(database_url: str, revision: str = "head") -> None:
             command.upgrade(alembic_config(connection), revision)
     finally:
         engine.dispose()
-
-
-def head_revision() -> str:
-    """The newest migration's revision id: what `db upgrade` brings a database to."""
-    from alembic.script import ScriptDirectory
-
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head is not None
-    return head
 
 
 def current_revision(database_url: str) -> str | None:

@@ -10,9 +10,8 @@ UPDATE .. WHERE), so two writers racing cannot break them either.
 from __future__ import annotations
 
 import json
-from typing import Any
-
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite

@@ -10,19 +10,19 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from server_bridge.billing import next_bill
-from server_bridge.mirror import store
 from server_bridge.api.errors import ApiError
-from server_bridge.gateway import Gateway, StripeUnavailable
+from server_bridge.billing import next_bill
 from server_bridge.db.models import Owner, StripeObject, SyncRun
+from server_bridge.gateway import StripeCalls, StripeUnavailable
+from server_bridge.mirror import store
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ def save_fetched(session: Session, obj: dict, *, now: int | None = None) -> None
         store.upsert_object(session, item, seen_at=max(at, previous or 0))
 
 
-def ensure_prices(session: Session, gateway: Gateway, price_ids: Iterable[str | None]) -> None:
+def copy_missing_prices(session: Session, gateway: StripeCalls, price_ids: Iterable[str | None]) -> None:
     """Fetch the prices (and their products) the store does not have yet."""
     for price_id in dict.fromkeys(p for p in price_ids if p):
         price = store.get_object(session, "price", price_id)
@@ -117,7 +117,7 @@ def subscription_prices(subscriptions: Iterable[Mapping], schedules: Iterable[Ma
     return [i for i in ids if i]
 
 
-def backfill_owner(session: Session, gateway: Gateway, owner: Owner, *, plan_prices: Iterable[str] = (),
+def backfill_owner(session: Session, gateway: StripeCalls, owner: Owner, *, plan_prices: Iterable[str] = (),
                    bus: Publisher | None = None) -> None:
     """Copy the owner's customer, card, subscriptions, schedules, invoices and plan prices into the store.
 
@@ -135,22 +135,22 @@ def backfill_owner(session: Session, gateway: Gateway, owner: Owner, *, plan_pri
                  if pm and not isinstance(pm, dict) and store.get_object(session, "payment_method", pm) is None]
         for obj in [customer, *cards, *subscriptions, *schedules, *invoices]:
             save_fetched(session, obj, now=now)
-        ensure_prices(session, gateway, [*plan_prices, *subscription_prices(subscriptions, schedules)])
+        copy_missing_prices(session, gateway, [*plan_prices, *subscription_prices(subscriptions, schedules)])
         next_bill.refresh(session, gateway, customer_id)
     else:
-        ensure_prices(session, gateway, plan_prices)
+        copy_missing_prices(session, gateway, plan_prices)
     store.mark_synced(session, owner.id, now)
     if bus is not None and customer_id:
         bus.publish(customer_id, list(ALL_TOPICS))
 
 
-def ensure_fresh(session: Session, gateway: Gateway, owner: Owner, *, plan_prices: Iterable[str] = (),
+def ensure_fresh(session: Session, gateway: StripeCalls, owner: Owner, *, plan_prices: Iterable[str] = (),
                  bus: Publisher | None = None) -> bool:
     """Backfill an owner the store has never seen; True if it did. Commits what it wrote."""
     plan_prices = list(plan_prices)
     if store.synced_at(session, owner.id) is not None:
         if any(store.get_object(session, "price", p) is None for p in plan_prices):
-            ensure_prices(session, gateway, plan_prices)
+            copy_missing_prices(session, gateway, plan_prices)
             session.commit()
         return False
     try:
@@ -206,7 +206,7 @@ def _finish_run(session: Session, now: int) -> None:
         session.commit()
 
 
-def sync_all(session_factory: Callable[[], Session], gateway: Gateway, *, plans: Mapping[str, str] | None = None,
+def sync_all(session_factory: Callable[[], Session], gateway: StripeCalls, *, plans: Mapping[str, str] | None = None,
              bus: Publisher | None = None, full: bool = False) -> SyncReport:
     """Backfill every enabled owner, one transaction each, and report.
 

@@ -21,7 +21,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any
 
 from pydantic import BaseModel, StringConstraints, ValidationError
 from sqlalchemy import bindparam, select, update
@@ -29,13 +29,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from server_bridge.connect import event_handlers as connect_events
-from server_bridge.gateway import STRIPE_VERSION, StripeRefused, StripeUnavailable
-from server_bridge.db.models import StripeObject, WebhookEvent
 from server_bridge.billing.setup import WEBHOOK_EVENTS
+from server_bridge.connect import event_handlers
+from server_bridge.db.models import StripeObject, WebhookEvent
+from server_bridge.edge.validation import Printable, StripeId
+from server_bridge.gateway import STRIPE_VERSION, StripeCalls, StripeRefused, StripeUnavailable
 from server_bridge.mirror.store import customer_of
 from server_bridge.mirror.sync import save_fetched, save_snapshot
-from server_bridge.edge.validation import Printable, StripeId
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +50,6 @@ class EventFailed(Exception):
 
 class NotNewer(Exception):
     """The event's payload cannot be trusted over the stored copy: re-read the object from Stripe."""
-
-
-class Reread(Protocol):
-    def reread(self, object_type: str, object_id: str) -> dict | None: ...
 
 
 @dataclass(frozen=True)
@@ -133,7 +129,7 @@ def apply_event(session: Session, event: dict[str, Any], fetched: Fetched | None
     A connected account's event (it names the `account`) goes to the Connect store, which keeps its
     own guard against older state."""
     if event.get("account"):
-        applied = connect_events.apply(session, event)
+        applied = event_handlers.apply(session, event)
         if applied is None:
             return Outcome("ignored")
         return Outcome("applied", applied.owner_key, ("earnings",) if applied.owner_key else (),
@@ -196,7 +192,7 @@ def _record_failure(session_factory: Callable[[], Session], event: dict[str, Any
         session.commit()
 
 
-def _reread(gateway: Reread | None, obj: dict[str, Any]) -> Fetched | None:
+def _reread(gateway: StripeCalls | None, obj: dict[str, Any]) -> Fetched | None:
     """Stripe's current copy of the object; None without a gateway (a bridge with no Stripe key)."""
     if gateway is None:
         return None
@@ -204,7 +200,7 @@ def _reread(gateway: Reread | None, obj: dict[str, Any]) -> Fetched | None:
 
 
 def process_event(session_factory: Callable[[], Session], event: dict[str, Any], payload: str,
-                  *, gateway: Reread | None = None, now: int | None = None) -> Outcome:
+                  *, gateway: StripeCalls | None = None, now: int | None = None) -> Outcome:
     """Store and apply one verified event exactly once. Raises EventFailed / EventInFlight (answer 5xx).
 
     Without a gateway an event that is not newer than the stored copy is acknowledged unapplied

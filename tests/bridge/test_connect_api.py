@@ -6,17 +6,17 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
 from server_bridge.auth import owners
-from server_bridge.connect import records as connect_store
+from server_bridge.connect import records
 from server_bridge.mirror.webhooks import process_event
-from tests.support import connect_samples as s
 from tests.bridge.conftest import Bridge
+from tests.support import connect_samples as s
 
 JAN_2026 = 1767225600
 SELLER, OTHER = "acct_seller", "acct_other"
@@ -48,17 +48,17 @@ def world(shared_bridge: Bridge) -> dict[str, Any]:
         for email, account_id in (("seller@example.com", SELLER), ("other@example.com", OTHER),
                                   ("newbie@example.com", None)):
             owners.add_owner(session, email, "pw", account_id=account_id)
-        connect_store.save_account(session, s.account(SELLER), JAN_2026)
-        connect_store.save_account(session, s.account(OTHER), JAN_2026)
-        connect_store.save_charges(session, SELLER, sales, JAN_2026)
-        connect_store.save_disputes(session, SELLER, [s.dispute(disputed)], JAN_2026)
-        connect_store.save_payouts(session, SELLER, [payout, pending], JAN_2026)
-        connect_store.save_transactions(session, SELLER, payout_txns, JAN_2026, payout_id=payout["id"])
-        connect_store.mark_linked(session, SELLER, payout["id"])
-        connect_store.save_balance(session, SELLER, {"available": [{"amount": 5000, "currency": "usd"}],
-                                                     "pending": [{"amount": 700, "currency": "usd"}]}, JAN_2026)
-        connect_store.save_charges(session, OTHER, [other_sale], JAN_2026)
-        connect_store.save_payouts(session, OTHER, [other_payout], JAN_2026)
+        records.save_account(session, s.account(SELLER), JAN_2026)
+        records.save_account(session, s.account(OTHER), JAN_2026)
+        records.save_charges(session, SELLER, sales, JAN_2026)
+        records.save_disputes(session, SELLER, [s.dispute(disputed)], JAN_2026)
+        records.save_payouts(session, SELLER, [payout, pending], JAN_2026)
+        records.save_transactions(session, SELLER, payout_txns, JAN_2026, payout_id=payout["id"])
+        records.mark_linked(session, SELLER, payout["id"])
+        records.save_balance(session, SELLER, {"available": [{"amount": 5000, "currency": "usd"}],
+                                               "pending": [{"amount": 700, "currency": "usd"}]}, JAN_2026)
+        records.save_charges(session, OTHER, [other_sale], JAN_2026)
+        records.save_payouts(session, OTHER, [other_payout], JAN_2026)
         session.commit()
     return {"sales": sales, "payout": payout, "pending": pending, "other_sale": other_sale,
             "other_payout": other_payout}

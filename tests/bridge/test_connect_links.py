@@ -12,12 +12,12 @@ from typing import Any
 import httpx
 import pytest
 
-from server_bridge.auth import owners
 from server_bridge.app import create_app
+from server_bridge.auth import owners
 from server_bridge.connect.earnings import FULL_DASHBOARD_URL
 from server_bridge.gateway import StripeRefused, StripeUnavailable
-from stripe_sandbox.serving import ThreadedServer
 from server_bridge.settings import Settings
+from stripe_sandbox.serving import ThreadedServer
 from tests.support import connect_samples as s
 from tests.support.waiting import wait_until
 
@@ -154,8 +154,8 @@ def test_an_account_known_from_webhooks_alone_is_still_imported_and_a_failed_imp
     url, stripe, app = bridge
     stripe.account_obj = s.account("acct_express")
     with app.state.sessions() as session:
-        from server_bridge.connect import records as connect_store
-        connect_store.save_account(session, stripe.account_obj, 1_760_000_000)
+        from server_bridge.connect import records
+        records.save_account(session, stripe.account_obj, 1_760_000_000)
         session.commit()
     stripe.fault = StripeUnavailable()
     with signed_in(url, "express@example.com") as owner:

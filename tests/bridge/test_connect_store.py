@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from server_bridge.auth import owners
 from server_bridge.connect import backfill, shaping
-from server_bridge.connect import records as connect_store
-from server_bridge.gateway import StripeUnavailable
+from server_bridge.connect import records
 from server_bridge.db.models import ConnectCharge, ConnectImport
+from server_bridge.gateway import StripeUnavailable
 from server_bridge.mirror.webhooks import process_event
 from tests.support import connect_samples as s
 
@@ -48,7 +48,7 @@ def test_a_sale_a_refund_and_a_dispute_arrive_by_webhook(sessions: sessionmaker[
     apply(sessions, s.event("charge.dispute.created", s.dispute(sale, created=T0 + 120), account_id=ACCT,
                             created=T0 + 120))
     with sessions() as session:
-        [found], _ = connect_store.sales(session, ACCT, limit=10, starting_after=None)
+        [found], _ = records.sales(session, ACCT, limit=10, starting_after=None)
     assert found["refunded"] == 1000 and found["status"] == "disputed"
     assert found["dispute"]["evidence_due_by"] == T0 + 120 + 7 * s.DAY
 
@@ -62,8 +62,8 @@ def test_an_older_event_never_overwrites_newer_state(sessions: sessionmaker[Sess
     apply(sessions, s.event("payout.paid", po, account_id=ACCT, created=T0 + 200))
     apply(sessions, s.event("payout.created", {**po, "status": "pending"}, account_id=ACCT, created=T0 + 10))
     with sessions() as session:
-        [found], _ = connect_store.sales(session, ACCT, limit=10, starting_after=None)
-        [payout], _ = connect_store.payouts(session, ACCT, limit=10, starting_after=None, status=None)
+        [found], _ = records.sales(session, ACCT, limit=10, starting_after=None)
+        [payout], _ = records.payouts(session, ACCT, limit=10, starting_after=None, status=None)
     assert found["status"] == "refunded" and payout["status"] == "paid"
 
 
@@ -72,8 +72,8 @@ def test_an_event_for_an_account_nobody_owns_is_stored_for_later(sessions: sessi
     outcome = apply(sessions, s.event("charge.succeeded", sale, account_id="acct_nobody", created=T0))
     assert outcome.status == "applied" and outcome.customer_id is None and outcome.topics == ()
     with sessions() as session:
-        assert connect_store.sales(session, "acct_nobody", limit=5, starting_after=None)[0][0]["id"] == sale["id"]
-        assert connect_store.sales(session, ACCT, limit=5, starting_after=None)[0] == []
+        assert records.sales(session, "acct_nobody", limit=5, starting_after=None)[0][0]["id"] == sale["id"]
+        assert records.sales(session, ACCT, limit=5, starting_after=None)[0] == []
 
 
 def test_reconciliation_links_a_payout_to_its_transactions_and_the_breakdown_adds_up(
@@ -88,8 +88,8 @@ def test_reconciliation_links_a_payout_to_its_transactions_and_the_breakdown_add
     with sessions() as session:
         backfill.link_payout(session, gateway, ACCT, po["id"], no_pace)
         session.commit()
-        stored, linked = connect_store.payout(session, ACCT, po["id"])
-        lines = shaping.breakdown(stored, connect_store.payout_transactions(session, ACCT, po["id"]))
+        stored, linked = records.payout(session, ACCT, po["id"])
+        lines = shaping.breakdown(stored, records.payout_transactions(session, ACCT, po["id"]))
     assert linked
     assert sum(line["amount"] for line in lines) == po["amount"]
     assert [line["category"] for line in lines] == ["sales", "refunds", "stripe_fees", "platform_fees"]
@@ -97,14 +97,14 @@ def test_reconciliation_links_a_payout_to_its_transactions_and_the_breakdown_add
 
 def test_balance_per_currency_with_money_on_the_way(sessions: sessionmaker[Session], owner: str) -> None:
     with sessions() as session:
-        connect_store.save_balance(session, ACCT, {"available": [{"amount": -300, "currency": "eur"},
-                                                                 {"amount": 1200, "currency": "usd"}],
-                                                   "pending": [{"amount": 800, "currency": "usd"}]}, T0)
-        connect_store.save_payouts(session, ACCT, [s.payout(amount=500, created=T0, status="in_transit"),
-                                                   s.payout(amount=200, created=T0, status="pending"),
-                                                   s.payout(amount=999, created=T0, status="paid")], T0)
+        records.save_balance(session, ACCT, {"available": [{"amount": -300, "currency": "eur"},
+                                                           {"amount": 1200, "currency": "usd"}],
+                                             "pending": [{"amount": 800, "currency": "usd"}]}, T0)
+        records.save_payouts(session, ACCT, [s.payout(amount=500, created=T0, status="in_transit"),
+                                             s.payout(amount=200, created=T0, status="pending"),
+                                             s.payout(amount=999, created=T0, status="paid")], T0)
         session.commit()
-        balances, as_of = connect_store.balances(session, ACCT)
+        balances, as_of = records.balances(session, ACCT)
     assert balances == [{"currency": "eur", "available": -300, "pending": 0, "in_transit": 0},
                         {"currency": "usd", "available": 1200, "pending": 800, "in_transit": 700}]
     assert as_of == T0
@@ -137,8 +137,8 @@ def test_an_interrupted_import_resumes_without_duplicates(sessions: sessionmaker
         row = session.get(ConnectImport, ACCT)
         assert (row.state, row.imported, row.estimated_total) == ("done", 95, 95)
         assert session.scalar(select(func.count()).select_from(ConnectCharge)) == 95
-        assert connect_store.payout(session, ACCT, po["id"])[1] is True
-        assert connect_store.unlinked_payouts(session, ACCT) == []
+        assert records.payout(session, ACCT, po["id"])[1] is True
+        assert records.unlinked_payouts(session, ACCT) == []
 
 
 def test_an_import_fills_in_fees_the_webhooks_could_not_tell(sessions: sessionmaker[Session], owner: str) -> None:
@@ -152,7 +152,7 @@ def test_an_import_fills_in_fees_the_webhooks_could_not_tell(sessions: sessionma
     gateway.get_balance_transaction = lambda account_id, txn_id: full["balance_transaction"]  # type: ignore[method-assign]
     run_import(sessions, gateway)
     with sessions() as session:
-        [found], _ = connect_store.sales(session, ACCT, limit=1, starting_after=None)
+        [found], _ = records.sales(session, ACCT, limit=1, starting_after=None)
     assert (found["stripe_fee"], found["net"]) == (103, 2500 - 103 - 125)
 
 
@@ -176,4 +176,4 @@ def test_one_owners_failing_import_does_not_stop_another(sessions: sessionmaker[
     with sessions() as session:
         assert session.get(ConnectImport, ACCT).state == "done"
         assert session.get(ConnectImport, "acct_broken").state == "failed"
-        assert len(connect_store.sales(session, ACCT, limit=100, starting_after=None)[0]) == 30
+        assert len(records.sales(session, ACCT, limit=100, starting_after=None)[0]) == 30

@@ -16,9 +16,8 @@ import hmac
 import json
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -27,14 +26,13 @@ from argon2 import PasswordHasher
 from pydantic import SecretStr
 from sqlalchemy import delete
 
-from server_bridge.auth import owners
-from server_bridge import db
-from server_bridge.mirror import store, sync
 from server_bridge.app import create_app
-from server_bridge.gateway import verify_webhook
+from server_bridge.auth import owners
 from server_bridge.db.models import Owner, StripeObject, WebhookEvent
-from stripe_sandbox.serving import ThreadedServer
+from server_bridge.gateway import verify_webhook
+from server_bridge.mirror import store, sync
 from server_bridge.mirror.webhooks import process_event
+from stripe_sandbox.serving import ThreadedServer
 from tests.bridge.test_loop import submit
 
 ORDERS = 50
@@ -246,7 +244,7 @@ def replay(request: pytest.FixtureRequest, driven: tuple[Any, dict[str, Recordin
         base = server.start()
         try:
             with app.state.sessions() as session:
-                sync.ensure_prices(session, app.state.gateway, settings.plans.values())
+                sync.copy_missing_prices(session, app.state.gateway, settings.plans.values())
                 for recording in recordings.values():
                     owner = owners.add_owner(session, recording.email, "demo", customer_id=recording.customer_id,
                                            password_hash=DEMO_HASH)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import inspect
 import json
 import socket
 import time
@@ -15,18 +16,19 @@ import pytest
 import stripe
 from pydantic import SecretStr
 
+from server_bridge.billing.setup import WEBHOOK_EVENTS, setup_stripe
+from server_bridge.connect.event_handlers import CONNECT_EVENTS
 from server_bridge.gateway import (
     STRIPE_VERSION,
     Gateway,
+    StripeCalls,
     StripeRefused,
     StripeUnavailable,
     WebhookSignatureError,
     verify_webhook,
 )
-from server_bridge.connect.event_handlers import CONNECT_EVENTS
 from stripe_sandbox.serving import ThreadedServer
 from stripe_sandbox.webhooks import webhook_secret
-from server_bridge.billing.setup import WEBHOOK_EVENTS, setup_stripe
 
 SECRET = "whsec_test_one"
 EVENT = {"id": "evt_1", "object": "event", "type": "invoice.paid", "created": 1, "livemode": False,
@@ -50,6 +52,18 @@ def test_the_api_version_is_the_one_the_sdk_pins() -> None:
     try:
         assert STRIPE_VERSION == stripe.api_version
         assert gateway.client._requestor._options.stripe_version == stripe.api_version
+    finally:
+        gateway.close()
+
+
+def test_the_gateway_makes_every_call_the_bridge_is_typed_against() -> None:
+    calls = [name for name, value in vars(StripeCalls).items() if callable(value) and not name.startswith("_")]
+    assert len(calls) > 40
+    for name in calls:
+        assert inspect.signature(getattr(Gateway, name)) == inspect.signature(getattr(StripeCalls, name)), name
+    gateway = Gateway(settings())
+    try:
+        assert all(hasattr(gateway, attribute) for attribute in StripeCalls.__annotations__)
     finally:
         gateway.close()
 
@@ -142,7 +156,8 @@ def test_setup_is_idempotent_and_replaces_only_the_webhook_endpoint(sandbox_gate
     second = setup_stripe(gateway, "https://billing.example.com/")
     assert first.plans == second.plans and set(first.plans) == {"starter", "pro"}
     assert first.portal_configuration_id == second.portal_configuration_id
-    assert first.webhook_secret != second.webhook_secret and second.webhook_secret.startswith("whsec_")
+    assert first.webhook_secrets["platform"] != second.webhook_secrets["platform"]
+    assert second.webhook_secrets["platform"].startswith("whsec_")
 
     assert len(second.webhook_secrets) == 2
     assert not set(first.webhook_secrets.values()) & set(second.webhook_secrets.values())
@@ -187,7 +202,7 @@ def test_setup_replaces_an_endpoint_pinned_to_another_version_or_to_none(
     ours = [e for e in endpoints.values() if e["url"] == url]
     assert len(ours) == 1 and ours[0]["api_version"] == stripe.api_version
     assert elsewhere["id"] in endpoints       # not ours to touch
-    assert webhook_secret(sandbox.store, ours[0]["id"]) == result.webhook_secret
+    assert webhook_secret(sandbox.store, ours[0]["id"]) == result.webhook_secrets["platform"]
 
 
 def test_the_endpoint_table_covers_every_event_the_bridge_applies() -> None:

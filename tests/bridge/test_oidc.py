@@ -24,13 +24,13 @@ from oidc_provider_mock import User
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from server_bridge.auth import owners as auth
 from server_bridge.app import create_app
+from server_bridge.auth import owners
 from server_bridge.auth.identity import oidc
-from server_bridge.db.models import OidcSignIn, Owner, Token
 from server_bridge.auth.oauth.models import AuthorizationRequest
-from stripe_sandbox.serving import ThreadedServer
+from server_bridge.db.models import OidcSignIn, Owner, Token
 from server_bridge.settings import Settings
+from stripe_sandbox.serving import ThreadedServer
 from tests.bridge.conftest import Bridge
 from tests.support.oauth_helpers import Authorization, Loopback, hidden, redeem
 from tests.support.oidc_provider import Provider, oidc_provider, sign_in_at
@@ -75,7 +75,7 @@ def provider() -> Iterator[Provider]:
 def bridge(db_url: str, tmp_path: Path, provider: Provider) -> Iterator[Bridge]:
     with bridge_on(db_url, tmp_path, **oidc_settings(provider)) as started:
         with started.sessions() as session:
-            auth.add_owner(session, OWNER, "a password", customer_id="cus_owner")
+            owners.add_owner(session, OWNER, "a password", customer_id="cus_owner")
             session.commit()
         yield started
 
@@ -154,7 +154,7 @@ def test_an_expired_or_finished_desktop_request_is_not_signed_in(bridge: Bridge)
         assert unknown.status_code == 400 and "expired" in unknown.text
         back = sign_in_at(browser, start(browser).headers["location"], "owner-1").headers["location"]
         with bridge.sessions() as session:
-            session.query(AuthorizationRequest).update({AuthorizationRequest.expires_at: auth.now() - 1})
+            session.query(AuthorizationRequest).update({AuthorizationRequest.expires_at: owners.now() - 1})
             session.commit()
         late = browser.get(back)
     assert late.status_code == 400 and "expired" in late.text and "location" not in late.headers
@@ -200,9 +200,9 @@ def test_after_a_refusal_the_owner_can_sign_in_another_way(bridge: Bridge) -> No
 
 def test_a_disabled_owner_is_not_signed_in(bridge: Bridge) -> None:
     with bridge.sessions() as session:
-        owner = auth.find_owner(session, OWNER)
+        owner = owners.find_owner(session, OWNER)
         assert owner is not None
-        auth.disable_owner(session, owner)
+        owners.disable_owner(session, owner)
         session.commit()
     with bridge.client() as browser:
         answer = to_the_provider_and_back(browser, "owner-1")
@@ -227,7 +227,7 @@ def test_a_trip_that_took_too_long_is_refused(bridge: Bridge) -> None:
     with bridge.client() as browser:
         back = sign_in_at(browser, start(browser).headers["location"], "owner-1").headers["location"]
         with bridge.sessions() as session:
-            session.query(OidcSignIn).update({OidcSignIn.expires_at: auth.now() - 1})
+            session.query(OidcSignIn).update({OidcSignIn.expires_at: owners.now() - 1})
             session.commit()
         late = browser.get(back)
     assert late.status_code == 400 and "took too long" in late.text
@@ -284,18 +284,18 @@ def test_settings_refuse_a_half_or_plain_http_configuration() -> None:
 # verified_owner ----------------------------------------------------------------------------------
 
 @pytest.fixture
-def owners(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
+def owner_sessions(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
     with sessions() as session:
-        auth.add_owner(session, OWNER, "pw", customer_id="cus_1")
-        disabled = auth.add_owner(session, "gone@example.test", "pw", customer_id="cus_2")
-        auth.disable_owner(session, disabled)
+        owners.add_owner(session, OWNER, "pw", customer_id="cus_1")
+        disabled = owners.add_owner(session, "gone@example.test", "pw", customer_id="cus_2")
+        owners.disable_owner(session, disabled)
         session.commit()
     return sessions
 
 
 @pytest.mark.parametrize("verified", [True, "true", "TRUE"])
-def test_verified_owner_maps_a_verified_email(owners: sessionmaker[Session], verified: object) -> None:
-    with owners() as session:
+def test_verified_owner_maps_a_verified_email(owner_sessions: sessionmaker[Session], verified: object) -> None:
+    with owner_sessions() as session:
         owner = oidc.verified_owner(session, {"sub": "x", "email": " Owner@Example.TEST ", "email_verified": verified})
         assert owner.email == OWNER
 
@@ -310,9 +310,9 @@ def test_verified_owner_maps_a_verified_email(owners: sessionmaker[Session], ver
     {"sub": "x", "email": "someone@example.test", "email_verified": True},   # unknown
     {"sub": "x", "email": "gone@example.test", "email_verified": True},      # disabled
 ])
-def test_verified_owner_refuses_anything_else_and_creates_nobody(owners: sessionmaker[Session],
+def test_verified_owner_refuses_anything_else_and_creates_nobody(owner_sessions: sessionmaker[Session],
                                                                   claims: dict[str, Any]) -> None:
-    with owners() as session:
+    with owner_sessions() as session:
         with pytest.raises(oidc.NotAnOwner):
             oidc.verified_owner(session, claims)
         assert session.execute(select(func.count()).select_from(Owner)).scalar_one() == 2

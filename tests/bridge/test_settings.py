@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -77,3 +78,20 @@ def test_body_limits_have_documented_defaults_and_come_from_the_environment(monk
     monkeypatch.setenv("BRIDGE_BODY_LIMIT", "10")  # too small for any JSON the desktop sends
     with pytest.raises(Exception, match="body_limit"):
         Settings()
+
+
+def documented_settings(page: Path) -> set[str]:
+    """The BRIDGE_* names in the first column of the page's tables."""
+    names: set[str] = set()
+    for line in page.read_text(encoding="utf-8").splitlines():
+        if line.startswith("|"):
+            names.update(re.findall(r"`BRIDGE_([A-Z0-9_]+)`", line.split("|")[1]))
+    return names
+
+
+def test_the_operators_guide_lists_every_setting_and_only_those() -> None:
+    assert Settings.model_config["env_prefix"] == "BRIDGE_"
+    settings = {name.upper() for name in Settings.model_fields}
+    documented = documented_settings(Path(__file__).resolve().parents[2] / "docs" / "operators.md")
+    assert sorted(settings - documented) == [], "settings missing from docs/operators.md"
+    assert sorted(documented - settings) == [], "docs/operators.md names settings the bridge does not have"

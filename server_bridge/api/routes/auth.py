@@ -8,17 +8,17 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from server_bridge.auth import owners
-from server_bridge.edge import validation
 from server_bridge.api import schemas
-from server_bridge.mirror import store
+from server_bridge.api.deps import BusDep, CurrentTokenDep, OwnerDep, SessionDep
+from server_bridge.api.errors import SIGNED_IN, Busy, InvalidCredentials, InvalidRequest, TooManyAttempts, documented
+from server_bridge.auth import owners
 from server_bridge.billing.owner import is_live
 from server_bridge.billing.stripe_objects import Subscription
-from server_bridge.edge.client_address import client_address
-from server_bridge.api.errors import SIGNED_IN, Busy, InvalidCredentials, InvalidRequest, TooManyAttempts, documented
-from server_bridge.api.deps import BusDep, CurrentTokenDep, OwnerDep, SessionDep
-from server_bridge.mirror.notices import EventBus
 from server_bridge.db.models import Owner
+from server_bridge.edge import validation
+from server_bridge.edge.client_address import client_address
+from server_bridge.mirror import store
+from server_bridge.mirror.notices import EventBus
 
 log = logging.getLogger(__name__)
 router = APIRouter()

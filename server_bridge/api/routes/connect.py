@@ -16,13 +16,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 
-from server_bridge.connect import schemas, shaping
-from server_bridge.connect import records as connect_store
-from server_bridge.connect.earnings import Earnings, NoAccount, NoDashboard
 from server_bridge.api.deps import OwnerDep, SessionDep
 from server_bridge.api.errors import SIGNED_IN, InvalidRequest, NotFound, documented
-from server_bridge.gateway import StripeRefused, StripeTimeout, StripeUnavailable
+from server_bridge.connect import schemas, shaping
+from server_bridge.connect import records
+from server_bridge.connect.earnings import Earnings, NoAccount, NoDashboard
 from server_bridge.edge.validation import Cursor, SearchText, StripeId
+from server_bridge.gateway import StripeRefused, StripeTimeout, StripeUnavailable
 
 router = APIRouter(prefix="/v1/connect", tags=["connect"])
 
@@ -122,8 +122,8 @@ def sales_csv(request: Request, owner: OwnerDep, start: Annotated[Time, Query(al
         writer.writerow(CSV_COLUMNS)
         if account_id is not None:
             with sessions() as session:
-                for n, row in enumerate(connect_store.iter_sales(session, account_id, created_gte=start,
-                                                                 created_lt=end), 1):
+                for n, row in enumerate(records.iter_sales(session, account_id, created_gte=start,
+                                                           created_lt=end), 1):
                     writer.writerow(csv_row(row))
                     if n % 500 == 0:
                         yield buffer.getvalue()

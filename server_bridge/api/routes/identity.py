@@ -12,12 +12,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from server_bridge.auth import oauth
-from server_bridge.edge.client_address import client_address
 from server_bridge.api.deps import SessionDep, SettingsDep
 from server_bridge.api.errors import AccountDisabled, ApiError, InvalidRequest, documented
+from server_bridge.auth import oauth
 from server_bridge.auth.identity import oidc, pages, resets
 from server_bridge.db.models import OidcSignIn, Owner
+from server_bridge.edge.client_address import client_address
 from server_bridge.settings import Settings
 
 router = APIRouter()

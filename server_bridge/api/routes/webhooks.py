@@ -12,11 +12,11 @@ import logging
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
-from server_bridge.billing import follow_up
 from server_bridge.api import schemas
 from server_bridge.api.errors import ApiError, InvalidRequest, documented
-from server_bridge.gateway import StripeRefused, StripeTimeout, StripeUnavailable, WebhookSignatureError, verify_webhook
+from server_bridge.billing import follow_up
 from server_bridge.edge.body_limits import TooDeep
+from server_bridge.gateway import StripeRefused, StripeTimeout, StripeUnavailable, WebhookSignatureError, verify_webhook
 from server_bridge.mirror.webhooks import EventFailed, EventInFlight, is_event, process_event, unstorable
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import hmac
 import re
 from urllib.parse import urlencode, urlsplit
 
@@ -51,10 +50,6 @@ def is_code_verifier(value: str) -> bool:
 def s256(verifier: str) -> str:
     digest = hashlib.sha256(verifier.encode("ascii")).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
-
-
-def verifier_matches(verifier: str, challenge: str) -> bool:
-    return hmac.compare_digest(s256(verifier), challenge)
 
 
 def redirect_with(uri: str, **params: str | None) -> str:

@@ -11,9 +11,9 @@ from __future__ import annotations
 import anyio.from_thread
 from fastapi import Request, Response
 
-from server_bridge.auth import owners, device_proofs
-from server_bridge.edge.client_address import client_address
+from server_bridge.auth import device_proofs, owners
 from server_bridge.db.models import Owner
+from server_bridge.edge.client_address import client_address
 from server_bridge.settings import Settings
 
 PROOF_COOKIE = "bm_device_proof"

@@ -1,0 +1,1 @@
+"""The schema's migrations, one per change, applied in order by revision."""
