@@ -56,7 +56,7 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from desktop_app.app import build, qt_app
 from desktop_app.services import MemoryStore, Paths, account_key
-from desktop_app.ui import theme
+from desktop_app.ui.shell import theme
 root, url, email = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
 store = MemoryStore("bench")
 store.set(account_key(url, email), "token-from-the-keyring")

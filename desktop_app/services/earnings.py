@@ -1,7 +1,7 @@
 """The owner's own sales through Stripe Connect, as the bridge's /v1/connect API answers them (typed).
 
-Decoded with msgspec straight from the response bytes: unknown fields are ignored (a newer bridge may
-add some), a missing or mistyped field becomes one `UnexpectedResponse`. Amounts are integers in the
+Decoded with msgspec straight from the response bytes (models.decode): unknown fields are ignored (a newer
+bridge may add some), a missing or mistyped field becomes one `UnexpectedResponse`. Amounts are integers in the
 currency's minor unit, times Unix seconds, currencies lower-case ISO codes, as docs/bridge-api.md says.
 """
 
@@ -11,8 +11,6 @@ import time
 from typing import Any, Generic, TypeVar
 
 import msgspec
-
-from .errors import UnexpectedResponse
 
 T = TypeVar("T")
 
@@ -203,22 +201,6 @@ class EarningsView(msgspec.Struct):
 SalePage = Page[Sale]
 PayoutPage = Page[Payout]
 TransactionPage = Page[Transaction]
-
-_decoders: dict[Any, msgspec.json.Decoder[Any]] = {}
-
-
-def decode(kind: Any, raw: bytes | str, what: str) -> Any:
-    """`raw` (JSON) as `kind`; a body of the wrong shape is an UnexpectedResponse naming `what`."""
-    decoder = _decoders.get(kind)
-    if decoder is None:
-        decoder = _decoders[kind] = msgspec.json.Decoder(kind)
-    try:
-        return decoder.decode(raw)
-    except msgspec.ValidationError as exc:
-        raise UnexpectedResponse(f"The billing server's {what} could not be read ({exc}).") from exc
-    except msgspec.DecodeError as exc:
-        raise UnexpectedResponse(f"The billing server's {what} is not JSON.") from exc
-
 
 def decode_view(raw: bytes) -> EarningsView:
     """A cached view; raises msgspec's errors (the cache drops the file)."""

@@ -11,9 +11,10 @@ import pytest
 
 from desktop_app.services import UnexpectedResponse, write_transactions_csv
 from desktop_app.services.earnings import (Balance, ConnectAccount, EarningsView, PayoutDetail, PayoutPage, SalePage,
-                                           SalesSeries, decode)
+                                           SalesSeries)
 from desktop_app.services.earnings_cache import EarningsCache
 from desktop_app.services.earnings_notes import news
+from desktop_app.services.models import decode
 from desktop_app.services.earnings_words import (account_sentence, import_words, payout_when, requirement_line,
                                                  schedule_words, things_due, below_zero_words)
 
