@@ -158,6 +158,23 @@ def age(seconds: float, locale: str | None = None) -> str:
     return format_timedelta(-dt.timedelta(seconds=seconds), add_direction=True, locale=_locale(locale))
 
 
+_INVOICE_STATUS = {"paid": "Paid", "open": "Due", "draft": "Draft", "void": "Void", "uncollectible": "Unpaid"}
+
+
+def invoice_status(invoice: Invoice, locale: str | None = None) -> str:
+    """Paid, Due, ... and what a plain status would hide: a failed payment (and its retry), a refund."""
+    if invoice.refunded:
+        return "Refunded"
+    if invoice.payment_failed and invoice.status == "open":
+        retry = f", retry {day(invoice.next_payment_attempt, locale)}" if invoice.next_payment_attempt else ""
+        return f"Payment failed{retry}"
+    if invoice.payment_failed:
+        return "Payment failed"
+    if invoice.amount_refunded:
+        return f"Partly refunded ({money(invoice.amount_refunded, invoice.currency, locale)})"
+    return _INVOICE_STATUS.get(invoice.status, invoice.status.replace("_", " ").capitalize())
+
+
 _STATUS = {
     "active": "Active",
     "trialing": "Trialing",

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QPushButton, QVBoxLayout
 
 from ...services.earnings import Page, Payout
 from .earnings_state import Earnings
-from .rows import PAYOUT_COLUMNS, payout_row
+from ...services.rows import PAYOUT_COLUMNS, payout_row
 from ..common.errors import report
 from ..common.paged_model import PagedModel
 from .sales_tab import table_view

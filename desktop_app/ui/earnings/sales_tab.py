@@ -15,7 +15,7 @@ from ...services import DownloadCancelled, formatting
 from ...services.earnings import Page
 from ..shell import theme
 from .earnings_state import Earnings
-from .rows import SALE_COLUMNS, sale_row
+from ...services.rows import SALE_COLUMNS, sale_row
 from ..common.errors import report
 from ..common.paged_model import PagedModel
 from ..common.widgets import muted

@@ -12,10 +12,12 @@ from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QHea
                                QPushButton, QTableView, QVBoxLayout, QWidget)
 
 from ...services import DownloadCancelled, Invoice, write_invoices_csv
+from ...services.earnings import Page
+from ...services.rows import INVOICE_COLUMNS, invoice_row, invoice_tip
 from ..shell import theme
 from .billing_state import Account
 from ..common.errors import report
-from .invoice_model import InvoiceModel
+from ..common.paged_model import PagedModel
 from ..common.widgets import muted, title
 
 if TYPE_CHECKING:
@@ -41,7 +43,7 @@ class InvoicesPage(QWidget):
         self.account = account
         self.default_folder = default_folder
         self.remember_folder = remember_folder
-        self.model = InvoiceModel(account.pool, self)
+        self.model = PagedModel(account.pool, INVOICE_COLUMNS, invoice_row, tip=invoice_tip, parent=self)
         self._cancel = threading.Event()
         self._downloading = False
 
@@ -111,14 +113,17 @@ class InvoicesPage(QWidget):
         super().showEvent(event)
 
     # ----- data
-    def _fetch_page(self, starting_after: str | None):  # noqa: ANN202 - InvoicePage
+    def _fetch_page(self, starting_after: str | None) -> Page[Invoice]:
         client = self.account.client
         if client is None:
             raise RuntimeError("signed out")
-        return client.invoices(limit=self.account.page_size, starting_after=starting_after)
+        page = client.invoices(limit=self.account.page_size, starting_after=starting_after)
+        return Page(tuple(page.invoices), page.has_more)
 
     def show_invoices(self) -> None:
-        self.model.reset(self.account.invoices, self.account.has_more, self._fetch_page)
+        """The first page as the billing state holds it: the same invoices keep the owner's place in the
+        table, anything else starts it over."""
+        self.model.update_first(Page(tuple(self.account.invoices), self.account.has_more), self._fetch_page)
         self._update_buttons()
 
     def _page_failed(self, exc: BaseException) -> None:
@@ -140,7 +145,7 @@ class InvoicesPage(QWidget):
         if self.table.model() is not self.model:
             return []   # never shown: nothing can be selected
         rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
-        return [self.model.invoice(row) for row in rows]
+        return [invoice for invoice in map(self.model.item, rows) if invoice is not None]
 
     def _update_buttons(self, *_: object) -> None:
         selected = self.selected_invoices()
@@ -150,8 +155,8 @@ class InvoicesPage(QWidget):
 
     # ----- hosted page
     def _open_row(self, index: QModelIndex) -> None:
-        invoice = self.model.invoice(index.row())
-        if invoice.hosted_invoice_url:
+        invoice = self.model.item(index.row())
+        if invoice is not None and invoice.hosted_invoice_url:
             QDesktopServices.openUrl(QUrl(invoice.hosted_invoice_url))
 
     def open_selected(self) -> None:
@@ -233,18 +238,18 @@ class InvoicesPage(QWidget):
             if not chosen:
                 return
             path = Path(chosen)
-        invoices = self.model.invoices()
-        has_more = self.model.has_more
+        invoices = self.model.leading_rows()
+        more = self.model.has_more or len(invoices) < self.model.rowCount()
         fetch = self._fetch_page
         target = path
 
         def export() -> Path:
-            rows = list(invoices)
-            more = has_more
-            while more:
-                page = fetch(rows[-1].id)
-                rows.extend(page.invoices)
-                more = page.has_more and bool(page.invoices)
+            rows, after, left = list(invoices), (invoices[-1].id if invoices else None), more
+            while left:
+                page = fetch(after)
+                rows.extend(page.data)
+                left = page.has_more and bool(page.data)
+                after = page.data[-1].id if page.data else after
             write_invoices_csv(rows, target)
             return target
 

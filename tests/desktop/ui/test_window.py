@@ -178,8 +178,8 @@ def test_invoices_page_in_as_the_view_scrolls_and_pdfs_download(open_window, bro
     qtbot.mouseClick(page.table.viewport(), Qt.MouseButton.LeftButton, pos=row)
     qtbot.mouseDClick(page.table.viewport(), Qt.MouseButton.LeftButton, pos=row)
     qtbot.waitUntil(lambda: bool(browser.pages))
-    assert browser.visited == [model.invoice(1).hosted_invoice_url]
-    assert model.invoice(1).number in browser.pages[0]
+    assert browser.visited == [model.item(1).hosted_invoice_url]
+    assert model.item(1).number in browser.pages[0]
     csv_path = tmp_path / "invoices.csv"
     with qtbot.waitSignal(page.exported, timeout=20_000):
         page.export_csv(csv_path)

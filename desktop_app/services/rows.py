@@ -1,15 +1,29 @@
-"""The columns of the sales, payouts and payout-transactions tables, and each row's cells as text."""
+"""The columns of the invoices, sales, payouts and payout-transactions tables, and each row's cells as text.
+
+Qt-free: the paged table model (ui/common/paged_model.py) formats a page's cells once, on the worker that
+fetched it. Dates and amounts repeat from row to row (an invoice's period shares its dates with the next),
+so they are cached per locale.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 
-from ...services import money
-from ...services.formatting import day
-from ...services.earnings import Payout, Sale, Transaction
-from ...services.earnings_words import payout_status, payout_when, sale_status
-from ..common.paged_model import Column
+from .earnings import Payout, Sale, Transaction
+from .earnings_words import payout_status, payout_when, sale_status
+from .formatting import day, invoice_status, money
+from .models import Invoice
 
+
+@dataclass(frozen=True)
+class Column:
+    heading: str
+    right: bool = False     # amounts sit right, the rest left
+
+
+INVOICE_COLUMNS = (Column("Number"), Column("Date"), Column("Period"), Column("Amount", right=True),
+                   Column("Status"))
 SALE_COLUMNS = (Column("Date"), Column("Customer"), Column("Description"), Column("Status"),
                 Column("Amount", right=True), Column("Fees", right=True), Column("Net", right=True))
 PAYOUT_COLUMNS = (Column("Started"), Column("Amount", right=True), Column("Status"), Column("Arrival"))
@@ -28,6 +42,19 @@ def _day(ts: int, locale: str) -> str:
 @lru_cache(maxsize=4096)
 def _money(amount: int, currency: str, locale: str) -> str:
     return money(amount, currency, locale)
+
+
+def invoice_row(invoice: Invoice, locale: str) -> tuple[str, ...]:
+    period = ""
+    if invoice.period_start and invoice.period_end:
+        period = f"{_day(invoice.period_start, locale)} – {_day(invoice.period_end, locale)}"
+    return (invoice.number or "Draft", _day(invoice.created, locale), period,
+            _money(invoice.total, invoice.currency, locale), invoice_status(invoice, locale))
+
+
+def invoice_tip(invoice: Invoice, column: int) -> str | None:
+    """Why a draft's number cell offers no PDF."""
+    return "No PDF yet (draft)" if column == 0 and not invoice.has_pdf else None
 
 
 def sale_row(sale: Sale, locale: str) -> tuple[str, ...]:
