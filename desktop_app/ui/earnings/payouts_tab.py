@@ -55,7 +55,7 @@ class PayoutsTab(QWidget):
         view = self.earnings.view
         if view is None:
             return
-        key = (self.earnings.account_key, view.payouts, view.payouts_has_more, self.earnings.client is not None)
+        key = (self.earnings.owner_key, view.payouts, view.payouts_has_more, self.earnings.client is not None)
         if key == self._shown:
             return
         self._shown = key

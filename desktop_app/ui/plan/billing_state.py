@@ -1,4 +1,5 @@
-"""The signed-in owner's billing data as the window shows it: cached first, refreshed, offline-aware.
+"""The signed-in owner's billing (plan, plans, the first invoices) as the window shows it: cached first,
+refreshed, offline-aware, retried with backoff.
 
 Pages subscribe to its signals; they never talk to the bridge themselves.
 """
@@ -14,16 +15,14 @@ from PySide6.QtCore import QLocale, QObject, QTimer, Signal
 from ...services import errors
 from ...services import (BridgeUnreachable, Cache, CachedView, Invoice, NotSignedIn, PlanOffer, Summary, day,
     formatting, money)
-from ..common.errors import describe, report
+from ..common.errors import describe
+from ..common.owner_data import OwnerData
 from ..common.worker import WorkerPool
 
 if TYPE_CHECKING:  # the client (and httpx) load off the GUI thread, after the cache is on screen
     from ...services import BridgeClient
 
 log = logging.getLogger(__name__)
-
-
-TOPICS = frozenset({"summary", "plans", "invoices"})   # the bridge's topics for what this model shows
 
 
 def summary_key(summary: Summary | None) -> object:
@@ -51,28 +50,23 @@ def texts_quietly(summary: Summary | None, plans: Sequence[PlanOffer], invoices:
         return {}
 
 
-def save_quietly(cache: Cache, account: str, view: CachedView) -> None:
+def save_quietly(cache: Cache, owner_key: str, view: CachedView) -> None:
     try:
-        cache.save(account, view)
+        cache.save(owner_key, view)
     except OSError:
         log.warning("could not save the cache", exc_info=True)
 
 
-class Account(QObject):
-    changed = Signal()            # summary, plans or the first invoice page were replaced
-    status_changed = Signal()     # online / offline / waiting / refreshing
-    loaded = Signal()             # live data arrived from the bridge
+class Billing(OwnerData):
     signed_out = Signal(str)      # the bridge no longer accepts the token; the words say why
+
+    TOPICS = frozenset({"summary", "plans", "invoices"})
 
     def __init__(self, cache: Cache, *, pool: WorkerPool,
                  clock: Callable[[], float] = time.time, retry_delays: Sequence[float] = (2, 4, 8, 15, 30, 60),
                  page_size: int = 20, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.client: BridgeClient | None = None
+        super().__init__(pool, parent)
         self.cache = cache
-        self.account = ""
-        self._generation = 0
-        self.pool = pool
         self.clock = clock
         self.page_size = page_size
         self.summary: Summary | None = None
@@ -80,67 +74,36 @@ class Account(QObject):
         self.invoices: list[Invoice] = []
         self.has_more = False
         self.updated_at: float | None = None
-        self.offline = False
-        self.waiting = False
-        self.live = False
-        self.refreshing = False
-        self.last_error = ""
-        self._again = False
+        self.waiting = False      # a Stripe page is open in the browser (common/hosted.py)
         self._writes = 0   # writes answered (apply_summary): a refresh begun before one is not shown
         self._delays = list(retry_delays)
         self._attempt = 0
-        self._closed = False
         self.retry_timer = QTimer(self)
         self.retry_timer.setSingleShot(True)
         self.retry_timer.timeout.connect(self.refresh)
 
-    def bind(self, client: BridgeClient | None, account: str) -> None:
-        """Start showing one owner's data; results for an earlier owner are dropped.
-
-        Without a client yet (start-up, before the keyring has been asked) only the cache is shown.
-        """
-        self.clear()
-        self.client = client
-        self.account = account
-        self._closed = False
-
-    def attach(self, client: BridgeClient) -> None:
-        """The saved sign-in was restored: same owner, now with a way to reach the bridge."""
-        self.client = client
-        self.status_changed.emit()
-
-    def clear(self) -> None:
-        """Forget the owner's data (sign-out): nothing of theirs stays on screen."""
-        self._generation += 1
+    def _forget(self) -> None:
         self.retry_timer.stop()
-        self.client = None
-        self.account = ""
         self.summary = None
         self.plans = []
         self.invoices = []
         self.has_more = False
         self.updated_at = None
-        self.offline = self.waiting = self.live = self.refreshing = self._again = False
-        self.last_error = ""
+        self.waiting = False
         self._attempt = 0
-        self.changed.emit()
-        self.status_changed.emit()
 
-    def _current(self, callback: Callable[[object], None]) -> Callable[[object], None]:
-        generation = self._generation
+    def close(self) -> None:
+        """Stop retrying; results still in flight are dropped."""
+        super().close()
+        self.retry_timer.stop()
 
-        def guarded(value: object) -> None:
-            if generation == self._generation:
-                callback(value)
-        return guarded
-
-    def load_cached(self, on_done: Callable[[bool], None] | None = None) -> None:
-        """Show the last good data at once (read off the GUI thread); a corrupt cache is just absent."""
-        account, locale = self.account, QLocale().name()
+    # ----- cached first
+    def _cache_reader(self) -> Callable[[], CachedView | None]:
+        owner_key, cache, locale = self.owner_key, self.cache, QLocale().name()
 
         def load() -> CachedView | None:
             try:
-                view = self.cache.load(account)
+                view = cache.load(owner_key)
             except Exception:  # noqa: BLE001 - a cache must never stop the app
                 log.warning("cache unreadable", exc_info=True)
                 return None
@@ -152,84 +115,45 @@ class Account(QObject):
                 warm_formatting(locale)
                 view.texts = texts_quietly(view.summary, view.plans, view.invoices, locale)
                 if view.texts:
-                    save_quietly(self.cache, account, view)
+                    save_quietly(cache, owner_key, view)
             return view
+        return load
 
-        def done(view: CachedView | None) -> None:
-            if view is not None and not self.live:
-                self._apply(view, live=False)
-            if on_done is not None:
-                on_done(view is not None)
+    def _show_cached(self, view: CachedView) -> None:
+        self._apply(view, live=False)
 
-        self.pool.start(load, on_done=self._current(done))  # type: ignore[arg-type]
-
-    def refresh(self) -> None:
-        if self._closed or self.client is None:
-            return
-        if self.refreshing:
-            self._again = True
-            return
-        self.refreshing = True
+    # ----- refreshed
+    def _refresh_started(self) -> None:
         self.retry_timer.stop()
-        self.status_changed.emit()
-        client, account, cache, clock, size = self.client, self.account, self.cache, self.clock, self.page_size
-        locale = QLocale().name()
 
-        def fetch() -> CachedView:
+    def _fetcher(self, client: BridgeClient) -> Callable[[], tuple[CachedView, int]]:
+        owner_key, cache, clock, size = self.owner_key, self.cache, self.clock, self.page_size
+        locale, written = QLocale().name(), self._writes
+
+        def fetch() -> tuple[CachedView, int]:
             summary = client.summary()
             plans = client.plans()
             page = client.invoices(limit=size)
             view = CachedView(summary=summary, plans=list(plans), invoices=list(page.invoices),
                               has_more=page.has_more, saved_at=clock(),
                               texts=texts_quietly(summary, plans, page.invoices, locale))
-            save_quietly(cache, account, view)
-            return view
+            save_quietly(cache, owner_key, view)
+            return view, written
+        return fetch
 
-        written = self._writes
-        self.pool.start(fetch, on_done=self._current(lambda view: self._fetched(view, written)),  # type: ignore[arg-type]
-                        on_error=self._current(self._failed))  # type: ignore[arg-type]
-
-    def _fetched(self, view: CachedView, written: int | None = None) -> None:
-        if written is not None and written != self._writes:
+    def _fetched(self, result: tuple[CachedView, int]) -> None:
+        view, written = result
+        if written != self._writes:
             # a write answered while this was in flight: its summary and plans may straddle the change
             # (old summary, new plans); the refresh the write asked for brings the consistent view
-            self.refreshing = False
-            self._again = False
+            self.cycle.abandon()
             self.refresh()
             return
-        self.refreshing = False
+        super()._fetched(view)
+
+    def _show_live(self, view: CachedView) -> None:
         self._attempt = 0
-        self.offline = False
-        self.last_error = ""
         self._apply(view, live=True)
-        self.loaded.emit()
-        self._maybe_again()
-
-    def _failed(self, exc: BaseException) -> None:
-        self.refreshing = False
-        self._again = False
-        if isinstance(exc, NotSignedIn):
-            self.signed_out.emit(describe(exc))
-            return
-        self.last_error = describe(exc)
-        if isinstance(exc, BridgeUnreachable):
-            self.offline = True
-        else:
-            report(exc)
-        self._schedule_retry()
-        self.status_changed.emit()
-
-    def _schedule_retry(self) -> None:
-        if self._closed:
-            return
-        delay = self._delays[min(self._attempt, len(self._delays) - 1)]
-        self._attempt += 1
-        self.retry_timer.start(int(delay * 1000))
-
-    def _maybe_again(self) -> None:
-        if self._again:
-            self._again = False
-            self.refresh()
 
     def _apply(self, view: CachedView, *, live: bool) -> None:
         self.summary = view.summary
@@ -237,7 +161,6 @@ class Account(QObject):
         self.invoices = list(view.invoices)
         self.has_more = view.has_more
         self.updated_at = view.saved_at
-        self.live = self.live or live
         self.changed.emit()
         self.status_changed.emit()
 
@@ -245,22 +168,30 @@ class Account(QObject):
         """A write answered with the new summary: show it before the full refresh lands."""
         self._writes += 1
         self.summary = summary
-        self.live = True
+        self.cycle.live = True
         self.updated_at = self.clock()
         self.changed.emit()
         self.status_changed.emit()
 
-    def on_topics(self, topics: list[str]) -> None:
-        """The event stream said something changed: refresh when it is about the plan, card or invoices
-        (a change made on another device, by the platform, or by Stripe itself)."""
-        if TOPICS.intersection(topics):
-            self.refresh()
+    # ----- when it fails
+    def _token_refused(self, exc: NotSignedIn) -> None:
+        self.signed_out.emit(describe(exc))
+
+    def _after_failure(self) -> None:
+        self._schedule_retry()
+
+    def _schedule_retry(self) -> None:
+        if self.cycle.closed:
+            return
+        delay = self._delays[min(self._attempt, len(self._delays) - 1)]
+        self._attempt += 1
+        self.retry_timer.start(int(delay * 1000))
 
     def connection_lost(self, exc: BaseException) -> None:
         """The event stream broke: offline now rather than at the next click. A refused token is checked
         by a refresh (which signs out only if the bridge says so); its retries and the stream's reconnect
         bring the data back by themselves."""
-        if self._closed or self.client is None:
+        if self.cycle.closed or self.client is None:
             return
         if isinstance(exc, NotSignedIn):
             self.refresh()
@@ -271,8 +202,8 @@ class Account(QObject):
             self.refresh()   # the stream alone broke: asking now tells a blip from a bridge that is gone
             return
         if not self.offline:
-            self.offline = True
-            self.last_error = describe(exc)
+            self.cycle.offline = True
+            self.cycle.last_error = describe(exc)
             self.status_changed.emit()
         if not self.refreshing and not self.retry_timer.isActive():
             self._schedule_retry()
@@ -286,8 +217,3 @@ class Account(QObject):
         if waiting != self.waiting:
             self.waiting = waiting
             self.status_changed.emit()
-
-    def close(self) -> None:
-        """Stop retrying; results still in flight are dropped by the pool."""
-        self._closed = True
-        self.retry_timer.stop()

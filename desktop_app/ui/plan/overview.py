@@ -8,7 +8,7 @@ from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QPushButton, QS
 
 from ...services import Summary, day, money, status_words
 from ..shell import theme
-from .billing_state import Account
+from .billing_state import Billing
 from ...services.warnings import warnings_for
 from ..common.widgets import card, clear_layout, icon_label, muted, scroll_body, title
 
@@ -29,9 +29,9 @@ class OverviewPage(QScrollArea):
     pay_invoice = Signal(str)      # the failed invoice to pay now with the card on file
     keep_plan = Signal()           # undo the scheduled plan switch
 
-    def __init__(self, account: Account, parent: QWidget | None = None) -> None:
+    def __init__(self, billing: Billing, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.account = account
+        self.billing = billing
         body, outer = scroll_body(self)
 
         self.plan_label = title("Your plan", body)
@@ -94,7 +94,7 @@ class OverviewPage(QScrollArea):
         outer.addStretch(1)
 
         self.warning_buttons: dict[str, QPushButton] = {}
-        account.changed.connect(self.show_summary)
+        billing.changed.connect(self.show_summary)
         self.show_summary()
 
     def add_section(self, widget: QWidget) -> None:
@@ -106,7 +106,7 @@ class OverviewPage(QScrollArea):
         self._sync_visibility()
 
     def _fill(self) -> None:
-        summary = self.account.summary
+        summary = self.billing.summary
         locale = locale_name()
         clear_layout(self.warnings_box)
         self.warning_buttons = {}
@@ -120,7 +120,7 @@ class OverviewPage(QScrollArea):
             self.plan_label.setText("Your plan")
             self.price_label.setText("")
             self.status_label.setText("")
-            self.empty_note.setText("Loading your plan…" if self.account.client is not None else "")
+            self.empty_note.setText("Loading your plan…" if self.billing.client is not None else "")
             return
         if ended:
             self.empty_note.setText("Your plan has ended. Choose a plan to start again; you pay on Stripe’s secure page "

@@ -30,8 +30,8 @@ def signed_in_with_stream(open_window, qtbot, email: str = "pro@demo.test"):  # 
 
 def test_a_stopped_bridge_shows_offline_within_seconds_and_comes_back_alone(open_window, backend, qtbot) -> None:
     parts = signed_in_with_stream(open_window, qtbot)
-    window, account = parts.window, parts.account
-    token = parts.session.store.get(parts.session.account)
+    window, billing = parts.window, parts.billing
+    token = parts.session.store.get(parts.session.owner_key)
     backend.down()
     cut = time.monotonic()
     qtbot.waitUntil(lambda: window.status_label.text().startswith("Offline: showing data from"), timeout=5_000)
@@ -46,23 +46,23 @@ def test_a_stopped_bridge_shows_offline_within_seconds_and_comes_back_alone(open
     backend.up()                                      # the same address answers again, nobody clicks
     qtbot.waitUntil(lambda: window.status_label.text().startswith("Updated"), timeout=20_000)
     qtbot.waitUntil(lambda: not parts.earnings.offline and parts.earnings.live, timeout=20_000)
-    assert not account.offline and account.client is not None
+    assert not billing.offline and billing.client is not None
     assert window.sign_in_dialog is None              # never asked to sign in again
-    assert parts.session.store.get(parts.session.account) == token
+    assert parts.session.store.get(parts.session.owner_key) == token
     qtbot.waitUntil(lambda: window.live_events.running, timeout=5_000)
 
 
 def test_a_bridge_that_never_comes_back_keeps_the_owner_signed_in(open_window, backend, qtbot) -> None:
     parts = signed_in_with_stream(open_window, qtbot, "starter@demo.test")
     backend.down()
-    qtbot.waitUntil(lambda: parts.account.offline, timeout=5_000)
-    qtbot.waitUntil(lambda: parts.account.retry_timer.isActive() or parts.account.refreshing, timeout=5_000)
+    qtbot.waitUntil(lambda: parts.billing.offline, timeout=5_000)
+    qtbot.waitUntil(lambda: parts.billing.retry_timer.isActive() or parts.billing.refreshing, timeout=5_000)
     window = parts.window
     window.refresh_action.trigger()                   # a click while down: still offline, still signed in
-    qtbot.waitUntil(lambda: not parts.account.refreshing, timeout=10_000)
-    assert parts.account.offline and parts.account.client is not None and window.sign_in_dialog is None
+    qtbot.waitUntil(lambda: not parts.billing.refreshing, timeout=10_000)
+    assert parts.billing.offline and parts.billing.client is not None and window.sign_in_dialog is None
     backend.up()
-    qtbot.waitUntil(lambda: not parts.account.offline, timeout=20_000)
+    qtbot.waitUntil(lambda: not parts.billing.offline, timeout=20_000)
 
 
 def _unused_address() -> str:
