@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from PySide6.QtCore import QObject, Signal
 
 from ...services import BridgeUnreachable, NotSignedIn
+from ...services.error_words import describe
 from ...services.refresh import RefreshCycle
-from .errors import describe, report
+from .errors import report
 from .worker import WorkerPool
 
 if TYPE_CHECKING:   # the client (and httpx) load off the GUI thread, after the cache is on screen

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Callable, Sequence
 from PySide6.QtCore import QLocale, QObject, QTimer, Signal
 
 from ...services import errors
+from ...services.error_words import describe
 from ...services import (BridgeUnreachable, Cache, CachedView, Invoice, NotSignedIn, PlanOffer, Summary, day,
     formatting, money)
-from ..common.errors import describe
 from ..common.owner_data import OwnerData
 from ..common.worker import WorkerPool
 

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QListWidget, QListWi
 
 from ...services import age, formatting
 from ..common import errors
+from ...services.error_words import is_connection_words
 from . import theme
 from ..plan.billing_state import Billing, warm_formatting
 from ..earnings.earnings_state import Earnings
@@ -408,7 +409,7 @@ class MainWindow(QMainWindow):
         self.status_label.setText(self.status_text())
         if self.billing.offline or self.billing.waiting:
             self.statusBar().clearMessage()   # these matter more than a passing note
-        if not self.billing.offline and errors.is_connection_words(self.banner_text.text()):
+        if not self.billing.offline and is_connection_words(self.banner_text.text()):
             self.banner.hide()
 
     # ----- window events

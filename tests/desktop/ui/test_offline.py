@@ -14,7 +14,7 @@ import pytest
 
 from desktop_app.services import BridgeClient, BridgeRefused, BridgeUnreachable, UnexpectedResponse
 from desktop_app.services import errors as kinds
-from desktop_app.ui.common import errors
+from desktop_app.services.error_words import describe
 
 from ...support.harness import DEMO_PASSWORD, texts
 
@@ -75,11 +75,11 @@ def test_check_your_connection_only_when_it_is_the_connection() -> None:
     with BridgeClient(_unused_address(), timeout=2) as client, pytest.raises(BridgeUnreachable) as down:
         client.summary()
     assert down.value.kind == kinds.DOWN
-    assert "connection" not in errors.describe(down.value).lower()
+    assert "connection" not in describe(down.value).lower()
     with BridgeClient("http://billing.invalid", timeout=2) as client, pytest.raises(BridgeUnreachable) as nowhere:
         client.summary()   # .invalid never resolves (RFC 6761)
     assert nowhere.value.kind == kinds.NETWORK
-    assert "check your internet connection" in errors.describe(nowhere.value)
+    assert "check your internet connection" in describe(nowhere.value)
 
     def slow(request: httpx.Request) -> httpx.Response:
         raise httpx.ReadTimeout("no answer", request=request)
@@ -87,7 +87,7 @@ def test_check_your_connection_only_when_it_is_the_connection() -> None:
     with BridgeClient("http://bridge.test", transport=httpx.MockTransport(slow)) as client, \
             pytest.raises(BridgeUnreachable) as timed_out:
         client.summary()
-    assert timed_out.value.kind == kinds.SLOW and "slow" in errors.describe(timed_out.value)
+    assert timed_out.value.kind == kinds.SLOW and "slow" in describe(timed_out.value)
 
     def broken(request: httpx.Request) -> httpx.Response:
         return httpx.Response(500, text="<html>Internal Server Error</html>")
@@ -95,6 +95,6 @@ def test_check_your_connection_only_when_it_is_the_connection() -> None:
     with BridgeClient("http://bridge.test", transport=httpx.MockTransport(broken)) as client, \
             pytest.raises(UnexpectedResponse) as server:
         client.summary()
-    assert errors.describe(server.value) == "The billing server had a problem (500); try again shortly."
+    assert describe(server.value) == "The billing server had a problem (500); try again shortly."
     stripe = BridgeRefused(503, "stripe_unavailable", "Stripe timed out.")
-    assert "payment service" in errors.describe(stripe) and "connection" not in errors.describe(stripe)
+    assert "payment service" in describe(stripe) and "connection" not in describe(stripe)
