@@ -73,5 +73,5 @@ def transaction_row(transaction: Transaction, locale: str) -> tuple[str, ...]:
     kind = TRANSACTION_TYPES.get(transaction.type, transaction.type.replace("_", " ").capitalize())
     currency = transaction.currency
     return (_day(transaction.created, locale), kind, transaction.description or "",
-            _money(transaction.amount, currency, locale), _money(-transaction.fee, currency, locale) if transaction.fee else "",
-            _money(transaction.net, currency, locale))
+            _money(transaction.amount, currency, locale),
+            _money(-transaction.fee, currency, locale) if transaction.fee else "", _money(transaction.net, currency, locale))

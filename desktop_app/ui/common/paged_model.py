@@ -2,9 +2,9 @@
 only a few pages in memory.
 
 What a table shows is given, not built in: its columns and a function from a row to its cells' texts
-(services/rows.py), and optionally a tooltip per cell. Scrolling to the end asks for the next page (Qt's fetchMore). Only the `keep_pages` pages used last stay
-in memory; for the others just their cursor is kept (the id before the page), and a page scrolled back
-into view is fetched again through it. So 100,000 sales cost about as much memory as a few hundred.
+(services/rows.py), and optionally a tooltip per cell. Scrolling to the end asks for the next page (Qt's
+fetchMore). Only the `keep_pages` pages used last stay in memory; for the others just their cursor is kept
+(the id before the page), and a page scrolled back into view is fetched again through it. So 100,000 sales cost about as much memory as a few hundred.
 Rows are formatted once, on the worker that fetched them.
 """
 
