@@ -158,6 +158,23 @@ def age(seconds: float, locale: str | None = None) -> str:
     return format_timedelta(-dt.timedelta(seconds=seconds), add_direction=True, locale=_locale(locale))
 
 
+_PERIOD = {"month": "month", "year": "year", "week": "week", "day": "day"}
+
+
+def plan_price(plan: Plan, locale: str | None = None) -> str:
+    """What a plan costs per period: "$25.00 / month"."""
+    return f"{money(plan.amount, plan.currency, locale)} / {_PERIOD.get(plan.interval, plan.interval)}"
+
+
+def plan_cost_words(summary: Summary | None, locale: str | None = None) -> str:
+    """The plan's cost in a sentence, for the overview beside the sales: "Your Pro plan costs $25.00 a month"."""
+    if summary is None or summary.plan is None or not summary.has_subscription:
+        return "You have no plan yet"
+    plan = summary.plan
+    return (f"Your {plan.name} plan costs {money(plan.amount, plan.currency, locale)} "
+            f"a {_PERIOD.get(plan.interval, plan.interval)}")
+
+
 _INVOICE_STATUS = {"paid": "Paid", "open": "Due", "draft": "Draft", "void": "Void", "uncollectible": "Unpaid"}
 
 

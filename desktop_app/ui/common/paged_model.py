@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Signal
 
 from ...services.rows import Column
-from ..plan.overview import locale_name
+from .widgets import locale_name
 from .worker import WorkerPool
 
 if TYPE_CHECKING:

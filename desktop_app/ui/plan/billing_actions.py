@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from ...services import BridgeRefused, Invoice, Summary, money
 from .billing_state import Billing
 from ..common.errors import report
-from .overview import locale_name
+from ..common.widgets import locale_name
 
 
 class DeclinedDialog(QMessageBox):

@@ -6,21 +6,11 @@ from __future__ import annotations
 from PySide6.QtCore import QLocale, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
-from ...services import money
+from ...services.formatting import plan_cost_words
 from ...services.earnings_words import sales_words
 from .billing_state import Billing
 from ..earnings.earnings_state import Earnings
-from .overview import PERIOD
 from ..common.widgets import card, muted
-
-
-def plan_words(billing: Billing, locale: str) -> str:
-    summary = billing.summary
-    if summary is None or summary.plan is None or not summary.has_subscription:
-        return "You have no plan yet"
-    plan = summary.plan
-    return (f"Your {plan.name} plan costs {money(plan.amount, plan.currency, locale)} "
-            f"a {PERIOD.get(plan.interval, plan.interval)}")
 
 
 class FlowsRow(QWidget):
@@ -61,7 +51,7 @@ class FlowsRow(QWidget):
         locale = QLocale().name()
         sales = sales_words(self.earnings.view, locale)
         self.sales_label.setText(f"<b>{sales}</b>" if sales else "")
-        self.plan_label.setText(f"<b>{plan_words(self.billing, locale)}</b>")
+        self.plan_label.setText(f"<b>{plan_cost_words(self.billing.summary, locale)}</b>")
         has_account = self.earnings.account is not None and self.earnings.account.has_account
         self.sales_note.setVisible(has_account)
         self.earnings_button.setText("See earnings" if has_account else "Start selling")

@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QLocale, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy,
                                QVBoxLayout, QWidget)
 
 from ...services import Summary, day, money, status_words
+from ...services.formatting import plan_price
 from ..shell import theme
 from .billing_state import Billing
 from ...services.warnings import warnings_for
-from ..common.widgets import card, clear_layout, icon_label, muted, scroll_body, title
-
-PERIOD = {"month": "month", "year": "year", "week": "week", "day": "day"}
-
-
-def locale_name() -> str:
-    return QLocale().name()
-
-
-def plan_price(amount: int, currency: str, interval: str) -> str:
-    return f"{money(amount, currency, locale_name())} / {PERIOD.get(interval, interval)}"
-
+from ..common.widgets import card, clear_layout, icon_label, locale_name, muted, scroll_body, title
 
 class OverviewPage(QScrollArea):
     open_portal = Signal(object)   # the portal flow (None: the portal's home)
@@ -130,7 +120,7 @@ class OverviewPage(QScrollArea):
                                     "page in your browser.")
         if summary.plan is not None:
             self.plan_label.setText(f"{summary.plan.name} plan")
-            self.price_label.setText(plan_price(summary.plan.amount, summary.plan.currency, summary.plan.interval))
+            self.price_label.setText(plan_price(summary.plan, locale))
         else:
             self.plan_label.setText("No plan yet")
             self.price_label.setText("")
@@ -194,7 +184,7 @@ class OverviewPage(QScrollArea):
                                    f"expires {card_info.exp_month:02d}/{card_info.exp_year}")
         pending = summary.pending_change
         self.pending.setText(f"Switches to {pending.plan.name} "
-                             f"({plan_price(pending.plan.amount, pending.plan.currency, pending.plan.interval)}) "
+                             f"({plan_price(pending.plan, locale)}) "
                              f"on {day(pending.effective_at, locale)}" if pending else "Nothing")
         self.keep_button.setText(f"Keep {summary.plan.name}" if summary.plan else "Keep my plan")
         self.form.setRowVisible(2, pending is not None)

@@ -8,10 +8,10 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QGridLayout, QHBoxLayo
                                QScrollArea, QVBoxLayout, QWidget)
 
 from ...services import PlanChangePreview, PlanOffer, day, money
+from ...services.formatting import plan_price
 from ..shell import theme
 from .billing_state import Billing
-from .overview import locale_name, plan_price
-from ..common.widgets import card, clear_layout, icon_label, muted, scroll_body, title
+from ..common.widgets import card, clear_layout, icon_label, locale_name, muted, scroll_body, title
 
 
 class PlansPage(QScrollArea):
@@ -128,7 +128,7 @@ class PlansPage(QScrollArea):
             badge.setSizePolicy(policy)
             badge.hide()
         layout.addLayout(header)
-        price = QLabel(plan_price(plan.amount, plan.currency, plan.interval), frame)
+        price = QLabel(plan_price(plan, locale_name()), frame)
         price.setFont(theme.font(price, 1.2))
         layout.addWidget(price)
         features = QGridLayout()
@@ -177,7 +177,7 @@ class PlanChangeDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.setSpacing(theme.em(self, 0.6))
         heading = QLabel(f"Switch to {preview.plan.name} "
-                         f"({plan_price(preview.plan.amount, preview.plan.currency, preview.plan.interval)})", self)
+                         f"({plan_price(preview.plan, locale)})", self)
         heading.setFont(theme.font(heading, 1.25, bold=True))
         layout.addWidget(heading)
         if preview.effective == "now":

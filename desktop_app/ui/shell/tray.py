@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from . import theme
 from ..plan.billing_state import Billing
-from ..plan.overview import locale_name
+from ..common.widgets import locale_name
 from ...services.warnings import warnings_for
 
 
