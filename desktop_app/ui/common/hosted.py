@@ -18,7 +18,8 @@ from typing import Callable, Iterator
 from PySide6.QtCore import QObject, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 
-from ..plan.billing_state import Billing, summary_key
+from ...services.billing_view import summary_key
+from ..plan.billing_state import Billing
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,6 @@ event stream's Connect topics. Pages and the tray subscribe to its signals; none
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from typing import TYPE_CHECKING, Callable
 
@@ -23,17 +22,6 @@ if TYPE_CHECKING:   # msgspec and the earnings types load on a worker, after the
     from ...services.earnings_cache import EarningsCache
 
 IMPORT_POLL_MS = 3000   # while the bridge imports past sales: its progress, even if an event is missed
-
-
-def month_start(now: float) -> int:
-    """The first second of this calendar month in the owner's time zone."""
-    today = dt.datetime.fromtimestamp(now)
-    return int(dt.datetime(today.year, today.month, 1).timestamp())
-
-
-def month_end(start: int) -> int:
-    first = dt.datetime.fromtimestamp(start)
-    return int(dt.datetime(first.year + first.month // 12, first.month % 12 + 1, 1).timestamp())
 
 
 class Earnings(OwnerData):
@@ -89,19 +77,8 @@ class Earnings(OwnerData):
         size, clock = self.page_size, self.clock
 
         def fetch() -> EarningsView:
-            from ...services.earnings import EarningsView
-            account = client.connect_account()
-            view = EarningsView(account=account, saved_at=clock())
-            if not account.has_account:
-                return view
-            start = month_start(view.saved_at)
-            payouts = client.payouts(limit=size)
-            disputed = client.sales(limit=20, status="disputed")
-            view.balance = client.balance()
-            view.payouts, view.payouts_has_more = payouts.data, payouts.has_more
-            view.month, view.month_start = client.sales_series(start, month_end(start), "month"), start
-            view.disputes = tuple(s for s in disputed.data if s.dispute is not None and s.dispute.open)
-            return view
+            from ...services.earnings import fetch_view
+            return fetch_view(client, page_size=size, now=clock())
         return fetch
 
     def _show_live(self, view: EarningsView) -> None:

@@ -6,55 +6,20 @@ Pages subscribe to its signals; they never talk to the bridge themselves.
 
 from __future__ import annotations
 
-import logging
 import time
 from typing import TYPE_CHECKING, Callable, Sequence
 
 from PySide6.QtCore import QLocale, QObject, QTimer, Signal
 
 from ...services import errors
+from ...services import BridgeUnreachable, Cache, CachedView, Invoice, NotSignedIn, PlanOffer, Summary
+from ...services.billing_view import fetch_view, load_view
 from ...services.error_words import describe
-from ...services import (BridgeUnreachable, Cache, CachedView, Invoice, NotSignedIn, PlanOffer, Summary, day,
-    formatting, money)
 from ..common.owner_data import OwnerData
 from ..common.worker import WorkerPool
 
 if TYPE_CHECKING:  # the client (and httpx) load off the GUI thread, after the cache is on screen
     from ...services import BridgeClient
-
-log = logging.getLogger(__name__)
-
-
-def summary_key(summary: Summary | None) -> object:
-    """A summary's content without its as_of stamp, to notice a real change."""
-    if summary is None:
-        return None
-    data = dict(summary.to_json())
-    data.pop("as_of", None)
-    return repr(sorted(data.items()))
-
-
-def warm_formatting(locale: str) -> None:
-    """Load the locale's number and date data here, off the GUI thread, before the pages format with it."""
-    money(0, "usd", locale)
-    day(time.time(), locale)
-
-
-def texts_quietly(summary: Summary | None, plans: Sequence[PlanOffer], invoices: Sequence[Invoice],
-                  locale: str) -> dict[str, str]:
-    """The view's formatted texts for the cache; without them the next start just formats with babel."""
-    try:
-        return formatting.texts_for(summary, plans, invoices, locale)
-    except Exception:  # noqa: BLE001 - an optimisation must never cost the owner their data
-        log.warning("could not format the view for the cache", exc_info=True)
-        return {}
-
-
-def save_quietly(cache: Cache, owner_key: str, view: CachedView) -> None:
-    try:
-        cache.save(owner_key, view)
-    except OSError:
-        log.warning("could not save the cache", exc_info=True)
 
 
 class Billing(OwnerData):
@@ -99,25 +64,8 @@ class Billing(OwnerData):
 
     # ----- cached first
     def _cache_reader(self) -> Callable[[], CachedView | None]:
-        owner_key, cache, locale = self.owner_key, self.cache, QLocale().name()
-
-        def load() -> CachedView | None:
-            try:
-                view = cache.load(owner_key)
-            except Exception:  # noqa: BLE001 - a cache must never stop the app
-                log.warning("cache unreadable", exc_info=True)
-                return None
-            if view is None or view.summary is None:
-                return view
-            if any(key.endswith(f"|{locale}") for key in view.texts):
-                formatting.remember(view.texts)   # the pages fill without loading babel
-            else:   # saved by an older version or in another locale: format now, and save for the next start
-                warm_formatting(locale)
-                view.texts = texts_quietly(view.summary, view.plans, view.invoices, locale)
-                if view.texts:
-                    save_quietly(cache, owner_key, view)
-            return view
-        return load
+        cache, owner_key, locale = self.cache, self.owner_key, QLocale().name()
+        return lambda: load_view(cache, owner_key, locale)
 
     def _show_cached(self, view: CachedView) -> None:
         self._apply(view, live=False)
@@ -127,19 +75,9 @@ class Billing(OwnerData):
         self.retry_timer.stop()
 
     def _fetcher(self, client: BridgeClient) -> Callable[[], tuple[CachedView, int]]:
-        owner_key, cache, clock, size = self.owner_key, self.cache, self.clock, self.page_size
+        cache, owner_key, size, clock = self.cache, self.owner_key, self.page_size, self.clock
         locale, written = QLocale().name(), self._writes
-
-        def fetch() -> tuple[CachedView, int]:
-            summary = client.summary()
-            plans = client.plans()
-            page = client.invoices(limit=size)
-            view = CachedView(summary=summary, plans=list(plans), invoices=list(page.invoices),
-                              has_more=page.has_more, saved_at=clock(),
-                              texts=texts_quietly(summary, plans, page.invoices, locale))
-            save_quietly(cache, owner_key, view)
-            return view, written
-        return fetch
+        return lambda: (fetch_view(client, cache, owner_key, page_size=size, now=clock, locale=locale), written)
 
     def _fetched(self, result: tuple[CachedView, int]) -> None:
         view, written = result

@@ -17,7 +17,8 @@ from ...services import age, formatting
 from ..common import errors
 from ...services.error_words import is_connection_words
 from . import theme
-from ..plan.billing_state import Billing, warm_formatting
+from ...services.billing_view import warm_formatting
+from ..plan.billing_state import Billing
 from ..earnings.earnings_state import Earnings
 from ..earnings.page import EarningsPage
 from ..plan.flows import FlowsRow

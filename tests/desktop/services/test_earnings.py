@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -212,3 +213,12 @@ def test_the_overview_never_shows_a_partial_month_as_the_months_sales() -> None:
     assert sales_words(EarningsView(account=account(status="not_started", requirements=[], dashboard="none")),
                        "en_US") == "You are not taking payments yet."
     assert sales_words(None, "en_US") == ""
+
+
+def test_this_months_sales_window_runs_to_the_first_of_the_next_month_even_in_december() -> None:
+    from desktop_app.services.earnings import month_end, month_start
+
+    mid_december = dt.datetime(2026, 12, 8, 15, 30).timestamp()
+    start = month_start(mid_december)
+    assert dt.datetime.fromtimestamp(start) == dt.datetime(2026, 12, 1)
+    assert dt.datetime.fromtimestamp(month_end(start)) == dt.datetime(2027, 1, 1)
