@@ -55,11 +55,11 @@ import sys
 from pathlib import Path
 from PySide6.QtCore import QTimer
 from desktop_app.app import build, qt_app
-from desktop_app.services import MemoryStore, Paths, account_key
-from desktop_app.ui import theme
+from desktop_app.services import MemoryStore, Paths, owner_key
+from desktop_app.ui.shell import theme
 root, url, email = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
 store = MemoryStore("bench")
-store.set(account_key(url, email), "token-from-the-keyring")
+store.set(owner_key(url, email), "token-from-the-keyring")
 app = qt_app()
 theme.apply(app, "light")
 parts = build(Paths.under(root), store)
@@ -68,9 +68,9 @@ def done():
     print("shown" if parts.window.invoices.model.rowCount() else "empty", flush=True)
     app.quit()
 def check():
-    if parts.account.summary is not None:
+    if parts.billing.summary is not None:
         QTimer.singleShot(0, done)
-parts.account.changed.connect(check)
+parts.billing.changed.connect(check)
 parts.window.show()
 parts.window.start()
 app.exec()
@@ -87,7 +87,7 @@ def closed_port_url() -> str:
 
 
 def warm_cache(root: Path, url: str) -> None:
-    from desktop_app.services import Cache, CachedView, Config, Invoice, Paths, PlanOffer, Summary, account_key
+    from desktop_app.services import Cache, CachedView, Config, Invoice, Paths, PlanOffer, Summary, owner_key
     paths = Paths.under(root)
     Config(bridge_url=url, email=EMAIL).save(paths)
     plan = {"key": "pro", "name": "Pro", "amount": 2500, "currency": "usd", "interval": "month"}
@@ -102,7 +102,7 @@ def warm_cache(root: Path, url: str) -> None:
         "period_end": now - (n - 1) * 86400 * 30, "hosted_invoice_url": None, "has_pdf": True}) for n in range(20)]
     plans = [PlanOffer.from_json({**plan, "features": ["10 sites"], "current": True}),
              PlanOffer.from_json({**plan, "key": "starter", "name": "Starter", "amount": 1000, "features": ["1 site"]})]
-    Cache(paths.cache_dir).save(account_key(url, EMAIL),
+    Cache(paths.cache_dir).save(owner_key(url, EMAIL),
                                 CachedView(summary, plans, invoices, has_more=True, saved_at=now - 300))
 
 

@@ -26,8 +26,8 @@ from PySide6.QtCore import QObject, QUrl, Slot  # noqa: E402
 from PySide6.QtGui import QDesktopServices  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from desktop_app.services import BridgeClient, Cache, DemoBridge, account_key  # noqa: E402
-from desktop_app.ui.plan.billing_state import Account  # noqa: E402
+from desktop_app.services import BridgeClient, Cache, DemoBridge, owner_key  # noqa: E402
+from desktop_app.ui.plan.billing_state import Billing  # noqa: E402
 from desktop_app.ui.common.hosted import HostedFlow  # noqa: E402
 from desktop_app.ui.common.worker import WorkerPool  # noqa: E402
 
@@ -70,9 +70,9 @@ def main() -> int:
         client = BridgeClient(bridge.bridge_url)
         client.login(args.email, "demo", "bench")
         pool = WorkerPool()
-        account = Account(Cache(Path(tmp) / "cache"), pool=pool)
-        account.bind(client, account_key(bridge.bridge_url, args.email))
-        hosted = HostedFlow(account, client.events)
+        billing = Billing(Cache(Path(tmp) / "cache"), pool=pool)
+        billing.bind(client, owner_key(bridge.bridge_url, args.email))
+        hosted = HostedFlow(billing, client.events)
         for _ in range(3):  # warm up: connection, bridge and sandbox code paths, the thread pool
             client.me()
             client.portal_url()

@@ -29,9 +29,10 @@ import json, resource, sys, time
 from PySide6.QtCore import QLocale, QModelIndex
 from PySide6.QtWidgets import QApplication
 from desktop_app.app import qt_app
-from desktop_app.services.earnings import SalePage, decode
-from desktop_app.ui import theme
-from desktop_app.ui.earnings.rows import SALE_COLUMNS, sale_row
+from desktop_app.services.earnings import SalePage
+from desktop_app.services.models import decode
+from desktop_app.ui.shell import theme
+from desktop_app.services.rows import SALE_COLUMNS, sale_row
 from desktop_app.ui.common.paged_model import PagedModel
 from desktop_app.ui.earnings.sales_tab import table_view
 from desktop_app.ui.common.worker import WorkerPool

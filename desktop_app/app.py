@@ -18,7 +18,7 @@ from .services import Cache, Config, MemoryStore, Paths, SecretStore, open_secre
 from .services.earnings_cache import EarningsCache
 from .ui.common import errors
 from .ui.shell import theme
-from .ui.plan.billing_state import Account
+from .ui.plan.billing_state import Billing
 from .ui.earnings.earnings_state import Earnings
 from .ui.shell.main_window import PAGES, MainWindow
 from .services.session import Session
@@ -36,7 +36,7 @@ DEMO_NOTE = "Demo mode: the sign-in is kept for this run only, on a sandboxed bi
 @dataclass
 class Parts:
     session: Session
-    account: Account
+    billing: Billing
     pool: WorkerPool
     window: MainWindow
 
@@ -73,13 +73,13 @@ def build(paths: Paths, store: SecretStore | Callable[[], SecretStore], *, bridg
     session = Session(paths=paths, config=config, store=store, cache=Cache(paths.cache_dir),
                       make_client=make_client)
     pool = WorkerPool()
-    account = Account(session.cache, pool=pool, page_size=page_size, retry_delays=retry_delays)
+    billing = Billing(session.cache, pool=pool, page_size=page_size, retry_delays=retry_delays)
     earnings = Earnings(EarningsCache(paths.cache_dir), pool=pool, page_size=page_size)
-    window = MainWindow(session, account, pool, earnings)
-    account.setParent(window)   # its retry timer ends with the window (and tests can see it)
+    window = MainWindow(session, billing, pool, earnings)
+    billing.setParent(window)   # its retry timer ends with the window (and tests can see it)
     earnings.setParent(window)
     pool.setParent(window)
-    return Parts(session, account, pool, window)
+    return Parts(session, billing, pool, window)
 
 
 def make_client(url: str, token: str | None) -> BridgeClient:
@@ -179,7 +179,7 @@ def take_screenshot(window: MainWindow, path: Path, app: QApplication, timeout_m
 
     window.ready.connect(poll.start)
     QTimer.singleShot(timeout_ms, window, failed)
-    window.account.signed_out.connect(failed)
+    window.billing.signed_out.connect(failed)
     window.sign_in_shown.connect(failed)
 
 

@@ -1,4 +1,4 @@
-"""The app icon for Windows (.ico) and macOS (.icns), drawn from desktop_app/resources/app.svg by Qt.
+"""The app icon for Windows (.ico) and macOS (.icns), drawn from resources/app.svg by Qt.
 
 The spec calls it; by hand: `python packaging/icons.py OUT_DIR`.
 """
@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SVG = ROOT / "desktop_app" / "resources" / "app.svg"
+SVG = ROOT / "resources" / "app.svg"
 
 
 def render(out_dir: Path, size: int = 256) -> dict[str, Path]:

@@ -23,7 +23,7 @@ import pytest
 from tests.test_packaging import bridge_only_modules
 
 ROOT = Path(__file__).resolve().parents[1]
-RESOURCES = ROOT / "desktop_app" / "resources"
+RESOURCES = ROOT / "resources"
 INSTALL_SCRIPT = ROOT / "packaging" / "linux" / "install-desktop-entry.sh"
 VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
 

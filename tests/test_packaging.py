@@ -125,11 +125,19 @@ def test_the_demo_needs_only_libraries_of_the_bridge_extra() -> None:
 
 
 def test_the_icons_and_style_sheet_ship_inside_the_desktop_package() -> None:
-    """A wheel carries package data only: the assets must sit in desktop_app and match its globs."""
+    """resources/ sits at the top of a checkout, where the app finds it; setuptools puts every file of it in the
+    wheel as desktop_app/resources, where the installed app finds it (asked without building a wheel)."""
+    from desktop_app.services.paths import resources_dir
     from desktop_app.ui.shell import theme
 
-    folder = theme.RESOURCES
-    assert folder.is_dir() and folder.parent == ROOT / "desktop_app"
-    globs = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["desktop_app"]
-    files = sorted(p for p in folder.rglob("*") if p.is_file())
-    assert files and all(any(p.relative_to(folder.parent).match(g) for g in globs) for p in files)
+    folder = resources_dir()
+    assert folder == ROOT / "resources" == theme.RESOURCES and (folder / "style.qss").is_file()
+    ask = ("import json; from distutils.core import run_setup\n"
+           "build = run_setup('setup.py', stop_after='config').get_command_obj('build_py'); build.ensure_finalized()\n"
+           "print(json.dumps({package: [src, files] for package, src, _, files in build.data_files}))")
+    done = subprocess.run([sys.executable, "-W", "ignore", "-c", "import setuptools\n" + ask], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    source, shipped = json.loads(done.stdout.splitlines()[-1])["desktop_app.resources"]
+    assert source == "resources"
+    assert sorted(shipped) == sorted(p.name for p in folder.iterdir() if p.is_file())

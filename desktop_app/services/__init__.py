@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 _EXPORTS = {
     "bridge": ["BridgeClient"],
-    "cache": ["Cache", "CachedView", "account_key"],
+    "cache": ["Cache", "CachedView", "owner_key"],
     "config": ["Config"],
     "csv_export": ["write_invoices_csv", "write_transactions_csv"],
     "demo": ["DemoBridge", "DemoBridgeError"],
@@ -43,7 +43,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from .bridge import BridgeClient
-    from .cache import Cache, CachedView, account_key
+    from .cache import Cache, CachedView, owner_key
     from .config import Config
     from .csv_export import write_invoices_csv, write_transactions_csv
     from .demo import DemoBridge, DemoBridgeError

@@ -1,7 +1,7 @@
-"""What the billing and earnings caches share: one file per account, read whole or set aside.
+"""What the billing and earnings caches share: one file per owner (services.owner_key), read whole or set aside.
 
 A file that cannot be decoded (corrupt, truncated, an older shape, nesting too deep to decode) is
-renamed to "<name>.unreadable" (one per account, the newest replacing the older) and logged, so it
+renamed to "<name>.unreadable" (one per owner, the newest replacing the older) and logged, so it
 neither stays in the way nor vanishes before someone could look at it; the next refresh writes a good one.
 """
 
@@ -23,9 +23,9 @@ UNREADABLE = (msgspec.MsgspecError, ValueError, RecursionError)
 """What decoding a bad file raises: msgspec's errors, a wrong version, and RecursionError for deep nesting."""
 
 
-def account_file(folder: Path, account: str) -> Path:
-    """The account's file in `folder`, named by a hash so no email shows in a file name."""
-    return folder / f"{hashlib.sha256(account.encode('utf-8')).hexdigest()}.json"
+def owner_file(folder: Path, owner_key: str) -> Path:
+    """The owner's file in `folder`, named by a hash so no email shows in a file name."""
+    return folder / f"{hashlib.sha256(owner_key.encode('utf-8')).hexdigest()}.json"
 
 
 def read(path: Path) -> bytes | None:

@@ -188,10 +188,10 @@ class BridgeClient:
             raise refusal(response)
         return response
 
-    def _call(self, kind: type[T], method: str, path: str, **kwargs: Any) -> T:
-        """The answer to a request, decoded as `kind` (models.decode says what is wrong if it cannot be)."""
+    def _call(self, kind: type[T], method: str, path: str, *, what: str | None = None, **kwargs: Any) -> T:
+        """The answer to a request, decoded as `kind` (models.decode says what is wrong, naming `what`)."""
         response = self._send(method, path, **kwargs)
-        return decode(kind, response.content, status=response.status_code)
+        return decode(kind, response.content, what=what, status=response.status_code)
 
     # ----- auth
     def login(self, email: str, password: str, device: str, device_proof: str | None = None) -> SignIn:
@@ -308,13 +308,9 @@ class BridgeClient:
                          json_body={"plan": plan, "proration_date": proration_date})
 
     # ----- earnings (Stripe Connect)
-    def _decoded(self, kind: Any, what: str, method: str, path: str, **kwargs: Any) -> Any:
-        from .earnings import decode
-        return decode(kind, self._send(method, path, **kwargs).content, what)
-
     def connect_account(self) -> ConnectAccount:
         from .earnings import ConnectAccount
-        return self._decoded(ConnectAccount, "account status", "GET", "/v1/connect/account")
+        return self._call(ConnectAccount, "GET", "/v1/connect/account", what="account status")
 
     def onboarding_url(self) -> str:
         """Stripe's hosted onboarding; the bridge creates the owner's account first if there is none."""
@@ -325,35 +321,34 @@ class BridgeClient:
 
     def balance(self) -> Balance:
         from .earnings import Balance
-        return self._decoded(Balance, "balance", "GET", "/v1/connect/balance")
+        return self._call(Balance, "GET", "/v1/connect/balance", what="balance")
 
     def payouts(self, limit: int = 20, starting_after: str | None = None, status: str | None = None) -> PayoutPage:
         from .earnings import PayoutPage
         params = _params(limit=limit, starting_after=starting_after, status=status)
-        return self._decoded(PayoutPage, "payout list", "GET", "/v1/connect/payouts", params=params)
+        return self._call(PayoutPage, "GET", "/v1/connect/payouts", params=params, what="payout list")
 
     def payout(self, payout_id: str) -> PayoutDetail:
         from .earnings import PayoutDetail
-        return self._decoded(PayoutDetail, "payout", "GET", f"/v1/connect/payouts/{quote(payout_id, safe='')}")
+        return self._call(PayoutDetail, "GET", f"/v1/connect/payouts/{quote(payout_id, safe='')}", what="payout")
 
     def payout_transactions(self, payout_id: str, limit: int = 100,
                             starting_after: str | None = None) -> TransactionPage:
         from .earnings import TransactionPage
-        return self._decoded(TransactionPage, "payout transaction list", "GET",
-                             f"/v1/connect/payouts/{quote(payout_id, safe='')}/transactions",
-                             params=_params(limit=limit, starting_after=starting_after))
+        return self._call(TransactionPage, "GET", f"/v1/connect/payouts/{quote(payout_id, safe='')}/transactions",
+                          params=_params(limit=limit, starting_after=starting_after), what="payout transaction list")
 
     def sales(self, limit: int = 100, starting_after: str | None = None, *, created_gte: int | None = None,
               created_lt: int | None = None, status: str | None = None, q: str | None = None) -> SalePage:
         from .earnings import SalePage
         params = _params(limit=limit, starting_after=starting_after, created_gte=created_gte,
                          created_lt=created_lt, status=status, q=q)
-        return self._decoded(SalePage, "sales list", "GET", "/v1/connect/sales", params=params)
+        return self._call(SalePage, "GET", "/v1/connect/sales", params=params, what="sales list")
 
     def sales_series(self, start: int, end: int, bucket: str = "month") -> SalesSeries:
         from .earnings import SalesSeries
-        return self._decoded(SalesSeries, "sales chart", "GET", "/v1/connect/sales/series",
-                             params={"from": start, "to": end, "bucket": bucket})
+        return self._call(SalesSeries, "GET", "/v1/connect/sales/series",
+                          params={"from": start, "to": end, "bucket": bucket}, what="sales chart")
 
     def download_sales_csv(self, target: Path, *, start: int | None = None, end: int | None = None,
                            progress: Progress | None = None, cancelled: Callable[[], bool] | None = None) -> Path:

@@ -1,6 +1,6 @@
 """The last good view of an owner's billing, so the app shows something at once and works offline.
 
-One JSON file per account (bridge URL + email, hashed so no email appears in a file name) under
+One JSON file per owner (owner_key: bridge URL + email, hashed so no email appears in a file name) under
 <cache_dir>/views/. Anything unreadable, from another format version or of the wrong shape is
 deleted and treated as no cache: it gets rebuilt on the next refresh, never a crash.
 """
@@ -17,14 +17,15 @@ from typing import Literal
 import msgspec
 
 from ._atomic import write_atomic
-from ._cachefile import account_file, load
+from ._cachefile import load, owner_file
 from .models import Invoice, PlanOffer, Summary
 
 log = logging.getLogger(__name__)
 VERSION: Literal[1] = 1
 
 
-def account_key(bridge_url: str, email: str) -> str:
+def owner_key(bridge_url: str, email: str) -> str:
+    """Whose data, on which bridge: names the cache files and the token in the secret store."""
     return f"{bridge_url.rstrip('/')}|{email.strip().lower()}"
 
 
@@ -45,26 +46,26 @@ class Cache:
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder) / "views"
 
-    def path_for(self, account: str) -> Path:
-        return account_file(self.folder, account)
+    def path_for(self, owner_key: str) -> Path:
+        return owner_file(self.folder, owner_key)
 
-    def load(self, account: str) -> CachedView | None:
-        return load(self.path_for(account), _view_from)
+    def load(self, owner_key: str) -> CachedView | None:
+        return load(self.path_for(owner_key), _view_from)
 
-    def save(self, account: str, view: CachedView) -> None:
+    def save(self, owner_key: str, view: CachedView) -> None:
         """Write atomically; a cache that cannot be written (full disk, read-only folder) is logged, not raised."""
         saved_at = view.saved_at or time.time()
-        data = CacheFile(version=VERSION, saved_at=saved_at, account=account, summary=view.summary,
+        data = CacheFile(version=VERSION, saved_at=saved_at, owner_key=owner_key, summary=view.summary,
                          plans=list(view.plans), invoices=list(view.invoices), has_more=view.has_more,
                          texts=view.texts)
         try:
-            write_atomic(self.path_for(account), msgspec.json.encode(data))
+            write_atomic(self.path_for(owner_key), msgspec.json.encode(data))
         except OSError as exc:
             log.warning("could not save cache for %s: %s", self.folder, exc)
 
-    def delete(self, account: str) -> None:
+    def delete(self, owner_key: str) -> None:
         with contextlib.suppress(OSError):
-            self.path_for(account).unlink()
+            self.path_for(owner_key).unlink()
 
 
 class CacheFile(msgspec.Struct, kw_only=True):
@@ -72,7 +73,7 @@ class CacheFile(msgspec.Struct, kw_only=True):
 
     version: Literal[1]
     saved_at: float
-    account: str = ""
+    owner_key: str = msgspec.field(default="", name="account")   # its name in files already written
     summary: Summary | None
     plans: list[PlanOffer]
     invoices: list[Invoice]

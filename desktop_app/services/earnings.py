@@ -1,18 +1,20 @@
 """The owner's own sales through Stripe Connect, as the bridge's /v1/connect API answers them (typed).
 
-Decoded with msgspec straight from the response bytes: unknown fields are ignored (a newer bridge may
-add some), a missing or mistyped field becomes one `UnexpectedResponse`. Amounts are integers in the
+Decoded with msgspec straight from the response bytes (models.decode): unknown fields are ignored (a newer
+bridge may add some), a missing or mistyped field becomes one `UnexpectedResponse`. Amounts are integers in the
 currency's minor unit, times Unix seconds, currencies lower-case ISO codes, as docs/bridge-api.md says.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import time
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import msgspec
 
-from .errors import UnexpectedResponse
+if TYPE_CHECKING:
+    from .bridge import BridgeClient
 
 T = TypeVar("T")
 
@@ -204,20 +206,32 @@ SalePage = Page[Sale]
 PayoutPage = Page[Payout]
 TransactionPage = Page[Transaction]
 
-_decoders: dict[Any, msgspec.json.Decoder[Any]] = {}
+def fetch_view(client: BridgeClient, *, page_size: int, now: float) -> EarningsView:
+    """What the Earnings page, the overview and the tray show, from the bridge (run on a worker): the
+    account, and once there is one its balance, first payouts, this month's sales and open disputes."""
+    account = client.connect_account()
+    view = EarningsView(account=account, saved_at=now)
+    if not account.has_account:
+        return view
+    start = month_start(now)
+    payouts = client.payouts(limit=page_size)
+    disputed = client.sales(limit=20, status="disputed")
+    view.balance = client.balance()
+    view.payouts, view.payouts_has_more = payouts.data, payouts.has_more
+    view.month, view.month_start = client.sales_series(start, month_end(start), "month"), start
+    view.disputes = tuple(s for s in disputed.data if s.dispute is not None and s.dispute.open)
+    return view
 
 
-def decode(kind: Any, raw: bytes | str, what: str) -> Any:
-    """`raw` (JSON) as `kind`; a body of the wrong shape is an UnexpectedResponse naming `what`."""
-    decoder = _decoders.get(kind)
-    if decoder is None:
-        decoder = _decoders[kind] = msgspec.json.Decoder(kind)
-    try:
-        return decoder.decode(raw)
-    except msgspec.ValidationError as exc:
-        raise UnexpectedResponse(f"The billing server's {what} could not be read ({exc}).") from exc
-    except msgspec.DecodeError as exc:
-        raise UnexpectedResponse(f"The billing server's {what} is not JSON.") from exc
+def month_start(now: float) -> int:
+    """The first second of this calendar month in the owner's time zone."""
+    today = dt.datetime.fromtimestamp(now)
+    return int(dt.datetime(today.year, today.month, 1).timestamp())
+
+
+def month_end(start: int) -> int:
+    first = dt.datetime.fromtimestamp(start)
+    return int(dt.datetime(first.year + first.month // 12, first.month % 12 + 1, 1).timestamp())
 
 
 def decode_view(raw: bytes) -> EarningsView:

@@ -158,6 +158,40 @@ def age(seconds: float, locale: str | None = None) -> str:
     return format_timedelta(-dt.timedelta(seconds=seconds), add_direction=True, locale=_locale(locale))
 
 
+_PERIOD = {"month": "month", "year": "year", "week": "week", "day": "day"}
+
+
+def plan_price(plan: Plan, locale: str | None = None) -> str:
+    """What a plan costs per period: "$25.00 / month"."""
+    return f"{money(plan.amount, plan.currency, locale)} / {_PERIOD.get(plan.interval, plan.interval)}"
+
+
+def plan_cost_words(summary: Summary | None, locale: str | None = None) -> str:
+    """The plan's cost in a sentence, for the overview beside the sales: "Your Pro plan costs $25.00 a month"."""
+    if summary is None or summary.plan is None or not summary.has_subscription:
+        return "You have no plan yet"
+    plan = summary.plan
+    return (f"Your {plan.name} plan costs {money(plan.amount, plan.currency, locale)} "
+            f"a {_PERIOD.get(plan.interval, plan.interval)}")
+
+
+_INVOICE_STATUS = {"paid": "Paid", "open": "Due", "draft": "Draft", "void": "Void", "uncollectible": "Unpaid"}
+
+
+def invoice_status(invoice: Invoice, locale: str | None = None) -> str:
+    """Paid, Due, ... and what a plain status would hide: a failed payment (and its retry), a refund."""
+    if invoice.refunded:
+        return "Refunded"
+    if invoice.payment_failed and invoice.status == "open":
+        retry = f", retry {day(invoice.next_payment_attempt, locale)}" if invoice.next_payment_attempt else ""
+        return f"Payment failed{retry}"
+    if invoice.payment_failed:
+        return "Payment failed"
+    if invoice.amount_refunded:
+        return f"Partly refunded ({money(invoice.amount_refunded, invoice.currency, locale)})"
+    return _INVOICE_STATUS.get(invoice.status, invoice.status.replace("_", " ").capitalize())
+
+
 _STATUS = {
     "active": "Active",
     "trialing": "Trialing",

@@ -183,18 +183,22 @@ class HostedPage(Model):
 _WHAT = {Summary: "summary", Plans: "list of plans", InvoicePage: "invoice list", PlanChangePreview:
          "plan change preview", SignIn: "sign-in answer", Me: "answer about the signed-in owner",
          HostedPage: "link"}
+_decoders: dict[Any, msgspec.json.Decoder[Any]] = {}
 
 
-def decode(kind: type[T], raw: bytes | str, *, status: int = 0) -> T:
-    """The bridge's JSON answer as `kind`, or UnexpectedResponse saying what was wrong with it."""
+def decode(kind: type[T], raw: bytes | str, what: str | None = None, *, status: int = 0) -> T:
+    """The bridge's JSON answer as `kind`, or UnexpectedResponse naming `what` (the answer, in the
+    owner's words) and what was wrong with it. One decoder per kind, built on first use."""
+    decoder = _decoders.get(kind)
+    if decoder is None:
+        decoder = _decoders[kind] = msgspec.json.Decoder(kind)
+    what = what or _WHAT.get(kind) or getattr(kind, "__name__", "answer").lower()
     try:
-        return msgspec.json.decode(raw, type=kind)
+        return decoder.decode(raw)
     except msgspec.ValidationError as exc:
-        what = _WHAT.get(kind, kind.__name__.lower())
-        raise UnexpectedResponse(f"The billing server sent a {what} that could not be read ({exc}).",
-                                 status=status) from exc
+        raise UnexpectedResponse(f"The billing server's {what} could not be read ({exc}).", status=status) from exc
     except msgspec.DecodeError as exc:
-        raise UnexpectedResponse("The billing server's answer could not be read.", status=status) from exc
+        raise UnexpectedResponse(f"The billing server's {what} is not JSON.", status=status) from exc
 
 
 def convert(kind: type[T], data: Any) -> T:

@@ -1,4 +1,5 @@
-"""Every folder the desktop app writes to, in one place, with a switch that moves them all under one root."""
+"""Every folder the desktop app writes to, in one place, with a switch that moves them all under one root;
+and the one it reads its own assets from (resources_dir)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,16 @@ def install_dir() -> Path:
         return Path(sys.executable).resolve().parent
     script = sys.argv[0] if sys.argv and sys.argv[0] not in ("", "-c") else ""
     return Path(script).resolve().parent if script else Path.cwd()
+
+
+def resources_dir() -> Path:
+    """The icons, style sheet, desktop entry and user guide (the repository's resources/ folder).
+
+    Installed (the wheel, setup.py maps it to the package desktop_app.resources) and built (the PyInstaller
+    spec) they sit inside the package; in a source checkout, at the repository's top beside it."""
+    package = Path(__file__).resolve().parents[1]
+    inside = package / "resources"
+    return inside if inside.is_dir() else package.parent / "resources"
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import logging
 import threading
 from typing import TYPE_CHECKING, Callable
 
-from . import BridgeError, Cache, Config, Paths, SecretStore, SignIn, account_key
+from . import BridgeError, Cache, Config, Paths, SecretStore, SignIn, owner_key
 
 if TYPE_CHECKING:
     from . import BridgeClient
@@ -22,7 +22,7 @@ ClientFactory = Callable[[str, "str | None"], "BridgeClient"]
 def device_proof_key(bridge_url: str, email: str) -> str:
     """Where the bridge's device proof for this email is kept in the secret store. It outlives sign-out:
     it says this device signed in before, which is what keeps it out of a stranger-made lockout."""
-    return account_key(bridge_url, email) + "|device-proof"
+    return owner_key(bridge_url, email) + "|device-proof"
 
 
 class Session:
@@ -53,15 +53,15 @@ class Session:
         return self.config.bridge_url
 
     @property
-    def account(self) -> str:
-        return account_key(self.config.bridge_url, self.config.email)
+    def owner_key(self) -> str:
+        return owner_key(self.config.bridge_url, self.config.email)
 
     def restore(self) -> bool:
         """Pick up the token saved by an earlier sign-in; False when there is none."""
         store = self.store   # open the keyring here, off the GUI thread, even when nobody signed in yet
         if not (self.config.bridge_url and self.config.email):
             return False
-        token = store.get(self.account)
+        token = store.get(self.owner_key)
         if not token:
             return False
         self._replace_client(self.make_client(self.config.bridge_url, token))
@@ -90,7 +90,7 @@ class Session:
             raise
         self.config.bridge_url = bridge_url
         self.config.email = signed.email
-        self.store.set(self.account, signed.token)
+        self.store.set(self.owner_key, signed.token)
         if signed.device_proof:
             self.store.set(device_proof_key(bridge_url, signed.email), signed.device_proof)
         try:
@@ -110,12 +110,12 @@ class Session:
                 log.info("logout not confirmed by the bridge", exc_info=True)
             client.close()
         if self.config.email:
-            self.store.delete(self.account)
+            self.store.delete(self.owner_key)
 
     def forget_token(self) -> None:
         """The bridge refused the token: drop it without calling the bridge."""
         if self.config.email:
-            self.store.delete(self.account)
+            self.store.delete(self.owner_key)
 
     def _replace_client(self, client: BridgeClient) -> None:
         if self.client is not None and self.client is not client:

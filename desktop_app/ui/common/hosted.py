@@ -18,7 +18,8 @@ from typing import Callable, Iterator
 from PySide6.QtCore import QObject, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 
-from ..plan.billing_state import Account, summary_key
+from ...services.billing_view import summary_key
+from ..plan.billing_state import Billing
 
 log = logging.getLogger(__name__)
 
@@ -83,13 +84,13 @@ class HostedFlow(QObject):
     state_changed = Signal()   # a link appeared or went, the browser did or did not start, the wait began or ended
     gave_up = Signal()   # the wait ended because nothing happened
 
-    def __init__(self, account: Account, events: EventSource, *, poll_ms: int = 2000,
+    def __init__(self, billing: Billing, events: EventSource, *, poll_ms: int = 2000,
                  give_up_after: float = 300.0, back_grace: float = 30.0,
                  clock: Callable[[], float] = time.monotonic,
                  open_url: Callable[[QUrl], bool] = QDesktopServices.openUrl,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.account = account
+        self.billing = billing
         self.clock = clock
         self.give_up_after = give_up_after
         self.back_grace = back_grace
@@ -105,17 +106,17 @@ class HostedFlow(QObject):
         self.listener.topics.connect(self._on_topics)
         self.listener.connected.connect(self._on_connected)
         self._key: Callable[[], object] = self._summary_key
-        account.changed.connect(self.notice_change)
+        billing.changed.connect(self.notice_change)
 
     def open(self, make_url: Callable[[], str], key: Callable[[], object] | None = None) -> None:
         """Create the session now (off the GUI thread) and hand its URL to the browser.
 
         `key` tells when the owner is done: the wait ends when its value changes (default: the summary)."""
         self._key = key or self._summary_key
-        self.account.pool.start(make_url, on_done=self._open_url)
+        self.billing.pool.start(make_url, on_done=self._open_url)
 
     def _summary_key(self) -> object:
-        return summary_key(self.account.summary)
+        return summary_key(self.billing.summary)
 
     def _open_url(self, url: str) -> None:
         """The browser first; the watching (status, timer, listener thread) right after it.
@@ -149,7 +150,7 @@ class HostedFlow(QObject):
 
     def _watch(self) -> None:
         self._deadline = self.clock() + self.give_up_after
-        self.account.set_waiting(True)
+        self.billing.set_waiting(True)
         self.poll_timer.start()
         self.listener.start()
         self.state_changed.emit()
@@ -159,37 +160,37 @@ class HostedFlow(QObject):
             self.end()
             self.gave_up.emit()
             return
-        self.account.refresh()
+        self.billing.refresh()
 
     def _on_topics(self, topics: list[str]) -> None:
-        if self.account.waiting:
-            self.account.refresh()
+        if self.billing.waiting:
+            self.billing.refresh()
 
     def _on_connected(self) -> None:
-        if self.account.waiting:
-            self.account.refresh()
+        if self.billing.waiting:
+            self.billing.refresh()
 
     def notice_change(self) -> None:
         """Something the owner may have changed in the browser arrived: done once the watched key moved."""
-        if self.account.waiting and self._key() != self._baseline:
+        if self.billing.waiting and self._key() != self._baseline:
             self.end()
 
     def window_activated(self) -> None:
         """The owner is back in the app: look now, and stop waiting soon if that shows no change."""
-        if self.account.waiting:
+        if self.billing.waiting:
             self._deadline = min(self._deadline, self.clock() + self.back_grace)
-            self.account.refresh()
+            self.billing.refresh()
 
     def window_deactivated(self) -> None:
         """The owner went (back) to the browser: they are still at it."""
-        if self.account.waiting:
+        if self.billing.waiting:
             self._deadline = max(self._deadline, self.clock() + self.give_up_after)
 
     def end(self) -> None:
         """Stop waiting and take the link off screen (the change came, or the owner dismissed it)."""
         self.poll_timer.stop()
         self.listener.stop()
-        self.account.set_waiting(False)
+        self.billing.set_waiting(False)
         if self.url:
             self.url = ""
             self.launched = False

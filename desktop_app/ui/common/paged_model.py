@@ -1,8 +1,10 @@
-"""A table over a cursor-paged bridge list that holds only a few pages in memory.
+"""A table over a cursor-paged bridge list (invoices, sales, payouts, a payout's transactions) that holds
+only a few pages in memory.
 
-Scrolling to the end asks for the next page (Qt's fetchMore). Only the `keep_pages` pages used last stay
-in memory; for the others just their cursor is kept (the id before the page), and a page scrolled back
-into view is fetched again through it. So 100,000 sales cost about as much memory as a few hundred.
+What a table shows is given, not built in: its columns and a function from a row to its cells' texts
+(services/rows.py), and optionally a tooltip per cell. Scrolling to the end asks for the next page (Qt's
+fetchMore). Only the `keep_pages` pages used last stay in memory; for the others just their cursor is kept
+(the id before the page), and a page scrolled back into view is fetched again through it. So 100,000 sales cost about as much memory as a few hundred.
 Rows are formatted once, on the worker that fetched them.
 """
 
@@ -11,22 +13,36 @@ from __future__ import annotations
 import bisect
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Signal
 
-from ...services.earnings import Page
-from ..plan.overview import locale_name
+from ...services.rows import Column
+from .widgets import locale_name
 from .worker import WorkerPool
 
 if TYPE_CHECKING:
     from PySide6.QtCore import Qt
 
+__all__ = ["Column", "PagedModel", "Page", "ROW_ROLE", "LOADING"]
+
 Index = QModelIndex | QPersistentModelIndex
 R = TypeVar("R")
+
+
+class Page(Protocol):
+    """A page of a bridge list, as services.earnings.Page holds one: its rows and whether more follow."""
+
+    @property
+    def data(self) -> Sequence[Any]: ...
+
+    @property
+    def has_more(self) -> bool: ...
+
+
 FetchPage = Callable[[str | None], Page]
 RowTexts = Callable[[Any, str], tuple[str, ...]]
+CellTip = Callable[[Any, int], str | None]
 # Qt.ItemDataRole values as plain ints: the Qt namespace loads on first use (theme's QT_NAMESPACE_NOTE)
 DISPLAY_ROLE, TOOLTIP_ROLE, ALIGNMENT_ROLE, USER_ROLE = 0, 3, 7, 0x0100
 ROW_ROLE = USER_ROLE + 1
@@ -34,22 +50,17 @@ LEFT, RIGHT = 0x0001 | 0x0080, 0x0002 | 0x0080
 LOADING = "…"
 
 
-@dataclass(frozen=True)
-class Column:
-    heading: str
-    right: bool = False     # amounts sit right, the rest left
-
-
 class PagedModel(QAbstractTableModel):
     loading_changed = Signal(bool)
     failed = Signal(object)
 
-    def __init__(self, pool: WorkerPool, columns: Sequence[Column], texts: RowTexts, *, keep_pages: int = 6,
-                 parent: QObject | None = None) -> None:
+    def __init__(self, pool: WorkerPool, columns: Sequence[Column], texts: RowTexts, *, tip: CellTip | None = None,
+                 keep_pages: int = 6, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.pool = pool
         self.columns = tuple(columns)
         self.texts = texts
+        self.tip = tip
         self.keep_pages = max(2, keep_pages)
         self._fetch: FetchPage | None = None
         self._pages: OrderedDict[int, tuple[list[R], list[tuple[str, ...]]]] = OrderedDict()
@@ -210,6 +221,16 @@ class PagedModel(QAbstractTableModel):
         rows = page[0]
         return rows[at] if at < len(rows) else None
 
+    def leading_rows(self) -> list[R]:
+        """The rows from the first on, as far as their pages are still in memory (an export goes on from there)."""
+        rows: list[R] = []
+        for number in range(len(self._starts)):
+            page = self._pages.get(number)
+            if page is None:
+                break
+            rows.extend(page[0])
+        return rows
+
     # ----- Qt's model interface
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else self._count
@@ -233,7 +254,7 @@ class PagedModel(QAbstractTableModel):
         column = index.column()
         if role == ALIGNMENT_ROLE:
             return RIGHT if self.columns[column].right else LEFT
-        if role not in (DISPLAY_ROLE, ROW_ROLE):
+        if role not in (DISPLAY_ROLE, ROW_ROLE, TOOLTIP_ROLE) or role == TOOLTIP_ROLE and self.tip is None:
             return None
         number, at = self._locate(index.row())
         page = self._pages.get(number)
@@ -244,6 +265,8 @@ class PagedModel(QAbstractTableModel):
         rows, texts = page
         if at >= len(rows):
             return None
+        if role == TOOLTIP_ROLE:
+            return self.tip(rows[at], column)   # type: ignore[misc] - checked above
         return texts[at][column] if role == DISPLAY_ROLE else rows[at]
 
     def flags(self, index: Index) -> Qt.ItemFlag:

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QLocale
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from ..shell import theme
+
+
+def locale_name() -> str:
+    """The owner's locale ("en_US"), which every amount and date on screen is written in."""
+    return QLocale().name()
 
 
 def scroll_body(page: QScrollArea) -> tuple[QWidget, QVBoxLayout]:

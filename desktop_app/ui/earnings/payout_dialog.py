@@ -14,7 +14,7 @@ from ...services.earnings import Payout, PayoutDetail, Transaction
 from ...services.earnings_words import category_words, payout_status, payout_when
 from ..shell import theme
 from .earnings_state import Earnings
-from .rows import TRANSACTION_COLUMNS, transaction_row
+from ...services.rows import TRANSACTION_COLUMNS, transaction_row
 from ..common.errors import report
 from ..common.paged_model import PagedModel
 from .sales_tab import table_view

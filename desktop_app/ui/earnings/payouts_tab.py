@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QPushButton, QVBoxLayout
 
 from ...services.earnings import Page, Payout
 from .earnings_state import Earnings
-from .rows import PAYOUT_COLUMNS, payout_row
+from ...services.rows import PAYOUT_COLUMNS, payout_row
 from ..common.errors import report
 from ..common.paged_model import PagedModel
 from .sales_tab import table_view
@@ -55,7 +55,7 @@ class PayoutsTab(QWidget):
         view = self.earnings.view
         if view is None:
             return
-        key = (self.earnings.account_key, view.payouts, view.payouts_has_more, self.earnings.client is not None)
+        key = (self.earnings.owner_key, view.payouts, view.payouts_has_more, self.earnings.client is not None)
         if key == self._shown:
             return
         self._shown = key

@@ -3,27 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ...services.earnings import SalesSeries
+from ...services.formatting import major_units
 from .earnings_state import Earnings
 from ..common.errors import report
 from ..common.widgets import muted
 
 BUCKETS = (("Per day", "day", 86400), ("Per week", "week", 7 * 86400), ("Per month", "month", 30 * 86400))
-
-
-def major_units(amount: int, currency: str) -> float:
-    from babel.numbers import get_currency_precision
-    try:
-        digits = get_currency_precision(currency.upper())
-    except (KeyError, ValueError):
-        digits = 2
-    return float(Decimal(amount).scaleb(-digits))
 
 
 class SalesChart(QWidget):
@@ -104,7 +95,7 @@ class SalesChart(QWidget):
         chosen = series.series[max(0, self.currency.currentIndex())]
         width = BUCKETS[self.bucket.currentIndex()][2]
         xs = [p.start + width / 2 for p in chosen.points]
-        heights = [major_units(p.net, chosen.currency) for p in chosen.points]
+        heights = [float(major_units(p.net, chosen.currency)) for p in chosen.points]
         palette = QApplication.palette()
         highlight = palette.color(QPalette.ColorRole.Highlight)
         text = palette.color(QPalette.ColorRole.WindowText)

@@ -15,7 +15,7 @@ from ...services import DownloadCancelled, formatting
 from ...services.earnings import Page
 from ..shell import theme
 from .earnings_state import Earnings
-from .rows import SALE_COLUMNS, sale_row
+from ...services.rows import SALE_COLUMNS, sale_row
 from ..common.errors import report
 from ..common.paged_model import PagedModel
 from ..common.widgets import muted
@@ -148,8 +148,8 @@ class SalesTab(QWidget):
     def earnings_changed(self) -> None:
         """Another owner: start over. The same owner refreshed: the first page again (see update_first)."""
         earnings = self.earnings
-        if earnings.account_key != self._owner or self.model.rowCount() == 0 and not self.model.loading:
-            self._owner = earnings.account_key
+        if earnings.owner_key != self._owner or self.model.rowCount() == 0 and not self.model.loading:
+            self._owner = earnings.owner_key
             self.apply_filters()
             return
         fetch = self.fetcher()

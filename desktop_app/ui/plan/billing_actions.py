@@ -8,9 +8,9 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from ...services import BridgeRefused, Invoice, Summary, money
-from .billing_state import Account
+from .billing_state import Billing
 from ..common.errors import report
-from .overview import locale_name
+from ..common.widgets import locale_name
 
 
 class DeclinedDialog(QMessageBox):
@@ -35,9 +35,9 @@ class BillingActions(QObject):
     update_card = Signal()       # the owner chose to update the card (portal flow payment_method_update)
     checkout_closed = Signal()   # the open Checkout page was abandoned
 
-    def __init__(self, account: Account, window: QWidget) -> None:
+    def __init__(self, billing: Billing, window: QWidget) -> None:
         super().__init__(window)
-        self.account = account
+        self.billing = billing
         self.window = window
         self.declined: DeclinedDialog | None = None
 
@@ -48,40 +48,40 @@ class BillingActions(QObject):
         return self.declined
 
     def pay_now(self, invoice_id: str) -> None:
-        client = self.account.client
+        client = self.billing.client
         if client is None:
             return
 
         def paid(invoice: Invoice) -> None:
-            self.account.refresh()
+            self.billing.refresh()
             self.done.emit(f"Paid {money(invoice.amount_paid, invoice.currency, locale_name())}. Thank you!"
                            if invoice.status == "paid" else "The payment is being processed.")
 
         def failed(exc: BaseException) -> None:
-            self.account.refresh()
+            self.billing.refresh()
             if is_declined(exc):
                 self.offer_card_update("Your card was declined, so the bill is still open. Update your card: "
                                        "the bill is paid with the new one.")
             else:
                 report(exc)
 
-        self.account.pool.start(lambda: client.pay_invoice(invoice_id), on_done=paid, on_error=failed)
+        self.billing.pool.start(lambda: client.pay_invoice(invoice_id), on_done=paid, on_error=failed)
 
     def keep_plan(self) -> None:
-        client = self.account.client
+        client = self.billing.client
         if client is None:
             return
 
         def kept(summary: Summary) -> None:
-            self.account.apply_summary(summary)
-            self.account.refresh()
+            self.billing.apply_summary(summary)
+            self.billing.refresh()
             name = summary.plan.name if summary.plan else "your plan"
             self.done.emit(f"You keep {name}; nothing changes at the end of the period.")
 
-        self.account.pool.start(client.keep_current_plan, on_done=kept, on_error=report)
+        self.billing.pool.start(client.keep_current_plan, on_done=kept, on_error=report)
 
     def abandon_checkout(self) -> None:
-        client = self.account.client
+        client = self.billing.client
         if client is None:
             return
 
@@ -89,4 +89,4 @@ class BillingActions(QObject):
             self.checkout_closed.emit()
             self.done.emit("That payment page was closed; choose a plan again when you are ready.")
 
-        self.account.pool.start(client.abandon_checkout, on_done=abandoned, on_error=report)
+        self.billing.pool.start(client.abandon_checkout, on_done=abandoned, on_error=report)

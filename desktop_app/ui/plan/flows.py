@@ -6,21 +6,11 @@ from __future__ import annotations
 from PySide6.QtCore import QLocale, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
-from ...services import money
+from ...services.formatting import plan_cost_words
 from ...services.earnings_words import sales_words
-from .billing_state import Account
+from .billing_state import Billing
 from ..earnings.earnings_state import Earnings
-from .overview import PERIOD
 from ..common.widgets import card, muted
-
-
-def plan_words(account: Account, locale: str) -> str:
-    summary = account.summary
-    if summary is None or summary.plan is None or not summary.has_subscription:
-        return "You have no plan yet"
-    plan = summary.plan
-    return (f"Your {plan.name} plan costs {money(plan.amount, plan.currency, locale)} "
-            f"a {PERIOD.get(plan.interval, plan.interval)}")
 
 
 class FlowsRow(QWidget):
@@ -28,9 +18,9 @@ class FlowsRow(QWidget):
 
     show_earnings = Signal()
 
-    def __init__(self, account: Account, earnings: Earnings, parent: QWidget | None = None) -> None:
+    def __init__(self, billing: Billing, earnings: Earnings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.account, self.earnings = account, earnings
+        self.billing, self.earnings = billing, earnings
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         self.sales_card, sales = card(self)
@@ -53,7 +43,7 @@ class FlowsRow(QWidget):
         sales.addLayout(button_row)
         row.addWidget(self.sales_card, 1)
         row.addWidget(self.plan_card, 1)
-        account.changed.connect(self.update_texts)
+        billing.changed.connect(self.update_texts)
         earnings.changed.connect(self.update_texts)
         self.update_texts()
 
@@ -61,8 +51,8 @@ class FlowsRow(QWidget):
         locale = QLocale().name()
         sales = sales_words(self.earnings.view, locale)
         self.sales_label.setText(f"<b>{sales}</b>" if sales else "")
-        self.plan_label.setText(f"<b>{plan_words(self.account, locale)}</b>")
+        self.plan_label.setText(f"<b>{plan_cost_words(self.billing.summary, locale)}</b>")
         has_account = self.earnings.account is not None and self.earnings.account.has_account
         self.sales_note.setVisible(has_account)
         self.earnings_button.setText("See earnings" if has_account else "Start selling")
-        self.setVisible(bool(sales) and self.account.summary is not None)
+        self.setVisible(bool(sales) and self.billing.summary is not None)

@@ -12,10 +12,12 @@ from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QHea
                                QPushButton, QTableView, QVBoxLayout, QWidget)
 
 from ...services import DownloadCancelled, Invoice, write_invoices_csv
+from ...services.earnings import Page
+from ...services.rows import INVOICE_COLUMNS, invoice_row, invoice_tip
 from ..shell import theme
-from .billing_state import Account
+from .billing_state import Billing
 from ..common.errors import report
-from .invoice_model import InvoiceModel
+from ..common.paged_model import PagedModel
 from ..common.widgets import muted, title
 
 if TYPE_CHECKING:
@@ -34,14 +36,14 @@ class InvoicesPage(QWidget):
     downloaded = Signal(list)     # the saved paths
     exported = Signal(str)
 
-    def __init__(self, account: Account, *, default_folder: Callable[[], Path],
+    def __init__(self, billing: Billing, *, default_folder: Callable[[], Path],
                  remember_folder: Callable[[Path], None], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("page")
-        self.account = account
+        self.billing = billing
         self.default_folder = default_folder
         self.remember_folder = remember_folder
-        self.model = InvoiceModel(account.pool, self)
+        self.model = PagedModel(billing.pool, INVOICE_COLUMNS, invoice_row, tip=invoice_tip, parent=self)
         self._cancel = threading.Event()
         self._downloading = False
 
@@ -91,7 +93,7 @@ class InvoicesPage(QWidget):
         self.model.failed.connect(self._page_failed)
         self.model.modelReset.connect(self._update_note)
         self.model.rowsInserted.connect(self._update_note)
-        account.changed.connect(self.show_invoices)
+        billing.changed.connect(self.show_invoices)
         self.show_invoices()
 
     def attach_view(self) -> None:
@@ -111,14 +113,17 @@ class InvoicesPage(QWidget):
         super().showEvent(event)
 
     # ----- data
-    def _fetch_page(self, starting_after: str | None):  # noqa: ANN202 - InvoicePage
-        client = self.account.client
+    def _fetch_page(self, starting_after: str | None) -> Page[Invoice]:
+        client = self.billing.client
         if client is None:
             raise RuntimeError("signed out")
-        return client.invoices(limit=self.account.page_size, starting_after=starting_after)
+        page = client.invoices(limit=self.billing.page_size, starting_after=starting_after)
+        return Page(tuple(page.invoices), page.has_more)
 
     def show_invoices(self) -> None:
-        self.model.reset(self.account.invoices, self.account.has_more, self._fetch_page)
+        """The first page as the billing state holds it: the same invoices keep the owner's place in the
+        table, anything else starts it over."""
+        self.model.update_first(Page(tuple(self.billing.invoices), self.billing.has_more), self._fetch_page)
         self._update_buttons()
 
     def _page_failed(self, exc: BaseException) -> None:
@@ -130,7 +135,7 @@ class InvoicesPage(QWidget):
         if self.model.loading:
             self.note.setText(f"{count} invoices shown, loading more…")
         elif count == 0:
-            self.note.setText("No invoices yet." if self.account.summary is not None else "")
+            self.note.setText("No invoices yet." if self.billing.summary is not None else "")
         elif self.model.has_more:
             self.note.setText(f"{count} invoices shown; scroll down for older ones.")
         else:
@@ -140,7 +145,7 @@ class InvoicesPage(QWidget):
         if self.table.model() is not self.model:
             return []   # never shown: nothing can be selected
         rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
-        return [self.model.invoice(row) for row in rows]
+        return [invoice for invoice in map(self.model.item, rows) if invoice is not None]
 
     def _update_buttons(self, *_: object) -> None:
         selected = self.selected_invoices()
@@ -150,8 +155,8 @@ class InvoicesPage(QWidget):
 
     # ----- hosted page
     def _open_row(self, index: QModelIndex) -> None:
-        invoice = self.model.invoice(index.row())
-        if invoice.hosted_invoice_url:
+        invoice = self.model.item(index.row())
+        if invoice is not None and invoice.hosted_invoice_url:
             QDesktopServices.openUrl(QUrl(invoice.hosted_invoice_url))
 
     def open_selected(self) -> None:
@@ -161,7 +166,7 @@ class InvoicesPage(QWidget):
 
     # ----- downloads
     def download_selected(self, folder: Path | None = None) -> None:
-        client = self.account.client
+        client = self.billing.client
         invoices = [i for i in self.selected_invoices() if i.has_pdf]
         if client is None or not invoices or self._downloading:
             return
@@ -206,7 +211,7 @@ class InvoicesPage(QWidget):
                 self._end_download("")
                 report(exc)
 
-        self.account.pool.start(download, on_done=finished, on_error=failed)
+        self.billing.pool.start(download, on_done=finished, on_error=failed)
 
     def _moved(self, index: int, done: int, total: int) -> None:
         fraction = done / total if total > 0 else 0.0
@@ -233,18 +238,18 @@ class InvoicesPage(QWidget):
             if not chosen:
                 return
             path = Path(chosen)
-        invoices = self.model.invoices()
-        has_more = self.model.has_more
+        invoices = self.model.leading_rows()
+        more = self.model.has_more or len(invoices) < self.model.rowCount()
         fetch = self._fetch_page
         target = path
 
         def export() -> Path:
-            rows = list(invoices)
-            more = has_more
-            while more:
-                page = fetch(rows[-1].id)
-                rows.extend(page.invoices)
-                more = page.has_more and bool(page.invoices)
+            rows, after, left = list(invoices), (invoices[-1].id if invoices else None), more
+            while left:
+                page = fetch(after)
+                rows.extend(page.data)
+                left = page.has_more and bool(page.data)
+                after = page.data[-1].id if page.data else after
             write_invoices_csv(rows, target)
             return target
 
@@ -252,7 +257,7 @@ class InvoicesPage(QWidget):
             self.note.setText(f"Exported to {saved}")
             self.exported.emit(str(saved))
 
-        self.account.pool.start(export, on_done=done)
+        self.billing.pool.start(export, on_done=done)
 
     def shutdown(self) -> None:
         self._cancel.set()

@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QLocale, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy,
                                QVBoxLayout, QWidget)
 
 from ...services import Summary, day, money, status_words
+from ...services.formatting import plan_price
 from ..shell import theme
-from .billing_state import Account
+from .billing_state import Billing
 from ...services.warnings import warnings_for
-from ..common.widgets import card, clear_layout, icon_label, muted, scroll_body, title
-
-PERIOD = {"month": "month", "year": "year", "week": "week", "day": "day"}
-
-
-def locale_name() -> str:
-    return QLocale().name()
-
-
-def plan_price(amount: int, currency: str, interval: str) -> str:
-    return f"{money(amount, currency, locale_name())} / {PERIOD.get(interval, interval)}"
-
+from ..common.widgets import card, clear_layout, icon_label, locale_name, muted, scroll_body, title
 
 class OverviewPage(QScrollArea):
     open_portal = Signal(object)   # the portal flow (None: the portal's home)
@@ -29,9 +19,9 @@ class OverviewPage(QScrollArea):
     pay_invoice = Signal(str)      # the failed invoice to pay now with the card on file
     keep_plan = Signal()           # undo the scheduled plan switch
 
-    def __init__(self, account: Account, parent: QWidget | None = None) -> None:
+    def __init__(self, billing: Billing, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.account = account
+        self.billing = billing
         body, outer = scroll_body(self)
 
         self.plan_label = title("Your plan", body)
@@ -94,7 +84,7 @@ class OverviewPage(QScrollArea):
         outer.addStretch(1)
 
         self.warning_buttons: dict[str, QPushButton] = {}
-        account.changed.connect(self.show_summary)
+        billing.changed.connect(self.show_summary)
         self.show_summary()
 
     def add_section(self, widget: QWidget) -> None:
@@ -106,7 +96,7 @@ class OverviewPage(QScrollArea):
         self._sync_visibility()
 
     def _fill(self) -> None:
-        summary = self.account.summary
+        summary = self.billing.summary
         locale = locale_name()
         clear_layout(self.warnings_box)
         self.warning_buttons = {}
@@ -120,7 +110,7 @@ class OverviewPage(QScrollArea):
             self.plan_label.setText("Your plan")
             self.price_label.setText("")
             self.status_label.setText("")
-            self.empty_note.setText("Loading your plan…" if self.account.client is not None else "")
+            self.empty_note.setText("Loading your plan…" if self.billing.client is not None else "")
             return
         if ended:
             self.empty_note.setText("Your plan has ended. Choose a plan to start again; you pay on Stripe’s secure page "
@@ -130,7 +120,7 @@ class OverviewPage(QScrollArea):
                                     "page in your browser.")
         if summary.plan is not None:
             self.plan_label.setText(f"{summary.plan.name} plan")
-            self.price_label.setText(plan_price(summary.plan.amount, summary.plan.currency, summary.plan.interval))
+            self.price_label.setText(plan_price(summary.plan, locale))
         else:
             self.plan_label.setText("No plan yet")
             self.price_label.setText("")
@@ -194,7 +184,7 @@ class OverviewPage(QScrollArea):
                                    f"expires {card_info.exp_month:02d}/{card_info.exp_year}")
         pending = summary.pending_change
         self.pending.setText(f"Switches to {pending.plan.name} "
-                             f"({plan_price(pending.plan.amount, pending.plan.currency, pending.plan.interval)}) "
+                             f"({plan_price(pending.plan, locale)}) "
                              f"on {day(pending.effective_at, locale)}" if pending else "Nothing")
         self.keep_button.setText(f"Keep {summary.plan.name}" if summary.plan else "Keep my plan")
         self.form.setRowVisible(2, pending is not None)

@@ -6,7 +6,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
 from ...services import BridgeRefused, PlanChangePreview, Summary
-from .billing_state import Account
+from .billing_state import Billing
 from ..common.errors import report
 from .plans import PlanChangeDialog
 
@@ -16,18 +16,18 @@ class PlanChangeFlow(QObject):
     changed = Signal(str)    # what happened, in the owner's words
     declined = Signal(str)   # the card was declined: the words, for a dialog that offers "Update card"
 
-    def __init__(self, account: Account, window: QWidget) -> None:
+    def __init__(self, billing: Billing, window: QWidget) -> None:
         super().__init__(window)
-        self.account = account
+        self.billing = billing
         self.window = window
         self.dialog: PlanChangeDialog | None = None
 
     def start(self, plan: str) -> None:
-        client = self.account.client
+        client = self.billing.client
         if client is None:
             return
         self.busy.emit(True)
-        self.account.pool.start(lambda: client.preview_plan_change(plan), on_done=self._ask, on_error=self._failed)
+        self.billing.pool.start(lambda: client.preview_plan_change(plan), on_done=self._ask, on_error=self._failed)
 
     def _ask(self, preview: PlanChangePreview) -> None:
         self.busy.emit(False)
@@ -36,25 +36,25 @@ class PlanChangeFlow(QObject):
         self.dialog.open()
 
     def _commit(self, preview: PlanChangePreview) -> None:
-        client = self.account.client
+        client = self.billing.client
         if client is None:
             return
         self.busy.emit(True)
 
         def done(summary: Summary) -> None:
             self.busy.emit(False)
-            self.account.apply_summary(summary)
-            self.account.refresh()
+            self.billing.apply_summary(summary)
+            self.billing.refresh()
             self.changed.emit(f"Your plan is now {preview.plan.name}." if preview.effective == "now"
                               else f"Your plan switches to {preview.plan.name} at the end of this period.")
 
-        self.account.pool.start(lambda: client.change_plan(preview.plan.key, preview.proration_date),
+        self.billing.pool.start(lambda: client.change_plan(preview.plan.key, preview.proration_date),
                                 on_done=done, on_error=self._failed)
 
     def _failed(self, exc: BaseException) -> None:
         self.busy.emit(False)
         if isinstance(exc, BridgeRefused) and exc.code == "payment_failed":
-            self.account.refresh()
+            self.billing.refresh()
             self.declined.emit("Your card was declined, so your plan was not changed. "
                                "Update your card, then switch again.")
             return

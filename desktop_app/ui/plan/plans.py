@@ -8,10 +8,10 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QGridLayout, QHBoxLayo
                                QScrollArea, QVBoxLayout, QWidget)
 
 from ...services import PlanChangePreview, PlanOffer, day, money
+from ...services.formatting import plan_price
 from ..shell import theme
-from .billing_state import Account
-from .overview import locale_name, plan_price
-from ..common.widgets import card, clear_layout, icon_label, muted, scroll_body, title
+from .billing_state import Billing
+from ..common.widgets import card, clear_layout, icon_label, locale_name, muted, scroll_body, title
 
 
 class PlansPage(QScrollArea):
@@ -20,9 +20,9 @@ class PlansPage(QScrollArea):
     abandon_requested = Signal()        # give up the Checkout page that is open in the browser
     keep_requested = Signal()           # undo the scheduled plan switch
 
-    def __init__(self, account: Account, parent: QWidget | None = None) -> None:
+    def __init__(self, billing: Billing, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.account = account
+        self.billing = billing
         body, outer = scroll_body(self)
         outer.addWidget(title("Plans", body))
         self.note = muted("", body)
@@ -45,7 +45,7 @@ class PlansPage(QScrollArea):
         self.checkout_plan: str | None = None   # the plan whose Checkout page is open in the browser
         self._clickable: dict[str, bool] = {}
         self._stale = False
-        account.changed.connect(self._changed)
+        billing.changed.connect(self._changed)
         self.show_plans()
 
     def _changed(self) -> None:
@@ -82,19 +82,19 @@ class PlansPage(QScrollArea):
         self._stale = False
         clear_layout(self.row)
         self.buttons = {}
-        summary = self.account.summary
+        summary = self.billing.summary
         subscribed = summary is not None and summary.has_subscription
         if subscribed:
             self.checkout_plan = None
         pending = summary.pending_change if summary is not None else None
-        self.keep_button.setVisible(pending is not None and bool(self.account.plans))
-        self.abandon_button.setVisible(self.checkout_plan is not None and bool(self.account.plans))
+        self.keep_button.setVisible(pending is not None and bool(self.billing.plans))
+        self.abandon_button.setVisible(self.checkout_plan is not None and bool(self.billing.plans))
         if summary is not None and summary.plan is not None:
             self.keep_button.setText(f"Keep {summary.plan.name}")
-        if not self.account.plans:
-            self.note.setText("Loading plans…" if self.account.client is not None else "")
+        if not self.billing.plans:
+            self.note.setText("Loading plans…" if self.billing.client is not None else "")
             return
-        waiting = next((p.name for p in self.account.plans if p.key == self.checkout_plan), None)
+        waiting = next((p.name for p in self.billing.plans if p.key == self.checkout_plan), None)
         if waiting is not None:
             self.note.setText(f"Finish paying for {waiting} on Stripe's page in your browser; this page updates "
                               "by itself. Changed your mind? Abandon that payment to choose again.")
@@ -106,7 +106,7 @@ class PlansPage(QScrollArea):
                               "Downgrades take effect at the end of the period.")
         else:
             self.note.setText("Choose a plan: you pay securely on Stripe's page in your browser.")
-        for plan in self.account.plans:
+        for plan in self.billing.plans:
             frame = self._plan_card(plan, subscribed)
             self.row.addWidget(frame, 1)
             frame.show()
@@ -128,7 +128,7 @@ class PlansPage(QScrollArea):
             badge.setSizePolicy(policy)
             badge.hide()
         layout.addLayout(header)
-        price = QLabel(plan_price(plan.amount, plan.currency, plan.interval), frame)
+        price = QLabel(plan_price(plan, locale_name()), frame)
         price.setFont(theme.font(price, 1.2))
         layout.addWidget(price)
         features = QGridLayout()
@@ -144,7 +144,7 @@ class PlansPage(QScrollArea):
             button = QPushButton("Your current plan", frame)
             button.setEnabled(False)
         elif plan.scheduled:
-            pending = self.account.summary.pending_change if self.account.summary else None
+            pending = self.billing.summary.pending_change if self.billing.summary else None
             when = day(pending.effective_at, locale_name()) if pending else "the end of the period"
             button = QPushButton(f"Starts on {when}", frame)
             button.setEnabled(False)
@@ -177,7 +177,7 @@ class PlanChangeDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.setSpacing(theme.em(self, 0.6))
         heading = QLabel(f"Switch to {preview.plan.name} "
-                         f"({plan_price(preview.plan.amount, preview.plan.currency, preview.plan.interval)})", self)
+                         f"({plan_price(preview.plan, locale)})", self)
         heading.setFont(theme.font(heading, 1.25, bold=True))
         layout.addWidget(heading)
         if preview.effective == "now":

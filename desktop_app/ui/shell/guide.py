@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget, QDialog
 
+from ...services.paths import resources_dir
 from . import theme
 
-GUIDE = theme.RESOURCES / "user-guide.md"
+GUIDE = resources_dir() / "user-guide.md"
 
 
 class GuideWindow(QDialog):

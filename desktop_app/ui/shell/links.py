@@ -45,7 +45,7 @@ class LinkHandler(QObject):
         self.window = window
         self.switch_dialog: SwitchDialog | None = None
         dialog = window.sign_in_dialog
-        self._settled = window.account.client is not None or (dialog is not None and dialog.isVisible())
+        self._settled = window.billing.client is not None or (dialog is not None and dialog.isVisible())
         self._pending = ""
         self._after_sign_out = ""
         window.sign_in_shown.connect(self._sign_in_shown)
@@ -89,7 +89,7 @@ class LinkHandler(QObject):
 
     def _use(self, address: str) -> None:
         session = self.window.session
-        signed_in = self.window.account.client is not None
+        signed_in = self.window.billing.client is not None
         if not signed_in:
             self._offer(address)
         elif address == session.bridge_url:

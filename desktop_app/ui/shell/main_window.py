@@ -15,8 +15,10 @@ from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QListWidget, QListWi
 
 from ...services import age, formatting
 from ..common import errors
+from ...services.error_words import is_connection_words
 from . import theme
-from ..plan.billing_state import Account, warm_formatting
+from ...services.billing_view import warm_formatting
+from ..plan.billing_state import Billing
 from ..earnings.earnings_state import Earnings
 from ..earnings.page import EarningsPage
 from ..plan.flows import FlowsRow
@@ -45,35 +47,35 @@ class MainWindow(QMainWindow):
     sign_in_shown = Signal()
     session_bound = Signal()   # signed in (restored or just now), before the data arrives
 
-    def __init__(self, session: Session, account: Account, pool: WorkerPool, earnings: Earnings, *,
+    def __init__(self, session: Session, billing: Billing, pool: WorkerPool, earnings: Earnings, *,
                  clock: Callable[[], float] = time.time, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.session, self.account, self.pool, self.earnings, self.clock = session, account, pool, earnings, clock
+        self.session, self.billing, self.pool, self.earnings, self.clock = session, billing, pool, earnings, clock
         self.setWindowTitle("Billing Manager")
         self.setWindowIcon(theme.icon("app"))
-        self.hosted = HostedFlow(account, self._events, parent=self)
+        self.hosted = HostedFlow(billing, self._events, parent=self)
         earnings.changed.connect(self.hosted.notice_change)
         self.live_events = EventListener(self._events, self, max_delay=10.0)   # every change, while signed in
-        self.live_events.lost.connect(account.connection_lost)   # offline within seconds, not at the next click
-        self.live_events.connected.connect(account.connection_back)
+        self.live_events.lost.connect(billing.connection_lost)   # offline within seconds, not at the next click
+        self.live_events.connected.connect(billing.connection_back)
         self.live_events.topics.connect(earnings.on_topics)
-        self.live_events.topics.connect(account.on_topics)
+        self.live_events.topics.connect(billing.on_topics)
         self.live_events.connected.connect(earnings.refresh)
-        account.loaded.connect(earnings.refresh)   # the bridge answered: earnings follow the billing refresh
-        account.status_changed.connect(lambda: earnings.set_offline(account.offline))
-        self.tray = Tray(account, self)
+        billing.loaded.connect(earnings.refresh)   # the bridge answered: earnings follow the billing refresh
+        billing.status_changed.connect(lambda: earnings.set_offline(billing.offline))
+        self.tray = Tray(billing, self)
         earnings.news.connect(self.tray.tell)
         self.tray.show_window.connect(self._raise)
         self.sign_in_dialog: SignInDialog | None = None
         self._store_note_shown = False
         self._shut_down = False
 
-        self.overview = OverviewPage(account)
-        self.plans = PlansPage(account)
-        self.invoices = InvoicesPage(account, default_folder=self._download_folder,
+        self.overview = OverviewPage(billing)
+        self.plans = PlansPage(billing)
+        self.invoices = InvoicesPage(billing, default_folder=self._download_folder,
                                      remember_folder=self._remember_folder)
         self.overview.open_portal.connect(self.open_portal)
-        self.flows = FlowsRow(account, earnings)
+        self.flows = FlowsRow(billing, earnings)
         self.overview.add_section(self.flows)
         self.flows.show_earnings.connect(lambda: self.show_page("earnings"))
         self.earnings_page = EarningsPage(earnings, default_folder=self._download_folder)
@@ -81,12 +83,12 @@ class MainWindow(QMainWindow):
         self.earnings_page.finish_setup.connect(self.open_onboarding)
         self.earnings_page.open_dashboard.connect(self.open_dashboard)
         self.overview.choose_plan.connect(lambda: self.show_page("plans"))
-        self.plan_change = PlanChangeFlow(account, self)
+        self.plan_change = PlanChangeFlow(billing, self)
         self.plan_change.busy.connect(self.plans.set_busy)
         self.plan_change.changed.connect(lambda words: self.statusBar().showMessage(words, 10_000))
         self.plans.switch_requested.connect(self.plan_change.start)
         self.plans.subscribe_requested.connect(self.open_checkout)
-        self.actions = BillingActions(account, self)
+        self.actions = BillingActions(billing, self)
         self.actions.done.connect(lambda words: self.statusBar().showMessage(words, 10_000))
         self.actions.update_card.connect(lambda: self.open_portal("payment_method_update"))
         self.actions.checkout_closed.connect(self.plans.checkout_closed)
@@ -143,10 +145,10 @@ class MainWindow(QMainWindow):
         self.age_timer.setInterval(30_000)
         self.age_timer.timeout.connect(self.update_status)
         self._menus()
-        account.status_changed.connect(self.update_status)
-        account.changed.connect(self.update_status)
-        account.loaded.connect(self.ready.emit)
-        account.signed_out.connect(self._token_refused)
+        billing.status_changed.connect(self.update_status)
+        billing.changed.connect(self.update_status)
+        billing.loaded.connect(self.ready.emit)
+        billing.signed_out.connect(self._token_refused)
         self.resize(theme.em(self, 58), theme.em(self, 36))
         self.update_status()
 
@@ -216,7 +218,7 @@ class MainWindow(QMainWindow):
         self.pool.start(lambda: config.save(paths), on_error=lambda exc: None)
 
     def _update_account_menu(self) -> None:
-        signed_in = self.account.client is not None
+        signed_in = self.billing.client is not None
         self.account_label.setText(f"Signed in as {self.session.email}" if signed_in else "Not signed in")
         self.account_menu.setTitle(self.session.email if signed_in else "&Account")
         self.sign_out_action.setVisible(signed_in)
@@ -235,9 +237,9 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self, lambda: self._restore(restore))
 
         if sign_in is None and self.session.email and self.session.bridge_url:
-            self.account.bind(None, self.session.account)   # the last good data first, then the keyring
-            self.earnings.bind(None, self.session.account)
-            self.account.load_cached(on_done=lambda found: (self.earnings.load_cached(), sign_in_after_paint(found)))
+            self.billing.bind(None, self.session.owner_key)   # the last good data first, then the keyring
+            self.earnings.bind(None, self.session.owner_key)
+            self.billing.load_cached(on_done=lambda found: (self.earnings.load_cached(), sign_in_after_paint(found)))
             return
         self._restore(restore)
 
@@ -254,28 +256,28 @@ class MainWindow(QMainWindow):
         if signed_in:
             self._bind()
         else:
-            self.account.clear()
+            self.billing.clear()
             self.show_sign_in()
 
     def _start_failed(self, exc: BaseException) -> None:
-        self.account.clear()
+        self.billing.clear()
         errors.report(exc)
         self.show_sign_in()
 
     def _bind(self) -> None:
         assert self.session.client is not None
-        if self.account.account == self.session.account and self.account.client is None:
-            self.account.attach(self.session.client)
+        if self.billing.owner_key == self.session.owner_key and self.billing.client is None:
+            self.billing.attach(self.session.client)
             self.earnings.attach(self.session.client)
         else:
-            self.account.bind(self.session.client, self.session.account)
-            self.earnings.bind(self.session.client, self.session.account)
+            self.billing.bind(self.session.client, self.session.owner_key)
+            self.earnings.bind(self.session.client, self.session.owner_key)
             self.tray.reset()
-            self.account.load_cached()
+            self.billing.load_cached()
             self.earnings.load_cached()
         self.live_events.start()
         self._update_account_menu()
-        self.account.refresh()
+        self.billing.refresh()
         store = self.session.store
         if not store.persistent and not self._store_note_shown:
             self._store_note_shown = True
@@ -299,16 +301,16 @@ class MainWindow(QMainWindow):
         return dialog
 
     def sign_out(self) -> None:
-        session, account, earnings_cache = self.session, self.account.account, self.earnings.cache
+        session, owner_key, earnings_cache = self.session, self.billing.owner_key, self.earnings.cache
 
         def sign_out() -> None:
             session.sign_out()
-            session.cache.delete(account)
-            earnings_cache.delete(account)
+            session.cache.delete(owner_key)
+            earnings_cache.delete(owner_key)
 
         self.hosted.end()
         self.live_events.stop()
-        self.account.clear()
+        self.billing.clear()
         self.earnings.clear()
         self.banner.hide()
         self._update_account_menu()
@@ -317,7 +319,7 @@ class MainWindow(QMainWindow):
     def _token_refused(self, words: str) -> None:
         self.hosted.end()
         self.live_events.stop()
-        self.account.clear()
+        self.billing.clear()
         self.earnings.clear()
         self._update_account_menu()
         self.pool.start(self.session.forget_token)
@@ -325,7 +327,7 @@ class MainWindow(QMainWindow):
 
     # ----- actions
     def refresh(self) -> None:
-        self.account.refresh()
+        self.billing.refresh()
 
     def show_page(self, name: str) -> None:
         self.sidebar.setCurrentRow(PAGES.index(name))
@@ -343,13 +345,13 @@ class MainWindow(QMainWindow):
         return PAGES[self.stack.currentIndex()]
 
     def open_portal(self, flow: str | None = None) -> None:
-        client = self.account.client
+        client = self.billing.client
         if client is not None:
             self.hosted.open(lambda: client.portal_url(flow))
 
     def open_checkout(self, plan: str) -> None:
         """Checkout in the browser; the other plans wait until it is paid or abandoned."""
-        client = self.account.client
+        client = self.billing.client
         if client is not None:
             self.plans.checkout_opened(plan)
             self.hosted.open(lambda: client.checkout_url(plan))
@@ -357,7 +359,7 @@ class MainWindow(QMainWindow):
     def open_onboarding(self) -> None:
         """Stripe's hosted onboarding (the bridge makes the account first if there is none); the wait ends
         when the account's status or requirements change."""
-        client = self.account.client
+        client = self.billing.client
         if client is not None:
             self.hosted.open(client.onboarding_url, key=self._connect_key)
 
@@ -367,7 +369,7 @@ class MainWindow(QMainWindow):
                                              account.payouts_enabled)
 
     def open_dashboard(self) -> None:
-        client = self.account.client
+        client = self.billing.client
         if client is not None:
             self.pool.start(client.dashboard_url, on_done=self._open_dashboard_url)
 
@@ -383,38 +385,38 @@ class MainWindow(QMainWindow):
 
     # ----- status line
     def status_text(self) -> str:
-        account = self.account
-        if not account.account:
+        billing = self.billing
+        if not billing.owner_key:
             return "Not signed in"
-        if account.waiting:
+        if billing.waiting:
             return "Waiting for Stripe…"
-        if account.offline:
-            why = f" {account.last_error}" if account.last_error else ""
-            if account.updated_at:
-                shown = formatting.clock_time(account.updated_at, QLocale().name())
+        if billing.offline:
+            why = f" {billing.last_error}" if billing.last_error else ""
+            if billing.updated_at:
+                shown = formatting.clock_time(billing.updated_at, QLocale().name())
                 return f"Offline: showing data from {shown}.{why} Retrying…"
             return f"Offline: no saved data yet.{why} Retrying…"
-        if account.updated_at is None:
+        if billing.updated_at is None:
             return "Loading…"
-        seconds = max(0.0, self.clock() - account.updated_at)
+        seconds = max(0.0, self.clock() - billing.updated_at)
         if not (formatting.loaded() or seconds < 60):   # the cached view came without babel: it loads next
-            return "Saved data; refreshing…" if not account.live else "Updated"
+            return "Saved data; refreshing…" if not billing.live else "Updated"
         words = f"Updated {age(seconds)}"
-        if not account.live:
+        if not billing.live:
             return f"Saved data: {words.lower()}; refreshing…"
         return words
 
     def update_status(self) -> None:
         self.status_label.setText(self.status_text())
-        if self.account.offline or self.account.waiting:
+        if self.billing.offline or self.billing.waiting:
             self.statusBar().clearMessage()   # these matter more than a passing note
-        if not self.account.offline and errors.is_connection_words(self.banner_text.text()):
+        if not self.billing.offline and is_connection_words(self.banner_text.text()):
             self.banner.hide()
 
     # ----- window events
     def _events(self, stop: threading.Event, on_connect: Callable[[], None]) -> Iterator[list[str]]:
         """The hosted flow's event source: the signed-in owner's stream (read on the listener's thread)."""
-        client = self.account.client
+        client = self.billing.client
         if client is None:
             return iter(())
         return client.events(stop, on_connect=on_connect)
@@ -448,7 +450,7 @@ class MainWindow(QMainWindow):
         self.statusBar().clearMessage()
         self.hosted.shutdown()
         self.live_events.stop(5.0)
-        self.account.close()
+        self.billing.close()
         self.earnings.close()
         self.invoices.shutdown()
         self.earnings_page.shutdown()

@@ -11,7 +11,7 @@ from ...services import BridgeUnreachable, SignIn, addresses
 from ...services.oauth import Redirect
 from . import theme
 from .browser_sign_in import BrowserFlow
-from ..common.errors import describe
+from ...services.error_words import describe
 from ...services.session import Session
 from ..common.worker import WorkerPool
 

@@ -1,18 +1,19 @@
-"""Light or dark (following the system unless told), icons from desktop_app/resources/*.svg in the text colour."""
+"""Light or dark (following the system unless told), icons from resources/*.svg in the text colour."""
 
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QPoint, QRect, QRectF, QSize
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QIcon, QIconEngine, QPainter, QPalette, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QApplication, QWidget
 
+from ...services.paths import resources_dir
+
 # QT_NAMESPACE_NOTE: PySide6 builds the Qt namespace's ~200 Python enums the first time `Qt` is looked
 # up; modules on the first paint's path look it up inside the functions that need it.
-RESOURCES = Path(__file__).resolve().parents[2] / "resources"
+RESOURCES = resources_dir()
 THEMES = ("system", "light", "dark")
 STYLE_PROPERTY = "billingStyle"   # "fusion" once the app runs Fusion (see app.qt_app)
 

@@ -6,21 +6,21 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from . import theme
-from ..plan.billing_state import Account
-from ..plan.overview import locale_name
+from ..plan.billing_state import Billing
+from ..common.widgets import locale_name
 from ...services.warnings import warnings_for
 
 
 class Tray(QObject):
     show_window = Signal()
 
-    def __init__(self, account: Account, parent: QObject | None = None) -> None:
+    def __init__(self, billing: Billing, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.account = account
+        self.billing = billing
         self.notified: set[str] = set()
         self.icon: QSystemTrayIcon | None = None
         self.started = False
-        account.changed.connect(self.check)
+        billing.changed.connect(self.check)
 
     def start(self) -> None:
         """Put the icon in the tray, then tell about what is already known. Called after the first paint:
@@ -44,7 +44,7 @@ class Tray(QObject):
         if not self.started:
             return []
         shown = []
-        for warning in warnings_for(self.account.summary, locale_name()):
+        for warning in warnings_for(self.billing.summary, locale_name()):
             if warning.key in self.notified:
                 continue
             self.notified.add(warning.key)

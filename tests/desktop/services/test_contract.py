@@ -157,11 +157,11 @@ def every_documented_code() -> set[str]:
 
 def test_the_codes_the_desktop_words_are_the_ones_the_bridge_answers() -> None:
     """A code renamed on the bridge would silently lose the desktop's own words for it."""
-    from desktop_app.ui.common.errors import _REFUSED_WORDS
+    from desktop_app.services.error_words import REFUSED_WORDS
 
     codes = every_documented_code()
     assert {"payload_too_large", "too_many_attempts", "invalid_request"} <= codes
-    assert set(_REFUSED_WORDS) - codes == set()
+    assert set(REFUSED_WORDS) - codes == set()
 
 
 def documented_codes(method: str, path: str) -> set[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -11,9 +12,10 @@ import pytest
 
 from desktop_app.services import UnexpectedResponse, write_transactions_csv
 from desktop_app.services.earnings import (Balance, ConnectAccount, EarningsView, PayoutDetail, PayoutPage, SalePage,
-                                           SalesSeries, decode)
+                                           SalesSeries)
 from desktop_app.services.earnings_cache import EarningsCache
 from desktop_app.services.earnings_notes import news
+from desktop_app.services.models import decode
 from desktop_app.services.earnings_words import (account_sentence, import_words, payout_when, requirement_line,
                                                  schedule_words, things_due, below_zero_words)
 
@@ -211,3 +213,12 @@ def test_the_overview_never_shows_a_partial_month_as_the_months_sales() -> None:
     assert sales_words(EarningsView(account=account(status="not_started", requirements=[], dashboard="none")),
                        "en_US") == "You are not taking payments yet."
     assert sales_words(None, "en_US") == ""
+
+
+def test_this_months_sales_window_runs_to_the_first_of_the_next_month_even_in_december() -> None:
+    from desktop_app.services.earnings import month_end, month_start
+
+    mid_december = dt.datetime(2026, 12, 8, 15, 30).timestamp()
+    start = month_start(mid_december)
+    assert dt.datetime.fromtimestamp(start) == dt.datetime(2026, 12, 1)
+    assert dt.datetime.fromtimestamp(month_end(start)) == dt.datetime(2027, 1, 1)

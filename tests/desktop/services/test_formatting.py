@@ -132,3 +132,11 @@ def test_clock_time_in_the_locale() -> None:
     day(ts, "en_US")   # babel in memory, as once the window has loaded it
     assert formatting.clock_time(ts, "en_US") == "3:07\u202fPM"
     assert formatting.clock_time(ts, "de_DE") == "15:07"
+
+
+def test_a_plans_price_and_cost_in_words() -> None:
+    summary = Summary.from_json(desktop_samples.summary())
+    assert formatting.plan_price(PlanOffer.from_json(desktop_samples.STARTER), "en_US") == "$10.00 / month"
+    assert formatting.plan_cost_words(summary, "en_US") == "Your Pro plan costs $25.00 a month"
+    ended = Summary.from_json(desktop_samples.summary(status="canceled"))
+    assert formatting.plan_cost_words(ended, "en_US") == formatting.plan_cost_words(None) == "You have no plan yet"

@@ -41,7 +41,7 @@ def test_signing_in_opens_the_browser_and_comes_back_signed_in(open_window, brow
     assert "You can close this tab" in landed.text
     assert not dialog.isVisible() and "Pro plan" in texts(parts.window.overview)
     session = parts.session
-    assert session.config.email == "pro@demo.test" and session.store.get(session.account)
+    assert session.config.email == "pro@demo.test" and session.store.get(session.owner_key)
     qtbot.waitUntil(lambda: not listening(landed.url.port))   # the listener is gone once the code came back
 
 

@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import QLocale
 
 from desktop_app.app import Parts, build
-from desktop_app.services import (Cache, CachedView, Config, Invoice, MemoryStore, Paths, PlanOffer, Summary, account_key,
+from desktop_app.services import (Cache, CachedView, Config, Invoice, MemoryStore, Paths, PlanOffer, Summary, owner_key,
                                   day, money)
 from tests.support import desktop_samples
 
@@ -44,13 +44,13 @@ def start_over_cache(tmp_path: Path) -> tuple[Parts, Path]:
                       invoices=[Invoice.from_json(desktop_samples.invoice(n)) for n in range(3)], has_more=False,
                       saved_at=1764000000)
     cache = Cache(paths.cache_dir)
-    cache.save(account_key(url, EMAIL), view)
+    cache.save(owner_key(url, EMAIL), view)
     store = MemoryStore("test")
-    store.set(account_key(url, EMAIL), "a-saved-token")
+    store.set(owner_key(url, EMAIL), "a-saved-token")
     parts = build(paths, store, retry_delays=(60,))
     parts.window.show()
     parts.window.start()
-    return parts, cache.path_for(account_key(url, EMAIL))
+    return parts, cache.path_for(owner_key(url, EMAIL))
 
 
 def test_the_cached_view_shows_and_keeps_its_formatted_texts(cached_start, qtbot) -> None:
@@ -62,7 +62,7 @@ def test_the_cached_view_shows_and_keeps_its_formatted_texts(cached_start, qtbot
     saved = json.loads(cache_file.read_text())["texts"]
     assert saved[f"m|2500|usd|{locale}"] == money(2500, "usd", locale)
     assert day(desktop_samples.invoice(2)["period_end"], locale) in saved.values()
-    qtbot.waitUntil(lambda: parts.account.offline)
+    qtbot.waitUntil(lambda: parts.billing.offline)
     assert window.status_text().startswith("Offline: showing data from")
 
 
@@ -88,7 +88,7 @@ def test_texts_that_cannot_be_formatted_cost_nothing_but_speed(tmp_path: Path, q
     parts, cache_file = start_over_cache(tmp_path)
     try:
         qtbot.waitUntil(lambda: "Pro plan" in texts(parts.window.overview))
-        qtbot.waitUntil(lambda: parts.account.offline)   # the sign-in was restored and the refresh tried
+        qtbot.waitUntil(lambda: parts.billing.offline)   # the sign-in was restored and the refresh tried
         assert json.loads(cache_file.read_text())["texts"] == {} and not parts.window.banner.isVisible()
     finally:
         parts.close()

@@ -17,4 +17,4 @@ def test_sales_dates_read_like_every_other_date(open_window, qtbot) -> None:
     noon_today = QDate.currentDate().startOfDay().toSecsSinceEpoch() + 12 * 3600
     assert sales.until.text() == day(noon_today, "en_US")    # the date editors too, not 2026-11-26
     window.show_page("invoices")
-    assert window.invoices.model.index(0, 1).data() == day(window.invoices.model.invoice(0).created, "en_US")
+    assert window.invoices.model.index(0, 1).data() == day(window.invoices.model.item(0).created, "en_US")

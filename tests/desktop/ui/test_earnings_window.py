@@ -140,13 +140,13 @@ def test_starter_is_asked_for_a_photo_id_and_finishing_setup_in_the_browser_pays
     assert "Upload a photo ID (overdue)" in shown and "Deadline: " in shown
     qtbot.mouseClick(button(page, "Finish setup"), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: bool(browser.visited), timeout=20_000)
-    assert parts.account.waiting and parts.window.waiting_banner.isVisible()
+    assert parts.billing.waiting and parts.window.waiting_banner.isVisible()
     assert "Photo ID" in browser.pages[0]
     with httpx.Client(base_url=backend.sandbox_url, timeout=30) as sandbox:   # the owner uploads the ID there
         account = sandbox.post("/_sandbox/connect/demo").json()["starter@demo.test"]
         assert sandbox.post("/_sandbox/connect/onboard", json={"account": account}).status_code == 200
     qtbot.waitUntil(lambda: "Your account is active" in texts(page), timeout=30_000)
-    qtbot.waitUntil(lambda: not parts.account.waiting, timeout=10_000)
+    qtbot.waitUntil(lambda: not parts.billing.waiting, timeout=10_000)
     assert not page.finish_button.isVisibleTo(page) and "Upload a photo ID" not in texts(page)
 
 
@@ -221,13 +221,13 @@ def test_offline_the_page_shows_its_saved_data_with_its_age(open_window, backend
     balance = texts(page.balance_card)
     backend.down()
     parts.window.refresh()
-    qtbot.waitUntil(lambda: parts.account.offline, timeout=20_000)
+    qtbot.waitUntil(lambda: parts.billing.offline, timeout=20_000)
     parts.earnings.refresh()
     qtbot.waitUntil(lambda: parts.earnings.offline, timeout=20_000)
     assert page.age_label.text().startswith("Offline: showing data from ")
     assert texts(page.balance_card) == balance
     backend.up()
-    qtbot.waitUntil(lambda: not parts.account.offline, timeout=30_000)
+    qtbot.waitUntil(lambda: not parts.billing.offline, timeout=30_000)
     qtbot.waitUntil(lambda: not parts.earnings.offline, timeout=30_000)
     assert page.age_label.text().startswith("Updated")
 

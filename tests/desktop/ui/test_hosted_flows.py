@@ -27,7 +27,7 @@ def test_portal_cancel_shows_cancels_on_and_keep_my_plan(open_window, browser: B
     assert waiting_seen == ["Waiting for Stripe…"]
     qtbot.waitUntil(lambda: "Cancels on" in texts(window.overview), timeout=20_000)
     assert "Keep my plan" in window.overview.warning_buttons
-    qtbot.waitUntil(lambda: not parts.account.waiting, timeout=5_000)
+    qtbot.waitUntil(lambda: not parts.billing.waiting, timeout=5_000)
     assert not window.hosted.poll_timer.isActive() and not window.waiting_banner.isVisible()
 
     browser.plan.append(("renew", {}))
@@ -43,11 +43,11 @@ def test_waiting_for_stripe_gives_up_after_the_time_limit(open_window, browser: 
     window = parts.window
     qtbot.mouseClick(button(window.overview, "Manage subscription"), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: bool(browser.visited), timeout=20_000)
-    assert parts.account.waiting and window.waiting_banner.isVisible()
+    assert parts.billing.waiting and window.waiting_banner.isVisible()
     assert window.status_label.text() == "Waiting for Stripe…"
     assert window.hosted.poll_timer.isActive() and window.hosted.listener.running
     window.hosted.clock = lambda: float("inf")     # ten minutes later, the owner never finished
-    qtbot.waitUntil(lambda: not parts.account.waiting, timeout=10_000)
+    qtbot.waitUntil(lambda: not parts.billing.waiting, timeout=10_000)
     assert not window.hosted.poll_timer.isActive() and not window.waiting_banner.isVisible()
     qtbot.waitUntil(lambda: not window.hosted.listener.running, timeout=5_000)
     assert window.status_label.text().startswith("Updated")
@@ -74,7 +74,7 @@ def test_checkout_for_a_new_owner_ends_with_an_active_plan(open_window, browser:
     assert browser.results[0].status_code == 200
     qtbot.waitUntil(lambda: "Pro plan" in texts(window.overview), timeout=20_000)
     assert "Active" in texts(window.overview)
-    qtbot.waitUntil(lambda: not parts.account.waiting, timeout=5_000)
+    qtbot.waitUntil(lambda: not parts.billing.waiting, timeout=5_000)
 
 
 def test_the_event_stream_alone_brings_the_change(open_window, browser: Browser, qtbot) -> None:
@@ -83,7 +83,7 @@ def test_the_event_stream_alone_brings_the_change(open_window, browser: Browser,
     window.hosted.poll_timer.setInterval(600_000)    # no polling: only the bridge's event stream can tell
     with qtbot.waitSignal(window.hosted.listener.connected, timeout=20_000):
         qtbot.mouseClick(window.overview.warning_buttons["Update card"], Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: not parts.account.refreshing, timeout=10_000)
+    qtbot.waitUntil(lambda: not parts.billing.refreshing, timeout=10_000)
     page_url, html = browser.visited[0], browser.pages[0]
     assert "update-card" in forms(html)
     submitted = submit(browser.http, page_url, html, "update-card", CARD)
@@ -98,7 +98,7 @@ def test_a_browser_that_does_not_start_is_said_and_the_link_offered(open_window,
     qtbot.mouseClick(button(window.overview, "Manage subscription"), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(banner.isVisible, timeout=20_000)
     assert "did not open" in banner.text.text() and "Waiting" not in banner.text.text()
-    assert not parts.account.waiting and not window.hosted.poll_timer.isActive()
+    assert not parts.billing.waiting and not window.hosted.poll_timer.isActive()
     assert window.status_label.text().startswith("Updated")
     for words in ("Open again", "Copy link", "Dismiss"):
         assert button(banner, words).isEnabled()
@@ -108,11 +108,11 @@ def test_a_browser_that_does_not_start_is_said_and_the_link_offered(open_window,
     qtbot.mouseClick(button(banner, "Copy link"), Qt.MouseButton.LeftButton)
     link = QGuiApplication.clipboard().text()
     assert "/p/session/" in link and link == window.hosted.url
-    assert banner.text.text().startswith("Link copied") and parts.account.waiting
+    assert banner.text.text().startswith("Link copied") and parts.billing.waiting
     assert window.status_label.text() == "Waiting for Stripe…"
 
     qtbot.mouseClick(button(banner, "Dismiss"), Qt.MouseButton.LeftButton)
-    assert not banner.isVisible() and not parts.account.waiting
+    assert not banner.isVisible() and not parts.billing.waiting
     assert not window.hosted.poll_timer.isActive()
     qtbot.waitUntil(lambda: not window.hosted.listener.running, timeout=5_000)
 
@@ -129,7 +129,7 @@ def test_the_waiting_banner_can_always_be_dismissed_or_opened_again(open_window,
     qtbot.waitUntil(lambda: len(browser.visited) == 2, timeout=10_000)
     assert browser.visited[1] == browser.visited[0]   # the same page: a new one would expire a Checkout in progress
     qtbot.mouseClick(banner.dismiss_button, Qt.MouseButton.LeftButton)
-    assert not banner.isVisible() and not parts.account.waiting
+    assert not banner.isVisible() and not parts.billing.waiting
     qtbot.waitUntil(lambda: not window.hosted.listener.running, timeout=5_000)
 
 
@@ -144,8 +144,8 @@ def test_back_in_the_app_with_nothing_changed_the_wait_ends_soon(open_window, br
     window.hosted.window_deactivated()
     window.hosted.window_activated()  # back in the app; its refresh shows no change
     now[0] += window.hosted.back_grace - 1
-    qtbot.waitUntil(lambda: not parts.account.refreshing, timeout=10_000)
-    assert parts.account.waiting
+    qtbot.waitUntil(lambda: not parts.billing.refreshing, timeout=10_000)
+    assert parts.billing.waiting
     now[0] += 2
     with qtbot.waitSignal(window.hosted.gave_up, timeout=10_000):
         pass

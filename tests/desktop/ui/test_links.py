@@ -76,7 +76,7 @@ def test_a_link_to_the_bridge_in_use_says_so(open_window: Opener) -> None:
     links = with_links(parts)
     links.open(make_link(open_window.url + "/"))
     assert parts.window.statusBar().currentMessage() == f"Already connected to {open_window.url}."
-    assert links.switch_dialog is None and parts.account.client is not None
+    assert links.switch_dialog is None and parts.billing.client is not None
 
 
 def test_a_link_to_another_bridge_asks_and_staying_changes_nothing(open_window: Opener, qtbot) -> None:  # noqa: ANN001
@@ -88,13 +88,13 @@ def test_a_link_to_another_bridge_asks_and_staying_changes_nothing(open_window: 
     words = dialog.informativeText()
     assert f"signed in to {open_window.url} as pro@demo.test" in words and OTHER in words
     dialog.stay_button.click()
-    assert parts.account.client is not None and parts.session.bridge_url == open_window.url
+    assert parts.billing.client is not None and parts.session.bridge_url == open_window.url
     assert parts.window.sign_in_dialog is None
 
 
 def test_switching_signs_out_of_the_old_bridge_and_offers_the_new_one(open_window: Opener, qtbot) -> None:  # noqa: ANN001
     parts = open_window.signed_in("pro@demo.test", "switch")
-    token = parts.session.store.get(parts.session.account)
+    token = parts.session.store.get(parts.session.owner_key)
     links = with_links(parts)
     links.open(make_link(OTHER))
     assert links.switch_dialog is not None
@@ -102,7 +102,7 @@ def test_switching_signs_out_of_the_old_bridge_and_offers_the_new_one(open_windo
     qtbot.waitUntil(lambda: parts.window.sign_in_dialog is not None and parts.window.sign_in_dialog.isVisible(),
                     timeout=15_000)
     assert parts.window.sign_in_dialog.url_edit.text() == OTHER
-    assert parts.session.bridge_url == OTHER and parts.account.client is None
+    assert parts.session.bridge_url == OTHER and parts.billing.client is None
     with BridgeClient(open_window.url, token=token) as old, pytest.raises(NotSignedIn):
         old.me()   # the old bridge's token was revoked, not left behind
 

@@ -14,7 +14,7 @@ import pytest
 
 from desktop_app.services import BridgeClient, BridgeRefused, BridgeUnreachable, UnexpectedResponse
 from desktop_app.services import errors as kinds
-from desktop_app.ui.common import errors
+from desktop_app.services.error_words import describe
 
 from ...support.harness import DEMO_PASSWORD, texts
 
@@ -30,8 +30,8 @@ def signed_in_with_stream(open_window, qtbot, email: str = "pro@demo.test"):  # 
 
 def test_a_stopped_bridge_shows_offline_within_seconds_and_comes_back_alone(open_window, backend, qtbot) -> None:
     parts = signed_in_with_stream(open_window, qtbot)
-    window, account = parts.window, parts.account
-    token = parts.session.store.get(parts.session.account)
+    window, billing = parts.window, parts.billing
+    token = parts.session.store.get(parts.session.owner_key)
     backend.down()
     cut = time.monotonic()
     qtbot.waitUntil(lambda: window.status_label.text().startswith("Offline: showing data from"), timeout=5_000)
@@ -46,23 +46,23 @@ def test_a_stopped_bridge_shows_offline_within_seconds_and_comes_back_alone(open
     backend.up()                                      # the same address answers again, nobody clicks
     qtbot.waitUntil(lambda: window.status_label.text().startswith("Updated"), timeout=20_000)
     qtbot.waitUntil(lambda: not parts.earnings.offline and parts.earnings.live, timeout=20_000)
-    assert not account.offline and account.client is not None
+    assert not billing.offline and billing.client is not None
     assert window.sign_in_dialog is None              # never asked to sign in again
-    assert parts.session.store.get(parts.session.account) == token
+    assert parts.session.store.get(parts.session.owner_key) == token
     qtbot.waitUntil(lambda: window.live_events.running, timeout=5_000)
 
 
 def test_a_bridge_that_never_comes_back_keeps_the_owner_signed_in(open_window, backend, qtbot) -> None:
     parts = signed_in_with_stream(open_window, qtbot, "starter@demo.test")
     backend.down()
-    qtbot.waitUntil(lambda: parts.account.offline, timeout=5_000)
-    qtbot.waitUntil(lambda: parts.account.retry_timer.isActive() or parts.account.refreshing, timeout=5_000)
+    qtbot.waitUntil(lambda: parts.billing.offline, timeout=5_000)
+    qtbot.waitUntil(lambda: parts.billing.retry_timer.isActive() or parts.billing.refreshing, timeout=5_000)
     window = parts.window
     window.refresh_action.trigger()                   # a click while down: still offline, still signed in
-    qtbot.waitUntil(lambda: not parts.account.refreshing, timeout=10_000)
-    assert parts.account.offline and parts.account.client is not None and window.sign_in_dialog is None
+    qtbot.waitUntil(lambda: not parts.billing.refreshing, timeout=10_000)
+    assert parts.billing.offline and parts.billing.client is not None and window.sign_in_dialog is None
     backend.up()
-    qtbot.waitUntil(lambda: not parts.account.offline, timeout=20_000)
+    qtbot.waitUntil(lambda: not parts.billing.offline, timeout=20_000)
 
 
 def _unused_address() -> str:
@@ -75,11 +75,11 @@ def test_check_your_connection_only_when_it_is_the_connection() -> None:
     with BridgeClient(_unused_address(), timeout=2) as client, pytest.raises(BridgeUnreachable) as down:
         client.summary()
     assert down.value.kind == kinds.DOWN
-    assert "connection" not in errors.describe(down.value).lower()
+    assert "connection" not in describe(down.value).lower()
     with BridgeClient("http://billing.invalid", timeout=2) as client, pytest.raises(BridgeUnreachable) as nowhere:
         client.summary()   # .invalid never resolves (RFC 6761)
     assert nowhere.value.kind == kinds.NETWORK
-    assert "check your internet connection" in errors.describe(nowhere.value)
+    assert "check your internet connection" in describe(nowhere.value)
 
     def slow(request: httpx.Request) -> httpx.Response:
         raise httpx.ReadTimeout("no answer", request=request)
@@ -87,7 +87,7 @@ def test_check_your_connection_only_when_it_is_the_connection() -> None:
     with BridgeClient("http://bridge.test", transport=httpx.MockTransport(slow)) as client, \
             pytest.raises(BridgeUnreachable) as timed_out:
         client.summary()
-    assert timed_out.value.kind == kinds.SLOW and "slow" in errors.describe(timed_out.value)
+    assert timed_out.value.kind == kinds.SLOW and "slow" in describe(timed_out.value)
 
     def broken(request: httpx.Request) -> httpx.Response:
         return httpx.Response(500, text="<html>Internal Server Error</html>")
@@ -95,6 +95,6 @@ def test_check_your_connection_only_when_it_is_the_connection() -> None:
     with BridgeClient("http://bridge.test", transport=httpx.MockTransport(broken)) as client, \
             pytest.raises(UnexpectedResponse) as server:
         client.summary()
-    assert errors.describe(server.value) == "The billing server had a problem (500); try again shortly."
+    assert describe(server.value) == "The billing server had a problem (500); try again shortly."
     stripe = BridgeRefused(503, "stripe_unavailable", "Stripe timed out.")
-    assert "payment service" in errors.describe(stripe) and "connection" not in errors.describe(stripe)
+    assert "payment service" in describe(stripe) and "connection" not in describe(stripe)

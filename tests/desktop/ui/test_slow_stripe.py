@@ -26,7 +26,7 @@ def test_a_stalled_stripe_says_so_and_that_nothing_changed(open_window, backend,
         httpx.delete(faults, timeout=5)
     assert window.banner_text.text() == "Stripe is slow to answer; nothing was changed. Please try again in a moment."
     assert window.plan_change.dialog is None or not window.plan_change.dialog.isVisible()
-    assert "Starter plan" in texts(window.overview) and not window.account.offline
+    assert "Starter plan" in texts(window.overview) and not window.billing.offline
     if SHOTS.parent.exists():
         SHOTS.mkdir(exist_ok=True)
         window.grab().save(str(SHOTS / "stripe-slow-banner.png"))

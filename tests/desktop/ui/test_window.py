@@ -37,7 +37,7 @@ def test_keyboard_reaches_every_page_and_refreshes(open_window, qtbot) -> None:
     for key, page in ((Qt.Key.Key_3, "invoices"), (Qt.Key.Key_2, "plans"), (Qt.Key.Key_1, "overview")):
         qtbot.keyClick(window, key, Qt.KeyboardModifier.ControlModifier)
         assert window.current_page() == page
-    with qtbot.waitSignal(parts.account.loaded, timeout=15_000):
+    with qtbot.waitSignal(parts.billing.loaded, timeout=15_000):
         qtbot.keyClick(window, Qt.Key.Key_F5)
 
 
@@ -76,7 +76,7 @@ def test_sign_in_with_a_wrong_password_then_the_right_one(open_window, qtbot) ->
         qtbot.mouseClick(dialog.sign_in_button, Qt.MouseButton.LeftButton)
     assert not dialog.isVisible()
     assert "Pro plan" in texts(parts.window.overview)
-    assert parts.session.store.get(parts.session.account)
+    assert parts.session.store.get(parts.session.owner_key)
     assert parts.window.statusBar().currentMessage() == ""    # the keyring note was given once, in the dialog
 
 
@@ -130,14 +130,14 @@ def test_too_many_wrong_passwords_say_how_long_to_wait(open_window, qtbot) -> No
 
 def test_sign_out_clears_the_view_and_revokes_the_token(open_window, backend, qtbot) -> None:
     parts = open_window.signed_in("pro@demo.test")
-    account = parts.session.account
-    token = parts.session.store.get(account)
+    owner_key = parts.session.owner_key
+    token = parts.session.store.get(owner_key)
     parts.window.sign_out_action.trigger()
     assert "Pro plan" not in texts(parts.window.overview)
     assert parts.window.invoices.model.rowCount() == 0
     qtbot.waitUntil(lambda: parts.window.sign_in_dialog is not None and parts.window.sign_in_dialog.isVisible())
-    assert parts.session.store.get(account) is None
-    assert not parts.session.cache.path_for(account).exists()
+    assert parts.session.store.get(owner_key) is None
+    assert not parts.session.cache.path_for(owner_key).exists()
     with BridgeClient(backend.bridge.url, token=token) as old, pytest.raises(NotSignedIn):
         old.summary()
 
@@ -178,8 +178,8 @@ def test_invoices_page_in_as_the_view_scrolls_and_pdfs_download(open_window, bro
     qtbot.mouseClick(page.table.viewport(), Qt.MouseButton.LeftButton, pos=row)
     qtbot.mouseDClick(page.table.viewport(), Qt.MouseButton.LeftButton, pos=row)
     qtbot.waitUntil(lambda: bool(browser.pages))
-    assert browser.visited == [model.invoice(1).hosted_invoice_url]
-    assert model.invoice(1).number in browser.pages[0]
+    assert browser.visited == [model.item(1).hosted_invoice_url]
+    assert model.item(1).number in browser.pages[0]
     csv_path = tmp_path / "invoices.csv"
     with qtbot.waitSignal(page.exported, timeout=20_000):
         page.export_csv(csv_path)
@@ -226,7 +226,7 @@ def test_cached_data_stays_when_the_bridge_goes_down_and_recovers(open_window, b
     assert "Pro plan" in texts(window.overview)
     backend.up()
     qtbot.waitUntil(lambda: window.status_label.text().startswith("Updated"), timeout=20_000)
-    assert not parts.account.offline
+    assert not parts.billing.offline
 
 
 def test_a_stopped_bridge_then_a_new_one_on_its_data(qtbot, tmp_path: Path) -> None:
@@ -263,7 +263,7 @@ def test_a_stopped_bridge_then_a_new_one_on_its_data(qtbot, tmp_path: Path) -> N
 
 def test_start_shows_the_cache_at_once_even_offline(open_window, backend, qtbot) -> None:
     first = open_window.signed_in("pro@demo.test", name="same")
-    token = first.session.store.get(first.session.account)
+    token = first.session.store.get(first.session.owner_key)
     store = first.session.store
     first.close()
     backend.down()
@@ -276,7 +276,7 @@ def test_start_shows_the_cache_at_once_even_offline(open_window, backend, qtbot)
 
 def test_a_corrupt_cache_is_ignored(open_window, qtbot) -> None:
     first = open_window.signed_in("pro@demo.test", name="corrupt")
-    store, cache_file = first.session.store, first.session.cache.path_for(first.session.account)
+    store, cache_file = first.session.store, first.session.cache.path_for(first.session.owner_key)
     first.close()
     assert cache_file.exists()
     cache_file.write_bytes(b"\x00{not json")
@@ -288,7 +288,7 @@ def test_a_corrupt_cache_is_ignored(open_window, qtbot) -> None:
 
 def test_a_token_revoked_elsewhere_leads_back_to_sign_in(open_window, backend, qtbot) -> None:
     parts = open_window.signed_in("starter@demo.test")
-    token = parts.session.store.get(parts.session.account)
+    token = parts.session.store.get(parts.session.owner_key)
     with BridgeClient(backend.url, token=token) as elsewhere:
         elsewhere.logout()
     parts.window.refresh_action.trigger()
@@ -296,7 +296,7 @@ def test_a_token_revoked_elsewhere_leads_back_to_sign_in(open_window, backend, q
                     timeout=15_000)
     assert "sign in again" in parts.window.sign_in_dialog.error_label.text().lower()
     assert "Starter plan" not in texts(parts.window.overview)
-    qtbot.waitUntil(lambda: parts.session.store.get(parts.session.account) is None)
+    qtbot.waitUntil(lambda: parts.session.store.get(parts.session.owner_key) is None)
 
 
 def test_a_downgrade_is_scheduled_for_the_end_of_the_period(fresh_window, qtbot) -> None:

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from desktop_app.services.errors import UnexpectedResponse
 from desktop_app.services import BridgeRefused, BridgeUnreachable, IncompleteDownload, NotSignedIn
+from desktop_app.services import error_words
 from desktop_app.ui.common import errors
 from desktop_app.ui.common.worker import WorkerPool
 
@@ -72,7 +73,7 @@ def test_callbacks_are_dropped_once_cancelled(qtbot) -> None:
     (KeyError("bug"), "Something went wrong"),
 ])
 def test_errors_in_the_owners_words(exc: BaseException, words: str) -> None:
-    assert words in errors.describe(exc)
+    assert words in error_words.describe(exc)
 
 
 def test_the_leftover_guard_sees_timers_and_threads(qapp, qtbot) -> None:
