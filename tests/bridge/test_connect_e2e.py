@@ -21,7 +21,8 @@ from sqlalchemy import func, select
 from server_bridge.connect import backfill
 from server_bridge.gateway import StripeUnavailable
 from server_bridge.db.models import ConnectCharge, ConnectImport, Owner
-from tests.bridge.conftest import _stack, postgres_database
+from tests.support.databases import postgres_database
+from tests.support.stacks import sandbox_stack
 from tests.support.waiting import wait_until
 
 pytest.importorskip("stripe_sandbox.connect", reason="the sandbox has no Connect yet")
@@ -32,7 +33,7 @@ from stripe_sandbox.connect import TEST_VALUES  # noqa: E402
 def stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     with ExitStack() as running:
         url = running.enter_context(postgres_database()) if request.param == "postgresql" else None
-        yield running.enter_context(_stack(tmp_path_factory.mktemp("connect"), url, connect_requests_per_second=500))
+        yield running.enter_context(sandbox_stack(tmp_path_factory.mktemp("connect"), url, connect_requests_per_second=500))
 
 
 @pytest.fixture(scope="module")

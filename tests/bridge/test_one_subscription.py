@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from tests.support.money import add_card, new_owner, sandbox_client, stack_on
-from tests.bridge.test_checkout import GOOD
-from tests.bridge.test_loop import settle, submit
+from tests.support.billing_loop import GOOD
+from tests.support.billing_loop import settle, submit
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
