@@ -156,10 +156,10 @@ class AccountsMixin(LedgerBase):
             account["deleted"] = True
             return {"id": account_id, "object": "account", "deleted": True}
 
-    def seed_demo_accounts(self) -> dict[str, str]:
+    def seed_demo_accounts(self, sales: int = 2_000) -> dict[str, str]:
         """The demo owners' connected accounts ({email: account id}; new@demo.test has none)."""
         from stripe_sandbox.connect_seed import seed_demo_accounts
-        return seed_demo_accounts(self)  # type: ignore[arg-type]
+        return seed_demo_accounts(self, sales=sales)  # type: ignore[arg-type]
 
     def demo_accounts(self) -> dict[str, str]:
         """{owner email: account id} of the seeded demo accounts."""

@@ -98,7 +98,7 @@ def stack(tmp_path: Path) -> Iterator[Any]:
 @pytest.fixture
 def stack_pg(tmp_path: Path) -> Iterator[Any]:
     """A sandbox and a bridge on a fresh PostgreSQL database, for this test alone."""
-    with postgres_database() as url, sandbox_stack(tmp_path, url) as started:
+    with postgres_database(migrate=True) as url, sandbox_stack(tmp_path, url) as started:
         yield started
 
 
@@ -109,7 +109,7 @@ def any_stack(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
         with sandbox_stack(tmp_path) as started:
             yield started
         return
-    with postgres_database() as url, sandbox_stack(tmp_path, url) as started:
+    with postgres_database(migrate=True) as url, sandbox_stack(tmp_path, url) as started:
         yield started
 
 

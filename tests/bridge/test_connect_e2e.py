@@ -32,7 +32,7 @@ from stripe_sandbox.connect import TEST_VALUES  # noqa: E402
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     with ExitStack() as running:
-        url = running.enter_context(postgres_database()) if request.param == "postgresql" else None
+        url = running.enter_context(postgres_database(migrate=True)) if request.param == "postgresql" else None
         yield running.enter_context(sandbox_stack(tmp_path_factory.mktemp("connect"), url, connect_requests_per_second=500))
 
 

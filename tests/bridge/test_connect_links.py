@@ -114,7 +114,7 @@ def test_a_first_read_imports_the_account_then_reads_make_no_stripe_call(bridge:
         body = owner.get("/v1/connect/account").json()["sales_import"]
         assert body["imported"] == body["estimated_total"] == 250
         with app.state.sessions() as session:
-            owner_key = f"owner:{auth.find_owner(session, 'express@example.com').id}"
+            owner_key = f"owner:{owners.find_owner(session, 'express@example.com').id}"
         assert len(published) >= 3 and all(item == (owner_key, ["earnings"]) for item in published)
         calls = stripe.calls
         for path in ("/v1/connect/account", "/v1/connect/balance", "/v1/connect/sales", "/v1/connect/payouts",

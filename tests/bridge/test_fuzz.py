@@ -94,7 +94,7 @@ def fuzzed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         with sandbox_stack(folder) as stack:
             yield Fuzzed(stack)
         return
-    with postgres_database() as url, sandbox_stack(folder, url) as stack:
+    with postgres_database(migrate=True) as url, sandbox_stack(folder, url) as stack:
         yield Fuzzed(stack)
 
 

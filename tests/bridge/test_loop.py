@@ -24,8 +24,8 @@ def any_stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
         with start_sandbox_stack(data_dir=data_dir, webhook_retry_delays=(0.05, 0.1, 0.2)) as started:
             yield started
         return
-    with postgres_database() as url, start_sandbox_stack(data_dir=data_dir, database_url=url,
-                                                         webhook_retry_delays=(0.05, 0.1, 0.2)) as started:
+    with postgres_database(migrate=True) as url, start_sandbox_stack(
+            data_dir=data_dir, database_url=url, webhook_retry_delays=(0.05, 0.1, 0.2)) as started:
         yield started
 
 

@@ -28,7 +28,7 @@ def stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
         with sandbox_stack(folder) as started:
             yield started
         return
-    with postgres_database() as url, sandbox_stack(folder, url) as started:
+    with postgres_database(migrate=True) as url, sandbox_stack(folder, url) as started:
         yield started
 
 

@@ -14,11 +14,13 @@ from tests.support.stacks import sandbox_stack
 
 
 def stack_on(kind: str, folder: Any, **settings: Any) -> Iterator[Any]:
+    """A stack on `kind`'s database; pro@demo.test's Connect year seeded small (these tests look at plans)."""
+    settings.setdefault("demo_sales", 50)
     if kind == "sqlite":
         with sandbox_stack(folder, **settings) as started:
             yield started
         return
-    with postgres_database() as url, sandbox_stack(folder, url, **settings) as started:
+    with postgres_database(migrate=True) as url, sandbox_stack(folder, url, **settings) as started:
         yield started
 
 

@@ -159,7 +159,7 @@ def verified_owner(session: Session, claims: Mapping[str, Any], provider_name: s
         raise NotAnOwner(f"{provider_name} has not verified {email}. Verify it there, then sign in again.")
     owner = owners.find_owner(session, email)
     if owner is None:
-        raise NotAnOwner(f"No Billing Manager account uses {auth.normalize_email(email)}. Ask the platform "
+        raise NotAnOwner(f"No Billing Manager account uses {owners.normalize_email(email)}. Ask the platform "
                          "to add you, or sign in with the email your account uses.")
     if owner.disabled:
         raise NotAnOwner("This account has been disabled. Contact the platform.")
