@@ -13,7 +13,7 @@ import sqlite3
 import tempfile
 import uuid
 from collections.abc import Iterator
-from contextlib import ExitStack, closing, contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import pytest
@@ -69,9 +69,10 @@ def postgres_database(*, migrate: bool = False) -> Iterator[str]:
             admin.execute(f'CREATE DATABASE "{name}"{template}')
     except psycopg.OperationalError as exc:
         pytest.skip(f"PostgreSQL is not reachable on 127.0.0.1:5432 ({exc}); run ./dev test to start it")
-    with ExitStack() as cleanup:
-        cleanup.callback(_drop, name)
+    try:
         yield f"{db.LOCAL_POSTGRES}/{name}"
+    finally:
+        _drop(name)
 
 
 def sqlite_database(folder: Path, name: str = "bridge") -> str:
