@@ -9,14 +9,13 @@
   from a stand-in Stripe that answers at once (pacing plus the bridge's own work), and from the
   sandbox over HTTP through the real gateway (plus the sandbox's answer times).
 
-    .venv/bin/python bench/bench_connect.py [--sales 100000] [--database sqlite|postgresql] [--import-sales 5000]
+    PYTHONPATH=. .venv/bin/python bench/bench_connect.py [--sales 100000] [--database sqlite|postgresql] [--import-sales 5000]
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import tempfile
 import threading
 import time
@@ -25,21 +24,19 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-import httpx  # noqa: E402
-from sqlalchemy import text  # noqa: E402
+import httpx
+from sqlalchemy import text
 
 from server_bridge.auth import owners
-from server_bridge import db  # noqa: E402
-from server_bridge.app import create_app  # noqa: E402
-from server_bridge.connect import backfill  # noqa: E402
-from server_bridge.connect import records as connect_store  # noqa: E402
-from server_bridge.gateway import Pacer  # noqa: E402
-from server_bridge.db.models import ConnectImport  # noqa: E402
-from stripe_sandbox.serving import ThreadedServer  # noqa: E402
-from server_bridge.settings import Settings  # noqa: E402
-from tests.support import connect_samples as samples  # noqa: E402
+from server_bridge import db
+from server_bridge.app import create_app
+from server_bridge.connect import backfill
+from server_bridge.connect import records as connect_store
+from server_bridge.gateway import Pacer
+from server_bridge.db.models import ConnectImport
+from stripe_sandbox.serving import ThreadedServer
+from server_bridge.settings import Settings
+from tests.support import connect_samples as samples
 
 ACCOUNT = "acct_bench"
 YEAR_END = 1767225600           # 2026-01-01

@@ -13,17 +13,12 @@ from __future__ import annotations
 import argparse
 import resource
 import statistics
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import stripe
 
-import stripe  # noqa: E402
-
-from stripe_sandbox import Sandbox, create_sandbox_app  # noqa: E402
-from stripe_sandbox.serving import ThreadedServer  # noqa: E402
+from stripe_sandbox import Sandbox, create_sandbox_app
+from stripe_sandbox.serving import ThreadedServer
 
 
 def main() -> None:

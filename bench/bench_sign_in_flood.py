@@ -167,7 +167,6 @@ def main() -> None:
     parser.add_argument("--checks-at-once", type=int, default=2)
     parser.add_argument("--code", type=Path, default=ROOT)
     args = parser.parse_args()
-    sys.path.insert(0, str(ROOT))
     run(args.database, args.flood, args.checks_at_once, args.code.resolve())
 
 

@@ -25,7 +25,6 @@ import multiprocessing
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -33,14 +32,12 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import httpx
+from fastapi import FastAPI
 
-import httpx  # noqa: E402
-from fastapi import FastAPI  # noqa: E402
-
-from server_bridge import db  # noqa: E402
-from stripe_sandbox.serving import ThreadedServer  # noqa: E402
-from server_bridge.stack import start_sandbox_stack  # noqa: E402
+from server_bridge import db
+from stripe_sandbox.serving import ThreadedServer
+from server_bridge.stack import start_sandbox_stack
 
 
 def wrk_rate(url: str, headers: dict[str, str], seconds: float, connections: int) -> tuple[float, int]:

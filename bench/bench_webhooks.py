@@ -16,7 +16,6 @@ import hashlib
 import hmac
 import json
 import multiprocessing
-import sys
 import tempfile
 import time
 import threading
@@ -26,19 +25,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import httpx
+from fastapi import FastAPI, Request
+from pydantic import SecretStr
 
-import httpx  # noqa: E402
-from fastapi import FastAPI, Request  # noqa: E402
-from pydantic import SecretStr  # noqa: E402
-
-from server_bridge import db  # noqa: E402
-from server_bridge.app import create_app  # noqa: E402
-from server_bridge.gateway import verify_webhook  # noqa: E402
-from server_bridge.db.models import WebhookEvent  # noqa: E402
-from stripe_sandbox.serving import ThreadedServer  # noqa: E402
-from server_bridge.settings import Settings  # noqa: E402
-from server_bridge.mirror.webhooks import process_event  # noqa: E402
+from server_bridge import db
+from server_bridge.app import create_app
+from server_bridge.gateway import verify_webhook
+from server_bridge.db.models import WebhookEvent
+from stripe_sandbox.serving import ThreadedServer
+from server_bridge.settings import Settings
+from server_bridge.mirror.webhooks import process_event
 
 SECRET = "whsec_bench"
 GOAL = 1000

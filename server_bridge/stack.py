@@ -23,6 +23,9 @@ from stripe_sandbox.serving import ThreadedServer
 
 DEMO_PASSWORD = "demo"
 DEMO_OWNERS = ("pro@demo.test", "starter@demo.test", "new@demo.test", "pastdue@demo.test")
+# The sandbox has no rate limit: pacing calls to it as to Stripe (25 requests/s in test mode) only makes
+# the demo's import of a year of sales, and the tests, wait. Real Stripe keeps the defaults of Settings.
+SANDBOX_PACING = {"connect_requests_per_second": 1000.0, "stripe_rate_limit": 1000.0}
 
 
 @dataclass
@@ -67,11 +70,14 @@ def start_sandbox_stack(
     port: int = 0,
     sandbox_port: int = 0,
     webhook_retry_delays: Sequence[float] | None = None,
+    demo_sales: int = 2_000,
     **overrides: Any,
 ) -> SandboxStack:
     """Start the sandbox and a bridge on it, set Stripe up, seed and sign up the demo owners.
 
-    `overrides` are extra Settings fields (e.g. login_window_seconds for tests).
+    `overrides` are extra Settings fields (e.g. login_window_seconds for tests); Stripe calls are not
+    paced unless they say so (SANDBOX_PACING). `demo_sales`: the charges in pro@demo.test's year of
+    Connect sales (tests that do not look at them seed fewer).
     """
     from server_bridge.billing import setup
     from server_bridge.mirror import sync
@@ -96,7 +102,7 @@ def start_sandbox_stack(
             public_url=bridge_url,
             data_dir=data_dir,
             database_url=database_url or f"sqlite:///{data_dir / 'bridge.db'}",
-            **overrides,
+            **{**SANDBOX_PACING, **overrides},
         )
         db.upgrade(base.database_url)
         gateway = Gateway(base)
@@ -106,7 +112,7 @@ def start_sandbox_stack(
         app = create_app(settings, gateway=gateway)
         customers = sandbox.seed_demo_owners(settings.plans)
         seed_accounts = getattr(sandbox, "seed_demo_accounts", None)
-        _sign_up_demo_owners(app, customers, seed_accounts() if callable(seed_accounts) else {})
+        _sign_up_demo_owners(app, customers, seed_accounts(demo_sales) if callable(seed_accounts) else {})
         sync.sync_all(app.state.sessions, gateway, plans=settings.plans)
 
         bridge_server.app = app

@@ -165,9 +165,10 @@ class Sandbox:
             customer = self.get("customer", invoice["customer"]) or {}
         return pdf.render_invoice_pdf(invoice, customer)
 
-    def seed_demo_accounts(self) -> dict[str, str]:
-        """The demo owners' connected accounts ({email: account id}; new@demo.test has none)."""
-        return connect_seed.seed_demo_accounts(self.connect)
+    def seed_demo_accounts(self, sales: int = 2_000) -> dict[str, str]:
+        """The demo owners' connected accounts ({email: account id}; new@demo.test has none); `sales`:
+        how many charges pro@demo.test's year holds."""
+        return connect_seed.seed_demo_accounts(self.connect, sales=sales)
 
     def seed_demo_owners(self, prices: Mapping[str, str]) -> dict[str, str]:
         """The four demo owners ({"starter": price, "pro": price} -> {email: customer id})."""

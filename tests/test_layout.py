@@ -5,6 +5,7 @@
 - only server_bridge/gateway.py imports stripe outside the sandbox (one door to Stripe);
 - no import cycle among the modules of server_bridge, stripe_sandbox and desktop_app, counting imports
   inside functions too (a cycle hidden in a function still ties the modules into one knot).
+- no test module, conftest or bench imports another test module: shared test code lives in tests/support.
 """
 
 from __future__ import annotations
@@ -171,3 +172,49 @@ def test_the_checker_sees_import_cycles(tmp_path: Path, files: dict[str, str], e
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
     assert import_cycles(tmp_path, ["pkg"]) == expected
+
+
+def dotted_imports(path: Path, root: Path) -> set[str]:
+    """The dotted modules `path` (a file under `root`) imports from, relative imports resolved
+    (`from tests import support` counts as tests.support)."""
+    package = list(path.relative_to(root).with_suffix("").parts[:-1])
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = package[:len(package) - node.level + 1] if node.level else []
+            module = ".".join(base + (node.module.split(".") if node.module else []))
+            if module == "tests":
+                names.update(f"tests.{alias.name}" for alias in node.names)
+            else:
+                names.add(module)
+    return names
+
+
+def other_test_modules(files: list[Path], root: Path) -> list[str]:
+    """Imports of anything under `tests` but tests.support: test modules and conftests share nothing else."""
+    def shared(name: str) -> bool:
+        return name == "tests.support" or name.startswith("tests.support.")
+    return [f"{p.relative_to(root)} imports {name}" for p in files
+            for name in sorted(dotted_imports(p, root)) if name.split(".")[0] == "tests" and not shared(name)]
+
+
+def test_tests_share_code_only_through_tests_support() -> None:
+    assert other_test_modules(sources("tests") + sources("bench"), ROOT) == []
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("from tests.bridge.conftest import Bridge\n", 1),
+    ("from .conftest import Bridge\n", 1),
+    ("from . import test_loop\n", 1),
+    ("import tests.bridge.test_loop\n", 1),
+    ("from tests.support.bridges import Bridge\n", 0),
+    ("from ..support import waiting\n", 0),
+    ("from tests import support\n", 0),
+])
+def test_the_checker_sees_test_modules_imported(tmp_path: Path, source: str, expected: int) -> None:
+    path = tmp_path / "tests" / "bridge" / "test_m.py"
+    path.parent.mkdir(parents=True)
+    path.write_text(source)
+    assert len(other_test_modules([path], tmp_path)) == expected

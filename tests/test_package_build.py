@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_packaging import bridge_only_modules
+from tests.support.distributions import bridge_only_modules
 
 ROOT = Path(__file__).resolve().parents[1]
 RESOURCES = ROOT / "resources"

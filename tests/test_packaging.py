@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
-import tomllib
-from importlib import metadata
 from pathlib import Path
 
-from packaging.requirements import Requirement
+from tests.support.distributions import bridge_only_modules
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -30,47 +27,6 @@ class Blocker(importlib.abc.MetaPathFinder):
         return None
 sys.meta_path.insert(0, Blocker())
 """
-
-
-def _project() -> dict:
-    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-
-
-def _closure(requirements: list[str]) -> set[str]:
-    """The installed distributions these requirements pull in, transitively (normalised names)."""
-    seen: set[str] = set()
-    todo = [Requirement(r) for r in requirements]
-    while todo:
-        requirement = todo.pop()
-        name = re.sub(r"[-_.]+", "-", requirement.name).lower()
-        if name in seen:
-            continue
-        try:
-            dist = metadata.distribution(name)
-        except metadata.PackageNotFoundError:
-            continue
-        seen.add(name)
-        for text in dist.requires or []:
-            sub = Requirement(text)
-            extras = requirement.extras or {""}
-            if sub.marker is None or any(sub.marker.evaluate({"extra": extra}) for extra in extras):
-                todo.append(sub)
-    return seen
-
-
-def _modules_of(distributions: set[str]) -> set[str]:
-    by_dist: dict[str, set[str]] = {}
-    for module, dists in metadata.packages_distributions().items():
-        for dist in dists:
-            by_dist.setdefault(re.sub(r"[-_.]+", "-", dist).lower(), set()).add(module)
-    return {m for d in distributions for m in by_dist.get(d, ()) if not m.startswith("_")}
-
-
-def bridge_only_modules() -> set[str]:
-    project = _project()
-    desktop = _closure(project["dependencies"])
-    bridge = _closure(project["optional-dependencies"]["bridge"])
-    return (_modules_of(bridge - desktop) - _modules_of(desktop)) | {"server_bridge"}
 
 
 def run_blocked(code: str, blocked: set[str], timeout: float = 90) -> subprocess.CompletedProcess[str]:

@@ -10,22 +10,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
 from server_bridge import db
-from server_bridge.app import create_app
-from stripe_sandbox.serving import ThreadedServer
-from server_bridge.settings import Settings
-
-FAST_RETRIES = (0.05, 0.1, 0.2, 0.4, 0.8)
+from tests.support.bridges import Bridge, serve_bridge
+from tests.support.databases import migrated_database, postgres_database
+from tests.support.stacks import sandbox_stack
 
 
 @pytest.fixture(autouse=True)
@@ -39,34 +35,10 @@ def quick_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     owners._dummy_hash.cache_clear()
 
 
-@contextmanager
-def postgres_database(*, migrate: bool = False) -> Iterator[str]:
-    """A new database bm_test_<hex> on the local PostgreSQL, dropped (forcibly) afterwards."""
-    import psycopg
-
-    with ExitStack() as cleanup:
-        try:
-            url = cleanup.enter_context(db.scratch_database("postgresql", prefix="bm_test", migrate=migrate))
-        except psycopg.OperationalError as exc:
-            pytest.skip(f"PostgreSQL is not reachable on 127.0.0.1:5432 ({exc}); run ./dev test to start it")
-        yield url
-
-
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     with postgres_database() as url:
         yield url
-
-
-@contextmanager
-def migrated_database(kind: str, folder: Path) -> Iterator[str]:
-    """A fresh database of `kind` ("sqlite" or "postgresql") at the latest schema."""
-    if kind == "sqlite":
-        with db.scratch_database("sqlite", folder, prefix="bridge") as url:
-            yield url
-    else:
-        with postgres_database(migrate=True) as url:
-            yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -90,35 +62,6 @@ def sessions(db_url: str) -> Iterator[sessionmaker[Session]]:
     engine.dispose()
 
 
-@dataclass
-class Bridge:
-    url: str
-    app: FastAPI
-    settings: Settings
-
-    @property
-    def sessions(self) -> sessionmaker[Session]:
-        return self.app.state.sessions
-
-    def client(self, **kwargs: Any) -> httpx.Client:
-        return httpx.Client(base_url=self.url, timeout=10, **kwargs)
-
-
-@contextmanager
-def serve_bridge(database_url: str, data_dir: Path, **overrides: Any) -> Iterator[Bridge]:
-    """A bridge without Stripe, served on a free port until the block ends."""
-    settings = Settings(**{"database_url": database_url, "data_dir": data_dir, "stripe_secret_key": None,
-                           "webhook_secrets": [], "plans": {}, **overrides})
-    app = create_app(settings)
-    server = ThreadedServer(app)
-    url = server.start()
-    try:
-        yield Bridge(url, app, settings)
-    finally:
-        app.state.bus.close()
-        server.stop()
-
-
 @pytest.fixture
 def make_bridge(tmp_path: Path) -> Iterator[Callable[..., Bridge]]:
     """`make_bridge(database_url, **settings)`: a bridge for this test, stopped at teardown."""
@@ -136,33 +79,26 @@ def shared_bridge(module_db_url: str, tmp_path_factory: pytest.TempPathFactory) 
         yield bridge
 
 
-def _stack(data_dir: Path, database_url: str | None = None, **overrides: Any) -> Any:
-    from server_bridge.stack import start_sandbox_stack
-
-    return start_sandbox_stack(data_dir=data_dir, database_url=database_url,
-                               webhook_retry_delays=FAST_RETRIES, **overrides)
-
-
 @pytest.fixture(scope="module")
 def module_stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """One sandbox and bridge on SQLite for a whole test module, for tests that change only their own
     owner's state. A module tunes it with STACK_SETTINGS = {...} (bridge settings such as stripe_timeout)."""
     folder = tmp_path_factory.mktemp(request.module.__name__.rsplit(".", 1)[-1])
-    with _stack(folder, **getattr(request.module, "STACK_SETTINGS", {})) as started:
+    with sandbox_stack(folder, **getattr(request.module, "STACK_SETTINGS", {})) as started:
         yield started
 
 
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[Any]:
     """A sandbox and a bridge on SQLite, for this test alone."""
-    with _stack(tmp_path) as started:
+    with sandbox_stack(tmp_path) as started:
         yield started
 
 
 @pytest.fixture
 def stack_pg(tmp_path: Path) -> Iterator[Any]:
     """A sandbox and a bridge on a fresh PostgreSQL database, for this test alone."""
-    with postgres_database() as url, _stack(tmp_path, url) as started:
+    with postgres_database(migrate=True) as url, sandbox_stack(tmp_path, url) as started:
         yield started
 
 
@@ -170,10 +106,10 @@ def stack_pg(tmp_path: Path) -> Iterator[Any]:
 def any_stack(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
     """`stack` and `stack_pg` in turn."""
     if request.param == "sqlite":
-        with _stack(tmp_path) as started:
+        with sandbox_stack(tmp_path) as started:
             yield started
         return
-    with postgres_database() as url, _stack(tmp_path, url) as started:
+    with postgres_database(migrate=True) as url, sandbox_stack(tmp_path, url) as started:
         yield started
 
 

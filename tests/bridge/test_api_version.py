@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
-from tests.bridge.test_loop import settle
+from tests.support.billing_loop import settle
 
 OLD_VERSION = "2025-02-24.acacia"
 

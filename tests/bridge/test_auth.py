@@ -16,7 +16,7 @@ from sqlalchemy import func, select, text, update
 from server_bridge.auth import owners
 from server_bridge.db.models import Owner, Token
 from server_bridge.mirror import store
-from tests.bridge.conftest import Bridge
+from tests.support.bridges import Bridge
 
 PASSWORD = "correct horse battery staple"
 

@@ -20,8 +20,8 @@ from pydantic import SecretStr
 
 from server_bridge import db
 from server_bridge.settings import Settings
-from tests.bridge.conftest import Bridge, serve_bridge
-from tests.bridge.test_webhooks import SECRET, signature
+from tests.support.bridges import Bridge, serve_bridge
+from tests.support.webhooks import SECRET, signature
 from tests.support.wire import RawConnection
 from tests.support.waiting import wait_until
 

@@ -9,10 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.bridge.test_loop import settle, submit
-
-GOOD = {"email": "new@demo.test", "name": "New Owner", "number": "4242424242424242", "exp_month": 12,
-        "exp_year": 2034, "cvc": "123"}
+from tests.support.billing_loop import GOOD, settle, submit
 
 
 @pytest.fixture(scope="module")

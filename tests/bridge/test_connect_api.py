@@ -15,8 +15,8 @@ import pytest
 from server_bridge.auth import owners
 from server_bridge.connect import records
 from server_bridge.mirror.webhooks import process_event
-from tests.bridge.conftest import Bridge
 from tests.support import connect_samples as s
+from tests.support.bridges import Bridge
 
 JAN_2026 = 1767225600
 SELLER, OTHER = "acct_seller", "acct_other"

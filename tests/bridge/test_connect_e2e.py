@@ -10,7 +10,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,15 +21,16 @@ from server_bridge.connect import backfill
 from server_bridge.gateway import StripeUnavailable
 from server_bridge.db.models import ConnectCharge, ConnectImport, Owner
 from stripe_sandbox.connect.accounts import TEST_VALUES
-from tests.bridge.conftest import _stack, postgres_database
+from tests.support.databases import postgres_database
+from tests.support.stacks import sandbox_stack
 from tests.support.waiting import wait_until
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     with ExitStack() as running:
-        url = running.enter_context(postgres_database()) if request.param == "postgresql" else None
-        yield running.enter_context(_stack(tmp_path_factory.mktemp("connect"), url, connect_requests_per_second=500))
+        url = running.enter_context(postgres_database(migrate=True)) if request.param == "postgresql" else None
+        yield running.enter_context(sandbox_stack(tmp_path_factory.mktemp("connect"), url, connect_requests_per_second=500))
 
 
 @pytest.fixture(scope="module")

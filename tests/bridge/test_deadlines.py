@@ -20,7 +20,7 @@ from desktop_app.services.bridge import BridgeClient
 from desktop_app.services.errors import BridgeRefused
 from server_bridge.auth import owners
 from server_bridge.settings import Settings
-from tests.bridge.conftest import Bridge
+from tests.support.bridges import Bridge
 
 DESKTOP_TIMEOUT = inspect.signature(BridgeClient).parameters["timeout"].default
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from stripe_sandbox.billing.dunning import Dunning
-from tests.bridge.test_loop import settle
+from tests.support.billing_loop import settle
 
 DAY = 86_400
 

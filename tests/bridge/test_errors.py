@@ -11,7 +11,7 @@ from server_bridge.api import errors
 from server_bridge.app import create_app
 from stripe_sandbox.serving import ThreadedServer
 from server_bridge.settings import Settings
-from tests.bridge.conftest import Bridge
+from tests.support.bridges import Bridge
 
 
 def assert_error(response: httpx.Response, status: int, code: str) -> str:

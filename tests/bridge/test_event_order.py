@@ -33,7 +33,8 @@ from server_bridge.gateway import verify_webhook
 from server_bridge.mirror import store, sync
 from server_bridge.mirror.webhooks import process_event
 from stripe_sandbox.serving import ThreadedServer
-from tests.bridge.test_loop import submit
+from tests.support.billing_loop import submit
+from tests.support.databases import migrated_database
 
 ORDERS = 50
 SECRET = "whsec_event_order"
@@ -231,8 +232,6 @@ class Replay:
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def replay(request: pytest.FixtureRequest, driven: tuple[Any, dict[str, Recording]],
            tmp_path_factory: pytest.TempPathFactory) -> Iterator[Replay]:
-    from tests.bridge.conftest import migrated_database
-
     stack, recordings = driven
     with migrated_database(request.param, tmp_path_factory.mktemp("replay")) as url:
         if request.param == "postgresql":

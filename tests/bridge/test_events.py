@@ -10,18 +10,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from server_bridge.auth import owners
 from server_bridge.mirror.notices import EventBus
-from tests.bridge.conftest import Bridge, serve_bridge
+from tests.support.bridges import Bridge, serve_bridge
+from tests.support.sign_in import sign_up
 from tests.support.waiting import wait_until
-
-
-def sign_up(bridge: Bridge, email: str, customer: str) -> str:
-    with bridge.sessions() as session:
-        owners.add_owner(session, email, "pw", customer_id=customer)
-        session.commit()
-    with bridge.client() as client:
-        return client.post("/v1/auth/login", json={"email": email, "password": "pw", "device": "d"}).json()["token"]
 
 
 def refreshes(lines: Iterator[str]) -> Iterator[list[str]]:

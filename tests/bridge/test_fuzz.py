@@ -27,7 +27,8 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (content_type_conformance, response_schema_conformance,
                                                status_code_conformance)
 
-from tests.bridge.conftest import _stack, postgres_database
+from tests.support.databases import postgres_database
+from tests.support.stacks import sandbox_stack
 
 LONG = os.environ.get("BRIDGE_FUZZ_LONG") == "1"
 EXAMPLES = 400 if LONG else 10
@@ -90,10 +91,10 @@ class Fuzzed:
 def fuzzed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fuzzed]:
     folder = tmp_path_factory.mktemp("fuzz")
     if request.param == "sqlite":
-        with _stack(folder) as stack:
+        with sandbox_stack(folder) as stack:
             yield Fuzzed(stack)
         return
-    with postgres_database() as url, _stack(folder, url) as stack:
+    with postgres_database(migrate=True) as url, sandbox_stack(folder, url) as stack:
         yield Fuzzed(stack)
 
 

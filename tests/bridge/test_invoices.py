@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from server_bridge.mirror import store
-from tests.bridge.test_loop import all_invoices
+from tests.support.billing_loop import all_invoices, settle
 from tests.support.waiting import wait_until
 
 
@@ -76,8 +76,6 @@ def test_invoice_reads_make_no_stripe_calls(stack: Any, pro: httpx.Client) -> No
 
 def test_a_renewal_reaches_the_invoices_and_the_summary(stack: Any, pro: httpx.Client) -> None:
     """Kept fresh by webhooks alone: Stripe renews, invoices and charges; the bridge never asks."""
-    from tests.bridge.test_loop import settle
-
     before = pro.get("/v1/billing/summary").json()
     count = len(all_invoices(pro, 100))
     stack.sandbox.advance_clock(before["current_period_end"] - stack.sandbox.now() + 60)

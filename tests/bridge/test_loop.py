@@ -1,74 +1,31 @@
 """Issue #2's whole loop over real HTTP, on SQLite and PostgreSQL: every demo owner's summary,
 plans, invoices and PDF; the portal cancels; Checkout subscribes; Starter -> Pro and back.
-
-The helpers at the top are shared by the other bridge Stripe tests.
 """
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.support.waiting import wait_until
-
-
-def form_action(page: str, form_id: str) -> str:
-    """The action of the <form id=form_id> on a hosted page (asserting the form is there)."""
-    for tag in re.findall(r"<form\b[^>]*>", page):
-        if re.search(rf'\bid="{re.escape(form_id)}"', tag):
-            found = re.search(r'\baction="([^"]*)"', tag)
-            assert found, tag
-            return html.unescape(found.group(1))
-    raise AssertionError(f"no form {form_id!r} on the page")
-
-
-def submit(url: str, form_id: str, data: dict[str, Any]) -> httpx.Response:
-    """Open a hosted page as a browser would and submit one of its forms (redirects not followed)."""
-    with httpx.Client(timeout=15) as browser:
-        page = browser.get(url)
-        assert page.status_code == 200, page.text[:500]
-        action = httpx.URL(url).join(form_action(page.text, form_id))
-        return browser.post(action, data={k: str(v) for k, v in data.items()})
-
-
-def settle(stack: Any, client: httpx.Client, done: Callable[[dict], bool]) -> dict:
-    """The summary once the sandbox's webhooks have reached the bridge and `done` holds for it."""
-    stack.sandbox.wait_for_deliveries(15)
-    return wait_until(lambda: (lambda s: s if done(s) else None)(client.get("/v1/billing/summary").json()))
-
-
-def all_invoices(client: httpx.Client, limit: int) -> list[dict]:
-    seen: list[dict] = []
-    after: str | None = None
-    while True:
-        page = client.get("/v1/billing/invoices", params={"limit": limit, **({"starting_after": after} if after else {})})
-        assert page.status_code == 200, page.text
-        body = page.json()
-        assert len(body["data"]) <= limit
-        seen.extend(body["data"])
-        if not body["has_more"]:
-            return seen
-        after = body["data"][-1]["id"]
+from tests.support.billing_loop import all_invoices, settle, submit
+from tests.support.databases import postgres_database
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def any_stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """One stack per database for the whole loop; the tests below touch different owners, in order."""
     from server_bridge.stack import start_sandbox_stack
-    from tests.bridge.conftest import postgres_database
 
     data_dir = tmp_path_factory.mktemp(f"loop-{request.param}")
     if request.param == "sqlite":
         with start_sandbox_stack(data_dir=data_dir, webhook_retry_delays=(0.05, 0.1, 0.2)) as started:
             yield started
         return
-    with postgres_database() as url, start_sandbox_stack(data_dir=data_dir, database_url=url,
-                                                         webhook_retry_delays=(0.05, 0.1, 0.2)) as started:
+    with postgres_database(migrate=True) as url, start_sandbox_stack(
+            data_dir=data_dir, database_url=url, webhook_retry_delays=(0.05, 0.1, 0.2)) as started:
         yield started
 
 

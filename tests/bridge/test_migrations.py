@@ -10,7 +10,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from server_bridge import db
-from tests.bridge.conftest import postgres_database
+from tests.support.databases import postgres_database
 
 TABLES = {"owners", "tokens", "sign_in_counters", "stripe_objects", "webhook_events", "owner_syncs",
           "connect_accounts", "connect_balances", "connect_payouts", "connect_balance_transactions",

@@ -11,9 +11,8 @@ import httpx
 import pytest
 
 from stripe_sandbox.billing.renewals import DRAFT_FOR
-from tests.support.money import add_card, sandbox_client, settle, stack_on, subscribed_owner
-from tests.bridge.test_loop import submit
-from tests.bridge.test_portal import portal
+from tests.support.billing_loop import portal, settle, submit
+from tests.support.money import add_card, stack_on, subscribed_owner
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

@@ -15,20 +15,20 @@ import httpx
 import pytest
 
 from server_bridge.mirror import store
+from tests.support.databases import postgres_database
+from tests.support.stacks import sandbox_stack
 
 ODD = {"nul": "in_a\x00b", "control": "in_a\x1bb", "too long": "in_" + "x" * 253}
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    from tests.bridge.conftest import _stack, postgres_database
-
     folder = tmp_path_factory.mktemp(f"odd-{request.param}")
     if request.param == "sqlite":
-        with _stack(folder) as started:
+        with sandbox_stack(folder) as started:
             yield started
         return
-    with postgres_database() as url, _stack(folder, url) as started:
+    with postgres_database(migrate=True) as url, sandbox_stack(folder, url) as started:
         yield started
 
 

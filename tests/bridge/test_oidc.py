@@ -31,7 +31,7 @@ from server_bridge.auth.oauth.models import AuthorizationRequest
 from server_bridge.db.models import OidcSignIn, Owner, Token
 from server_bridge.settings import Settings
 from stripe_sandbox.serving import ThreadedServer
-from tests.bridge.conftest import Bridge
+from tests.support.bridges import Bridge
 from tests.support.oauth_helpers import Authorization, Loopback, hidden, redeem
 from tests.support.oidc_provider import Provider, oidc_provider, sign_in_at
 

@@ -11,9 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support.billing_loop import GOOD, settle, submit
 from tests.support.money import add_card, new_owner, sandbox_client, stack_on
-from tests.bridge.test_checkout import GOOD
-from tests.bridge.test_loop import settle, submit
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -129,6 +128,9 @@ def run_sync(stack: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.Capture
     monkeypatch.setenv("BRIDGE_STRIPE_SECRET_KEY", stack.sandbox.api_key)
     monkeypatch.setenv("BRIDGE_STRIPE_API_BASE", stack.sandbox_url)
     monkeypatch.setenv("BRIDGE_PLANS", json.dumps(settings.plans))
+    # the sandbox has no rate limit: paced as the stack paces it, not as Stripe's 25 requests/s
+    monkeypatch.setenv("BRIDGE_STRIPE_RATE_LIMIT", str(settings.stripe_rate_limit))
+    monkeypatch.setenv("BRIDGE_CONNECT_REQUESTS_PER_SECOND", str(settings.connect_requests_per_second))
     capsys.readouterr()
     assert main(["sync"]) == 0
     return capsys.readouterr().out

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from server_bridge.api.openapi import document, render
-from tests.bridge.conftest import Bridge
+from tests.support.bridges import Bridge
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMITTED = ROOT / "docs" / "openapi.json"

@@ -14,9 +14,9 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import text
 
-from tests.bridge.conftest import Bridge
-from tests.bridge.test_sign_in_limits import CheckCounter, client, code, login
-from tests.bridge.test_webhooks import SECRET, event, signature, subscription
+from tests.support.bridges import Bridge
+from tests.support.sign_in import CheckCounter, client, code, login
+from tests.support.webhooks import SECRET, event, signature, subscription
 from tests.support.waiting import wait_until
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 from server_bridge.auth import owners
 from server_bridge.auth.identity import resets
 from server_bridge.db.models import PasswordReset
-from tests.bridge.conftest import Bridge
+from tests.support.bridges import Bridge
 from tests.support.smtp_inbox import Inbox, settings_for, smtp_server
 from tests.support.waiting import wait_until
 

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.bridge.test_loop import settle
+from tests.support.billing_loop import settle
 
 
 @pytest.fixture(scope="module")

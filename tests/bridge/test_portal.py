@@ -13,18 +13,12 @@ import httpx
 import pytest
 import stripe
 
-from tests.bridge.test_loop import settle, submit
+from tests.support.billing_loop import portal, settle, submit
 
 
 @pytest.fixture(scope="module")
 def stack(module_stack: Any) -> Any:
     return module_stack
-
-
-def portal(client: httpx.Client, flow: str | None = None) -> str:
-    answer = client.post("/v1/billing/portal-session", json={"flow": flow})
-    assert answer.status_code == 200, answer.text
-    return answer.json()["url"]
 
 
 def session_of(stack: Any, url: str) -> dict:

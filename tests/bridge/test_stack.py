@@ -15,7 +15,8 @@ from sqlalchemy import delete
 
 from server_bridge.db.models import OwnerSync, StripeObject
 from server_bridge.stack import DEMO_OWNERS, start_sandbox_stack
-from tests.bridge.conftest import FAST_RETRIES, postgres_database
+from tests.support.databases import postgres_database
+from tests.support.stacks import FAST_RETRIES
 
 
 def test_every_demo_owner_signs_in_and_sees_their_subscription(any_stack: Any,

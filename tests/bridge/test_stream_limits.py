@@ -15,8 +15,8 @@ from sqlalchemy import update
 
 from server_bridge.auth import owners
 from server_bridge.db.models import Owner, Token
-from tests.bridge.conftest import Bridge
-from tests.bridge.test_events import sign_up
+from tests.support.bridges import Bridge
+from tests.support.sign_in import sign_up
 from tests.support.waiting import wait_until
 
 LIMITS = {"streams_per_token": 2, "streams_per_owner": 3, "stream_check_seconds": 0.1}

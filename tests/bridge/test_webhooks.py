@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import hmac
 import json
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,31 +24,8 @@ from server_bridge.app import create_app
 from server_bridge.db.models import StripeObject, WebhookEvent
 from stripe_sandbox.serving import ThreadedServer
 from server_bridge.settings import Settings
-
-SECRET = "whsec_tests_only"
-
-
-def signature(payload: bytes, secret: str = SECRET, at: int | None = None) -> str:
-    at = int(time.time()) if at is None else at
-    digest = hmac.new(secret.encode(), f"{at}.".encode() + payload, hashlib.sha256).hexdigest()
-    return f"t={at},v1={digest}"
-
-
-def event(kind: str, obj: dict[str, Any], *, created: int | None = None, event_id: str | None = None,
-          livemode: bool = False) -> dict[str, Any]:
-    return {"id": event_id or f"evt_{uuid.uuid4().hex[:24]}", "object": "event", "api_version": "2026-10-28.endive",
-            "created": int(time.time()) if created is None else created, "livemode": livemode,
-            "pending_webhooks": 1, "request": {"id": None, "idempotency_key": None}, "type": kind,
-            "data": {"object": obj, "previous_attributes": {}}}
-
-
-def subscription(sub_id: str = "sub_1", customer: str = "cus_1", **fields: Any) -> dict[str, Any]:
-    return {"id": sub_id, "object": "subscription", "customer": customer, "status": "active", "created": 1,
-            "cancel_at_period_end": False, "cancel_at": None,
-            "items": {"object": "list", "data": [{"id": "si_1", "price": {"id": "price_pro", "unit_amount": 2500,
-                                                                            "currency": "usd"},
-                                                  "quantity": 1, "current_period_end": 2000000000}]},
-            **fields}
+from tests.support.databases import postgres_database
+from tests.support.webhooks import SECRET, event, signature, subscription
 
 
 @dataclass
@@ -91,8 +65,6 @@ def hook_bridge(database_url: str, data_dir: Path, **overrides: Any) -> Iterator
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[HookBridge]:
     """One bridge per database for this module; `bridge` empties its tables for each test."""
-    from tests.bridge.conftest import postgres_database
-
     folder = tmp_path_factory.mktemp(f"webhooks-{request.param}")
     if request.param == "sqlite":
         url = f"sqlite:///{folder / 'bridge.db'}"

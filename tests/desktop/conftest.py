@@ -1,42 +1,17 @@
 """A real bridge with its Stripe sandbox, started the way `billing-manager --demo` starts it: as a
-separate process (`billing-bridge serve --sandbox`) on free ports, in a temporary data folder."""
+separate process (`billing-bridge serve --sandbox`) on free ports, in a temporary data folder
+(tests/support/demo_bridges.py)."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from desktop_app.services import BridgeClient, DemoBridge
-
-START_TIMEOUT = 90.0
-DEMO_PASSWORD = "demo"
-
-
-@dataclass(frozen=True)
-class RunningBridge:
-    url: str            # the bridge, e.g. http://127.0.0.1:41234
-    sandbox_url: str    # the sandbox beside it (control API under /_sandbox/)
-    data_dir: Path
-
-    @property
-    def bridge_url(self) -> str:
-        return self.url
-
-
-@contextmanager
-def running_bridge(data_dir: Path) -> Iterator[RunningBridge]:
-    """`billing-bridge serve --sandbox` as its own process on `data_dir`, stopped at the end."""
-    bridge = DemoBridge(data_dir)
-    bridge.start(timeout=START_TIMEOUT)
-    try:
-        yield RunningBridge(bridge.bridge_url, bridge.sandbox_url, bridge.data_dir)
-    finally:
-        bridge.stop()
+from desktop_app.services import BridgeClient
+from tests.support.demo_bridges import DEMO_PASSWORD, RunningBridge, running_bridge
 
 
 @pytest.fixture(scope="module")

@@ -6,11 +6,7 @@ import pytest
 import stripe
 
 from stripe_sandbox import Sandbox
-
-EXPRESS = {"controller": {"stripe_dashboard": {"type": "express"}, "fees": {"payer": "account"},
-                          "losses": {"payments": "stripe"}, "requirement_collection": "stripe"},
-           "country": "US", "email": "owner@example.test",
-           "capabilities": {"card_payments": {"requested": True}, "transfers": {"requested": True}}}
+from tests.support.sandbox_connect import EXPRESS
 
 
 def test_an_express_account_starts_with_everything_due(client: stripe.StripeClient) -> None:

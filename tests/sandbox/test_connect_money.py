@@ -2,29 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 import stripe
 
 from stripe_sandbox import Sandbox, errors
-from tests.sandbox.test_connect_accounts import EXPRESS
-
-DAY = 86_400
-
-
-def active_account(client: stripe.StripeClient, sandbox: Sandbox, **form: str) -> str:
-    account = client.v1.accounts.create(EXPRESS)
-    sandbox.connect.accounts.onboard_account(account.id, **form)
-    return account.id
-
-
-def sell(client: stripe.StripeClient, account: str, amount: int = 10_000, fee: int = 500,
-         card: str = "pm_card_visa", currency: str = "usd") -> Any:
-    return client.v1.payment_intents.create(
-        {"amount": amount, "currency": currency, "payment_method": card, "confirm": True,
-         "application_fee_amount": fee, "description": "Sourdough loaf", "receipt_email": "buyer@example.test"},
-        options={"stripe_account": account})
+from tests.support.sandbox_connect import DAY, active_account, sell
 
 
 def test_a_direct_charge_lives_on_the_account_with_the_fee_on_the_platform(client: stripe.StripeClient,

@@ -7,8 +7,7 @@ import stripe
 
 from stripe_sandbox import Sandbox
 from stripe_sandbox.connect.accounts import TEST_VALUES
-from tests.sandbox.test_connect_accounts import EXPRESS
-from tests.sandbox.test_connect_money import sell
+from tests.support.sandbox_connect import EXPRESS, sell
 
 RETURN, REFRESH = "http://127.0.0.1:9/return", "http://127.0.0.1:9/refresh"
 

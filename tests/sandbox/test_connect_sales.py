@@ -7,7 +7,7 @@ from collections import Counter
 import stripe
 
 from stripe_sandbox import Sandbox
-from tests.sandbox.test_connect_accounts import EXPRESS
+from tests.support.sandbox_connect import EXPRESS
 
 
 def test_generated_history_adds_up(sandbox: Sandbox, client: stripe.StripeClient) -> None:

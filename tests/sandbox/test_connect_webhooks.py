@@ -10,8 +10,8 @@ import pytest
 import stripe
 
 from stripe_sandbox import Sandbox
-from tests.sandbox.test_connect_money import DAY, active_account, sell
-from tests.sandbox.test_webhooks import Receiver
+from tests.support.sandbox_connect import DAY, active_account, sell
+from tests.support.webhooks import Receiver
 
 
 @pytest.fixture

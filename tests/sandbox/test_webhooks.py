@@ -2,39 +2,14 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Iterator
 
 import pytest
 import stripe
-from fastapi import FastAPI, Request, Response
 
 from stripe_sandbox import Sandbox
-from stripe_sandbox.serving import ThreadedServer
 from tests.support.sandbox_helpers import customer_with_card, plan_prices
-
-
-class Receiver:
-    """A tiny webhook receiver that fails the first `failures` deliveries."""
-
-    def __init__(self, failures: int = 0) -> None:
-        self.failures = failures
-        self.bodies: list[tuple[bytes, str]] = []
-        self.attempts = 0
-        self.lock = threading.Lock()
-        app = FastAPI()
-
-        @app.post("/hook")
-        async def hook(request: Request) -> Response:
-            body = await request.body()
-            with self.lock:
-                self.attempts += 1
-                if self.attempts <= self.failures:
-                    return Response(status_code=500)
-                self.bodies.append((body, request.headers.get("stripe-signature", "")))
-            return Response(status_code=200)
-
-        self.server = ThreadedServer(app)
+from tests.support.webhooks import Receiver
 
 
 @pytest.fixture

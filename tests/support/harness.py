@@ -8,8 +8,7 @@ from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 
 from desktop_app.app import Parts, build
 from desktop_app.services import Config, MemoryStore, Paths, SecretStore
-
-DEMO_PASSWORD = "demo"
+from tests.support.demo_bridges import DEMO_PASSWORD
 
 
 @dataclass

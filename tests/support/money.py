@@ -8,15 +8,19 @@ from typing import Any
 import httpx
 import stripe
 
+from tests.support.billing_loop import settle
+from tests.support.databases import postgres_database
+from tests.support.stacks import sandbox_stack
+
 
 def stack_on(kind: str, folder: Any, **settings: Any) -> Iterator[Any]:
-    from tests.bridge.conftest import _stack, postgres_database
-
+    """A stack on `kind`'s database; pro@demo.test's Connect year seeded small (these tests look at plans)."""
+    settings.setdefault("demo_sales", 50)
     if kind == "sqlite":
-        with _stack(folder, **settings) as started:
+        with sandbox_stack(folder, **settings) as started:
             yield started
         return
-    with postgres_database() as url, _stack(folder, url, **settings) as started:
+    with postgres_database(migrate=True) as url, sandbox_stack(folder, url, **settings) as started:
         yield started
 
 
@@ -54,10 +58,4 @@ def subscribed_owner(stack: Any, client_for: Callable[..., httpx.Client], email:
         {"customer": customer, "items": [{"price": stack.app.state.settings.plans[plan]}]})
     settle(stack, owner, lambda s: s["status"] == "active" and s["next_invoice"] is not None)
     return owner, customer, sub.id
-
-
-def settle(stack: Any, client: httpx.Client, done: Callable[[dict], bool]) -> dict:
-    from tests.bridge.test_loop import settle as loop_settle
-
-    return loop_settle(stack, client, done)
 

@@ -6,7 +6,6 @@ from typing import Any
 
 import stripe
 
-from tests.support.waiting import wait_until  # noqa: F401 - the sandbox tests import it from here
 
 
 def plan_prices(client: stripe.StripeClient) -> dict[str, str]:

@@ -12,7 +12,7 @@ import pytest
 
 from desktop_app.services import (BridgeClient, BridgeRefused, BridgeUnreachable, DemoBridge, NotSignedIn,
                                   Summary)
-from tests.desktop.conftest import START_TIMEOUT, RunningBridge
+from tests.support.demo_bridges import START_TIMEOUT, RunningBridge
 
 ClientFor = Callable[..., BridgeClient]
 Owner = Callable[[str], BridgeClient]

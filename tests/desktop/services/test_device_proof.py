@@ -12,7 +12,7 @@ import pytest
 from desktop_app.app import make_client
 from desktop_app.services import BridgeRefused, Cache, Config, MemoryStore, Paths
 from desktop_app.services.session import Session, device_proof_key
-from tests.desktop.conftest import DEMO_PASSWORD, RunningBridge
+from tests.support.demo_bridges import DEMO_PASSWORD, RunningBridge
 
 EMAIL = "pro@demo.test"
 

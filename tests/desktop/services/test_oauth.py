@@ -14,7 +14,7 @@ import pytest
 from desktop_app.services import BridgeClient, BridgeRefused
 from desktop_app.services.oauth import (BrowserSignIn, LoopbackListener, Redirect, authorize_url, challenge_for,
                                         new_verifier)
-from tests.desktop.conftest import RunningBridge
+from tests.support.demo_bridges import RunningBridge
 
 
 def test_pkce_is_s256_of_a_fresh_verifier() -> None:

@@ -7,36 +7,20 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QLocale, QThreadPool, QTimer
+from PySide6.QtCore import QLocale, QThreadPool
 from PySide6.QtWidgets import QApplication
 
-from tests.desktop.conftest import RunningBridge
-
-from ...support.browser import Browser
-from ...support.harness import Opener
-from ...support.proxy import Relay
-
-
-def active_timers(app: QApplication) -> list[str]:
-    found = []
-    for widget in app.topLevelWidgets():
-        for timer in widget.findChildren(QTimer):
-            if timer.isActive():
-                found.append(f"{type(widget).__name__}/{timer.objectName() or timer.parent().__class__.__name__}")
-    return found
+from tests.support.browser import Browser
+from tests.support.demo_bridges import RunningBridge
+from tests.support.harness import Opener
+from tests.support.proxy import Relay
+from tests.support.qt_leftovers import active_timers, new_threads
 
 
 @pytest.fixture(autouse=True, scope="session")
 def english_locale() -> None:
     """Amounts and dates as the assertions spell them."""
     QLocale.setDefault(QLocale("en_US"))
-
-
-def new_threads(before: set[threading.Thread]) -> list[threading.Thread]:
-    """Python threads started during the test (by object: the OS reuses idents; the pool's Qt threads
-    appear as _DummyThread and are the pool's business)."""
-    return [t for t in threading.enumerate() if t not in before and t.is_alive()
-            and not isinstance(t, threading._DummyThread)]  # noqa: SLF001
 
 
 @pytest.fixture(autouse=True)

@@ -77,7 +77,8 @@ def test_errors_in_the_owners_words(exc: BaseException, words: str) -> None:
 
 
 def test_the_leftover_guard_sees_timers_and_threads(qapp, qtbot) -> None:
-    from .conftest import active_timers, new_threads
+    from tests.support.qt_leftovers import active_timers, new_threads
+
     before = set(threading.enumerate())
     window = QWidget()
     timer = QTimer(window)
