@@ -29,7 +29,7 @@ from PySide6.QtCore import QLocale, QModelIndex
 from PySide6.QtWidgets import QApplication
 from desktop_app.app import qt_app
 from desktop_app.services.earnings import SalePage
-from desktop_app.services.models import decode
+from desktop_app.services.answers import decode
 from desktop_app.ui.shell import theme
 from desktop_app.services.rows import SALE_COLUMNS, sale_row
 from desktop_app.ui.common.paged_model import PagedModel

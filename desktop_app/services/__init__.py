@@ -1,4 +1,4 @@
-"""Qt-free services of the desktop app: bridge client, models, secrets, cache, downloads, formatting.
+"""Qt-free services of the desktop app: bridge client, its typed answers, secrets, cache, downloads, formatting.
 
 Names are imported from their modules on first use (PEP 562), so showing the cached window does not
 pay for httpx or keyring before the first paint.
@@ -19,7 +19,7 @@ _EXPORTS = {
     "errors": ["BridgeError", "BridgeRefused", "BridgeUnreachable", "DownloadCancelled", "IncompleteDownload",
                "NotSignedIn", "UnexpectedResponse"],
     "formatting": ["age", "day", "money", "status_words"],
-    "models": ["Card", "Invoice", "InvoicePage", "Me", "NextInvoice", "PendingChange", "Plan", "PlanChangePreview",
+    "answers": ["Card", "Invoice", "InvoicePage", "Me", "NextInvoice", "PendingChange", "Plan", "PlanChangePreview",
                "PlanOffer", "PreviewLine", "SignIn", "Summary"],
     "paths": ["Paths"],
     "secrets": ["KeyringStore", "MemoryStore", "SecretStore", "open_secret_store"],
@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from .errors import (BridgeError, BridgeRefused, BridgeUnreachable, DownloadCancelled, NotSignedIn,
                          UnexpectedResponse)
     from .formatting import age, day, money, status_words
-    from .models import (Card, Invoice, InvoicePage, Me, NextInvoice, PendingChange, Plan, PlanChangePreview,
-                         PlanOffer, PreviewLine, SignIn, Summary)
+    from .answers import (Card, Invoice, InvoicePage, Me, NextInvoice, PendingChange, Plan, PlanChangePreview,
+                          PlanOffer, PreviewLine, SignIn, Summary)
     from .paths import Paths
     from .secrets import KeyringStore, MemoryStore, SecretStore, open_secret_store

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from . import formatting
 from .cache import Cache, CachedView
 from .formatting import day, money
-from .models import Invoice, PlanOffer, Summary
+from .answers import Invoice, PlanOffer, Summary
 
 if TYPE_CHECKING:
     from .bridge import BridgeClient

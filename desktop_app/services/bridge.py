@@ -27,7 +27,7 @@ from httpx_sse import SSEError, connect_sse
 from .downloads import Progress, pdf_complete, safe_filename, save_stream
 from . import errors
 from .errors import BridgeRefused, BridgeUnreachable, IncompleteDownload, NotSignedIn, UnexpectedResponse
-from .models import HostedPage, Invoice, InvoicePage, Me, PlanChangePreview, PlanOffer, Plans, SignIn, Summary, decode
+from .answers import HostedPage, Invoice, InvoicePage, Me, PlanChangePreview, PlanOffer, Plans, SignIn, Summary, decode
 
 T = TypeVar("T")
 
@@ -189,7 +189,7 @@ class BridgeClient:
         return response
 
     def _call(self, kind: type[T], method: str, path: str, *, what: str | None = None, **kwargs: Any) -> T:
-        """The answer to a request, decoded as `kind` (models.decode says what is wrong, naming `what`)."""
+        """The answer to a request, decoded as `kind` (answers.decode says what is wrong, naming `what`)."""
         response = self._send(method, path, **kwargs)
         return decode(kind, response.content, what=what, status=response.status_code)
 

@@ -18,7 +18,7 @@ import msgspec
 
 from ._atomic import write_atomic
 from ._cachefile import load, owner_file
-from .models import Invoice, PlanOffer, Summary
+from .answers import Invoice, PlanOffer, Summary
 
 log = logging.getLogger(__name__)
 VERSION: Literal[1] = 1
@@ -69,7 +69,7 @@ class Cache:
 
 
 class CacheFile(msgspec.Struct, kw_only=True):
-    """The file's shape: the bridge's own answers (models), with when and for whom they were saved."""
+    """The file's shape: the bridge's own answers (answers.py), with when and for whom they were saved."""
 
     version: Literal[1]
     saved_at: float

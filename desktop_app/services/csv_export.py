@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from ._atomic import write_atomic
 from .formatting import major_units
-from .models import Invoice
+from .answers import Invoice
 
 if TYPE_CHECKING:
     from .earnings import Transaction

@@ -1,6 +1,6 @@
 """The owner's own sales through Stripe Connect, as the bridge's /v1/connect API answers them (typed).
 
-Decoded with msgspec straight from the response bytes (models.decode): unknown fields are ignored (a newer
+Decoded with msgspec straight from the response bytes (answers.decode): unknown fields are ignored (a newer
 bridge may add some), a missing or mistyped field becomes one `UnexpectedResponse`. Amounts are integers in the
 currency's minor unit, times Unix seconds, currencies lower-case ISO codes, as docs/bridge-api.md says.
 """

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from babel import Locale
 
-    from .models import Invoice, Plan, Summary
+    from .answers import Invoice, Plan, Summary
 
 FALLBACK_LOCALE = "en_US"
 _remembered: dict[str, str] = {}   # texts_for() keys -> text; only for an explicit locale

@@ -13,7 +13,7 @@ from functools import lru_cache
 from .earnings import Payout, Sale, Transaction
 from .earnings_words import payout_status, payout_when, sale_status
 from .formatting import day, invoice_status, money
-from .models import Invoice
+from .answers import Invoice
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from server_bridge.auth import owners, oauth
 from server_bridge.api import errors
 from server_bridge.db.models import Owner, Token
-from server_bridge.auth.oauth.models import AuthorizationCode, AuthorizationRequest
+from server_bridge.db.models import AuthorizationCode, AuthorizationRequest
 from tests.support.bridges import Bridge
 from tests.support.oauth_helpers import Authorization, Loopback, hidden, redeem, sign_in_form
 

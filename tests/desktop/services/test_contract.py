@@ -14,19 +14,19 @@ from typing import Any
 import msgspec.inspect as mi
 import pytest
 
-from desktop_app.services import earnings, models
+from desktop_app.services import answers, earnings
 
 SCHEMA = json.loads((Path(__file__).resolve().parents[3] / "docs" / "openapi.json").read_text(encoding="utf-8"))
 COMPONENTS = SCHEMA["components"]["schemas"]
 REF = "#/components/schemas/"
 
 # The desktop's name for each answer -> the bridge schema's name for it.
-NAMES = {models.Plan: "Plan", models.PlanOffer: "PlanOffer", models.Card: "Card", models.NextInvoice: "NextInvoice",
-         models.PendingChange: "PendingChange", models.Summary: "Summary", models.Invoice: "Invoice",
-         models.InvoicePage: "InvoicePage", models.Plans: "Plans", models.PreviewLine: "PreviewLine",
-         models.PlanChangePreview: "PlanChangePreview", models.OwnerEmail: "OwnerEmail", models.SignIn: "SignedIn",
-         models.Me: "Me", models.HostedPage: "HostedPage", models.PaymentDue: "PaymentDue",
-         models.Credit: "Credit",
+NAMES = {answers.Plan: "Plan", answers.PlanOffer: "PlanOffer", answers.Card: "Card", answers.NextInvoice: "NextInvoice",
+         answers.PendingChange: "PendingChange", answers.Summary: "Summary", answers.Invoice: "Invoice",
+         answers.InvoicePage: "InvoicePage", answers.Plans: "Plans", answers.PreviewLine: "PreviewLine",
+         answers.PlanChangePreview: "PlanChangePreview", answers.OwnerEmail: "OwnerEmail", answers.SignIn: "SignedIn",
+         answers.Me: "Me", answers.HostedPage: "HostedPage", answers.PaymentDue: "PaymentDue",
+         answers.Credit: "Credit",
          # Earnings (Connect): the desktop's names where they differ from the bridge's
          earnings.Requirement: "Requirement", earnings.PayoutSchedule: "PayoutSchedule",
          earnings.SalesImport: "SalesImport", earnings.ConnectAccount: "Account", earnings.CurrencyBalance: "Balance",
@@ -36,16 +36,16 @@ NAMES = {models.Plan: "Plan", models.PlanOffer: "PlanOffer", models.Card: "Card"
          earnings.SalesSeries: "SalesSeries"}
 
 # What BridgeClient decodes from each route's 200 answer.
-ROUTES = {("post", "/v1/auth/login"): models.SignIn, ("post", "/v1/auth/token"): models.SignIn,
-          ("get", "/v1/me"): models.Me,
-          ("get", "/v1/billing/summary"): models.Summary, ("get", "/v1/billing/plans"): models.Plans,
-          ("get", "/v1/billing/invoices"): models.InvoicePage,
-          ("post", "/v1/billing/portal-session"): models.HostedPage,
-          ("post", "/v1/billing/checkout-session"): models.HostedPage,
-          ("post", "/v1/billing/plan-change/preview"): models.PlanChangePreview,
-          ("post", "/v1/billing/plan-change"): models.Summary,
-          ("delete", "/v1/billing/pending-change"): models.Summary,
-          ("post", "/v1/billing/invoices/{invoice_id}/pay"): models.Invoice}
+ROUTES = {("post", "/v1/auth/login"): answers.SignIn, ("post", "/v1/auth/token"): answers.SignIn,
+          ("get", "/v1/me"): answers.Me,
+          ("get", "/v1/billing/summary"): answers.Summary, ("get", "/v1/billing/plans"): answers.Plans,
+          ("get", "/v1/billing/invoices"): answers.InvoicePage,
+          ("post", "/v1/billing/portal-session"): answers.HostedPage,
+          ("post", "/v1/billing/checkout-session"): answers.HostedPage,
+          ("post", "/v1/billing/plan-change/preview"): answers.PlanChangePreview,
+          ("post", "/v1/billing/plan-change"): answers.Summary,
+          ("delete", "/v1/billing/pending-change"): answers.Summary,
+          ("post", "/v1/billing/invoices/{invoice_id}/pay"): answers.Invoice}
 
 
 def desktop_type(info: mi.Type) -> Any:
@@ -134,7 +134,7 @@ def test_sign_in_carries_the_device_proof_both_ways() -> None:
     assert {"email", "password", "device", "device_proof"} <= set(request["properties"])
     assert "device_proof" not in request.get("required", [])
     assert "device_proof" in COMPONENTS["SignedIn"]["required"]
-    assert "device_proof" in {f.encode_name for f in mi.type_info(models.SignIn).fields}
+    assert "device_proof" in {f.encode_name for f in mi.type_info(answers.SignIn).fields}
 
 
 def test_the_token_request_and_its_refusals_are_what_the_desktop_sends_and_reads() -> None:

@@ -1,4 +1,4 @@
-"""The earnings models, words, tray notes and cache on their own (no bridge): what the owner would read."""
+"""The earnings answers, words, tray notes and cache on their own (no bridge): what the owner would read."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from desktop_app.services.earnings import (Balance, ConnectAccount, EarningsView
                                            SalesSeries)
 from desktop_app.services.earnings_cache import EarningsCache
 from desktop_app.services.earnings_notes import news
-from desktop_app.services.models import decode
+from desktop_app.services.answers import decode
 from desktop_app.services.earnings_words import (account_sentence, import_words, payout_when, requirement_line,
                                                  schedule_words, things_due, below_zero_words)
 
