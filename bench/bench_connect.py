@@ -27,15 +27,15 @@ from typing import Any
 import httpx
 from sqlalchemy import text
 
-from server_bridge.auth import owners
 from server_bridge import db
 from server_bridge.app import create_app
+from server_bridge.auth import owners
 from server_bridge.connect import backfill
 from server_bridge.connect import records as connect_store
-from server_bridge.gateway import Pacer
 from server_bridge.db.models import ConnectImport
-from stripe_sandbox.serving import ThreadedServer
+from server_bridge.gateway import Pacer
 from server_bridge.settings import Settings
+from stripe_sandbox.serving import ThreadedServer
 from tests.support import connect_samples as samples
 
 ACCOUNT = "acct_bench"

@@ -36,8 +36,8 @@ import httpx
 from fastapi import FastAPI
 
 from server_bridge import db
-from stripe_sandbox.serving import ThreadedServer
 from server_bridge.stack import start_sandbox_stack
+from stripe_sandbox.serving import ThreadedServer
 
 
 def wrk_rate(url: str, headers: dict[str, str], seconds: float, connections: int) -> tuple[float, int]:

@@ -17,8 +17,8 @@ import hmac
 import json
 import multiprocessing
 import tempfile
-import time
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -31,11 +31,11 @@ from pydantic import SecretStr
 
 from server_bridge import db
 from server_bridge.app import create_app
-from server_bridge.gateway import verify_webhook
 from server_bridge.db.models import WebhookEvent
-from stripe_sandbox.serving import ThreadedServer
-from server_bridge.settings import Settings
+from server_bridge.gateway import verify_webhook
 from server_bridge.mirror.webhooks import process_event
+from server_bridge.settings import Settings
+from stripe_sandbox.serving import ThreadedServer
 
 SECRET = "whsec_bench"
 GOAL = 1000

@@ -16,13 +16,13 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from .services import Cache, Config, MemoryStore, Paths, SecretStore, open_secret_store
 from .services.earnings_cache import EarningsCache
-from .ui.common import errors
-from .ui.shell import theme
-from .ui.plan.billing_state import Billing
-from .ui.earnings.earnings_state import Earnings
-from .ui.shell.main_window import PAGES, MainWindow
 from .services.session import Session
+from .ui.common import errors
 from .ui.common.worker import WorkerPool
+from .ui.earnings.earnings_state import Earnings
+from .ui.plan.billing_state import Billing
+from .ui.shell import theme
+from .ui.shell.main_window import PAGES, MainWindow
 
 if TYPE_CHECKING:
     from .services import BridgeClient, DemoBridge
@@ -221,7 +221,8 @@ def self_test(window: MainWindow, path: Path | None, app: QApplication, timeout_
 
 def single_instance(paths: Paths, link: str) -> InstanceServer | None:
     """None when another instance is running for these folders (it got the link); else our listener."""
-    from .ui.shell.single_instance import InstanceServer, hand_over, server_name  # main()'s alone: build() never needs it
+    from .ui.shell.single_instance import (InstanceServer, hand_over,  # main()'s alone: build() never needs it
+                                           server_name)
     name = server_name(paths.config_dir)
     if hand_over(name, link):
         return None
@@ -271,7 +272,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     start: Callable[[], bool] | None = None
     if args.demo:
         assert temp_root is not None
-        from .services import DemoBridge   # subprocess and friends: only the demo needs them
+        from .services import DemoBridge  # subprocess and friends: only the demo needs them
         demo = DemoBridge(temp_root / "bridge")
         start = demo_sign_in(parts.session, demo, args.demo_owner)
     parts.window.help_menu.set_operator(operator)

@@ -20,7 +20,8 @@ from starlette.concurrency import run_in_threadpool
 from stripe_sandbox import control, errors
 from stripe_sandbox import expand as expand_paths
 from stripe_sandbox.billing import pages
-from stripe_sandbox.connect import control as connect_control, pages as connect_pages
+from stripe_sandbox.connect import control as connect_control
+from stripe_sandbox.connect import pages as connect_pages
 from stripe_sandbox.connect.ledger import Window
 from stripe_sandbox.params import decode
 from stripe_sandbox.routes import Page, answers, check_params, match

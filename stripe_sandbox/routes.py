@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from stripe_sandbox import errors, events, webhooks
-from stripe_sandbox.billing import (cards, catalog, checkout, collection, customers, invoice_payments, invoices,
-                                    portal, previews, schedules, subscriptions)
+from stripe_sandbox.billing import (cards, catalog, checkout, collection, customers, invoice_payments, invoices, portal,
+                                    previews, schedules, subscriptions)
 from stripe_sandbox.connect.routes import CONNECT_TABLE
 from stripe_sandbox.params import as_bool, as_list, choice
 from stripe_sandbox.schema import OBJECT_CLASSES

@@ -11,7 +11,8 @@ from typing import Any, Literal, Mapping, Sequence
 from stripe_sandbox import clock, errors
 from stripe_sandbox.billing import pdf, seed
 from stripe_sandbox.billing.dunning import Dunning
-from stripe_sandbox.connect import Connect, seed as connect_seed
+from stripe_sandbox.connect import Connect
+from stripe_sandbox.connect import seed as connect_seed
 from stripe_sandbox.store import Store
 from stripe_sandbox.webhooks import Deliveries
 

@@ -42,6 +42,8 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from .answers import (Card, Invoice, InvoicePage, Me, NextInvoice, PendingChange, Plan, PlanChangePreview,
+                          PlanOffer, PreviewLine, SignIn, Summary)
     from .bridge import BridgeClient
     from .cache import Cache, CachedView, owner_key
     from .config import Config
@@ -51,7 +53,5 @@ if TYPE_CHECKING:
     from .errors import (BridgeError, BridgeRefused, BridgeUnreachable, DownloadCancelled, NotSignedIn,
                          UnexpectedResponse)
     from .formatting import age, day, money, status_words
-    from .answers import (Card, Invoice, InvoicePage, Me, NextInvoice, PendingChange, Plan, PlanChangePreview,
-                          PlanOffer, PreviewLine, SignIn, Summary)
     from .paths import Paths
     from .secrets import KeyringStore, MemoryStore, SecretStore, open_secret_store

@@ -53,7 +53,7 @@ def _normal(name: str) -> str:
 
 def _requirement_names(dist: metadata.Distribution) -> list[str]:
     """The names a distribution needs on this machine, leaving out extras and other platforms' needs."""
-    from packaging.requirements import InvalidRequirement, Requirement   # noqa: PLC0415
+    from packaging.requirements import InvalidRequirement, Requirement  # noqa: PLC0415
 
     names = []
     for text in dist.requires or []:

@@ -10,9 +10,9 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from . import formatting
+from .answers import Invoice, PlanOffer, Summary
 from .cache import Cache, CachedView
 from .formatting import day, money
-from .answers import Invoice, PlanOffer, Summary
 
 if TYPE_CHECKING:
     from .bridge import BridgeClient

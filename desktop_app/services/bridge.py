@@ -24,10 +24,10 @@ from urllib.parse import quote, urlsplit
 import httpx
 from httpx_sse import SSEError, connect_sse
 
-from .downloads import Progress, pdf_complete, safe_filename, save_stream
 from . import errors
-from .errors import BridgeRefused, BridgeUnreachable, IncompleteDownload, NotSignedIn, UnexpectedResponse
 from .answers import HostedPage, Invoice, InvoicePage, Me, PlanChangePreview, PlanOffer, Plans, SignIn, Summary, decode
+from .downloads import Progress, pdf_complete, safe_filename, save_stream
+from .errors import BridgeRefused, BridgeUnreachable, IncompleteDownload, NotSignedIn, UnexpectedResponse
 
 T = TypeVar("T")
 

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ._atomic import write_atomic
-from .formatting import major_units
 from .answers import Invoice
+from .formatting import major_units
 
 if TYPE_CHECKING:
     from .earnings import Transaction

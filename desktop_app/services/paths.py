@@ -44,7 +44,7 @@ class Paths:
 
     @classmethod
     def default(cls) -> Paths:
-        import platformdirs   # only the owner's real folders need it; tests never do
+        import platformdirs  # only the owner's real folders need it; tests never do
         return cls(
             config_dir=Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)),
             cache_dir=Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False)),

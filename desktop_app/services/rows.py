@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .answers import Invoice
 from .earnings import Payout, Sale, Transaction
 from .earnings_words import payout_status, payout_when, sale_status
 from .formatting import day, invoice_status, money
-from .answers import Invoice
 
 
 @dataclass(frozen=True)

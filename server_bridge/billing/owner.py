@@ -9,17 +9,8 @@ from typing import Any
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from server_bridge.billing.stripe_objects import (
-    Customer,
-    Invoice,
-    PaymentMethod,
-    Phase,
-    Price,
-    Product,
-    Subscription,
-    SubscriptionSchedule,
-    UpcomingInvoice,
-)
+from server_bridge.billing.stripe_objects import (Customer, Invoice, PaymentMethod, Phase, Price, Product, Subscription,
+                                                  SubscriptionSchedule, UpcomingInvoice)
 from server_bridge.mirror import store
 
 LIVE_STATUSES = frozenset({"active", "trialing", "past_due", "unpaid", "paused", "incomplete"})

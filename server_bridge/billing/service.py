@@ -21,14 +21,8 @@ from server_bridge.billing.invoices import shape_invoice, shape_preview_lines
 from server_bridge.billing.owner import live_subscription, load_owner, overlay, schedule_for
 from server_bridge.billing.reads import BillingReads
 from server_bridge.billing.setup import find_portal_configuration
-from server_bridge.billing.stripe_objects import (
-    Invoice,
-    Price,
-    Product,
-    Subscription,
-    SubscriptionItem,
-    SubscriptionSchedule,
-)
+from server_bridge.billing.stripe_objects import (Invoice, Price, Product, Subscription, SubscriptionItem,
+                                                  SubscriptionSchedule)
 from server_bridge.billing.summary import plan_view, shape_summary
 from server_bridge.gateway import CardDeclined, StripeCalls, StripeRefused, StripeUnavailable
 from server_bridge.mirror import store

@@ -8,8 +8,8 @@ from collections.abc import Mapping
 
 from server_bridge.api import schemas
 from server_bridge.billing.invoices import invoice_failed
-from server_bridge.billing.owner import OwnerBilling, current_subscription, is_live, live_subscription, next_phase, \
-    schedule_for
+from server_bridge.billing.owner import (OwnerBilling, current_subscription, is_live, live_subscription, next_phase,
+                                         schedule_for)
 from server_bridge.billing.stripe_objects import Customer, Invoice, PaymentMethod, Price, Product, UpcomingInvoice
 
 

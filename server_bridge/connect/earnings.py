@@ -16,8 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from server_bridge.api.errors import ApiError, InvalidRequest, NotFound
-from server_bridge.connect import requirements, shaping
-from server_bridge.connect import records
+from server_bridge.connect import records, requirements, shaping
 from server_bridge.db.models import ConnectImport, Owner
 from server_bridge.gateway import STRIPE_VERSION, StripeCalls, StripeUnavailable
 from server_bridge.settings import Settings

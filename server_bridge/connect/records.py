@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from server_bridge.connect import shaping
 from server_bridge.db.models import (ConnectAccount, ConnectBalance, ConnectBalanceTransaction, ConnectCharge,
-    ConnectDispute, ConnectPayout, ConnectRefund)
+                                     ConnectDispute, ConnectPayout, ConnectRefund)
 
 ACCOUNTS: Table = ConnectAccount.__table__  # type: ignore[assignment]
 BALANCES: Table = ConnectBalance.__table__  # type: ignore[assignment]

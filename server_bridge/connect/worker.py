@@ -19,8 +19,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from server_bridge.connect import backfill
-from server_bridge.connect import records
+from server_bridge.connect import backfill, records
 from server_bridge.connect.earnings import owner_of_account, owner_topic_key
 from server_bridge.gateway import Pacer, StripeCalls
 

@@ -9,6 +9,7 @@ from stripe_sandbox import errors
 from stripe_sandbox.params import as_bool, as_int, as_list, choice, merge_metadata, require
 from stripe_sandbox.store import Store, diff
 
+
 def _features(given: Any) -> list[dict[str, str]]:
     """A product's marketing features ("" clears them)."""
     if given in (None, ""):

@@ -11,8 +11,8 @@ request; balances; pending funds; what no payout holds yet) live with the store.
 from __future__ import annotations
 
 import bisect
-import functools
 import copy
+import functools
 import heapq
 import random
 import secrets

@@ -14,9 +14,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
 
+from stripe_sandbox.connect.accounts import ONBOARDING_FIELDS, PHOTO_ID, TEST_VALUES
 from stripe_sandbox.money import money
 from stripe_sandbox.periods import day as _day
-from stripe_sandbox.connect.accounts import ONBOARDING_FIELDS, PHOTO_ID, TEST_VALUES
 
 if TYPE_CHECKING:
     from stripe_sandbox.state import Sandbox

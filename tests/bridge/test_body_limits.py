@@ -21,9 +21,9 @@ from pydantic import SecretStr
 from server_bridge import db
 from server_bridge.settings import Settings
 from tests.support.bridges import Bridge, serve_bridge
+from tests.support.waiting import wait_until
 from tests.support.webhooks import SECRET, signature
 from tests.support.wire import RawConnection
-from tests.support.waiting import wait_until
 
 KIB, MIB = 1024, 1024 * 1024
 SIGN_IN, WEBHOOK, OTHER = 8 * KIB, 1 * MIB, 16 * KIB

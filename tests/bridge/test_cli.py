@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from server_bridge.auth import owners
 from server_bridge import db
+from server_bridge.auth import owners
 from server_bridge.cli import main, write_json_atomic
 from tests.support.waiting import wait_until
 

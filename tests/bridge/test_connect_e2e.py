@@ -18,8 +18,8 @@ import stripe
 from sqlalchemy import func, select
 
 from server_bridge.connect import backfill
-from server_bridge.gateway import StripeUnavailable
 from server_bridge.db.models import ConnectCharge, ConnectImport, Owner
+from server_bridge.gateway import StripeUnavailable
 from stripe_sandbox.connect.accounts import TEST_VALUES
 from tests.support.databases import postgres_database
 from tests.support.stacks import sandbox_stack

@@ -10,8 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from server_bridge.auth import owners
-from server_bridge.connect import backfill, shaping
-from server_bridge.connect import records
+from server_bridge.connect import backfill, records, shaping
 from server_bridge.db.models import ConnectCharge, ConnectImport
 from server_bridge.gateway import StripeUnavailable
 from server_bridge.mirror.webhooks import process_event

@@ -9,8 +9,8 @@ import pytest
 
 from server_bridge.api import errors
 from server_bridge.app import create_app
-from stripe_sandbox.serving import ThreadedServer
 from server_bridge.settings import Settings
+from stripe_sandbox.serving import ThreadedServer
 from tests.support.bridges import Bridge
 
 

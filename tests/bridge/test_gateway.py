@@ -18,15 +18,8 @@ from pydantic import SecretStr
 
 from server_bridge.billing.setup import WEBHOOK_EVENTS, setup_stripe
 from server_bridge.connect.event_handlers import CONNECT_EVENTS
-from server_bridge.gateway import (
-    STRIPE_VERSION,
-    Gateway,
-    StripeCalls,
-    StripeRefused,
-    StripeUnavailable,
-    WebhookSignatureError,
-    verify_webhook,
-)
+from server_bridge.gateway import (STRIPE_VERSION, Gateway, StripeCalls, StripeRefused, StripeUnavailable,
+                                   WebhookSignatureError, verify_webhook)
 from stripe_sandbox.serving import ThreadedServer
 from stripe_sandbox.webhooks import webhook_secret
 

@@ -12,10 +12,9 @@ import httpx
 import pytest
 from sqlalchemy import select, update
 
-from server_bridge.auth import owners, oauth
 from server_bridge.api import errors
-from server_bridge.db.models import Owner, Token
-from server_bridge.db.models import AuthorizationCode, AuthorizationRequest
+from server_bridge.auth import oauth, owners
+from server_bridge.db.models import AuthorizationCode, AuthorizationRequest, Owner, Token
 from tests.support.bridges import Bridge
 from tests.support.oauth_helpers import Authorization, Loopback, hidden, redeem, sign_in_form
 

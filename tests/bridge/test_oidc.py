@@ -27,8 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from server_bridge.app import create_app
 from server_bridge.auth import owners
 from server_bridge.auth.identity import oidc
-from server_bridge.db.models import AuthorizationRequest
-from server_bridge.db.models import OidcSignIn, Owner, Token
+from server_bridge.db.models import AuthorizationRequest, OidcSignIn, Owner, Token
 from server_bridge.settings import Settings
 from stripe_sandbox.serving import ThreadedServer
 from tests.support.bridges import Bridge

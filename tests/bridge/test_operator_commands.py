@@ -16,12 +16,12 @@ import pytest
 from argon2 import PasswordHasher
 from pydantic import SecretStr
 
-from server_bridge.auth import owners
 from server_bridge import db
+from server_bridge.auth import owners
 from server_bridge.cli import main
 from server_bridge.gateway import Gateway, Pacer
-from stripe_sandbox.serving import ThreadedServer
 from server_bridge.settings import Settings
+from stripe_sandbox.serving import ThreadedServer
 
 CHEAP_HASH = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash("x")
 

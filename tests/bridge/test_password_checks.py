@@ -16,8 +16,8 @@ from sqlalchemy import text
 
 from tests.support.bridges import Bridge
 from tests.support.sign_in import CheckCounter, client, code, login
-from tests.support.webhooks import SECRET, event, signature, subscription
 from tests.support.waiting import wait_until
+from tests.support.webhooks import SECRET, event, signature, subscription
 
 
 def sign_ins(bridge: Bridge, pool: ThreadPoolExecutor, count: int) -> list[Future[httpx.Response]]:

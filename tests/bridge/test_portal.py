@@ -3,11 +3,10 @@ reaching the summary through webhooks."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import html
 import re
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest

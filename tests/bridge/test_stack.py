@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import threading
-from contextlib import ExitStack
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-
 from sqlalchemy import delete
 
 from server_bridge.db.models import OwnerSync, StripeObject

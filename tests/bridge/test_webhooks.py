@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import logging
 import json
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -19,11 +19,11 @@ from pydantic import SecretStr
 from sqlalchemy import delete, func, select
 
 from server_bridge import db
-from server_bridge.mirror import store, webhooks
 from server_bridge.app import create_app
 from server_bridge.db.models import StripeObject, WebhookEvent
-from stripe_sandbox.serving import ThreadedServer
+from server_bridge.mirror import store, webhooks
 from server_bridge.settings import Settings
+from stripe_sandbox.serving import ThreadedServer
 from tests.support.databases import postgres_database
 from tests.support.webhooks import SECRET, event, signature, subscription
 

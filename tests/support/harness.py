@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+
 from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 
 from desktop_app.app import Parts, build

@@ -7,7 +7,6 @@ from typing import Any
 import stripe
 
 
-
 def plan_prices(client: stripe.StripeClient) -> dict[str, str]:
     """Starter ($10) and Pro ($25) monthly prices, as `stripe setup` makes them."""
     product = client.v1.products.create({"name": "Site plans"})

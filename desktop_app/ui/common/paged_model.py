@@ -239,7 +239,7 @@ class PagedModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.columns)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY_ROLE) -> Any:
-        from PySide6.QtCore import Qt   # loaded by now: orientation is one of its enums
+        from PySide6.QtCore import Qt  # loaded by now: orientation is one of its enums
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.columns):
             return None
         if role == DISPLAY_ROLE:

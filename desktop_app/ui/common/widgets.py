@@ -67,6 +67,6 @@ def icon_label(name: str, lines: float = 1.2, parent: QWidget | None = None, col
     label = QLabel(parent)
     size = theme.em(label, lines)
     label.setPixmap(theme.icon(name, color).pixmap(size, size))
-    from PySide6.QtCore import Qt   # looked up late: see theme's QT_NAMESPACE_NOTE
+    from PySide6.QtCore import Qt  # looked up late: see theme's QT_NAMESPACE_NOTE
     label.setAlignment(Qt.AlignmentFlag.AlignTop)
     return label

@@ -18,11 +18,11 @@ from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QPushButton, QS
 
 from ...services import age, day, formatting, money
 from ...services.earnings_words import (account_sentence, below_zero_words, import_words, requirement_line,
-    schedule_words, things_due)
-from ..shell import theme
-from .earnings_state import Earnings
+                                        schedule_words, things_due)
 from ..common.errors import report
 from ..common.widgets import card, clear_layout, icon_label, muted, scroll_body, title
+from ..shell import theme
+from .earnings_state import Earnings
 
 if TYPE_CHECKING:
     from .sales_chart import SalesChart
@@ -56,7 +56,7 @@ class EarningsPage(QScrollArea):
         from .payouts_tab import PayoutsTab
         from .sales_tab import SalesTab
         body, layout = scroll_body(self)
-        from PySide6.QtCore import Qt   # see theme's QT_NAMESPACE_NOTE
+        from PySide6.QtCore import Qt  # see theme's QT_NAMESPACE_NOTE
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         heading = QHBoxLayout()
         heading.addWidget(title("Earnings", self))

@@ -12,13 +12,13 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QGridLayo
 from ...services import money, write_transactions_csv
 from ...services.earnings import Payout, PayoutDetail, Transaction
 from ...services.earnings_words import category_words, payout_status, payout_when
-from ..shell import theme
-from .earnings_state import Earnings
 from ...services.rows import TRANSACTION_COLUMNS, transaction_row
 from ..common.errors import report
 from ..common.paged_model import PagedModel
-from .sales_tab import table_view
 from ..common.widgets import clear_layout, muted, title
+from ..shell import theme
+from .earnings_state import Earnings
+from .sales_tab import table_view
 
 PAGE_SIZE = 100
 

@@ -9,12 +9,12 @@ from PySide6.QtCore import QModelIndex, Signal
 from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QPushButton, QVBoxLayout, QWidget
 
 from ...services.earnings import Page, Payout
-from .earnings_state import Earnings
 from ...services.rows import PAYOUT_COLUMNS, payout_row
 from ..common.errors import report
 from ..common.paged_model import PagedModel
-from .sales_tab import table_view
 from ..common.widgets import muted
+from .earnings_state import Earnings
+from .sales_tab import table_view
 
 
 class PayoutsTab(QWidget):

@@ -10,9 +10,9 @@ from PySide6.QtWidgets import QApplication, QComboBox, QHBoxLayout, QLabel, QVBo
 
 from ...services.earnings import SalesSeries
 from ...services.formatting import major_units
-from .earnings_state import Earnings
 from ..common.errors import report
 from ..common.widgets import muted
+from .earnings_state import Earnings
 
 BUCKETS = (("Per day", "day", 86400), ("Per week", "week", 7 * 86400), ("Per month", "month", 30 * 86400))
 
@@ -107,8 +107,9 @@ class SalesChart(QWidget):
         self.plot.addItem(self.pg.BarGraphItem(x=xs, height=heights, width=width * 0.8, brush=highlight,
                                                pen=self.pg.mkPen(None)))
         self.plot.setLabel("left", f"Net sales ({chosen.currency.upper()})", color=text.name())
-        from ...services import money
         from PySide6.QtCore import QLocale
+
+        from ...services import money
         net = sum(p.net for p in chosen.points)
         self.total.setText(f"Net in these dates: {money(net, chosen.currency, QLocale().name())}")
         self.note.setText(f"{sum(p.count for p in chosen.points):,} sales")

@@ -8,9 +8,9 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from ...services import BridgeRefused, Invoice, Summary, money
-from .billing_state import Billing
 from ..common.errors import report
 from ..common.widgets import locale_name
+from .billing_state import Billing
 
 
 class DeclinedDialog(QMessageBox):

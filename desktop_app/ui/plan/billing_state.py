@@ -11,8 +11,7 @@ from typing import TYPE_CHECKING, Callable, Sequence
 
 from PySide6.QtCore import QLocale, QObject, QTimer, Signal
 
-from ...services import errors
-from ...services import BridgeUnreachable, Cache, CachedView, Invoice, NotSignedIn, PlanOffer, Summary
+from ...services import BridgeUnreachable, Cache, CachedView, Invoice, NotSignedIn, PlanOffer, Summary, errors
 from ...services.billing_view import fetch_view, load_view
 from ...services.error_words import describe
 from ..common.owner_data import OwnerData

@@ -6,11 +6,11 @@ from __future__ import annotations
 from PySide6.QtCore import QLocale, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
-from ...services.formatting import plan_cost_words
 from ...services.earnings_words import sales_words
-from .billing_state import Billing
-from ..earnings.earnings_state import Earnings
+from ...services.formatting import plan_cost_words
 from ..common.widgets import card, muted
+from ..earnings.earnings_state import Earnings
+from .billing_state import Billing
 
 
 class FlowsRow(QWidget):

@@ -8,17 +8,17 @@ from typing import TYPE_CHECKING, Callable
 
 from PySide6.QtCore import QModelIndex, QObject, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QShowEvent
-from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView, QProgressBar,
-                               QPushButton, QTableView, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView, QProgressBar, QPushButton,
+                               QTableView, QVBoxLayout, QWidget)
 
 from ...services import DownloadCancelled, Invoice, write_invoices_csv
 from ...services.earnings import Page
 from ...services.rows import INVOICE_COLUMNS, invoice_row, invoice_tip
-from ..shell import theme
-from .billing_state import Billing
 from ..common.errors import report
 from ..common.paged_model import PagedModel
 from ..common.widgets import muted, title
+from ..shell import theme
+from .billing_state import Billing
 
 if TYPE_CHECKING:
     from ...services import BridgeClient

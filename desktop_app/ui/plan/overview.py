@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy, QVBoxLayout,
+                               QWidget)
 
 from ...services import Summary, day, money, status_words
 from ...services.formatting import plan_price
-from ..shell import theme
-from .billing_state import Billing
 from ...services.warnings import warnings_for
 from ..common.widgets import card, clear_layout, icon_label, locale_name, muted, scroll_body, title
+from ..shell import theme
+from .billing_state import Billing
+
 
 class OverviewPage(QScrollArea):
     open_portal = Signal(object)   # the portal flow (None: the portal's home)
@@ -143,7 +144,7 @@ class OverviewPage(QScrollArea):
         label.setWordWrap(True)
         label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         row.addWidget(label, 1)
-        from PySide6.QtCore import Qt   # looked up late: see theme's QT_NAMESPACE_NOTE
+        from PySide6.QtCore import Qt  # looked up late: see theme's QT_NAMESPACE_NOTE
         buttons = [(action, flow, True)]
         if second is not None:
             buttons.append((second[0], second[1], False))

@@ -6,8 +6,8 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
 from ...services import BridgeRefused, PlanChangePreview, Summary
-from .billing_state import Billing
 from ..common.errors import report
+from .billing_state import Billing
 from .plans import PlanChangeDialog
 
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QGridLayout, QHBoxLayout, QLabel, QPushButton,
-                               QScrollArea, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea,
+                               QVBoxLayout, QWidget)
 
 from ...services import PlanChangePreview, PlanOffer, day, money
 from ...services.formatting import plan_price
+from ..common.widgets import card, clear_layout, icon_label, locale_name, muted, scroll_body, title
 from ..shell import theme
 from .billing_state import Billing
-from ..common.widgets import card, clear_layout, icon_label, locale_name, muted, scroll_body, title
 
 
 class PlansPage(QScrollArea):
@@ -196,7 +196,7 @@ class PlanChangeDialog(QDialog):
                 text.setWordWrap(True)
                 grid.addWidget(text, row, 0)
                 amount = QLabel(money(line.amount, preview.currency, locale), self)
-                from PySide6.QtCore import Qt   # looked up late: see theme's QT_NAMESPACE_NOTE
+                from PySide6.QtCore import Qt  # looked up late: see theme's QT_NAMESPACE_NOTE
                 amount.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 grid.addWidget(amount, row, 1)
             layout.addLayout(grid)

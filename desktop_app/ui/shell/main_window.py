@@ -14,27 +14,27 @@ from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QListWidget, QListWi
                                QPushButton, QStackedWidget, QVBoxLayout, QWidget)
 
 from ...services import age, formatting
-from ..common import errors
-from ...services.error_words import is_connection_words
-from . import theme
 from ...services.billing_view import warm_formatting
-from ..plan.billing_state import Billing
-from ..earnings.earnings_state import Earnings
-from ..earnings.page import EarningsPage
-from ..plan.flows import FlowsRow
-from .help_menu import HelpMenu
-from ..common.hosted import EventListener, HostedFlow
-from ..plan.invoices import InvoicesPage
-from ..plan.overview import OverviewPage
-from ..plan.billing_actions import BillingActions
-from ..plan.plan_change import PlanChangeFlow
-from ..plan.plans import PlansPage
+from ...services.error_words import is_connection_words
 from ...services.session import Session
+from ..common import errors
+from ..common.hosted import EventListener, HostedFlow
 from ..common.saved_notice import SavedNotice
-from .theme_menu import add_theme_menu
-from .tray import Tray
 from ..common.waiting_banner import WaitingBanner
 from ..common.worker import WorkerPool
+from ..earnings.earnings_state import Earnings
+from ..earnings.page import EarningsPage
+from ..plan.billing_actions import BillingActions
+from ..plan.billing_state import Billing
+from ..plan.flows import FlowsRow
+from ..plan.invoices import InvoicesPage
+from ..plan.overview import OverviewPage
+from ..plan.plan_change import PlanChangeFlow
+from ..plan.plans import PlansPage
+from . import theme
+from .help_menu import HelpMenu
+from .theme_menu import add_theme_menu
+from .tray import Tray
 
 if TYPE_CHECKING:
     from .sign_in import SignInDialog
@@ -287,7 +287,7 @@ class MainWindow(QMainWindow):
     def show_sign_in(self, message: str = "") -> SignInDialog:
         if self.sign_in_dialog is not None and self.sign_in_dialog.isVisible():
             return self.sign_in_dialog
-        from .sign_in import SignInDialog   # most starts never need it: loaded when first shown
+        from .sign_in import SignInDialog  # most starts never need it: loaded when first shown
         store = self.session.store
         note = "" if store.persistent or self._store_note_shown else store.description
         self._store_note_shown = self._store_note_shown or bool(note)   # said once per run is enough
@@ -378,7 +378,7 @@ class MainWindow(QMainWindow):
             self.show_error(f"Your browser did not open. The Stripe dashboard's link (valid for a few minutes): {url}")
 
     def show_error(self, text: str) -> None:
-        from PySide6.QtCore import Qt   # looked up late: see theme's QT_NAMESPACE_NOTE
+        from PySide6.QtCore import Qt  # looked up late: see theme's QT_NAMESPACE_NOTE
         self.banner_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)   # a link can be copied
         self.banner_text.setText(text)
         self.banner.show()

@@ -8,12 +8,12 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QHBoxLayo
                                QStackedWidget, QVBoxLayout, QWidget)
 
 from ...services import BridgeUnreachable, SignIn, addresses
-from ...services.oauth import Redirect
-from . import theme
-from .browser_sign_in import BrowserFlow
 from ...services.error_words import describe
+from ...services.oauth import Redirect
 from ...services.session import Session
 from ..common.worker import WorkerPool
+from . import theme
+from .browser_sign_in import BrowserFlow
 
 OPENED = "Your browser shows the billing server's sign-in page. Sign in there, then come back here."
 NOT_OPENED = ("Your browser did not open. Choose \u201cCopy link\u201d and open the link in your browser, "

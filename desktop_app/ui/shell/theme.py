@@ -22,7 +22,7 @@ def resolve(mode: str, app: QGuiApplication) -> str:
     """The theme to paint: an explicit choice wins, else the system's colour scheme (light when unknown)."""
     if mode in ("light", "dark"):
         return mode
-    from PySide6.QtCore import Qt   # see QT_NAMESPACE_NOTE
+    from PySide6.QtCore import Qt  # see QT_NAMESPACE_NOTE
     scheme = app.styleHints().colorScheme()
     return "dark" if scheme == Qt.ColorScheme.Dark else "light"
 

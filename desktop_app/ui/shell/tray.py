@@ -5,10 +5,10 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
-from . import theme
-from ..plan.billing_state import Billing
-from ..common.widgets import locale_name
 from ...services.warnings import warnings_for
+from ..common.widgets import locale_name
+from ..plan.billing_state import Billing
+from . import theme
 
 
 class Tray(QObject):

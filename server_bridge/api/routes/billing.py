@@ -17,8 +17,9 @@ from starlette.types import Receive, Scope, Send
 from server_bridge.api import schemas
 from server_bridge.api.deps import BillingDep
 from server_bridge.api.errors import SIGNED_IN, InvalidRequest, NotFound, documented
-from server_bridge.billing.errors import AlreadySubscribed, ChangeScheduled, InvalidFlow, InvoiceNotPayable, \
-    NoPendingChange, NoSubscription, PlanEnding, PortalNotConfigured, SamePlan, StalePreview, UnknownPlan
+from server_bridge.billing.errors import (AlreadySubscribed, ChangeScheduled, InvalidFlow, InvoiceNotPayable,
+                                          NoPendingChange, NoSubscription, PlanEnding, PortalNotConfigured, SamePlan,
+                                          StalePreview, UnknownPlan)
 from server_bridge.billing.invoices import attachment, pdf_filename
 from server_bridge.edge.validation import Cursor, StripeId
 from server_bridge.gateway import CardDeclined, PdfDownload, StripeRefused, StripeTimeout, StripeUnavailable

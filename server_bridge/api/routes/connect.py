@@ -18,8 +18,7 @@ from fastapi.responses import StreamingResponse
 
 from server_bridge.api.deps import OwnerDep, SessionDep
 from server_bridge.api.errors import SIGNED_IN, InvalidRequest, NotFound, documented
-from server_bridge.connect import schemas, shaping
-from server_bridge.connect import records
+from server_bridge.connect import records, schemas, shaping
 from server_bridge.connect.earnings import Earnings, NoAccount, NoDashboard
 from server_bridge.edge.validation import Cursor, SearchText, StripeId
 from server_bridge.gateway import StripeRefused, StripeTimeout, StripeUnavailable

@@ -19,8 +19,7 @@ from sqlalchemy.orm import Session
 from server_bridge.api import errors
 from server_bridge.auth import owners
 from server_bridge.auth.oauth import loopback
-from server_bridge.db.models import AuthorizationCode, AuthorizationRequest
-from server_bridge.db.models import Owner
+from server_bridge.db.models import AuthorizationCode, AuthorizationRequest, Owner
 from server_bridge.settings import Settings
 
 REQUEST_TTL = 600   # seconds to sign in on the page

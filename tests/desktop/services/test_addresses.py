@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from desktop_app.services import Paths
-from desktop_app.services.addresses import (BadAddress, OperatorDefaults, check, from_link, make_link, operator_defaults,
-                                            typed)
+from desktop_app.services.addresses import (BadAddress, OperatorDefaults, check, from_link, make_link,
+                                            operator_defaults, typed)
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from desktop_app.services import (BridgeClient, BridgeRefused, BridgeUnreachable, DownloadCancelled,
-                                  IncompleteDownload, Invoice, NotSignedIn, UnexpectedResponse)
+from desktop_app.services import (BridgeClient, BridgeRefused, BridgeUnreachable, DownloadCancelled, IncompleteDownload,
+                                  Invoice, NotSignedIn, UnexpectedResponse)
 from desktop_app.services.bridge import filename_from, user_agent
 from tests.support import desktop_samples
 from tests.support.fake_server import FakeServer, answer, fake_server

@@ -10,8 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from desktop_app.services import (BridgeClient, BridgeRefused, BridgeUnreachable, DemoBridge, NotSignedIn,
-                                  Summary)
+from desktop_app.services import BridgeClient, BridgeRefused, BridgeUnreachable, DemoBridge, NotSignedIn, Summary
 from tests.support.demo_bridges import START_TIMEOUT, RunningBridge
 
 ClientFor = Callable[..., BridgeClient]

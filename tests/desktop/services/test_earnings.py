@@ -11,13 +11,13 @@ import msgspec
 import pytest
 
 from desktop_app.services import UnexpectedResponse, write_transactions_csv
+from desktop_app.services.answers import decode
 from desktop_app.services.earnings import (Balance, ConnectAccount, EarningsView, PayoutDetail, PayoutPage, SalePage,
                                            SalesSeries)
 from desktop_app.services.earnings_cache import EarningsCache
 from desktop_app.services.earnings_notes import news
-from desktop_app.services.answers import decode
-from desktop_app.services.earnings_words import (account_sentence, import_words, payout_when, requirement_line,
-                                                 schedule_words, things_due, below_zero_words)
+from desktop_app.services.earnings_words import (account_sentence, below_zero_words, import_words, payout_when,
+                                                 requirement_line, schedule_words, things_due)
 
 DAY = 86400
 DEADLINE = 1767268800   # 2026-01-01 12:00 UTC: Jan 1 in every time zone from UTC-11 to UTC+11

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from desktop_app.services import (Invoice, InvoicePage, PlanChangePreview, SignIn, Summary, UnexpectedResponse,
-                                  BridgeRefused)
+from desktop_app.services import (BridgeRefused, Invoice, InvoicePage, PlanChangePreview, SignIn, Summary,
+                                  UnexpectedResponse)
 from tests.support import desktop_samples
 
 

@@ -11,8 +11,8 @@ import pytest
 from PySide6.QtCore import QLocale
 
 from desktop_app.app import Parts, build
-from desktop_app.services import (Cache, CachedView, Config, Invoice, MemoryStore, Paths, PlanOffer, Summary, owner_key,
-                                  day, money)
+from desktop_app.services import (Cache, CachedView, Config, Invoice, MemoryStore, Paths, PlanOffer, Summary, day,
+                                  money, owner_key)
 from tests.support import desktop_samples
 
 from ...support.harness import button, texts

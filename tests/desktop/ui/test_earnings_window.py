@@ -18,7 +18,6 @@ from desktop_app.services import BridgeClient
 from ...support.browser import Browser
 from ...support.harness import button, texts
 
-
 pytestmark = pytest.mark.timeout(420)
 IMPORT_TIMEOUT = 240_000   # the bridge imports a demo owner's year of sales on first sight, paced as for Stripe
 

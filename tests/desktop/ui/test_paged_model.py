@@ -6,7 +6,6 @@ from __future__ import annotations
 import threading
 
 import msgspec
-
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QApplication
 

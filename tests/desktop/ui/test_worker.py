@@ -8,9 +8,8 @@ import pytest
 from PySide6.QtCore import QThread, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
+from desktop_app.services import BridgeRefused, BridgeUnreachable, IncompleteDownload, NotSignedIn, error_words
 from desktop_app.services.errors import UnexpectedResponse
-from desktop_app.services import BridgeRefused, BridgeUnreachable, IncompleteDownload, NotSignedIn
-from desktop_app.services import error_words
 from desktop_app.ui.common import errors
 from desktop_app.ui.common.worker import WorkerPool
 
