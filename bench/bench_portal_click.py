@@ -25,9 +25,9 @@ from PySide6.QtGui import QDesktopServices  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from desktop_app.services import BridgeClient, Cache, DemoBridge, owner_key  # noqa: E402
-from desktop_app.ui.common.hosted import HostedFlow  # noqa: E402
 from desktop_app.ui.common.worker import WorkerPool  # noqa: E402
 from desktop_app.ui.plan.billing_state import Billing  # noqa: E402
+from desktop_app.ui.shell.hosted import HostedFlow  # noqa: E402
 
 
 class FakeBrowser(QObject):

@@ -17,11 +17,10 @@ from PySide6.QtWidgets import QApplication, QWidget
 from .services import Cache, Config, MemoryStore, Paths, SecretStore, open_secret_store
 from .services.earnings_cache import EarningsCache
 from .services.session import Session
-from .ui.common import errors
+from .ui.common import errors, theme
 from .ui.common.worker import WorkerPool
 from .ui.earnings.earnings_state import Earnings
 from .ui.plan.billing_state import Billing
-from .ui.shell import theme
 from .ui.shell.main_window import PAGES, MainWindow
 
 if TYPE_CHECKING:

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from .app import DEMO_PASSWORD, Parts, build, qt_app
 from .services import DemoBridge, MemoryStore, Paths
-from .ui.shell import theme
+from .ui.common import theme
 from .ui.shell.main_window import PAGES
 
 OWNERS = ("pro@demo.test", "starter@demo.test", "pastdue@demo.test", "new@demo.test")

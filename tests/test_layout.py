@@ -5,6 +5,7 @@
 - only server_bridge/gateway.py imports stripe outside the sandbox (one door to Stripe);
 - no import cycle among the modules of server_bridge, stripe_sandbox and desktop_app, counting imports
   inside functions too (a cycle hidden in a function still ties the modules into one knot).
+- the desktop's ui/ imports point down: shell -> plan, earnings -> common (My plan and Earnings side by side);
 - no test module, conftest or bench imports another test module: shared test code lives in tests/support.
 """
 
@@ -172,6 +173,50 @@ def test_the_checker_sees_import_cycles(tmp_path: Path, files: dict[str, str], e
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
     assert import_cycles(tmp_path, ["pkg"]) == expected
+
+
+#: What each part of the desktop's ui/ may import of the others: the shell composes the features, My plan and
+#: Earnings stand side by side on the pieces in common/.
+UI_MAY_IMPORT = {"shell": {"plan", "earnings", "common"}, "plan": {"common"}, "earnings": {"common"}, "common": set()}
+
+
+def ui_layer_breaches(root: Path) -> list[str]:
+    """`desktop_app.ui.<part>` modules importing a part of ui/ that UI_MAY_IMPORT does not allow them."""
+    modules = module_paths(root, ["desktop_app"])
+    breaches = set()
+    for module, path in modules.items():
+        parts = module.split(".")
+        if parts[:2] != ["desktop_app", "ui"] or len(parts) < 4:
+            continue
+        for imported in imports_of(module, path, modules):
+            target = imported.split(".")
+            if (target[:2] == ["desktop_app", "ui"] and len(target) > 2 and target[2] != parts[2]
+                    and target[2] not in UI_MAY_IMPORT.get(parts[2], set())):
+                breaches.add(f"{module} imports ui/{target[2]}")
+    return sorted(breaches)
+
+
+def test_ui_imports_point_down() -> None:
+    assert ui_layer_breaches(ROOT) == []
+
+
+@pytest.mark.parametrize("importer, source, expected", [
+    ("plan/overview.py", "from ..shell import theme\n", 1),
+    ("common/widgets.py", "from desktop_app.ui.plan import overview\n", 1),
+    ("earnings/page.py", "from ..plan.overview import X\n", 1),
+    ("shell/main_window.py", "from ..plan.overview import X\nfrom ..common import widgets\n", 0),
+    ("plan/overview.py", "from ..common import widgets\n", 0),
+])
+def test_the_checker_sees_ui_layers(tmp_path: Path, importer: str, source: str, expected: int) -> None:
+    files = {"plan/overview.py": "", "shell/theme.py": "", "shell/main_window.py": "", "common/widgets.py": "",
+             "earnings/page.py": "", importer: source}
+    packages = {f"ui/{name.split('/')[0]}/__init__.py": "" for name in files}
+    tree = {"__init__.py": "", "ui/__init__.py": "", **packages, **{f"ui/{name}": s for name, s in files.items()}}
+    for name, text in tree.items():
+        path = tmp_path / "desktop_app" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    assert len(ui_layer_breaches(tmp_path)) == expected
 
 
 def dotted_imports(path: Path, root: Path) -> set[str]:

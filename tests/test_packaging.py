@@ -84,7 +84,7 @@ def test_the_icons_and_style_sheet_ship_inside_the_desktop_package() -> None:
     """resources/ sits at the top of a checkout, where the app finds it; setuptools puts every file of it in the
     wheel as desktop_app/resources, where the installed app finds it (asked without building a wheel)."""
     from desktop_app.services.paths import resources_dir
-    from desktop_app.ui.shell import theme
+    from desktop_app.ui.common import theme
 
     folder = resources_dir()
     assert folder == ROOT / "resources" == theme.RESOURCES and (folder / "style.qss").is_file()

@@ -1,1 +1,2 @@
-"""Pieces every page uses: the worker, shared widgets, the paged table model, errors shown to the owner, the waiting banner, hosted-page flows."""
+"""Pieces every page uses: the worker, the theme, shared widgets, the paged table model, the refresh base of
+the owner's data, errors shown to the owner, the saved-file notice."""

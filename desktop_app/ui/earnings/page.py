@@ -19,9 +19,9 @@ from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QPushButton, QS
 from ...services import age, day, formatting, money
 from ...services.earnings_words import (account_sentence, below_zero_words, import_words, requirement_line,
                                         schedule_words, things_due)
+from ..common import theme
 from ..common.errors import report
 from ..common.widgets import card, clear_layout, icon_label, muted, scroll_body, title
-from ..shell import theme
 from .earnings_state import Earnings
 
 if TYPE_CHECKING:

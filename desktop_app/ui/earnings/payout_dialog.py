@@ -13,10 +13,10 @@ from ...services import money, write_transactions_csv
 from ...services.earnings import Payout, PayoutDetail, Transaction
 from ...services.earnings_words import category_words, payout_status, payout_when
 from ...services.rows import TRANSACTION_COLUMNS, transaction_row
+from ..common import theme
 from ..common.errors import report
 from ..common.paged_model import PagedModel
 from ..common.widgets import clear_layout, muted, title
-from ..shell import theme
 from .earnings_state import Earnings
 from .sales_tab import table_view
 

@@ -14,10 +14,10 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDateEdit, QFileDia
 from ...services import DownloadCancelled, formatting
 from ...services.earnings import Page
 from ...services.rows import SALE_COLUMNS, sale_row
+from ..common import theme
 from ..common.errors import report
 from ..common.paged_model import PagedModel
 from ..common.widgets import muted
-from ..shell import theme
 from .earnings_state import Earnings
 
 STATUSES = (("All statuses", None), ("Paid", "succeeded"), ("Refunded", "refunded"),

@@ -1,1 +1,1 @@
-"""My plan: overview, plans, invoices, plan changes, and the billing data they show."""
+"""My plan: overview, plans, invoices, plan changes, one-click fixes, and the plan data they show."""

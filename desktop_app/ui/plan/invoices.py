@@ -14,10 +14,10 @@ from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QHea
 from ...services import DownloadCancelled, Invoice, write_invoices_csv
 from ...services.earnings import Page
 from ...services.rows import INVOICE_COLUMNS, invoice_row, invoice_tip
+from ..common import theme
 from ..common.errors import report
 from ..common.paged_model import PagedModel
 from ..common.widgets import muted, title
-from ..shell import theme
 from .billing_state import Billing
 
 if TYPE_CHECKING:

@@ -9,8 +9,8 @@ from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QPushButton, QS
 from ...services import Summary, day, money, status_words
 from ...services.formatting import plan_price
 from ...services.warnings import warnings_for
+from ..common import theme
 from ..common.widgets import card, clear_layout, icon_label, locale_name, muted, scroll_body, title
-from ..shell import theme
 from .billing_state import Billing
 
 

@@ -9,8 +9,8 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QGridLayout, QHBoxLayo
 
 from ...services import PlanChangePreview, PlanOffer, day, money
 from ...services.formatting import plan_price
+from ..common import theme
 from ..common.widgets import card, clear_layout, icon_label, locale_name, muted, scroll_body, title
-from ..shell import theme
 from .billing_state import Billing
 
 

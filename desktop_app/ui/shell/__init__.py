@@ -1,1 +1,2 @@
-"""The shell around the pages: the main window, sign-in, links, tray, theme, help and about."""
+"""The shell around the pages: the main window, both money flows side by side, sign-in, links, a Stripe page
+open in the browser, tray, theme menu, help and about."""

@@ -7,7 +7,7 @@ from html import escape
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QTextBrowser, QVBoxLayout, QWidget
 
 from ...services.about import Component
-from . import theme
+from ..common import theme
 
 LGPL_NOTE = ("Qt and Qt for Python (PySide6) are used under the GNU Lesser General Public License v3. "
              "Their source code is available from the Qt Project (https://code.qt.io); the Qt libraries sit "

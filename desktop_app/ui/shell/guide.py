@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QDialog, QTextBrowser, QVBoxLayout, QWidget
 
 from ...services.paths import resources_dir
-from . import theme
+from ..common import theme
 
 GUIDE = resources_dir() / "user-guide.md"
 

@@ -17,24 +17,23 @@ from ...services import age, formatting
 from ...services.billing_view import warm_formatting
 from ...services.error_words import is_connection_words
 from ...services.session import Session
-from ..common import errors
-from ..common.hosted import EventListener, HostedFlow
+from ..common import errors, theme
 from ..common.saved_notice import SavedNotice
-from ..common.waiting_banner import WaitingBanner
 from ..common.worker import WorkerPool
 from ..earnings.earnings_state import Earnings
 from ..earnings.page import EarningsPage
 from ..plan.billing_actions import BillingActions
 from ..plan.billing_state import Billing
-from ..plan.flows import FlowsRow
 from ..plan.invoices import InvoicesPage
 from ..plan.overview import OverviewPage
 from ..plan.plan_change import PlanChangeFlow
 from ..plan.plans import PlansPage
-from . import theme
+from .flows import FlowsRow
 from .help_menu import HelpMenu
+from .hosted import EventListener, HostedFlow
 from .theme_menu import add_theme_menu
 from .tray import Tray
+from .waiting_banner import WaitingBanner
 
 if TYPE_CHECKING:
     from .sign_in import SignInDialog

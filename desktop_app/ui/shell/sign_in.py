@@ -11,8 +11,8 @@ from ...services import BridgeUnreachable, SignIn, addresses
 from ...services.error_words import describe
 from ...services.oauth import Redirect
 from ...services.session import Session
+from ..common import theme
 from ..common.worker import WorkerPool
-from . import theme
 from .browser_sign_in import BrowserFlow
 
 OPENED = "Your browser shows the billing server's sign-in page. Sign in there, then come back here."

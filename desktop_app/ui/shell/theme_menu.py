@@ -7,7 +7,7 @@ from typing import Callable
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QApplication, QMenu
 
-from . import theme
+from ..common import theme
 
 CHOICES = (("system", "&System"), ("light", "&Light"), ("dark", "&Dark"))
 

@@ -6,9 +6,9 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from ...services.warnings import warnings_for
+from ..common import theme
 from ..common.widgets import locale_name
 from ..plan.billing_state import Billing
-from . import theme
 
 
 class Tray(QObject):

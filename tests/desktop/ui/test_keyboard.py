@@ -10,7 +10,7 @@ from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
 from desktop_app.services import Config
-from desktop_app.ui.shell import theme
+from desktop_app.ui.common import theme
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ PER_TOKEN = 2   # the bridge's default BRIDGE_STREAMS_PER_TOKEN
 
 
 def test_the_listener_waits_out_a_full_cap_and_then_connects(backend, qtbot) -> None:  # noqa: ANN001
-    from desktop_app.ui.common.hosted import EventListener
+    from desktop_app.ui.shell.hosted import EventListener
 
     with BridgeClient(backend.url) as desktop, httpx.Client(base_url=backend.url, timeout=5) as other, \
             ExitStack() as held:

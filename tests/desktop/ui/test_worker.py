@@ -96,7 +96,7 @@ def test_the_leftover_guard_sees_timers_and_threads(qapp, qtbot) -> None:
 
 
 def test_the_event_listener_restarts_while_its_old_thread_winds_down(qtbot) -> None:
-    from desktop_app.ui.common.hosted import EventListener
+    from desktop_app.ui.shell.hosted import EventListener
     release = threading.Event()
     calls: list[int] = []
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
-from ..shell import theme
+from ..common import theme
 from .hosted import HostedFlow
 
 WAITING = "Waiting for Stripe… Finish in your browser; this page updates by itself."

@@ -10,7 +10,7 @@ from ...services.earnings_words import sales_words
 from ...services.formatting import plan_cost_words
 from ..common.widgets import card, muted
 from ..earnings.earnings_state import Earnings
-from .billing_state import Billing
+from ..plan.billing_state import Billing
 
 
 class FlowsRow(QWidget):
