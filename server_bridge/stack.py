@@ -141,7 +141,7 @@ def _sign_up_demo_owners(app: FastAPI, customers: dict[str, str], accounts: dict
             owner = owners.find_owner(session, email)
             if owner is None:
                 owners.add_owner(session, email, DEMO_PASSWORD, customer_id=customer_id, password_hash=password_hash,
-                               account_id=accounts.get(email))
+                                 account_id=accounts.get(email))
                 continue
             owner.stripe_customer_id = customer_id
             owner.stripe_account_id = accounts.get(email)

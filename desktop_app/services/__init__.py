@@ -20,7 +20,7 @@ _EXPORTS = {
                "NotSignedIn", "UnexpectedResponse"],
     "formatting": ["age", "day", "money", "status_words"],
     "answers": ["Card", "Invoice", "InvoicePage", "Me", "NextInvoice", "PendingChange", "Plan", "PlanChangePreview",
-               "PlanOffer", "PreviewLine", "SignIn", "Summary"],
+                "PlanOffer", "PreviewLine", "SignIn", "Summary"],
     "paths": ["Paths"],
     "secrets": ["KeyringStore", "MemoryStore", "SecretStore", "open_secret_store"],
 }

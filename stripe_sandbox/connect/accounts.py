@@ -311,8 +311,8 @@ class Accounts:
             token = secrets.token_urlsafe(18)
             now = self.ledger.now()
             self._links[token] = {"kind": "onboarding", "account": account["id"], "expires_at": now + LINK_LIFETIME,
-                                       "refresh_url": params.get("refresh_url"), "return_url": params.get("return_url"),
-                                       "collect": params.get("collect") or "currently_due", "used": False}
+                                  "refresh_url": params.get("refresh_url"), "return_url": params.get("return_url"),
+                                  "collect": params.get("collect") or "currently_due", "used": False}
             return {"object": "account_link", "created": now, "expires_at": now + LINK_LIFETIME,
                     "url": f"{self.ledger.base_url}/setup/e/{token}"}
 
@@ -327,7 +327,7 @@ class Accounts:
                                      "onboarding.")
             token = secrets.token_urlsafe(18)
             self._links[token] = {"kind": "dashboard", "account": account["id"], "used": False,
-                                       "expires_at": self.ledger.now() + LINK_LIFETIME}
+                                  "expires_at": self.ledger.now() + LINK_LIFETIME}
             return {"object": "login_link", "created": self.ledger.now(),
                     "url": f"{self.ledger.base_url}/express/{token}"}
 
@@ -344,8 +344,8 @@ class Accounts:
             account = self.account(account_id)
             token = secrets.token_urlsafe(18)
             self._links[token] = {"kind": "onboarding", "account": account["id"], "used": False,
-                                       "expires_at": self.ledger.now() + LINK_LIFETIME, "refresh_url": None,
-                                       "return_url": None, "collect": "currently_due"}
+                                  "expires_at": self.ledger.now() + LINK_LIFETIME, "refresh_url": None,
+                                  "return_url": None, "collect": "currently_due"}
             return self.submit_onboarding(token, {**TEST_VALUES, **overrides}, emit=emit)
 
     def submit_onboarding(self, token: str, form: dict[str, str], *, emit: bool = True) -> dict[str, Any]:

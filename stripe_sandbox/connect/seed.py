@@ -53,7 +53,7 @@ def seed_demo_accounts(connect: Connect, *, seed: int = 8, sales: int = 2_000) -
 
 def _account(connect: Connect, email: str, shape: dict[str, Any], created: int, **form: str) -> str:
     account = connect.accounts.create_account({**shape, "email": email, "business_profile": {"name": NAMES[email]},
-                                      "metadata": {"demo_owner": email}}, created=created)
+                                               "metadata": {"demo_owner": email}}, created=created)
     connect.accounts.onboard_account(account["id"], emit=False, email=email, **form)
     return account["id"]
 

@@ -36,7 +36,7 @@ class OwnerPair:
 def pair(shared_bridge: Bridge) -> OwnerPair:
     tag = uuid.uuid4().hex[:10]
     found = OwnerPair(shared_bridge, f"owner-{tag}@example.test", f"other-{tag}@example.test",
-                   f"cus_o{tag}", f"cus_x{tag}")
+                      f"cus_o{tag}", f"cus_x{tag}")
     with shared_bridge.sessions() as session:
         owners.add_owner(session, found.email.upper(), PASSWORD, customer_id=found.customer)
         owners.add_owner(session, found.other, PASSWORD, customer_id=found.other_customer)

@@ -65,7 +65,7 @@ def bridge(db_url: str, tmp_path: Path) -> Iterator[tuple[str, ConnectStripe, An
     with app.state.sessions() as session:
         owners.add_owner(session, "new@example.com", "pw", password_hash=owners.hash_password("pw"))
         owners.add_owner(session, "express@example.com", "pw", account_id="acct_express",
-                       password_hash=owners.hash_password("pw"))
+                         password_hash=owners.hash_password("pw"))
         session.commit()
     server = ThreadedServer(app)
     url = server.start()

@@ -32,7 +32,7 @@ def apply(sessions: sessionmaker[Session], event: dict):
 def owner(sessions: sessionmaker[Session]) -> str:
     with sessions() as session:
         owners.add_owner(session, "seller@example.com", "pw", customer_id="cus_seller", account_id=ACCT,
-                       password_hash="x")
+                         password_hash="x")
         session.commit()
     return "cus_seller"
 

@@ -246,7 +246,7 @@ def replay(request: pytest.FixtureRequest, driven: tuple[Any, dict[str, Recordin
                 sync.copy_missing_prices(session, app.state.gateway, settings.plans.values())
                 for recording in recordings.values():
                     owner = owners.add_owner(session, recording.email, "demo", customer_id=recording.customer_id,
-                                           password_hash=DEMO_HASH)
+                                             password_hash=DEMO_HASH)
                     store.mark_synced(session, owner.id, int(time.time()))
                 session.commit()
             with httpx.Client(base_url=base, timeout=15) as http:

@@ -37,8 +37,8 @@ async def login(body: LoginRequest, request: Request) -> schemas.SignedIn:
     """Async so that a sign-in waiting for its turn at a password check holds no worker thread."""
     state = request.app.state
     signed_in = await owners.sign_in(state.sessions, state.settings, state.password_checks, email=body.email,
-                                   password=body.password, device=body.device, device_proof=body.device_proof,
-                                   address=client_address(request, state.settings))
+                                     password=body.password, device=body.device, device_proof=body.device_proof,
+                                     address=client_address(request, state.settings))
     return schemas.SignedIn(token=signed_in.token, expires_at=signed_in.expires_at,
                             owner=schemas.OwnerEmail(email=signed_in.owner.email),
                             device_proof=signed_in.device_proof)

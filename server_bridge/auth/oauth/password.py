@@ -29,8 +29,8 @@ def check_password(request: Request, email: str, password: str) -> Owner:
 async def _verify(request: Request, settings: Settings, email: str, password: str) -> Owner:
     state = request.app.state
     return await owners.verify_credentials(state.sessions, settings, state.password_checks, email=email,
-                                         password=password, address=client_address(request, settings),
-                                         device_proof=request.cookies.get(PROOF_COOKIE))
+                                           password=password, address=client_address(request, settings),
+                                           device_proof=request.cookies.get(PROOF_COOKIE))
 
 
 def remember_device(response: Response, settings: Settings, owner: Owner, *, secure: bool) -> None:

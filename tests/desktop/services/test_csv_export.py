@@ -22,7 +22,7 @@ def test_header_and_rows(tmp_path: Path) -> None:
     jan, feb = local(2026, 1, 1), local(2026, 2, 1)
     invoices = [Invoice.from_json(desktop_samples.invoice(1, created=jan, period_start=jan, period_end=feb)),
                 Invoice.from_json(desktop_samples.invoice(2, currency="jpy", total=2500, amount_due=2500, amount_paid=0,
-                                                  status="open"))]
+                                                          status="open"))]
     path = tmp_path / "invoices.csv"
     write_invoices_csv(invoices, path)
     rows = read(path)
@@ -37,7 +37,7 @@ def test_quoting_and_formula_cells(tmp_path: Path) -> None:
     invoices = [Invoice.from_json(desktop_samples.invoice(1, number='A,"B"\nC')),
                 Invoice.from_json(desktop_samples.invoice(2, number="=HYPERLINK(\"x\")")),
                 Invoice.from_json(desktop_samples.invoice(3, number=None, period_start=0, period_end=0,
-                                                  hosted_invoice_url=None))]
+                                                          hosted_invoice_url=None))]
     path = tmp_path / "invoices.csv"
     write_invoices_csv(invoices, path)
     rows = read(path)

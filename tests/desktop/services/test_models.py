@@ -15,7 +15,7 @@ def test_summary_round_trips_through_json() -> None:
 
 def test_owner_without_a_plan() -> None:
     s = Summary.from_json(desktop_samples.summary(plan=None, status="none", card=None, next_invoice=None,
-                                          current_period_end=None))
+                                                  current_period_end=None))
     assert s.plan is None and not s.has_subscription
 
 
